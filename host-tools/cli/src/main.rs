@@ -1,0 +1,2 @@
+//! The `rewind` command.
+fn main() {}

@@ -1,0 +1,1 @@
+//! `rewind-host`: run Asyncify-instrumented modules under wasmi.

@@ -1,0 +1,74 @@
+//! The names and numbers of the Asyncify ABI, plus Rewind's extensions.
+//!
+//! A host written for Binaryen's output works unchanged:
+//!
+//! * globals `__asyncify_state` (`i32`) and `__asyncify_data` (pointer),
+//!   exported with `--export-globals`, imported from `env` with
+//!   `--import-globals`;
+//! * exports `asyncify_start_unwind(ptr)`, `asyncify_stop_unwind()`,
+//!   `asyncify_start_rewind(ptr)`, `asyncify_stop_rewind()`,
+//!   `asyncify_get_state() -> i32`;
+//! * at `ptr`, `{ stack_pos, stack_end }`: two `i32` (two `i64` when the
+//!   memory is 64-bit); the save stack grows upward from `stack_pos`.
+//!
+//! Imports of those functions from module `asyncify` (`start_unwind`,
+//! `stop_unwind`, `start_rewind`, `stop_rewind`, `get_state`) are resolved
+//! inside the module, so the runtime can be guest code.
+//!
+//! Rewind's extensions:
+//!
+//! * state [`STATE_OVERFLOWED`]: an unwind found too little room in the save
+//!   stack. Nothing was written past `stack_end`; the instance then traps in
+//!   the function named [`OVERFLOW_FUNCTION`]. A host that catches a trap
+//!   can call `asyncify_get_state()` to tell this trap from any other.
+//! * imports `rewind.get_stack_pointer() -> ptr` and
+//!   `rewind.set_stack_pointer(ptr)`: read and write the shadow-stack
+//!   pointer (`__stack_pointer`, found by name or given by index), for guest
+//!   runtimes that give each coroutine its own C stack.
+
+/// Normal execution.
+pub const STATE_NORMAL: i32 = 0;
+/// The stack is being unwound.
+pub const STATE_UNWINDING: i32 = 1;
+/// The stack is being rewound.
+pub const STATE_REWINDING: i32 = 2;
+/// An unwind ran out of save-stack space (Rewind extension).
+pub const STATE_OVERFLOWED: i32 = 3;
+
+/// Name of the state global.
+pub const STATE_GLOBAL: &str = "__asyncify_state";
+/// Name of the data-pointer global.
+pub const DATA_GLOBAL: &str = "__asyncify_data";
+/// Module the globals are imported from with `--import-globals`.
+pub const GLOBALS_IMPORT_MODULE: &str = "env";
+
+/// Export names of the runtime API, in ABI order.
+pub const START_UNWIND: &str = "asyncify_start_unwind";
+/// See [`START_UNWIND`].
+pub const STOP_UNWIND: &str = "asyncify_stop_unwind";
+/// See [`START_UNWIND`].
+pub const START_REWIND: &str = "asyncify_start_rewind";
+/// See [`START_UNWIND`].
+pub const STOP_REWIND: &str = "asyncify_stop_rewind";
+/// See [`START_UNWIND`].
+pub const GET_STATE: &str = "asyncify_get_state";
+
+/// Module of the intrinsic imports resolved inside the module.
+pub const INTRINSIC_MODULE: &str = "asyncify";
+/// Module of Rewind's extension imports.
+pub const EXTENSION_MODULE: &str = "rewind";
+/// Extension import: read the shadow-stack pointer.
+pub const GET_STACK_POINTER: &str = "get_stack_pointer";
+/// Extension import: write the shadow-stack pointer.
+pub const SET_STACK_POINTER: &str = "set_stack_pointer";
+/// Name of the shadow-stack-pointer global that `wasm-ld` emits.
+pub const STACK_POINTER_GLOBAL: &str = "__stack_pointer";
+
+/// Name of the function an overflowing unwind traps in.
+pub const OVERFLOW_FUNCTION: &str = "__asyncify_save_stack_overflow";
+
+/// Byte offset of `stack_end` in the data structure for a 32-bit memory
+/// (`stack_pos` is at 0). For memory64 both fields are 8 bytes wide.
+pub const fn stack_end_offset(memory64: bool) -> u64 {
+    if memory64 { 8 } else { 4 }
+}

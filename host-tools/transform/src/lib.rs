@@ -1,0 +1,93 @@
+//! `rewind-transform`: make a WebAssembly module's call stack unwindable and
+//! rewindable, with the ABI of Binaryen's Asyncify.
+//!
+//! # Phases
+//!
+//! 1. **Parse** the module with walrus (binary or text input).
+//! 2. **Runtime** ([`runtime`]): find the `asyncify.*` intrinsic imports and
+//!    the `__stack_pointer` extension, add the two ABI globals.
+//! 3. **Analysis** ([`analysis`]): build the call graph and decide which
+//!    functions can change the unwind state: suspending imports, callers of
+//!    `start_unwind`/`stop_rewind` (top-most runtime), transitively their
+//!    callers, and indirect calls narrowed by signature to functions that can
+//!    reach a table. The option lists adjust the result.
+//! 4. **Normalise** ([`normalize`]) each function to instrument: drop dead
+//!    code after unconditional branches, move block parameters into locals.
+//! 5. **Flow** ([`flow`]): split every instruction sequence that contains a
+//!    suspending call into guarded pieces. Operand-stack values that live
+//!    across a suspending instruction are spilled into locals, so that at
+//!    every suspension point all state is in locals.
+//! 6. **Locals** ([`liveness`], [`frame`]): compute which locals are live
+//!    across a suspension and emit the code that saves them to the save stack
+//!    on unwind and restores them on rewind.
+//! 7. **Emit** and validate with wasmparser.
+//!
+//! # State machine
+//!
+//! `__asyncify_state` is 0 (normal), 1 (unwinding) or 2 (rewinding); Rewind
+//! adds 3 (overflowed: an unwind ran out of save-stack space and trapped
+//! before writing past `stack_end`). In normal state instrumented code runs
+//! its original instructions plus a cheap state test after each suspending
+//! call. When a callee returns in state 1 the caller records which call site
+//! it was at, saves its live locals, and returns. In state 2 each function
+//! restores its locals on entry, skips every piece of code up to the call
+//! site it recorded, and calls it again; the innermost callee (the runtime)
+//! sets the state back to 0 and execution continues as if never interrupted.
+//!
+//! # Data layout
+//!
+//! The host passes a pointer to `{ stack_pos, stack_end }` (two `i32`, or two
+//! `i64` for memory64). Frames are pushed upward from `stack_pos`. One frame
+//! holds the function's saved locals (8- and 16-byte values first, then
+//! 4-byte ones) followed by the `i32` call-site index. Frames are private to
+//! Rewind and differ from Binaryen's.
+//!
+//! # One function, before and after
+//!
+//! ```text
+//! (func $f (param $x i32) (result i32)          (func $f (param $x i32) (result i32)
+//!   local.get $x                                   if state == 2: pop frame -> $x, $t0, $site
+//!   call $sleep      ;; may suspend                block $unwind
+//!   i32.add)                                         block $body (result i32)
+//!                                                      if state == 0: $t0 = $x      ;; spill
+//!                                                      if state == 0 || $site == 0:
+//!                                                        call $sleep -> $t1
+//!                                                        if state == 1: $site = 0; br $unwind
+//!                                                      $t0 + $t1
+//!                                                    end
+//!                                                    return
+//!                                                  end
+//!                                                  push frame <- $t0, $site   ;; live locals only
+//!                                                  i32.const 0)
+//! ```
+//!
+//! Only functions that can reach a suspension are touched; everything else
+//! is emitted unchanged.
+
+pub mod abi;
+pub mod error;
+pub mod options;
+pub mod report;
+
+pub use error::{Error, Result};
+pub use options::Options;
+pub use report::{Decision, Report};
+
+/// The instrumented module and what the transform did.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The instrumented module, in binary form, validated.
+    pub wasm: Vec<u8>,
+    /// Statistics and per-function decisions.
+    pub report: Report,
+}
+
+/// Instruments `input` (a binary or text module) for unwind/rewind.
+///
+/// The output has the Asyncify ABI described in [`abi`] and always
+/// validates; anything the transform cannot handle is an [`Error`].
+pub fn asyncify(input: &[u8], options: &Options) -> Result<Output> {
+    transform::run(input, options)
+}
+
+mod transform;

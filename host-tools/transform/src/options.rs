@@ -1,0 +1,43 @@
+//! What the caller asks of the transform: which imports suspend, the
+//! function lists, and where the ABI globals and the save stack live.
+//!
+//! Every field has the meaning of the Binaryen pass argument of the same
+//! name (`asyncify-imports`, `asyncify-onlylist`, ...), so build scripts can
+//! switch tools without changing their intent.
+
+/// Options of the asyncify transform. `Options::default()` instruments
+/// whatever can reach a suspending import, treating every import as one that
+/// may suspend, exactly like `wasm-opt --asyncify` without arguments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Imports that may suspend, as `module.name` patterns (`*` matches any
+    /// run of characters). `None` means every import may suspend.
+    pub imports: Option<Vec<String>>,
+    /// No import suspends (only the `asyncify.*` intrinsics change state).
+    pub ignore_imports: bool,
+    /// Indirect calls are assumed never to suspend.
+    pub ignore_indirect: bool,
+    /// Instrument exactly these functions (name-section names, `*`
+    /// wildcards) and nothing else.
+    pub only_list: Option<Vec<String>>,
+    /// Instrument these functions even if the analysis says they cannot
+    /// suspend. Their callers are not affected.
+    pub add_list: Vec<String>,
+    /// Like `add_list`, but the functions also count as suspending for their
+    /// callers, which are then instrumented too.
+    pub propagate_add_list: Vec<String>,
+    /// Never instrument these functions; calls to them are assumed not to
+    /// suspend.
+    pub remove_list: Vec<String>,
+    /// Export `__asyncify_state` and `__asyncify_data`.
+    pub export_globals: bool,
+    /// Import `env.__asyncify_state` and `env.__asyncify_data` instead of
+    /// defining them (several modules sharing one runtime).
+    pub import_globals: bool,
+    /// The memory that holds the save stack, by export name or name-section
+    /// name. Default: the first memory.
+    pub memory: Option<String>,
+    /// Index of the shadow-stack-pointer global, for modules whose name
+    /// section no longer says which global is `__stack_pointer`.
+    pub stack_pointer_global: Option<u32>,
+}

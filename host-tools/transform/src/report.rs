@@ -1,0 +1,37 @@
+//! What the transform did, for `--stats` and `--verbose`.
+
+use std::time::Duration;
+
+/// Statistics and per-function decisions of one run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Functions defined in the module (imports excluded).
+    pub functions_total: usize,
+    /// Functions that received unwind/rewind instrumentation.
+    pub functions_instrumented: usize,
+    /// Suspending call sites made resumable.
+    pub call_sites: usize,
+    /// Locals saved across suspensions, summed over instrumented functions.
+    pub locals_saved: usize,
+    /// Size of the input binary.
+    pub bytes_before: usize,
+    /// Size of the output binary.
+    pub bytes_after: usize,
+    /// Wall time of the transform.
+    pub elapsed: Duration,
+    /// Non-fatal findings (list entries that match nothing, ...).
+    pub warnings: Vec<String>,
+    /// Why each defined function is or is not instrumented, in index order.
+    pub decisions: Vec<Decision>,
+}
+
+/// The analysis verdict for one function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Name-section name, or `func[INDEX]`.
+    pub function: String,
+    /// Whether it was instrumented.
+    pub instrumented: bool,
+    /// A short human reason, e.g. "calls `env.sleep`".
+    pub reason: String,
+}
