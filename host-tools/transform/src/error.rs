@@ -24,7 +24,9 @@ pub enum Error {
     AlreadyInstrumented(String),
     /// A construct the transform cannot instrument, in a function that must
     /// be instrumented.
-    #[error("in function `{function}`: {construct} is not supported in a function that may suspend")]
+    #[error(
+        "in function `{function}`: {construct} is not supported in a function that may suspend"
+    )]
     Unsupported {
         /// The function, by name-section name or `func[INDEX]`.
         function: String,

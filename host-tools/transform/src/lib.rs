@@ -65,9 +65,20 @@
 //! is emitted unchanged.
 
 pub mod abi;
+mod analysis;
 pub mod error;
+mod flow;
+mod frame;
+mod intrinsics;
+mod ir;
+mod liveness;
+mod normalize;
 pub mod options;
+mod patterns;
 pub mod report;
+mod runtime;
+mod stack;
+mod suspend;
 
 pub use error::{Error, Result};
 pub use options::Options;

@@ -1,7 +1,156 @@
-//! The pipeline: parse, analyse, instrument, emit, validate.
+//! The pipeline: parse, analyse, instrument each function, add the runtime,
+//! emit, validate.
 
-use crate::{Error, Options, Output, Result};
+use std::time::Instant;
 
-pub(crate) fn run(_input: &[u8], _options: &Options) -> Result<Output> {
-    Err(Error::Options("the transform is being written".into()))
+use walrus::ir::{Block, Instr, InstrSeqType, Return};
+use walrus::{FunctionId, FunctionKind, Module, ModuleConfig, ValType};
+use wasmparser::{Validator, WasmFeatures};
+
+use crate::analysis::{self, Analysis};
+use crate::error::{Error, Result};
+use crate::flow::Flow;
+use crate::frame::Frame;
+use crate::ir::{at, function_name, retarget};
+use crate::liveness::live_after;
+use crate::normalize::{check_supported, lower_block_params, trim_dead_code};
+use crate::runtime::{self, Abi};
+use crate::stack::TypeContext;
+use crate::suspend::Suspends;
+use crate::{Options, Output, Report, intrinsics};
+
+pub(crate) fn run(input: &[u8], options: &Options) -> Result<Output> {
+    let started = Instant::now();
+    let binary = wat::parse_bytes(input).map_err(|e| Error::Parse(Box::new(e)))?;
+    let mut module = ModuleConfig::new()
+        .parse(&binary)
+        .map_err(|e| Error::Parse(e.into()))?;
+
+    runtime::check_not_instrumented(&module)?;
+    let (memory, memory64) = runtime::save_memory(&module, options)?;
+    let stack_pointer = runtime::stack_pointer(&module, options)?;
+    let ptr = if memory64 { ValType::I64 } else { ValType::I32 };
+    let sp_ty = stack_pointer.map(|g| module.globals.get(g).ty);
+    let intrinsics = intrinsics::find(&module, ptr, sp_ty)?;
+    let mut analysis = analysis::analyse(&module, options, &intrinsics)?;
+
+    let abi = runtime::install_state(&mut module, options, memory, memory64);
+    let mut ctx = TypeContext::new(&module);
+    let mut report = Report {
+        functions_total: module
+            .funcs
+            .iter()
+            .filter(|f| matches!(f.kind, FunctionKind::Local(_)))
+            .count()
+            - 1, // the overflow trap just added
+        bytes_before: binary.len(),
+        ..Report::default()
+    };
+    let targets: Vec<FunctionId> = analysis.instrument.iter().copied().collect();
+    for func in targets {
+        let name = function_name(&module, func);
+        match instrument(&mut module, func, &analysis, &abi, &mut ctx, &name)? {
+            Some((sites, saved)) => {
+                report.functions_instrumented += 1;
+                report.call_sites += sites;
+                report.locals_saved += saved;
+            }
+            None => {
+                if let Some(d) = analysis.decisions.iter_mut().find(|d| d.function == name) {
+                    d.instrumented = false;
+                    d.reason
+                        .push_str(", but has no suspending call site: left unchanged");
+                }
+            }
+        }
+    }
+    runtime::install_api(&mut module, &abi, &intrinsics, stack_pointer)?;
+
+    let wasm = module.emit_wasm();
+    Validator::new_with_features(WasmFeatures::all())
+        .validate_all(&wasm)
+        .map_err(Error::InvalidOutput)?;
+    report.bytes_after = wasm.len();
+    report.warnings = std::mem::take(&mut analysis.warnings);
+    report.decisions = std::mem::take(&mut analysis.decisions);
+    report.elapsed = started.elapsed();
+    Ok(Output { wasm, report })
+}
+
+/// Instruments one function. Returns the number of call sites and saved
+/// locals, or `None` when the function has no suspending call site.
+fn instrument(
+    module: &mut Module,
+    id: FunctionId,
+    analysis: &Analysis,
+    abi: &Abi,
+    ctx: &mut TypeContext,
+    name: &str,
+) -> Result<Option<(usize, usize)>> {
+    let Module {
+        funcs,
+        locals,
+        types,
+        ..
+    } = module;
+    let FunctionKind::Local(func) = &mut funcs.get_mut(id).kind else {
+        return Ok(None);
+    };
+    trim_dead_code(func);
+    let suspends = Suspends::scan(analysis, func);
+    let entry = func.entry_block();
+    if !suspends.contains(entry) {
+        return Ok(None);
+    }
+    check_supported(func, &suspends, name)?;
+    lower_block_params(func, &suspends, ctx, types, locals, name)?;
+
+    // The original body moves into `$body`, inside `$unwind`.
+    let results = ctx.signature(func.ty()).1.to_vec();
+    let body_ty = ctx.block_type(types, &[], &results);
+    let body = func.builder_mut().dangling_instr_seq(body_ty).id();
+    let unwind = func
+        .builder_mut()
+        .dangling_instr_seq(InstrSeqType::Simple(None))
+        .id();
+    let instrs = std::mem::take(&mut func.block_mut(entry).instrs);
+    func.block_mut(body).instrs = instrs;
+    retarget(func, body, entry, body);
+
+    let site = locals.add(ValType::I32);
+    let mut flow = Flow {
+        ctx,
+        locals,
+        suspends: &suspends,
+        state: abi.state,
+        site,
+        unwind,
+        name,
+        sites: 0,
+        call_positions: Vec::new(),
+        rewind_reads: Vec::new(),
+        guards: Default::default(),
+    };
+    flow.rewrite(func, body)?;
+    let sites = flow.sites as usize;
+    let positions = flow.call_positions.iter().copied().collect();
+    let rewind_reads = std::mem::take(&mut flow.rewind_reads);
+    let guards = std::mem::take(&mut flow.guards);
+
+    let mut saved = live_after(func, body, &positions, &guards);
+    saved.extend(rewind_reads);
+    saved.retain(|l| *l != site);
+    saved.sort();
+    saved.dedup();
+    let frame = Frame::new(&saved, site, abi, locals, name)?;
+
+    func.block_mut(unwind).instrs = vec![
+        at(Instr::Block(Block { seq: body })),
+        at(Instr::Return(Return {})),
+    ];
+    let mut code = frame.restore(func, abi);
+    code.push(at(Instr::Block(Block { seq: unwind })));
+    code.extend(frame.save(func, abi, &results, name)?);
+    func.block_mut(entry).instrs = code;
+    Ok(Some((sites, frame.saved())))
 }

@@ -1,0 +1,228 @@
+//! Puts a function into the shape the flow rewrite expects.
+//!
+//! * Code after an unconditional branch, `return` or `unreachable` is
+//!   dropped: it can never run, and it would make the operand stack
+//!   polymorphic.
+//! * Constructs the transform does not handle are reported.
+//! * Blocks, loops and `if`s that contain a suspending call and take
+//!   parameters get them through fresh locals instead of the operand stack,
+//!   so every sequence that contains a suspension starts with an empty
+//!   stack. Branches back to such a loop store their values into those
+//!   locals first.
+
+use walrus::ir::{Instr, InstrLocId, InstrSeqId, InstrSeqType, LocalGet, LocalSet};
+use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes};
+
+use crate::error::{Error, Result};
+use crate::ir::children;
+use crate::stack::{TypeContext, instr_name};
+use crate::suspend::Suspends;
+
+/// Every sequence of the function reachable from its entry, outer first.
+pub(crate) fn sequences(func: &LocalFunction) -> Vec<InstrSeqId> {
+    let mut out = vec![func.entry_block()];
+    let mut i = 0;
+    while i < out.len() {
+        for (instr, _) in &func.block(out[i]).instrs {
+            out.extend(children(instr));
+        }
+        i += 1;
+    }
+    out
+}
+
+fn diverges(instr: &Instr) -> bool {
+    matches!(
+        instr,
+        Instr::Unreachable(_)
+            | Instr::Return(_)
+            | Instr::Br(_)
+            | Instr::BrTable(_)
+            | Instr::ReturnCall(_)
+            | Instr::ReturnCallIndirect(_)
+            | Instr::ReturnCallRef(_)
+            | Instr::Throw(_)
+            | Instr::ThrowRef(_)
+            | Instr::Rethrow(_)
+    )
+}
+
+/// Drops unreachable code after unconditional control transfers.
+pub(crate) fn trim_dead_code(func: &mut LocalFunction) {
+    for seq in sequences(func) {
+        let instrs = &mut func.block_mut(seq).instrs;
+        if let Some(at) = instrs.iter().position(|(i, _)| diverges(i)) {
+            instrs.truncate(at + 1);
+        }
+    }
+}
+
+/// Reports constructs that cannot be instrumented.
+pub(crate) fn check_supported(func: &LocalFunction, suspends: &Suspends, name: &str) -> Result<()> {
+    let unsupported = |construct: String| Error::Unsupported {
+        function: name.to_string(),
+        construct,
+    };
+    for seq in sequences(func) {
+        for (instr, _) in &func.block(seq).instrs {
+            match instr {
+                Instr::TryTable(_)
+                | Instr::Try(_)
+                | Instr::Throw(_)
+                | Instr::ThrowRef(_)
+                | Instr::Rethrow(_) => {
+                    return Err(unsupported(format!(
+                        "exception handling (`{}`)",
+                        instr_name(instr)
+                    )));
+                }
+                Instr::ReturnCall(_) | Instr::ReturnCallIndirect(_) | Instr::ReturnCallRef(_)
+                    if suspends.is_call(instr) =>
+                {
+                    return Err(unsupported(format!(
+                        "a tail call (`{}`) to a function that may suspend",
+                        instr_name(instr)
+                    )));
+                }
+                Instr::CallRef(_) if suspends.is_call(instr) => {
+                    return Err(unsupported(
+                        "`call_ref` to a function that may suspend (the callee reference cannot be saved)"
+                            .into(),
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves the parameters of suspending blocks, loops and `if`s into locals.
+pub(crate) fn lower_block_params(
+    func: &mut LocalFunction,
+    suspends: &Suspends,
+    ctx: &mut TypeContext,
+    types: &mut ModuleTypes,
+    locals: &mut ModuleLocals,
+    name: &str,
+) -> Result<()> {
+    for seq in sequences(func) {
+        let instrs = std::mem::take(&mut func.block_mut(seq).instrs);
+        let mut out = Vec::with_capacity(instrs.len());
+        for (instr, loc) in instrs {
+            let owned = children(&instr);
+            let Some(&first) = owned.first() else {
+                out.push((instr, loc));
+                continue;
+            };
+            let (params, results) = ctx.block_signature(func.block(first).ty);
+            if params.is_empty() || !owned.iter().any(|s| suspends.contains(*s)) {
+                out.push((instr, loc));
+                continue;
+            }
+            let slots: Vec<LocalId> = params.iter().map(|t| locals.add(*t)).collect();
+            let new_ty = ctx.block_type(types, &[], &results);
+            // An `if` keeps its condition on top of the parameters.
+            let condition = match &instr {
+                Instr::IfElse(_) => {
+                    let c = locals.add(walrus::ValType::I32);
+                    out.push((Instr::LocalSet(LocalSet { local: c }), loc));
+                    Some(c)
+                }
+                _ => None,
+            };
+            for slot in slots.iter().rev() {
+                out.push((Instr::LocalSet(LocalSet { local: *slot }), loc));
+            }
+            if let Some(c) = condition {
+                out.push((Instr::LocalGet(LocalGet { local: c }), loc));
+            }
+            for s in &owned {
+                let body = func.block_mut(*s);
+                body.ty = new_ty;
+                let prefix = slots.iter().map(|l| {
+                    (
+                        Instr::LocalGet(LocalGet { local: *l }),
+                        InstrLocId::default(),
+                    )
+                });
+                body.instrs.splice(0..0, prefix);
+            }
+            if let Instr::Loop(l) = &instr {
+                redirect_loop_branches(func, l.seq, &slots, locals, name)?;
+            }
+            out.push((instr, loc));
+        }
+        func.block_mut(seq).instrs = out;
+    }
+    Ok(())
+}
+
+/// Inside `loop_seq`, makes every branch back to the loop store the values
+/// it carries into `slots` (the loop no longer takes parameters).
+fn redirect_loop_branches(
+    func: &mut LocalFunction,
+    loop_seq: InstrSeqId,
+    slots: &[LocalId],
+    locals: &mut ModuleLocals,
+    name: &str,
+) -> Result<()> {
+    let mut pending = vec![loop_seq];
+    while let Some(seq) = pending.pop() {
+        let instrs = std::mem::take(&mut func.block_mut(seq).instrs);
+        let mut out = Vec::with_capacity(instrs.len());
+        for (instr, loc) in instrs {
+            pending.extend(children(&instr));
+            let set_slots = |out: &mut Vec<_>| {
+                for slot in slots.iter().rev() {
+                    out.push((Instr::LocalSet(LocalSet { local: *slot }), loc));
+                }
+            };
+            match &instr {
+                Instr::Br(b) if b.block == loop_seq => set_slots(&mut out),
+                Instr::BrIf(b) if b.block == loop_seq => {
+                    // [values, cond]: store the values for the loop header and
+                    // push them back for the fall-through path.
+                    let cond = locals.add(walrus::ValType::I32);
+                    out.push((Instr::LocalSet(LocalSet { local: cond }), loc));
+                    set_slots(&mut out);
+                    for slot in slots {
+                        out.push((Instr::LocalGet(LocalGet { local: *slot }), loc));
+                    }
+                    out.push((Instr::LocalGet(LocalGet { local: cond }), loc));
+                }
+                Instr::BrTable(t) if t.default == loop_seq || t.blocks.contains(&loop_seq) => {
+                    return Err(Error::Unsupported {
+                        function: name.to_string(),
+                        construct:
+                            "`br_table` to a loop with parameters that contains a suspending call"
+                                .into(),
+                    });
+                }
+                _ => {}
+            }
+            out.push((instr, loc));
+        }
+        func.block_mut(seq).instrs = out;
+    }
+    Ok(())
+}
+
+impl TypeContext {
+    /// The block type for `params -> results`, registering new multi-value
+    /// types so later typing sees them.
+    pub fn block_type(
+        &mut self,
+        types: &mut ModuleTypes,
+        params: &[walrus::ValType],
+        results: &[walrus::ValType],
+    ) -> InstrSeqType {
+        let ty = InstrSeqType::new(types, params, results);
+        if let InstrSeqType::MultiValue(id) = ty {
+            self.types_params
+                .entry(id)
+                .or_insert_with(|| (params.to_vec(), results.to_vec()));
+        }
+        ty
+    }
+}

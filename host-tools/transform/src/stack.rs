@@ -1,0 +1,383 @@
+//! Operand-stack typing: what each instruction pops and pushes.
+//!
+//! walrus keeps the operand stack implicit, but spilling needs the exact
+//! types of the values sitting on it at a suspending call. [`StackTyper`]
+//! replays a run of instructions over a `Vec<ValType>`, the same way a
+//! validator does, for the instructions that can appear in a function the
+//! transform rewrites. GC and exception-handling instructions are reported
+//! as unsupported rather than guessed.
+
+use walrus::ir::{
+    AtomicWidth, BinaryOp, Instr, InstrSeqType, LoadKind, LoadSimdKind, UnaryOp, Value,
+};
+use walrus::{FunctionId, LocalId, ModuleLocals, RefType, TypeId, ValType};
+
+use std::collections::HashMap;
+
+/// Module-level facts needed to type instructions.
+#[derive(Debug)]
+pub(crate) struct TypeContext {
+    pub types_params: HashMap<TypeId, (Vec<ValType>, Vec<ValType>)>,
+    pub func_types: HashMap<FunctionId, TypeId>,
+    pub global_types: HashMap<walrus::GlobalId, ValType>,
+    pub table_types: HashMap<walrus::TableId, (RefType, bool)>,
+    pub memory64: HashMap<walrus::MemoryId, bool>,
+}
+
+impl TypeContext {
+    pub fn new(module: &walrus::Module) -> Self {
+        let types_params = module
+            .types
+            .iter()
+            .filter(|t| t.is_function())
+            .map(|t| (t.id(), (t.params().to_vec(), t.results().to_vec())))
+            .collect();
+        TypeContext {
+            types_params,
+            func_types: module.funcs.iter().map(|f| (f.id(), f.ty())).collect(),
+            global_types: module.globals.iter().map(|g| (g.id(), g.ty)).collect(),
+            table_types: module
+                .tables
+                .iter()
+                .map(|t| (t.id(), (t.element_ty, t.table64)))
+                .collect(),
+            memory64: module
+                .memories
+                .iter()
+                .map(|m| (m.id(), m.memory64))
+                .collect(),
+        }
+    }
+
+    /// Parameters and results of a function type.
+    pub fn signature(&self, ty: TypeId) -> (&[ValType], &[ValType]) {
+        self.types_params
+            .get(&ty)
+            .map(|(p, r)| (p.as_slice(), r.as_slice()))
+            .unwrap_or((&[], &[]))
+    }
+
+    /// Parameters and results of a block type.
+    pub fn block_signature(&self, ty: InstrSeqType) -> (Vec<ValType>, Vec<ValType>) {
+        match ty {
+            InstrSeqType::Simple(None) => (vec![], vec![]),
+            InstrSeqType::Simple(Some(t)) => (vec![], vec![t]),
+            InstrSeqType::MultiValue(id) => {
+                let (p, r) = self.signature(id);
+                (p.to_vec(), r.to_vec())
+            }
+        }
+    }
+
+    fn address(&self, memory: walrus::MemoryId) -> ValType {
+        if self.memory64.get(&memory).copied().unwrap_or(false) {
+            ValType::I64
+        } else {
+            ValType::I32
+        }
+    }
+
+    fn table_index(&self, table: walrus::TableId) -> ValType {
+        if self.table_types.get(&table).is_some_and(|t| t.1) {
+            ValType::I64
+        } else {
+            ValType::I32
+        }
+    }
+}
+
+/// Why an instruction could not be typed.
+#[derive(Debug)]
+pub(crate) struct Untypable(pub String);
+
+/// Replays instructions over a stack of value types.
+pub(crate) struct StackTyper<'a> {
+    pub ctx: &'a TypeContext,
+    pub locals: &'a ModuleLocals,
+    /// Block types of every sequence, for nested blocks.
+    pub seq_type: Box<dyn Fn(walrus::ir::InstrSeqId) -> InstrSeqType + 'a>,
+}
+
+impl StackTyper<'_> {
+    fn local(&self, id: LocalId) -> ValType {
+        self.locals.get(id).ty()
+    }
+
+    /// Applies `instr` to `stack`. Returns `false` when the instruction never
+    /// falls through (branch, return, trap): what follows it is dead.
+    pub fn apply(&self, instr: &Instr, stack: &mut Vec<ValType>) -> Result<bool, Untypable> {
+        use ValType::*;
+        let pop = |stack: &mut Vec<ValType>, n: usize| -> Result<(), Untypable> {
+            if stack.len() < n {
+                return Err(Untypable("operand stack underflow".into()));
+            }
+            stack.truncate(stack.len() - n);
+            Ok(())
+        };
+        let ctx = self.ctx;
+        match instr {
+            Instr::Block(b) => self.block(b.seq, 0, stack)?,
+            Instr::Loop(b) => self.block(b.seq, 0, stack)?,
+            Instr::IfElse(b) => self.block(b.consequent, 1, stack)?,
+            Instr::Call(c) => {
+                let ty = ctx.func_types[&c.func];
+                self.call(ty, 0, stack)?;
+            }
+            Instr::CallIndirect(c) => self.call(c.ty, 1, stack)?,
+            Instr::CallRef(c) => self.call(c.ty, 1, stack)?,
+            Instr::LocalGet(l) => stack.push(self.local(l.local)),
+            Instr::LocalSet(_) | Instr::GlobalSet(_) | Instr::Drop(_) => pop(stack, 1)?,
+            Instr::LocalTee(_) => {}
+            Instr::GlobalGet(g) => stack.push(ctx.global_types[&g.global]),
+            Instr::Const(c) => stack.push(match c.value {
+                Value::I32(_) => I32,
+                Value::I64(_) => I64,
+                Value::F32(_) => F32,
+                Value::F64(_) => F64,
+                Value::V128(_) => V128,
+            }),
+            Instr::Binop(b) => {
+                pop(stack, 2)?;
+                stack.push(binop_result(b.op));
+            }
+            Instr::Unop(u) => {
+                pop(stack, 1)?;
+                stack.push(unop_result(u.op));
+            }
+            Instr::TernOp(_) | Instr::V128Bitselect(_) => {
+                pop(stack, 3)?;
+                stack.push(V128);
+            }
+            Instr::I8x16Swizzle(_) | Instr::I8x16Shuffle(_) => {
+                pop(stack, 2)?;
+                stack.push(V128);
+            }
+            Instr::Select(_) => {
+                pop(stack, 2)?;
+                // The remaining operand's type is the result type.
+                if stack.is_empty() {
+                    return Err(Untypable("operand stack underflow".into()));
+                }
+            }
+            Instr::Unreachable(_) | Instr::Return(_) | Instr::Br(_) | Instr::BrTable(_) => {
+                return Ok(false);
+            }
+            Instr::BrIf(_) => pop(stack, 1)?,
+            Instr::MemorySize(m) => stack.push(ctx.address(m.memory)),
+            Instr::MemoryGrow(m) => {
+                pop(stack, 1)?;
+                stack.push(ctx.address(m.memory));
+            }
+            Instr::MemoryInit(_) | Instr::MemoryCopy(_) | Instr::MemoryFill(_) => pop(stack, 3)?,
+            Instr::DataDrop(_) | Instr::ElemDrop(_) | Instr::AtomicFence(_) => {}
+            Instr::Load(l) => {
+                pop(stack, 1)?;
+                stack.push(match l.kind {
+                    LoadKind::I32 { .. } | LoadKind::I32_8 { .. } | LoadKind::I32_16 { .. } => I32,
+                    LoadKind::I64 { .. }
+                    | LoadKind::I64_8 { .. }
+                    | LoadKind::I64_16 { .. }
+                    | LoadKind::I64_32 { .. } => I64,
+                    LoadKind::F32 => F32,
+                    LoadKind::F64 => F64,
+                    LoadKind::V128 => V128,
+                });
+            }
+            Instr::Store(_) => pop(stack, 2)?,
+            Instr::LoadSimd(l) => match l.kind {
+                LoadSimdKind::V128Store8Lane(_)
+                | LoadSimdKind::V128Store16Lane(_)
+                | LoadSimdKind::V128Store32Lane(_)
+                | LoadSimdKind::V128Store64Lane(_) => pop(stack, 2)?,
+                LoadSimdKind::V128Load8Lane(_)
+                | LoadSimdKind::V128Load16Lane(_)
+                | LoadSimdKind::V128Load32Lane(_)
+                | LoadSimdKind::V128Load64Lane(_) => {
+                    pop(stack, 2)?;
+                    stack.push(V128);
+                }
+                _ => {
+                    pop(stack, 1)?;
+                    stack.push(V128);
+                }
+            },
+            Instr::AtomicRmw(a) => {
+                pop(stack, 2)?;
+                stack.push(width_type(a.width));
+            }
+            Instr::Cmpxchg(a) => {
+                pop(stack, 3)?;
+                stack.push(width_type(a.width));
+            }
+            Instr::AtomicNotify(_) => {
+                pop(stack, 2)?;
+                stack.push(I32);
+            }
+            Instr::AtomicWait(_) => {
+                pop(stack, 3)?;
+                stack.push(I32);
+            }
+            Instr::TableGet(t) => {
+                pop(stack, 1)?;
+                stack.push(Ref(ctx.table_types[&t.table].0));
+            }
+            Instr::TableSet(_) => pop(stack, 2)?,
+            Instr::TableGrow(t) => {
+                pop(stack, 2)?;
+                stack.push(ctx.table_index(t.table));
+            }
+            Instr::TableSize(t) => stack.push(ctx.table_index(t.table)),
+            Instr::TableFill(_) | Instr::TableInit(_) | Instr::TableCopy(_) => pop(stack, 3)?,
+            Instr::RefNull(r) => stack.push(Ref(r.ty)),
+            Instr::RefIsNull(_) => {
+                pop(stack, 1)?;
+                stack.push(I32);
+            }
+            Instr::RefFunc(_) => stack.push(Ref(RefType::FUNCREF)),
+            other => return Err(Untypable(format!("`{}`", instr_name(other)))),
+        }
+        Ok(true)
+    }
+
+    fn block(
+        &self,
+        seq: walrus::ir::InstrSeqId,
+        extra: usize,
+        stack: &mut Vec<ValType>,
+    ) -> Result<(), Untypable> {
+        let (params, results) = self.ctx.block_signature((self.seq_type)(seq));
+        let n = params.len() + extra;
+        if stack.len() < n {
+            return Err(Untypable("operand stack underflow".into()));
+        }
+        stack.truncate(stack.len() - n);
+        stack.extend(results);
+        Ok(())
+    }
+
+    fn call(&self, ty: TypeId, extra: usize, stack: &mut Vec<ValType>) -> Result<(), Untypable> {
+        let (params, results) = self.ctx.signature(ty);
+        let n = params.len() + extra;
+        if stack.len() < n {
+            return Err(Untypable("operand stack underflow".into()));
+        }
+        stack.truncate(stack.len() - n);
+        stack.extend_from_slice(results);
+        Ok(())
+    }
+}
+
+fn width_type(width: AtomicWidth) -> ValType {
+    match width {
+        AtomicWidth::I32 | AtomicWidth::I32_8 | AtomicWidth::I32_16 => ValType::I32,
+        _ => ValType::I64,
+    }
+}
+
+/// The wasm text name of an instruction, for diagnostics.
+pub(crate) fn instr_name(instr: &Instr) -> String {
+    let debug = format!("{instr:?}");
+    let variant = debug.split(['(', ' ', '{']).next().unwrap_or("instruction");
+    let mut name = String::new();
+    for (i, c) in variant.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                name.push('_');
+            }
+            name.push(c.to_ascii_lowercase());
+        } else {
+            name.push(c);
+        }
+    }
+    name
+}
+
+fn binop_result(op: BinaryOp) -> ValType {
+    use BinaryOp::*;
+    match op {
+        I32Eq | I32Ne | I32LtS | I32LtU | I32GtS | I32GtU | I32LeS | I32LeU | I32GeS | I32GeU
+        | I64Eq | I64Ne | I64LtS | I64LtU | I64GtS | I64GtU | I64LeS | I64LeU | I64GeS | I64GeU
+        | F32Eq | F32Ne | F32Lt | F32Gt | F32Le | F32Ge | F64Eq | F64Ne | F64Lt | F64Gt | F64Le
+        | F64Ge => ValType::I32,
+        I32Add | I32Sub | I32Mul | I32DivS | I32DivU | I32RemS | I32RemU | I32And | I32Or
+        | I32Xor | I32Shl | I32ShrS | I32ShrU | I32Rotl | I32Rotr => ValType::I32,
+        I64Add | I64Sub | I64Mul | I64DivS | I64DivU | I64RemS | I64RemU | I64And | I64Or
+        | I64Xor | I64Shl | I64ShrS | I64ShrU | I64Rotl | I64Rotr => ValType::I64,
+        F32Add | F32Sub | F32Mul | F32Div | F32Min | F32Max | F32Copysign => ValType::F32,
+        F64Add | F64Sub | F64Mul | F64Div | F64Min | F64Max | F64Copysign => ValType::F64,
+        // Every remaining binary operator is a SIMD operator on v128.
+        _ => ValType::V128,
+    }
+}
+
+fn unop_result(op: UnaryOp) -> ValType {
+    use UnaryOp::*;
+    match op {
+        I32Eqz | I32Clz | I32Ctz | I32Popcnt | I64Eqz | I32WrapI64 | I32TruncSF32
+        | I32TruncUF32 | I32TruncSF64 | I32TruncUF64 | I32ReinterpretF32 | I32Extend8S
+        | I32Extend16S | I32TruncSSatF32 | I32TruncUSatF32 | I32TruncSSatF64 | I32TruncUSatF64 => {
+            ValType::I32
+        }
+        I64Clz | I64Ctz | I64Popcnt | I64ExtendSI32 | I64ExtendUI32 | I64TruncSF32
+        | I64TruncUF32 | I64TruncSF64 | I64TruncUF64 | I64ReinterpretF64 | I64Extend8S
+        | I64Extend16S | I64Extend32S | I64TruncSSatF32 | I64TruncUSatF32 | I64TruncSSatF64
+        | I64TruncUSatF64 => ValType::I64,
+        F32Abs | F32Neg | F32Ceil | F32Floor | F32Trunc | F32Nearest | F32Sqrt | F32ConvertSI32
+        | F32ConvertUI32 | F32ConvertSI64 | F32ConvertUI64 | F32DemoteF64 | F32ReinterpretI32 => {
+            ValType::F32
+        }
+        F64Abs | F64Neg | F64Ceil | F64Floor | F64Trunc | F64Nearest | F64Sqrt | F64ConvertSI32
+        | F64ConvertUI32 | F64ConvertSI64 | F64ConvertUI64 | F64PromoteF32 | F64ReinterpretI64 => {
+            ValType::F64
+        }
+        I8x16ExtractLaneS { .. }
+        | I8x16ExtractLaneU { .. }
+        | I16x8ExtractLaneS { .. }
+        | I16x8ExtractLaneU { .. }
+        | I32x4ExtractLane { .. }
+        | V128AnyTrue
+        | I8x16AllTrue
+        | I8x16Bitmask
+        | I16x8AllTrue
+        | I16x8Bitmask
+        | I32x4AllTrue
+        | I32x4Bitmask
+        | I64x2AllTrue
+        | I64x2Bitmask => ValType::I32,
+        I64x2ExtractLane { .. } => ValType::I64,
+        F32x4ExtractLane { .. } => ValType::F32,
+        F64x2ExtractLane { .. } => ValType::F64,
+        // Splats and every remaining unary operator produce a v128.
+        _ => ValType::V128,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparisons_produce_i32() {
+        assert_eq!(binop_result(BinaryOp::F64Lt), ValType::I32);
+        assert_eq!(binop_result(BinaryOp::I64GeU), ValType::I32);
+        assert_eq!(binop_result(BinaryOp::I64Add), ValType::I64);
+        assert_eq!(binop_result(BinaryOp::I8x16Eq), ValType::V128);
+    }
+
+    #[test]
+    fn lane_extraction_produces_scalars() {
+        assert_eq!(
+            unop_result(UnaryOp::I64x2ExtractLane { idx: 1 }),
+            ValType::I64
+        );
+        assert_eq!(unop_result(UnaryOp::I32x4Splat), ValType::V128);
+        assert_eq!(unop_result(UnaryOp::I64Eqz), ValType::I32);
+        assert_eq!(unop_result(UnaryOp::F32DemoteF64), ValType::F32);
+    }
+
+    #[test]
+    fn instruction_names_are_snake_case() {
+        let i = Instr::Unreachable(walrus::ir::Unreachable {});
+        assert_eq!(instr_name(&i), "unreachable");
+    }
+}
