@@ -113,6 +113,11 @@ pub(crate) fn analyse(
     intrinsics: &HashMap<FunctionId, Intrinsic>,
 ) -> Result<Analysis> {
     let mut warnings = Vec::new();
+    if options.ignore_imports && options.imports.is_some() {
+        return Err(Error::Options(
+            "--imports and --ignore-imports contradict each other".into(),
+        ));
+    }
     if options.only_list.is_some()
         && (!options.add_list.is_empty()
             || !options.propagate_add_list.is_empty()

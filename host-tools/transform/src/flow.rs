@@ -22,8 +22,8 @@
 //! exit with the site number recorded.
 
 use walrus::ir::{
-    BinaryOp, Binop, Br, GlobalGet, Instr, InstrLocId, InstrSeqId, LocalGet, LocalSet, UnaryOp,
-    Unop, Unreachable,
+    BinaryOp, Binop, Br, Const, GlobalGet, Instr, InstrLocId, InstrSeqId, LocalGet, LocalSet,
+    UnaryOp, Unop, Value,
 };
 use walrus::{GlobalId, LocalFunction, LocalId, ModuleLocals, ValType};
 
@@ -31,8 +31,9 @@ use std::collections::HashSet;
 
 use crate::abi;
 use crate::error::{Error, Result};
+use crate::ir::children;
 use crate::ir::{Code, at, i32_const, if_then};
-use crate::stack::{StackTyper, TypeContext};
+use crate::stack::{Stack, StackTyper, TypeContext};
 use crate::suspend::Suspends;
 
 /// The rewrite of one function.
@@ -66,69 +67,32 @@ impl Flow<'_> {
     pub fn rewrite(&mut self, func: &mut LocalFunction, seq: InstrSeqId) -> Result<()> {
         let old = std::mem::take(&mut func.block_mut(seq).instrs);
         let mut out: Code = Vec::new();
-        // Locals holding the operand stack at the start of the current segment.
-        let mut carried: Vec<LocalId> = Vec::new();
-        let mut stack: Vec<ValType> = Vec::new();
-        let mut segment: Code = Vec::new();
-        let mut diverged = false;
+        let mut segment = Segment::new(self, func, &[])?;
 
         for (instr, loc) in old {
             if !self.suspends.is_suspending(&instr) {
-                let falls_through =
-                    self.typer(func)
-                        .apply(&instr, &mut stack)
-                        .map_err(|e| Error::Unsupported {
-                            function: self.name.to_string(),
-                            construct: format!(
-                                "{} in a block that contains a suspending call",
-                                e.0
-                            ),
-                        })?;
-                segment.push((instr, loc));
-                diverged |= !falls_through;
+                segment.push(self, func, instr, loc)?;
                 continue;
             }
-            let spilled = if segment.is_empty() {
-                carried.clone()
-            } else {
-                let slots: Vec<LocalId> = stack.iter().map(|t| self.locals.add(*t)).collect();
-                let mut body = reload(&carried);
-                body.append(&mut segment);
-                body.extend(spill(&slots));
-                out.extend(self.guard(func, self.normal_test(), body));
-                slots
-            };
             let inputs_len = self.inputs(func, &instr);
-            if spilled.len() < inputs_len {
-                return Err(Error::Unsupported {
-                    function: self.name.to_string(),
-                    construct: "operand stack underflow at a suspending call".into(),
-                });
-            }
-            let (persist, inputs) = spilled.split_at(spilled.len() - inputs_len);
+            let written = locals_written(func, &instr);
+            let sources = segment.spill(self, func, &mut out, inputs_len, &written)?;
+            let (persist, inputs) = sources.split_at(sources.len() - inputs_len);
             let results = self.results(func, &instr);
             let outputs: Vec<LocalId> = results.iter().map(|t| self.locals.add(*t)).collect();
             let piece = self.suspending_piece(func, instr, loc, inputs, &outputs)?;
             out.extend(piece);
-            carried = persist.iter().chain(&outputs).copied().collect();
-            stack = carried.iter().map(|l| self.locals.get(*l).ty()).collect();
+            let carried: Vec<Source> = persist
+                .iter()
+                .copied()
+                .chain(outputs.iter().map(|l| Source::Local(*l)))
+                .collect();
+            segment = Segment::new(self, func, &carried)?;
         }
-
-        if segment.is_empty() {
-            out.extend(reload(&carried));
-        } else if diverged {
-            let mut body = reload(&carried);
-            body.append(&mut segment);
-            out.extend(self.guard(func, self.normal_test(), body));
-            out.push(at(Instr::Unreachable(Unreachable {})));
-        } else {
-            let slots: Vec<LocalId> = stack.iter().map(|t| self.locals.add(*t)).collect();
-            let mut body = reload(&carried);
-            body.append(&mut segment);
-            body.extend(spill(&slots));
-            out.extend(self.guard(func, self.normal_test(), body));
-            out.extend(reload(&slots));
-        }
+        // After the last suspending instruction the state is normal (the
+        // rewind target, which is inside this sequence, has been passed),
+        // so the tail runs unguarded and leaves the results on the stack.
+        out.append(&mut segment.code);
         func.block_mut(seq).instrs = out;
         Ok(())
     }
@@ -176,15 +140,17 @@ impl Flow<'_> {
         func: &mut LocalFunction,
         instr: Instr,
         loc: InstrLocId,
-        inputs: &[LocalId],
+        inputs: &[Source],
         outputs: &[LocalId],
     ) -> Result<Code> {
         let first = self.sites;
         let mut body = reload(inputs);
         match &instr {
             Instr::Call(_) | Instr::CallIndirect(_) => {
-                if let Instr::CallIndirect(_) = instr {
-                    self.rewind_reads.extend(inputs.last().copied());
+                if let (Instr::CallIndirect(_), Some(Source::Local(index))) =
+                    (&instr, inputs.last())
+                {
+                    self.rewind_reads.push(*index);
                 }
                 self.sites += 1;
                 let call_at = body.len();
@@ -199,7 +165,9 @@ impl Flow<'_> {
                 return Ok(guard);
             }
             Instr::IfElse(i) => {
-                self.rewind_reads.extend(inputs.last().copied());
+                if let Some(Source::Local(condition)) = inputs.last() {
+                    self.rewind_reads.push(*condition);
+                }
                 for arm in [i.consequent, i.alternative] {
                     if self.suspends.contains(arm) {
                         self.rewrite(func, arm)?;
@@ -288,11 +256,8 @@ impl Flow<'_> {
     }
 }
 
-fn reload(locals: &[LocalId]) -> Code {
-    locals
-        .iter()
-        .map(|l| at(Instr::LocalGet(LocalGet { local: *l })))
-        .collect()
+fn reload(sources: &[Source]) -> Code {
+    sources.iter().map(|s| at(s.instr())).collect()
 }
 
 fn spill(locals: &[LocalId]) -> Code {
@@ -301,4 +266,174 @@ fn spill(locals: &[LocalId]) -> Code {
         .rev()
         .map(|l| at(Instr::LocalSet(LocalSet { local: *l })))
         .collect()
+}
+
+/// Where a value that crosses a piece boundary lives: in a local, or as a
+/// constant that is simply pushed again.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Local(LocalId),
+    Const(Value),
+}
+
+impl Source {
+    fn instr(self) -> Instr {
+        match self {
+            Source::Local(local) => Instr::LocalGet(LocalGet { local }),
+            Source::Const(value) => Instr::Const(Const { value }),
+        }
+    }
+}
+
+/// A run of non-suspending instructions being collected, with the operand
+/// stack it builds. It starts by pushing the values carried over from the
+/// previous piece, so reloads and original code are treated alike.
+struct Segment {
+    code: Code,
+    stack: Stack,
+    /// For each stack slot: the instruction that pushed it, if that is a
+    /// `local.get`/constant whose value is still what the slot holds and
+    /// which nothing else has read. Such a push can be deleted and the value
+    /// pushed again later instead of going through a fresh local.
+    origins: Vec<Option<(usize, Source)>>,
+}
+
+impl Segment {
+    fn new(flow: &Flow, func: &LocalFunction, carried: &[Source]) -> Result<Segment> {
+        let mut segment = Segment {
+            code: Vec::new(),
+            stack: Stack::default(),
+            origins: Vec::new(),
+        };
+        for source in carried {
+            segment.push(flow, func, source.instr(), InstrLocId::default())?;
+        }
+        Ok(segment)
+    }
+
+    fn push(
+        &mut self,
+        flow: &Flow,
+        func: &LocalFunction,
+        instr: Instr,
+        loc: InstrLocId,
+    ) -> Result<()> {
+        let before = self.stack.len();
+        self.stack.take_low();
+        flow.typer(func)
+            .apply(&instr, &mut self.stack)
+            .map_err(|e| Error::Unsupported {
+                function: flow.name.to_string(),
+                construct: format!("{} in a block that contains a suspending call", e.0),
+            })?;
+        let low = self.stack.take_low();
+        self.origins.truncate(low);
+        self.origins.resize(self.stack.len(), None);
+        let index = self.code.len();
+        let pushed_one = low == before && self.stack.len() == before + 1;
+        match &instr {
+            Instr::LocalGet(l) if pushed_one => {
+                self.origins[before] = Some((index, Source::Local(l.local)));
+            }
+            Instr::Const(c) if pushed_one => {
+                self.origins[before] = Some((index, Source::Const(c.value)));
+            }
+            Instr::LocalSet(l) => self.forget_local(l.local),
+            Instr::LocalTee(l) => {
+                // The tee reads the top value: its push must stay.
+                if let Some(top) = self.origins.last_mut() {
+                    *top = None;
+                }
+                self.forget_local(l.local);
+            }
+            // A taken `br_if` reads values from the top of the stack.
+            Instr::BrIf(_) => self.origins.iter_mut().for_each(|o| *o = None),
+            _ => {
+                for l in locals_written(func, &instr) {
+                    self.forget_local(l);
+                }
+            }
+        }
+        self.code.push((instr, loc));
+        Ok(())
+    }
+
+    fn forget_local(&mut self, local: LocalId) {
+        for origin in self.origins.iter_mut() {
+            if matches!(origin, Some((_, Source::Local(l))) if *l == local) {
+                *origin = None;
+            }
+        }
+    }
+
+    /// Ends the segment before a suspending instruction that consumes
+    /// `inputs` values and writes the locals in `written`: emits the guarded
+    /// segment into `out` and returns where each stack value now lives.
+    fn spill(
+        self,
+        flow: &mut Flow,
+        func: &mut LocalFunction,
+        out: &mut Code,
+        inputs: usize,
+        written: &HashSet<LocalId>,
+    ) -> Result<Vec<Source>> {
+        if self.stack.len() < inputs {
+            return Err(Error::Unsupported {
+                function: flow.name.to_string(),
+                construct: "operand stack underflow at a suspending call".into(),
+            });
+        }
+        let persist = self.stack.len() - inputs;
+        let mut removed = HashSet::new();
+        let mut sources = Vec::with_capacity(self.stack.len());
+        let mut spills = Vec::new();
+        for (slot, (ty, origin)) in self.stack.types().iter().zip(&self.origins).enumerate() {
+            let clobbered =
+                |s: &Source| matches!(s, Source::Local(l) if slot < persist && written.contains(l));
+            match origin {
+                Some((index, source)) if !clobbered(source) => {
+                    removed.insert(*index);
+                    sources.push(*source);
+                }
+                _ => {
+                    let local = flow.locals.add(*ty);
+                    spills.push(local);
+                    sources.push(Source::Local(local));
+                }
+            }
+        }
+        let mut body: Code = self
+            .code
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !removed.contains(i))
+            .map(|(_, c)| c)
+            .collect();
+        body.extend(spill(&spills));
+        if !body.is_empty() {
+            out.extend(flow.guard(func, flow.normal_test(), body));
+        }
+        Ok(sources)
+    }
+}
+
+/// The locals an instruction writes, nested blocks included.
+fn locals_written(func: &LocalFunction, instr: &Instr) -> HashSet<LocalId> {
+    let mut written = HashSet::new();
+    let mut pending = children(instr);
+    while let Some(seq) = pending.pop() {
+        for (i, _) in &func.block(seq).instrs {
+            match i {
+                Instr::LocalSet(l) => {
+                    written.insert(l.local);
+                }
+                Instr::LocalTee(l) => {
+                    written.insert(l.local);
+                }
+                _ => {}
+            }
+            pending.extend(children(i));
+        }
+    }
+    written
 }

@@ -86,6 +86,39 @@ impl TypeContext {
     }
 }
 
+/// An operand stack of value types that remembers how low it got, so a
+/// caller can tell which values an instruction consumed.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Stack {
+    types: Vec<ValType>,
+    low: usize,
+}
+
+impl Stack {
+    /// The value types, bottom first.
+    pub fn types(&self) -> &[ValType] {
+        &self.types
+    }
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+    /// The lowest height reached since the last call (then reset to the
+    /// current height).
+    pub fn take_low(&mut self) -> usize {
+        std::mem::replace(&mut self.low, self.types.len())
+    }
+    fn truncate(&mut self, len: usize) {
+        self.types.truncate(len);
+        self.low = self.low.min(len);
+    }
+    fn push(&mut self, ty: ValType) {
+        self.types.push(ty);
+    }
+    fn extend(&mut self, tys: impl IntoIterator<Item = ValType>) {
+        self.types.extend(tys);
+    }
+}
+
 /// Why an instruction could not be typed.
 #[derive(Debug)]
 pub(crate) struct Untypable(pub String);
@@ -105,9 +138,9 @@ impl StackTyper<'_> {
 
     /// Applies `instr` to `stack`. Returns `false` when the instruction never
     /// falls through (branch, return, trap): what follows it is dead.
-    pub fn apply(&self, instr: &Instr, stack: &mut Vec<ValType>) -> Result<bool, Untypable> {
+    pub fn apply(&self, instr: &Instr, stack: &mut Stack) -> Result<bool, Untypable> {
         use ValType::*;
-        let pop = |stack: &mut Vec<ValType>, n: usize| -> Result<(), Untypable> {
+        let pop = |stack: &mut Stack, n: usize| -> Result<(), Untypable> {
             if stack.len() < n {
                 return Err(Untypable("operand stack underflow".into()));
             }
@@ -153,11 +186,11 @@ impl StackTyper<'_> {
                 stack.push(V128);
             }
             Instr::Select(_) => {
-                pop(stack, 2)?;
-                // The remaining operand's type is the result type.
-                if stack.is_empty() {
+                let Some(&ty) = stack.len().checked_sub(3).map(|i| &stack.types[i]) else {
                     return Err(Untypable("operand stack underflow".into()));
-                }
+                };
+                pop(stack, 3)?;
+                stack.push(ty);
             }
             Instr::Unreachable(_) | Instr::Return(_) | Instr::Br(_) | Instr::BrTable(_) => {
                 return Ok(false);
@@ -243,7 +276,7 @@ impl StackTyper<'_> {
         &self,
         seq: walrus::ir::InstrSeqId,
         extra: usize,
-        stack: &mut Vec<ValType>,
+        stack: &mut Stack,
     ) -> Result<(), Untypable> {
         let (params, results) = self.ctx.block_signature((self.seq_type)(seq));
         let n = params.len() + extra;
@@ -255,14 +288,14 @@ impl StackTyper<'_> {
         Ok(())
     }
 
-    fn call(&self, ty: TypeId, extra: usize, stack: &mut Vec<ValType>) -> Result<(), Untypable> {
+    fn call(&self, ty: TypeId, extra: usize, stack: &mut Stack) -> Result<(), Untypable> {
         let (params, results) = self.ctx.signature(ty);
         let n = params.len() + extra;
         if stack.len() < n {
             return Err(Untypable("operand stack underflow".into()));
         }
         stack.truncate(stack.len() - n);
-        stack.extend_from_slice(results);
+        stack.extend(results.iter().copied());
         Ok(())
     }
 }
