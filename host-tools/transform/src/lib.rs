@@ -69,6 +69,7 @@ mod analysis;
 pub mod error;
 mod flow;
 mod frame;
+pub mod fuel;
 mod intrinsics;
 mod ir;
 mod liveness;
@@ -81,6 +82,7 @@ mod stack;
 mod suspend;
 
 pub use error::{Error, Result};
+pub use fuel::{Costs, FuelOptions, FuelReport};
 pub use options::Options;
 pub use report::{Decision, Report};
 
@@ -99,6 +101,15 @@ pub struct Output {
 /// validates; anything the transform cannot handle is an [`Error`].
 pub fn asyncify(input: &[u8], options: &Options) -> Result<Output> {
     transform::run(input, options)
+}
+
+/// Meters `input` with fuel (see [`fuel`]) and instruments it so that
+/// running out of fuel suspends instead of trapping.
+///
+/// Unless `options.imports` names more, the out-of-fuel handler is the only
+/// suspending entry point: ordinary imports are assumed not to suspend.
+pub fn meter(input: &[u8], fuel: &FuelOptions, options: &Options) -> Result<Output> {
+    transform::run_metered(input, fuel, options)
 }
 
 mod transform;

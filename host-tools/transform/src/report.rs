@@ -23,6 +23,8 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Why each defined function is or is not instrumented, in index order.
     pub decisions: Vec<Decision>,
+    /// What fuel metering did, when it ran.
+    pub fuel: Option<crate::fuel::FuelReport>,
 }
 
 /// The analysis verdict for one function.

@@ -17,25 +17,75 @@ use crate::normalize::{check_supported, lower_block_params, trim_dead_code};
 use crate::runtime::{self, Abi};
 use crate::stack::TypeContext;
 use crate::suspend::Suspends;
-use crate::{Options, Output, Report, intrinsics};
+use crate::{FuelOptions, Options, Output, Report, intrinsics};
+
+/// Parses a binary or text module.
+pub(crate) fn parse(input: &[u8]) -> Result<(Module, usize)> {
+    let binary = wat::parse_bytes(input).map_err(|e| Error::Parse(Box::new(e)))?;
+    let module = ModuleConfig::new()
+        .parse(&binary)
+        .map_err(|e| Error::Parse(e.into()))?;
+    Ok((module, binary.len()))
+}
+
+/// Emits and validates.
+pub(crate) fn emit(module: &mut Module) -> Result<Vec<u8>> {
+    let wasm = module.emit_wasm();
+    Validator::new_with_features(WasmFeatures::all())
+        .validate_all(&wasm)
+        .map_err(Error::InvalidOutput)?;
+    Ok(wasm)
+}
 
 pub(crate) fn run(input: &[u8], options: &Options) -> Result<Output> {
     let started = Instant::now();
-    let binary = wat::parse_bytes(input).map_err(|e| Error::Parse(Box::new(e)))?;
-    let mut module = ModuleConfig::new()
-        .parse(&binary)
-        .map_err(|e| Error::Parse(e.into()))?;
+    let (mut module, bytes_before) = parse(input)?;
+    let mut report = instrument_module(&mut module, options)?;
+    let wasm = emit(&mut module)?;
+    report.bytes_before = bytes_before;
+    report.bytes_after = wasm.len();
+    report.elapsed = started.elapsed();
+    Ok(Output { wasm, report })
+}
 
-    runtime::check_not_instrumented(&module)?;
-    let (memory, memory64) = runtime::save_memory(&module, options)?;
-    let stack_pointer = runtime::stack_pointer(&module, options)?;
+pub(crate) fn run_metered(input: &[u8], fuel: &FuelOptions, options: &Options) -> Result<Output> {
+    let started = Instant::now();
+    let (mut module, bytes_before) = parse(input)?;
+    let metered = crate::fuel::meter(&mut module, fuel)?;
+    let mut options = options.clone();
+    if options.ignore_imports && metered.handler_is_import {
+        return Err(Error::Options(
+            "--ignore-imports would stop the out-of-fuel import from suspending".into(),
+        ));
+    }
+    let mut imports = options.imports.take().unwrap_or_default();
+    if metered.handler_is_import {
+        let (m, n) = crate::fuel::OUT_OF_FUEL_IMPORT;
+        imports.push(format!("{m}.{n}"));
+    }
+    options.imports = Some(imports);
+    let mut report = instrument_module(&mut module, &options)?;
+    let wasm = emit(&mut module)?;
+    report.fuel = Some(metered.report);
+    report.bytes_before = bytes_before;
+    report.bytes_after = wasm.len();
+    report.elapsed = started.elapsed();
+    Ok(Output { wasm, report })
+}
+
+/// Instruments a parsed module in place. Sizes and time are left to the
+/// caller.
+pub(crate) fn instrument_module(module: &mut Module, options: &Options) -> Result<Report> {
+    runtime::check_not_instrumented(module)?;
+    let (memory, memory64) = runtime::save_memory(module, options)?;
+    let stack_pointer = runtime::stack_pointer(module, options)?;
     let ptr = if memory64 { ValType::I64 } else { ValType::I32 };
     let sp_ty = stack_pointer.map(|g| module.globals.get(g).ty);
-    let intrinsics = intrinsics::find(&module, ptr, sp_ty)?;
-    let mut analysis = analysis::analyse(&module, options, &intrinsics)?;
+    let intrinsics = intrinsics::find(module, ptr, sp_ty)?;
+    let mut analysis = analysis::analyse(module, options, &intrinsics)?;
 
-    let abi = runtime::install_state(&mut module, options, memory, memory64);
-    let mut ctx = TypeContext::new(&module);
+    let abi = runtime::install_state(module, options, memory, memory64);
+    let mut ctx = TypeContext::new(module);
     let mut report = Report {
         functions_total: module
             .funcs
@@ -43,13 +93,12 @@ pub(crate) fn run(input: &[u8], options: &Options) -> Result<Output> {
             .filter(|f| matches!(f.kind, FunctionKind::Local(_)))
             .count()
             - 1, // the overflow trap just added
-        bytes_before: binary.len(),
         ..Report::default()
     };
     let targets: Vec<FunctionId> = analysis.instrument.iter().copied().collect();
     for func in targets {
-        let name = function_name(&module, func);
-        match instrument(&mut module, func, &analysis, &abi, &mut ctx, &name)? {
+        let name = function_name(module, func);
+        match instrument(module, func, &analysis, &abi, &mut ctx, &name)? {
             Some((sites, saved)) => {
                 report.functions_instrumented += 1;
                 report.call_sites += sites;
@@ -64,17 +113,10 @@ pub(crate) fn run(input: &[u8], options: &Options) -> Result<Output> {
             }
         }
     }
-    runtime::install_api(&mut module, &abi, &intrinsics, stack_pointer)?;
-
-    let wasm = module.emit_wasm();
-    Validator::new_with_features(WasmFeatures::all())
-        .validate_all(&wasm)
-        .map_err(Error::InvalidOutput)?;
-    report.bytes_after = wasm.len();
+    runtime::install_api(module, &abi, &intrinsics, stack_pointer)?;
     report.warnings = std::mem::take(&mut analysis.warnings);
     report.decisions = std::mem::take(&mut analysis.decisions);
-    report.elapsed = started.elapsed();
-    Ok(Output { wasm, report })
+    Ok(report)
 }
 
 /// Instruments one function. Returns the number of call sites and saved
