@@ -1,1 +1,29 @@
-//! Shared helpers for the integration tests.
+//! Shared helpers for the integration tests of Rewind.
+//!
+//! * [`driver`]: a Binaryen-protocol driver over raw wasmi — runs a module,
+//!   suspends in imports, unwinds, rewinds, and records a [`trace::Trace`];
+//! * [`host`]: the imports it provides and the protocol checks inside them;
+//! * [`region`]: where the data structure and the save stack live;
+//! * [`policy`]: when imports suspend;
+//! * [`differential`]: original-vs-instrumented execution tests;
+//! * [`golden`] and [`options_header`]: golden text tests;
+//! * [`instrument`]: loading programs, calling the transform, validating.
+
+pub mod differential;
+pub mod driver;
+pub mod golden;
+pub mod host;
+pub mod instrument;
+pub mod options_header;
+pub mod policy;
+pub mod program_gen;
+pub mod region;
+pub mod trace;
+pub mod value;
+
+pub use differential::Exec;
+pub use driver::{Call, RunConfig, run};
+pub use host::Mode;
+pub use policy::Policy;
+pub use trace::{Event, Outcome, Trace};
+pub use value::Value;

@@ -56,6 +56,8 @@ pub(crate) struct Flow<'a> {
     /// Locals read while rewinding toward a call site (`if` conditions,
     /// `call_indirect` table indices): they must be saved with the frame.
     pub rewind_reads: Vec<LocalId>,
+    /// Imported functions: a repeated call to one reaches the host.
+    pub imports: &'a HashSet<walrus::FunctionId>,
     /// The `then` sequences of every guard. In normal state every guard is
     /// taken, which is what liveness after a resumed call needs to know.
     pub guards: HashSet<InstrSeqId>,
@@ -147,10 +149,20 @@ impl Flow<'_> {
         let mut body = reload(inputs);
         match &instr {
             Instr::Call(_) | Instr::CallIndirect(_) => {
-                if let (Instr::CallIndirect(_), Some(Source::Local(index))) =
-                    (&instr, inputs.last())
-                {
-                    self.rewind_reads.push(*index);
+                // The repeated call during a rewind gets the original
+                // arguments, as with Binaryen: a host may look at them again.
+                // Instrumented callees restore their own locals instead, so
+                // only calls that may reach the host keep them.
+                let reaches_host = match &instr {
+                    Instr::Call(c) => self.imports.contains(&c.func),
+                    _ => true,
+                };
+                if reaches_host {
+                    self.rewind_reads
+                        .extend(inputs.iter().filter_map(|s| match s {
+                            Source::Local(l) => Some(*l),
+                            Source::Const(_) => None,
+                        }));
                 }
                 self.sites += 1;
                 let call_at = body.len();
@@ -383,13 +395,14 @@ impl Segment {
                 construct: "operand stack underflow at a suspending call".into(),
             });
         }
-        let persist = self.stack.len() - inputs;
         let mut removed = HashSet::new();
         let mut sources = Vec::with_capacity(self.stack.len());
         let mut spills = Vec::new();
-        for (slot, (ty, origin)) in self.stack.types().iter().zip(&self.origins).enumerate() {
-            let clobbered =
-                |s: &Source| matches!(s, Source::Local(l) if slot < persist && written.contains(l));
+        for (ty, origin) in self.stack.types().iter().zip(&self.origins) {
+            // A value still needed after the instruction, or read again on
+            // the way back to a call inside it (an `if` condition), must not
+            // live in a local the instruction overwrites.
+            let clobbered = |s: &Source| matches!(s, Source::Local(l) if written.contains(l));
             match origin {
                 Some((index, source)) if !clobbered(source) => {
                     removed.insert(*index);

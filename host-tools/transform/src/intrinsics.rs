@@ -66,7 +66,7 @@ impl Intrinsic {
 pub(crate) fn find(
     module: &Module,
     ptr: ValType,
-    stack_pointer: Option<ValType>,
+    stack_pointer: Option<(ValType, bool)>,
 ) -> Result<HashMap<FunctionId, Intrinsic>> {
     let mut found = HashMap::new();
     for func in module.funcs.iter() {
@@ -78,7 +78,15 @@ pub(crate) fn find(
             continue;
         };
         let ptr_ty = match intrinsic {
-            Intrinsic::GetStackPointer | Intrinsic::SetStackPointer => stack_pointer.ok_or_else(|| {
+            Intrinsic::SetStackPointer if stack_pointer.is_some_and(|(_, mutable)| !mutable) => {
+                return Err(Error::Extension(format!(
+                    "the module imports `{}.{}` but its `{}` global is immutable",
+                    imp.module,
+                    imp.name,
+                    abi::STACK_POINTER_GLOBAL
+                )));
+            }
+            Intrinsic::GetStackPointer | Intrinsic::SetStackPointer => stack_pointer.map(|(ty, _)| ty).ok_or_else(|| {
                 Error::Extension(format!(
                     "the module imports `{}.{}` but has no `{}` global; name it with --stack-pointer-global INDEX",
                     imp.module,

@@ -1,6 +1,7 @@
 //! The pipeline: parse, analyse, instrument each function, add the runtime,
 //! emit, validate.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use walrus::ir::{Block, Instr, InstrSeqType, Return};
@@ -80,7 +81,7 @@ pub(crate) fn instrument_module(module: &mut Module, options: &Options) -> Resul
     let (memory, memory64) = runtime::save_memory(module, options)?;
     let stack_pointer = runtime::stack_pointer(module, options)?;
     let ptr = if memory64 { ValType::I64 } else { ValType::I32 };
-    let sp_ty = stack_pointer.map(|g| module.globals.get(g).ty);
+    let sp_ty = stack_pointer.map(|g| (module.globals.get(g).ty, module.globals.get(g).mutable));
     let intrinsics = intrinsics::find(module, ptr, sp_ty)?;
     let mut analysis = analysis::analyse(module, options, &intrinsics)?;
 
@@ -96,9 +97,15 @@ pub(crate) fn instrument_module(module: &mut Module, options: &Options) -> Resul
         ..Report::default()
     };
     let targets: Vec<FunctionId> = analysis.instrument.iter().copied().collect();
+    let imports: HashSet<FunctionId> = module
+        .funcs
+        .iter()
+        .filter(|f| matches!(f.kind, FunctionKind::Import(_)))
+        .map(|f| f.id())
+        .collect();
     for func in targets {
         let name = function_name(module, func);
-        match instrument(module, func, &analysis, &abi, &mut ctx, &name)? {
+        match instrument(module, func, &analysis, &abi, &mut ctx, &imports, &name)? {
             Some((sites, saved)) => {
                 report.functions_instrumented += 1;
                 report.call_sites += sites;
@@ -127,6 +134,7 @@ fn instrument(
     analysis: &Analysis,
     abi: &Abi,
     ctx: &mut TypeContext,
+    imports: &HashSet<FunctionId>,
     name: &str,
 ) -> Result<Option<(usize, usize)>> {
     let Module {
@@ -172,6 +180,7 @@ fn instrument(
         call_positions: Vec::new(),
         rewind_reads: Vec::new(),
         guards: Default::default(),
+        imports,
     };
     flow.rewrite(func, body)?;
     let sites = flow.sites as usize;

@@ -1,0 +1,28 @@
+;; Suspending calls in unreachable code (after br, return, unreachable),
+;; where the operand stack is polymorphic; they never run.
+(module
+  (import "env" "sleep" (func $sleep))
+  (import "env" "sleep_i32" (func $sleep_i32 (result i32)))
+  (memory (export "memory") 1)
+  (func (export "after_br") (param $x i32) (result i32)
+    (block $b (result i32)
+      (call $sleep)
+      (br $b (local.get $x))
+      (call $sleep_i32)
+      (i32.add))
+    (i32.const 1)
+    (i32.add))
+  (func (export "after_return") (param $x i32) (result i32)
+    (call $sleep)
+    (return (local.get $x))
+    (call $sleep_i32)
+    (i32.add))
+  (func (export "after_unreachable") (param $x i32) (result i32)
+    (if (result i32) (local.get $x)
+      (then (call $sleep_i32))
+      (else
+        (unreachable)
+        (call $sleep_i32)
+        (i64.extend_i32_u)
+        (call $sleep)
+        (i32.wrap_i64)))))

@@ -1,0 +1,25 @@
+;; Parameters and locals of every frame on the stack survive a suspension,
+;; including a parameter changed between two suspensions.
+(module
+  (import "env" "sleep" (func $sleep))
+  (import "env" "log" (func $log (param i32)))
+  (memory (export "memory") 1)
+  (func $inner (param $p i32) (result i32)
+    (local $q i32)
+    (local.set $q (i32.mul (local.get $p) (i32.const 2)))
+    (call $sleep)
+    (local.get $q))
+  (func (export "main") (param $a i32) (param $b i32) (result i32)
+    (local $c i32) (local $d i32)
+    (local.set $c (i32.mul (local.get $a) (i32.const 10)))
+    (local.set $d (i32.add (local.get $b) (i32.const 7)))
+    (call $sleep)
+    (local.set $a (i32.add (local.get $a) (i32.const 1)))
+    (call $sleep)
+    (call $log (local.get $a))
+    (call $log (local.get $b))
+    (call $log (local.get $c))
+    (call $log (local.get $d))
+    (i32.add
+      (i32.add (i32.add (local.get $a) (local.get $b)) (i32.add (local.get $c) (local.get $d)))
+      (call $inner (local.get $d)))))

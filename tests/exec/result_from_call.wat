@@ -1,0 +1,15 @@
+;; A function whose result is produced by the suspending call itself.
+(module
+  (import "env" "sleep_i32" (func $sleep_i32 (result i32)))
+  (import "env" "sleep_f64" (func $sleep_f64 (result f64)))
+  (memory (export "memory") 1)
+  (func $inner (result i32)
+    (call $sleep_i32))
+  (func (export "main") (result i32)
+    (call $inner))
+  (func (export "direct") (result i32)
+    (call $sleep_i32))
+  (func (export "returned") (result i32)
+    (return (call $sleep_i32)))
+  (func (export "float") (result f64)
+    (call $sleep_f64)))

@@ -1,0 +1,18 @@
+;; Functions that suspend and then trap: the trap after resuming must match.
+(module
+  (import "env" "sleep" (func $sleep))
+  (import "env" "sleep_i32" (func $sleep_i32 (result i32)))
+  (import "env" "log" (func $log (param i32)))
+  (memory (export "memory") 1)
+  (func $noreturn (result i32)
+    (call $sleep)
+    (unreachable))
+  (func (export "ok") (result i32)
+    (call $sleep_i32))
+  (func (export "main") (param $x i32) (result i32)
+    (call $log (local.get $x))
+    (call $sleep)
+    (call $log (i32.const 2))
+    (drop (call $noreturn))
+    (call $log (i32.const 3))
+    (i32.const 0)))

@@ -1,0 +1,207 @@
+(module
+  (type (;0;) (func))
+  (type (;1;) (func (result i32)))
+  (type (;2;) (func (param i32)))
+  (type (;3;) (func (param i32) (result i32)))
+  (import "env" "sleep" (func $sleep (;0;) (type 0)))
+  (memory (;0;) 1)
+  (global $rewinding (;0;) (mut i32) i32.const 0)
+  (global $__asyncify_state (;1;) (mut i32) i32.const 0)
+  (global $__asyncify_data (;2;) (mut i32) i32.const 0)
+  (export "task" (func $task))
+  (export "sleeper" (func $sleeper))
+  (export "asyncify_start_unwind" (func $asyncify_start_unwind))
+  (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
+  (export "asyncify_start_rewind" (func $asyncify_start_rewind))
+  (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
+  (export "asyncify_get_state" (func $asyncify_get_state))
+  (func $task (;1;) (type 3) (param i32) (result i32)
+    (local i32 i32 i32)
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      global.get $__asyncify_data
+      local.tee 2
+      local.get 2
+      i32.load
+      i32.const 8
+      i32.sub
+      local.tee 3
+      i32.store
+      local.get 3
+      i32.load offset=4
+      local.set 1
+      local.get 3
+      i32.load
+      local.set 0
+    else
+    end
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        global.get $__asyncify_state
+        i32.eqz
+        local.get 1
+        i32.const 0
+        i32.eq
+        i32.or
+        if ;; label = @3
+          call $yield
+          global.get $__asyncify_state
+          i32.const 1
+          i32.eq
+          if ;; label = @4
+            i32.const 0
+            local.set 1
+            br 3 (;@1;)
+          else
+          end
+        else
+        end
+        local.get 0
+      end
+      return
+    end
+    global.get $__asyncify_data
+    local.tee 2
+    i32.load
+    local.set 3
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.sub
+    i32.const 8
+    i32.lt_u
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    else
+    end
+    local.get 3
+    local.get 0
+    i32.store
+    local.get 3
+    local.get 1
+    i32.store offset=4
+    local.get 2
+    local.get 3
+    i32.const 8
+    i32.add
+    i32.store
+    i32.const 0
+  )
+  (func $start_unwind (;2;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $stop_rewind (;5;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_unwind (;6;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_rewind (;7;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $yield (;8;) (type 0)
+    global.get $rewinding
+    if ;; label = @1
+      i32.const 0
+      global.set $rewinding
+      call $stop_rewind
+    else
+      i32.const 16
+      call $start_unwind
+    end
+  )
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+    i32.const 3
+    global.set $__asyncify_state
+    unreachable
+  )
+  (func $sleeper (;10;) (type 0)
+    call $sleep
+  )
+  (func $asyncify_get_state (;11;) (type 1) (result i32)
+    global.get $__asyncify_state
+  )
+  (@producers
+    (processed-by "walrus" "0.28.0")
+  )
+)

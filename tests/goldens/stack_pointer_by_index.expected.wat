@@ -1,0 +1,99 @@
+(module
+  (type (;0;) (func))
+  (type (;1;) (func (result i32)))
+  (type (;2;) (func (param i32)))
+  (type (;3;) (func (param i32) (result i32)))
+  (memory (;0;) 1)
+  (global $other (;0;) (mut i32) i32.const 7)
+  (global $sp (;1;) (mut i32) i32.const 65536)
+  (global $__asyncify_state (;2;) (mut i32) i32.const 0)
+  (global $__asyncify_data (;3;) (mut i32) i32.const 0)
+  (export "swap" (func 4))
+  (export "asyncify_start_unwind" (func $asyncify_start_unwind))
+  (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
+  (export "asyncify_start_rewind" (func $asyncify_start_rewind))
+  (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
+  (export "asyncify_get_state" (func $asyncify_get_state))
+  (func $asyncify_start_unwind (;0;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_start_rewind (;1;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_unwind (;2;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_rewind (;3;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func (;4;) (type 3) (param i32) (result i32)
+    (local i32)
+    call $get_sp
+    local.set 1
+    local.get 0
+    call $set_sp
+    local.get 1
+  )
+  (func $__asyncify_save_stack_overflow (;5;) (type 0)
+    i32.const 3
+    global.set $__asyncify_state
+    unreachable
+  )
+  (func $set_sp (;6;) (type 2) (param i32)
+    local.get 0
+    global.set $sp
+  )
+  (func $get_sp (;7;) (type 1) (result i32)
+    global.get $sp
+  )
+  (func $asyncify_get_state (;8;) (type 1) (result i32)
+    global.get $__asyncify_state
+  )
+  (@producers
+    (processed-by "walrus" "0.28.0")
+  )
+)

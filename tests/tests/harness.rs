@@ -1,0 +1,86 @@
+//! The harness must catch broken instrumentation: these tests instrument
+//! modules with options that are wrong for them and require the
+//! differential driver to notice, so a passing execution test means
+//! something.
+
+use rewind_tests::instrument::{instrument, wat};
+use rewind_tests::{Exec, Mode, Outcome, Policy, Value::I32, run};
+use rewind_transform::Options;
+
+const NESTED: &str = r#"(module
+  (import "env" "sleep" (func $sleep))
+  (import "env" "log" (func $log (param i32)))
+  (memory (export "memory") 1)
+  (func $leaf (param $x i32) (result i32)
+    (call $sleep)
+    (i32.add (local.get $x) (i32.const 1)))
+  (func $main (export "main") (param $x i32) (result i32)
+    (local $y i32)
+    (local.set $y (i32.mul (local.get $x) (i32.const 3)))
+    (call $log (call $leaf (local.get $x)))
+    (i32.add (local.get $y) (i32.const 1))))"#;
+
+/// Runs the instrumented module under `Always` and returns whether the
+/// driver saw a difference from the original.
+fn detected(options: Options) -> bool {
+    let exec = Exec::bytes("nested", wat(NESTED)).call("main", &[I32(4)]);
+    let oracle = exec.oracle();
+    let wasm = instrument(exec.wasm(), &options).expect("the transform runs");
+    let cfg = exec.config(Mode::Instrumented, Policy::Always);
+    let trace = run(&wasm.wasm, &cfg, exec.calls()).expect("instantiates");
+    trace.diff(&oracle).is_err()
+}
+
+#[test]
+fn correct_options_pass() {
+    assert!(!detected(Options::default()));
+}
+
+#[test]
+fn missing_caller_instrumentation_is_caught() {
+    // `$main` is left plain: after `$leaf` unwinds, `$main` keeps running.
+    assert!(detected(Options {
+        only_list: Some(vec!["leaf".into()]),
+        ..Options::default()
+    }));
+}
+
+#[test]
+fn missing_leaf_instrumentation_is_caught() {
+    assert!(detected(Options {
+        remove_list: Some("leaf").into_iter().map(String::from).collect(),
+        ..Options::default()
+    }));
+}
+
+#[test]
+fn uninstrumented_module_is_caught() {
+    // Instrumenting nothing at all: the unwind never happens.
+    assert!(detected(Options {
+        ignore_imports: true,
+        ..Options::default()
+    }));
+}
+
+#[test]
+fn original_with_intrinsic_imports_is_refused() {
+    let m = wat(r#"(module
+      (import "asyncify" "start_unwind" (func (param i32)))
+      (memory (export "memory") 1))"#);
+    let cfg = rewind_tests::RunConfig::new(Mode::Original, Policy::Never);
+    let err = run(&m, &cfg, &[]).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("asyncify.start_unwind"),
+        "{err:#}"
+    );
+}
+
+#[test]
+fn original_run_records_calls_once() {
+    let t = Exec::bytes("nested", wat(NESTED))
+        .call("main", &[I32(4)])
+        .oracle();
+    assert_eq!(t.returned(), [I32(13)]);
+    assert_eq!(t.args_of("env.log"), [vec![I32(5)]]);
+    assert!(matches!(t.last_outcome(), Some(Outcome::Returned(_))));
+}

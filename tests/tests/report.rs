@@ -1,0 +1,85 @@
+//! The transform's report: counts and per-function decisions agree with
+//! what the module needs, and list entries that match nothing are warned
+//! about.
+
+use rewind_tests::Exec;
+use rewind_tests::instrument::{instrument, wat};
+use rewind_transform::Options;
+
+#[test]
+fn counts_and_decisions() {
+    let out = instrument(Exec::file("locals_params").wasm(), &Options::default()).unwrap();
+    let r = &out.report;
+    assert_eq!(r.functions_total, 2);
+    assert_eq!(r.functions_instrumented, 2, "{r:?}");
+    assert!(r.call_sites >= 3, "{r:?}");
+    assert_eq!(r.bytes_after, out.wasm.len());
+    assert_eq!(r.bytes_before, Exec::file("locals_params").wasm().len());
+    assert_eq!(r.decisions.len(), 2);
+    assert!(
+        r.decisions
+            .iter()
+            .all(|d| d.instrumented && !d.reason.is_empty())
+    );
+}
+
+#[test]
+fn narrow_imports_leave_functions_alone() {
+    let m = wat(r#"(module
+        (import "env" "sleep" (func $sleep))
+        (import "env" "log" (func $log (param i32)))
+        (memory 1)
+        (func $sleeper (call $sleep))
+        (func $logger (call $log (i32.const 1)))
+        (func $caller (call $sleeper)))"#);
+    let options = Options {
+        imports: Some(vec!["env.sleep".into()]),
+        ..Options::default()
+    };
+    let r = instrument(&m, &options).unwrap().report;
+    let instrumented: Vec<_> = r
+        .decisions
+        .iter()
+        .filter(|d| d.instrumented)
+        .map(|d| d.function.as_str())
+        .collect();
+    assert_eq!(instrumented, ["sleeper", "caller"]);
+}
+
+#[test]
+fn unmatched_list_entries_warn() {
+    let m =
+        wat(r#"(module (import "env" "sleep" (func $sleep)) (memory 1) (func $f (call $sleep)))"#);
+    for (options, word) in [
+        (
+            Options {
+                only_list: Some(vec!["nosuch".into()]),
+                ..Options::default()
+            },
+            "--only-list",
+        ),
+        (
+            Options {
+                remove_list: vec!["nosuch".into()],
+                ..Options::default()
+            },
+            "--remove-list",
+        ),
+        (
+            Options {
+                imports: Some(vec!["env.nosuch".into()]),
+                ..Options::default()
+            },
+            "--imports",
+        ),
+    ] {
+        let r = instrument(&m, &options).unwrap().report;
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains(word) && w.contains("nosuch")),
+            "{word}: {:?}",
+            r.warnings
+        );
+    }
+}
