@@ -65,6 +65,10 @@ pub struct RunConfig {
     /// arguments live across the call (a host may look at them again), so
     /// this is on by default.
     pub check_rewind_args: bool,
+    /// Go on with the next call after one that trapped (a trap in normal
+    /// state leaves the instance usable). Protocol violations and save-stack
+    /// overflows always stop the run.
+    pub continue_after_trap: bool,
 }
 
 impl RunConfig {
@@ -78,6 +82,7 @@ impl RunConfig {
             suspending: vec!["env.sleep*".to_string()],
             memory_export: "memory".to_string(),
             check_rewind_args: true,
+            continue_after_trap: false,
         }
     }
 }
@@ -128,6 +133,7 @@ pub fn instantiate(wasm: &[u8], cfg: &RunConfig) -> Result<Running> {
     let instance = linker
         .instantiate_and_start(&mut store, &module)
         .context("instantiation failed")?;
+    store.data_mut().instance = Some(instance);
     let memory = instance
         .get_memory(&store, &cfg.memory_export)
         .or_else(|| instance.exports(&store).find_map(|e| e.into_memory()));
@@ -155,7 +161,10 @@ pub fn run(wasm: &[u8], cfg: &RunConfig, calls: &[Call]) -> Result<Trace> {
             args: call.args.clone(),
         });
         let outcome = drive(&mut r, cfg.mode, func, call, &mut suspensions)?;
-        let done = !outcome.is_return();
+        let done = match &outcome {
+            Outcome::Trapped(_) => !cfg.continue_after_trap,
+            other => !other.is_return(),
+        };
         r.store.data_mut().events.push(Event::Finished {
             name: call.export.clone(),
             outcome,

@@ -74,6 +74,10 @@ pub struct HostState {
     pub(crate) snapshot: Vec<u8>,
     pub(crate) violation: Option<String>,
     pub(crate) check_rewind_args: bool,
+    /// The instance, once instantiation (and its start function) is done.
+    /// Imports called before that, or called directly by the host through a
+    /// re-exported import, use it to reach the ABI exports.
+    pub(crate) instance: Option<wasmi::Instance>,
 }
 
 impl HostState {
@@ -92,6 +96,7 @@ impl HostState {
             snapshot: Vec::new(),
             violation: None,
             check_rewind_args: true,
+            instance: None,
         }
     }
 }
@@ -113,20 +118,9 @@ struct ImportInfo {
     suspends: bool,
 }
 
-/// `*`-wildcard match of `pattern` against `text`.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, rest)) => {
-            let Some(tail) = text.strip_prefix(head) else {
-                return false;
-            };
-            (0..=tail.len())
-                .filter(|&i| tail.is_char_boundary(i))
-                .any(|i| glob(rest, &tail[i..]))
-        }
-    }
-}
+/// `*`-wildcard match of `pattern` against `text`: the transform's own
+/// matcher, so the harness and the option lists agree.
+pub use rewind_transform::matches as glob;
 
 /// Result `j` of the `k`-th logical call of a default import: `n = 10k + j`
 /// as `i32`/`i64`, `n + 0.5` as `f32`, `n + 0.25` as `f64`, lanes
@@ -172,9 +166,12 @@ pub(crate) fn call_func(
 }
 
 fn export_func(caller: &Caller<'_, HostState>, name: &str) -> Result<Func, String> {
-    caller
-        .get_export(name)
-        .and_then(Extern::into_func)
+    let by_instance = caller
+        .data()
+        .instance
+        .and_then(|i| i.get_func(caller, name));
+    by_instance
+        .or_else(|| caller.get_export(name).and_then(Extern::into_func))
         .ok_or_else(|| format!("the module does not export `{name}`"))
 }
 
@@ -205,7 +202,9 @@ fn import_call(
 ) -> Result<(), Fail> {
     use rewind_transform::abi;
     let args_v = from_vals(args);
-    let instrumented = caller.data().mode == Mode::Instrumented;
+    // A start function runs before the ABI can be driven: its imports are
+    // plain calls.
+    let instrumented = caller.data().mode == Mode::Instrumented && caller.data().instance.is_some();
     if instrumented {
         let state = get_state(caller)?;
         match caller.data().proto {

@@ -75,7 +75,7 @@ mod ir;
 mod liveness;
 mod normalize;
 pub mod options;
-mod patterns;
+pub mod patterns;
 pub mod report;
 mod runtime;
 mod stack;
@@ -84,6 +84,7 @@ mod suspend;
 pub use error::{Error, Result};
 pub use fuel::{Costs, FuelOptions, FuelReport};
 pub use options::Options;
+pub use patterns::matches;
 pub use report::{Decision, Report};
 
 /// The instrumented module and what the transform did.

@@ -2,7 +2,7 @@
 
 /// Whether `name` matches `pattern`, where `*` matches any run of characters
 /// (including none) and every other character matches itself.
-pub(crate) fn matches(pattern: &str, name: &str) -> bool {
+pub fn matches(pattern: &str, name: &str) -> bool {
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or("");
     let Some(mut rest) = name.strip_prefix(first) else {
