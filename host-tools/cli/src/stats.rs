@@ -95,6 +95,7 @@ mod tests {
             bytes_after: 1_100_000,
             elapsed: Duration::from_millis(123),
             warnings: vec!["`nope` in --remove-list matches no function".into()],
+            fuel: None,
             decisions: vec![
                 Decision {
                     function: "main".into(),
