@@ -87,9 +87,11 @@ impl RunConfig {
     }
 }
 
-/// Fuel of one run (instructions, roughly): a module that loops forever —
-/// typically a broken rewind — traps with `OutOfFuel` instead of hanging
-/// the test suite. Test programs use a small fraction of it.
+/// Fuel of one export call or one rewind round (instructions, roughly): a
+/// module that loops forever — typically a broken rewind — traps with
+/// `OutOfFuel` instead of hanging the test suite. It is refilled before
+/// every round, because an instrumented run that suspends a thousand times
+/// legitimately executes its rewind paths a thousand times.
 pub const FUEL: u64 = 50_000_000;
 
 /// The wasmi engine all tests use: every proposal the transform supports
@@ -274,6 +276,7 @@ fn drive(
 ) -> Result<Outcome> {
     let args: Vec<Val> = call.args.iter().map(|v| v.to_val()).collect();
     loop {
+        r.store.set_fuel(FUEL).context("setting fuel")?;
         r.store.data_mut().depth = 1;
         let result = call_func(&mut r.store, func, &args);
         r.store.data_mut().depth = 0;

@@ -284,3 +284,14 @@ fn smoke() {
         "too few suspensions: {tally:?}"
     );
 }
+
+/// Cases that once failed. These suspend about a thousand times; the
+/// harness's hang guard used to run out of fuel on their rewind paths.
+#[test]
+fn fuzz_regressions() {
+    for seed in [1_000_053, 1_002_505, 1_010_554] {
+        let mut tally = Tally::default();
+        check(seed, &mut tally).unwrap_or_else(|why| panic!("seed {seed}: {why}"));
+        assert!(tally.suspensions > 100, "seed {seed} no longer suspends: {tally:?}");
+    }
+}
