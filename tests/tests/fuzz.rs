@@ -250,16 +250,20 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-#[test]
-fn fuzz_differential_smoke() {
-    // Generation, parsing and the debug-build interpreter recurse deeply on
-    // some modules: give the run a generous stack.
+/// Runs `f` on a thread with a generous stack: generation, parsing and the
+/// debug-build interpreter recurse deeply on some modules.
+fn with_big_stack(f: fn()) {
     std::thread::Builder::new()
         .stack_size(256 << 20)
-        .spawn(smoke)
+        .spawn(f)
         .expect("spawn the fuzz thread")
         .join()
         .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
+
+#[test]
+fn fuzz_differential_smoke() {
+    with_big_stack(smoke);
 }
 
 fn smoke() {
@@ -289,6 +293,10 @@ fn smoke() {
 /// harness's hang guard used to run out of fuel on their rewind paths.
 #[test]
 fn fuzz_regressions() {
+    with_big_stack(regressions);
+}
+
+fn regressions() {
     for seed in [1_000_053, 1_002_505, 1_010_554] {
         let mut tally = Tally::default();
         check(seed, &mut tally).unwrap_or_else(|why| panic!("seed {seed}: {why}"));
