@@ -1,3 +1,123 @@
-//! `rewind-guest`: coroutines and generators for Rust code inside a module
-//! instrumented by `rewind asyncify`.
+//! `rewind-guest`: coroutines, generators, a scheduler and
+//! [`yield_to_host`] for Rust code inside a WebAssembly module instrumented
+//! by `rewind asyncify`.
+//!
+//! Build the crate that uses it for `wasm32-unknown-unknown`, then run
+//! `rewind asyncify` on the linked module. The transform resolves the
+//! runtime's imports (`asyncify.*`, `rewind.get_stack_pointer`,
+//! `rewind.set_stack_pointer`) inside the module; only
+//! `rewind.yield_to_host` remains for the host, and only if
+//! [`yield_to_host`] is used.
+//!
+//! ```no_run
+//! use rewind_guest::{Coroutine, Generator, Resume};
+//!
+//! // A coroutine that receives a value at each resume and yields another.
+//! let mut doubler = Coroutine::new(|y, mut x: u32| {
+//!     for _ in 0..2 {
+//!         x = y.yield_(x * 2);
+//!     }
+//!     "done"
+//! })
+//! .unwrap();
+//! assert_eq!(doubler.resume_with(1), Ok(Resume::Yielded(2)));
+//! assert_eq!(doubler.resume_with(5), Ok(Resume::Yielded(10)));
+//! assert_eq!(doubler.resume_with(0), Ok(Resume::Complete("done")));
+//!
+//! // A generator is an iterator; it can yield from deep inside recursion.
+//! fn count_down(y: &rewind_guest::Yielder<(), u32>, n: u32) {
+//!     if n > 0 {
+//!         y.yield_(n);
+//!         count_down(y, n - 1);
+//!     }
+//! }
+//! let g = Generator::new(|y| count_down(y, 3)).unwrap();
+//! assert!(g.eq([3, 2, 1]));
+//! ```
+//!
+//! (The examples in this documentation are compiled but not run: they need
+//! an instrumented wasm module. On any other target the crate compiles, and
+//! switching stacks panics.)
+//!
+//! # How it works
+//!
+//! Each coroutine owns one fixed **control block** (see [`Config`]): the
+//! Asyncify data structure `{stack_pos, stack_end}`, a **save stack** for
+//! the frames Asyncify saves when the coroutine yields, its own **shadow
+//! stack** (the C stack that `__stack_pointer` points into), the saved
+//! stack pointer and its state. It is created once, in caller memory
+//! ([`StaticMemory`], [`Coroutine::in_memory`]) or from the global
+//! allocator ([`Coroutine::new`], feature `alloc`); yielding, resuming and
+//! sleeping allocate nothing.
+//!
+//! `yield_` calls `asyncify.start_unwind` with the coroutine's data
+//! structure: every instrumented function on the coroutine's stack saves its
+//! live locals and returns, down to `resume`, which calls `stop_unwind`.
+//! `resume` calls `start_rewind` and the coroutine's entry function again:
+//! every function restores its locals and calls on to where it was, until
+//! `yield_` is reached and calls `stop_rewind`. On every switch the runtime
+//! swaps `__stack_pointer` (through `rewind.get_stack_pointer` /
+//! `rewind.set_stack_pointer`) between the resumer's stack and the
+//! coroutine's, as Emscripten fibers and ruby.wasm do: an unwinding function
+//! skips its epilogue, so the stack pointer the unwind leaves behind is
+//! saved and put back before the rewind, whose functions skip their
+//! prologues.
+//!
+//! The two functions that call the intrinsics are `#[inline(never)]` and
+//! keep their Asyncify roles after LTO: `suspend_raw` (calls
+//! `start_unwind`/`stop_rewind`) is the *top-most runtime*, which the
+//! transform leaves alone while instrumenting its callers; `resume_raw`
+//! (calls `start_rewind`/`stop_unwind`) is the *bottom-most runtime*, where
+//! a coroutine's unwind stops.
+//!
+//! # Rules
+//!
+//! * Instrument the module after linking (`rewind asyncify`), with the name
+//!   section kept or with `--stack-pointer-global` (`__stack_pointer` is
+//!   global 0 in `wasm-ld` output).
+//! * [`yield_to_host`] works from the main context only, not inside a
+//!   coroutine; likewise a host import that suspends must not be called
+//!   inside a coroutine (it is detected and reported as a panic).
+//! * Single-threaded wasm only (no `atomics` target feature).
+//!
+//! # Errors instead of corruption
+//!
+//! * A coroutine that outgrows its **save stack** makes the instrumented
+//!   module trap before anything is written past the save stack, with
+//!   `__asyncify_state` = 3 (the host can ask `asyncify_get_state`).
+//! * **Shadow-stack** overflow is caught by canaries and a stack-pointer
+//!   check at every yield and completion: [`Error::ShadowStackOverflow`]
+//!   when the damage stayed inside the coroutine's own (idle) save-stack
+//!   area, a panic before anything uses a damaged header otherwise.
+//! * Linear memory may grow at any time, also while coroutines are
+//!   suspended: the runtime keeps addresses inside control blocks only,
+//!   never views of memory.
+//!
+//! # Features
+//!
+//! * `alloc` (default): control blocks from the global allocator.
+//! * `heapless` (default): the [`sched::Scheduler`].
+//! * `talc`: [`heap::TalcAllocator`], a global allocator for wasm32.
 #![no_std]
+#![deny(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+mod block;
+mod coroutine;
+mod error;
+mod generator;
+pub mod heap;
+mod host;
+mod runtime;
+#[cfg(feature = "heapless")]
+pub mod sched;
+mod sys;
+
+pub use block::{Config, StaticMemory};
+pub use coroutine::{Coroutine, Resume, Yielder};
+pub use error::Error;
+pub use generator::Generator;
+pub use host::{try_yield_to_host, yield_to_host};

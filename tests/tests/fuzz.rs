@@ -300,6 +300,9 @@ fn regressions() {
     for seed in [1_000_053, 1_002_505, 1_010_554] {
         let mut tally = Tally::default();
         check(seed, &mut tally).unwrap_or_else(|why| panic!("seed {seed}: {why}"));
-        assert!(tally.suspensions > 100, "seed {seed} no longer suspends: {tally:?}");
+        assert!(
+            tally.suspensions > 100,
+            "seed {seed} no longer suspends: {tally:?}"
+        );
     }
 }
