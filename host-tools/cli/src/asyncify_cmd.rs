@@ -20,12 +20,7 @@ pub fn run(args: &AsyncifyArgs) -> Result<()> {
     let options = build_options(&args.transform)?;
 
     let input = Endpoint::new(&args.input, "<stdin>");
-    let bytes = input.read()?;
-    // Text is parsed here rather than in the library so that parse errors
-    // point at `file:line:column`.
-    let wasm = wat::Parser::new()
-        .parse_bytes(input.path(), &bytes)
-        .with_context(|| format!("failed to parse `{}`", input.name))?;
+    let wasm = read_module(&input)?;
 
     let start = Instant::now();
     let output = rewind_transform::asyncify(&wasm, &options)
@@ -41,14 +36,11 @@ pub fn run(args: &AsyncifyArgs) -> Result<()> {
         let _ = stats::print_decisions(&mut stderr, report);
     }
 
-    let out = Endpoint::new(&args.output, "<stdout>");
-    if args.wat {
-        let text = wasmprinter::print_bytes(&output.wasm)
-            .context("failed to print the instrumented module as text")?;
-        out.write(text.as_bytes())?;
-    } else {
-        out.write(&output.wasm)?;
-    }
+    write_module(
+        &Endpoint::new(&args.output, "<stdout>"),
+        &output.wasm,
+        args.wat,
+    )?;
 
     if args.stats {
         let elapsed = if report.elapsed.is_zero() {
@@ -122,14 +114,35 @@ fn optional_list(flag: &str, raw: &[String]) -> Result<Option<Vec<String>>> {
     }
 }
 
+/// Reads a module, binary or text. Text is parsed here rather than in the
+/// library so that parse errors point at `file:line:column`.
+pub(crate) fn read_module(input: &Endpoint) -> Result<Vec<u8>> {
+    let bytes = input.read()?;
+    let wasm = wat::Parser::new()
+        .parse_bytes(input.path(), &bytes)
+        .with_context(|| format!("failed to parse `{}`", input.name))?;
+    Ok(wasm.into_owned())
+}
+
+/// Writes an instrumented module, as text when `wat` is set.
+pub(crate) fn write_module(out: &Endpoint, wasm: &[u8], wat: bool) -> Result<()> {
+    if wat {
+        let text = wasmprinter::print_bytes(wasm)
+            .context("failed to print the instrumented module as text")?;
+        out.write(text.as_bytes())
+    } else {
+        out.write(wasm)
+    }
+}
+
 /// A file path, or `-` for stdin/stdout, with its name for messages.
-struct Endpoint<'a> {
+pub(crate) struct Endpoint<'a> {
     path: Option<&'a Path>,
-    name: String,
+    pub(crate) name: String,
 }
 
 impl<'a> Endpoint<'a> {
-    fn new(path: &'a Path, stdio_name: &str) -> Self {
+    pub(crate) fn new(path: &'a Path, stdio_name: &str) -> Self {
         if path.as_os_str() == "-" {
             Endpoint {
                 path: None,

@@ -23,6 +23,165 @@ pub enum Command {
     /// Instrument a module so that its call stack can be unwound and rewound
     #[command(after_long_help = ASYNCIFY_AFTER_HELP)]
     Asyncify(AsyncifyArgs),
+    /// Run a module under wasmi: a WASI command, or any export; optionally
+    /// suspend and resume at every call of chosen imports
+    #[command(after_long_help = RUN_AFTER_HELP)]
+    Run(RunArgs),
+    /// Run the built-in game-loop example frame by frame, suspending every frame
+    Demo(DemoArgs),
+    /// Meter a module with deterministic fuel; running out of fuel suspends
+    /// (through the asyncify instrumentation) instead of trapping
+    #[command(after_long_help = FUEL_AFTER_HELP)]
+    Fuel(FuelArgs),
+}
+
+const FUEL_AFTER_HELP: &str = "\
+The output is metered and instrumented for unwind/rewind in one step (no
+separate `rewind asyncify` run is needed). It exports `__rewind_fuel`, an
+i64 global holding the remaining budget (with --import-fuel it is imported
+as `env.__rewind_fuel` instead). Straight-line runs of instructions are
+charged their static cost; loop heads and the entries of functions that may
+recurse check the counter and call the out-of-fuel handler when it is
+negative. The handler is the import `rewind.out_of_fuel: [] -> []` (added
+when missing), which suspends: the host adds fuel and rewinds, and execution
+continues exactly where it stopped.
+
+A cost file (--costs) has one `CLASS COST` per line (`#` starts a comment).
+Classes and defaults: default 1, local 0, const 0, call 5, load 1, store 1,
+memory_grow 100, bulk 10.
+
+Examples:
+  rewind fuel app.wasm -o app.fuel.wasm
+  rewind run app.fuel.wasm --invoke main --fuel-slice 100000";
+
+/// Arguments of `rewind fuel`.
+#[derive(Debug, Args)]
+pub struct FuelArgs {
+    /// The module to meter, binary (.wasm) or text (.wat); `-` reads stdin
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+
+    /// Where to write the metered module; `-` writes to stdout
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Write the text format instead of the binary format
+    #[arg(short = 't', long = "wat")]
+    pub wat: bool,
+
+    /// Override instruction costs: one `CLASS COST` per line
+    #[arg(long, value_name = "FILE", help_heading = "Fuel")]
+    pub costs: Option<PathBuf>,
+
+    /// Import the fuel global as `env.__rewind_fuel` instead of defining and exporting it
+    #[arg(long, help_heading = "Fuel")]
+    pub import_fuel: bool,
+
+    /// Call this guest function (export or name-section name, type [] -> [])
+    /// when fuel runs out, instead of the `rewind.out_of_fuel` import
+    #[arg(long, value_name = "NAME", help_heading = "Fuel")]
+    pub fuel_handler: Option<String>,
+
+    #[command(flatten)]
+    pub transform: TransformArgs,
+
+    /// Print function counts, fuel checks and charges, sizes and time (to stderr)
+    #[arg(long, help_heading = "Diagnostics")]
+    pub stats: bool,
+}
+
+const RUN_AFTER_HELP: &str = "\
+Options go before the program's arguments: everything after the first
+argument that follows MODULE is passed on (use `--` before an argument that
+starts with `-`).
+
+Examples:
+  rewind run hello.wasm world                          # a WASI command
+  rewind run --dir data::/data --env NAME=you app.wasm # files and environment
+  rewind run calc.wasm --invoke add 2 40               # prints 42
+  rewind asyncify app.wasm -o app.async.wasm --imports 'wasi_snapshot_preview1.*'
+  rewind run --suspend-at 'wasi_snapshot_preview1.*' app.async.wasm
+
+With --suspend-at, every call of a matching WASI import unwinds the whole
+guest stack to the host and rewinds it (the module must have been
+instrumented so that those imports may suspend); `suspensions: N` is printed
+on stderr. The exit code is the program's `proc_exit` status.
+
+With --fuel-slice N, the module must have been metered by `rewind fuel`: it
+runs in slices of N fuel, resumed after each, and `slices: S` and `fuel: F`
+(the fuel consumed, the same on every run) are printed on stderr. With
+--max-slices K a call that has not finished after K slices is stopped with an
+error:
+  rewind fuel app.wasm -o app.fuel.wasm
+  rewind run app.fuel.wasm --fuel-slice 100000 --max-slices 50 --invoke main";
+
+/// Arguments of `rewind run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The module to run, binary (.wasm) or text (.wat)
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
+
+    /// The program's arguments (WASI argv after the module's name), or with
+    /// --invoke the export's arguments, parsed by its parameter types
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub args: Vec<String>,
+
+    /// Call this export instead of the WASI command's `_start`, and print its results
+    #[arg(long, value_name = "EXPORT")]
+    pub invoke: Option<String>,
+
+    /// Suspend and resume at every call of the imports matching PATTERN
+    /// (`module.name`, `*` wildcards; repeatable); needs an instrumented module
+    #[arg(
+        long = "suspend-at",
+        value_name = "PATTERN",
+        help_heading = "Suspension"
+    )]
+    pub suspend_at: Vec<String>,
+
+    /// Size in bytes of the save buffer used with --suspend-at
+    #[arg(long, value_name = "BYTES", default_value_t = rewind_host::DEFAULT_BUFFER_SIZE, help_heading = "Suspension")]
+    pub save_buffer: u64,
+
+    /// Run a module metered by `rewind fuel` in slices of N fuel, resuming
+    /// after each; prints `slices: S` and `fuel: F` on stderr
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
+    pub fuel_slice: Option<u64>,
+
+    /// With --fuel-slice, stop (exit 1) when the call has not finished after K slices
+    #[arg(long, value_name = "K", requires = "fuel_slice", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
+    pub max_slices: Option<u64>,
+
+    /// Set an environment variable of the program (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", help_heading = "WASI")]
+    pub env: Vec<String>,
+
+    /// Give the program a host directory, seen as GUEST (default: the same path; repeatable)
+    #[arg(long, value_name = "HOST[::GUEST]", help_heading = "WASI")]
+    pub dir: Vec<String>,
+}
+
+/// Arguments of `rewind demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many frames to run and print
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub frames: u32,
+
+    /// Print the frames exactly as the guest renders them, each after a
+    /// `=== frame N ===` line (what examples/game-loop/host.mjs prints), and no statistics
+    #[arg(long)]
+    pub raw: bool,
+
+    /// Write the instrumented game-loop module to FILE instead of running it
+    /// (to run it elsewhere: `node examples/game-loop/host.mjs FILE`)
+    #[arg(long, value_name = "FILE")]
+    pub emit_wasm: Option<PathBuf>,
 }
 
 const ASYNCIFY_AFTER_HELP: &str = "\

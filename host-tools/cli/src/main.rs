@@ -13,9 +13,13 @@
 
 mod asyncify_cmd;
 mod cli;
+mod demo_cmd;
+mod fuel_cmd;
 mod lists;
 mod pass_args;
+mod run_cmd;
 mod stats;
+mod wasi;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,18 +30,28 @@ use clap::{CommandFactory, Parser};
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let args = match pass_args::translate(std::env::args_os()) {
-        Ok(args) => args,
-        Err(err) => usage_error(&err.to_string()),
+    let args: Vec<_> = std::env::args_os().collect();
+    // Binaryen's spelling belongs to `asyncify`; `run` passes its arguments
+    // on to the program untouched.
+    let args = if args.get(1).is_some_and(|cmd| cmd == "run" || cmd == "demo") {
+        args
+    } else {
+        match pass_args::translate(args) {
+            Ok(args) => args,
+            Err(err) => usage_error(&err.to_string()),
+        }
     };
     let cli = Cli::parse_from(args);
 
     let result = match &cli.command {
-        Command::Asyncify(args) => asyncify_cmd::run(args),
+        Command::Asyncify(args) => asyncify_cmd::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Run(args) => run_cmd::run(args),
+        Command::Demo(args) => demo_cmd::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Fuel(args) => fuel_cmd::run(args).map(|()| ExitCode::SUCCESS),
     };
 
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             // Nothing sensible is left to do if stderr itself is gone.
             let _ = write!(std::io::stderr(), "{}", render_error(&err));

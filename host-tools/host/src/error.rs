@@ -177,6 +177,15 @@ pub enum Error {
         /// What happened.
         message: String,
     },
+    /// A fuel budget that cannot be used (zero).
+    #[error("invalid fuel budget: {0}")]
+    InvalidBudget(String),
+    /// The module was not metered by `rewind fuel`: it does not export the
+    /// mutable `i64` global `__rewind_fuel`.
+    #[error(
+        "the module is not metered (run `rewind fuel`): it does not export the mutable i64 global `__rewind_fuel`"
+    )]
+    NotMetered,
     /// An earlier failure left the instance in a state it cannot continue
     /// from.
     #[error("the instance is unusable: {0}")]

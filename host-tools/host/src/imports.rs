@@ -214,7 +214,18 @@ impl<T: 'static> Linker<T> {
         data: T,
         config: Config,
     ) -> Result<Instance<T>> {
-        Instance::new(&self.inner, module, data, config)
+        match crate::fuel::out_of_fuel_linker(self, module) {
+            Some(linker) => Instance::new(&linker.inner, module, data, config),
+            None => Instance::new(&self.inner, module, data, config),
+        }
+    }
+
+    /// A copy of this linker (wasmi linkers share their definitions).
+    pub(crate) fn duplicate(&self) -> Self {
+        Linker {
+            inner: self.inner.clone(),
+            suspending: self.suspending.clone(),
+        }
     }
 }
 

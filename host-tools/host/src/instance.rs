@@ -32,6 +32,7 @@ pub struct Instance<T> {
     pub(crate) id: u64,
     pub(crate) order: ResumeOrder,
     pub(crate) next_call: u64,
+    pub(crate) fuel: crate::fuel::FuelMeter,
     poisoned: Option<String>,
 }
 
@@ -95,6 +96,7 @@ impl<T: 'static> Instance<T> {
             id: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             order,
             next_call: 1,
+            fuel: crate::fuel::FuelMeter::default(),
             poisoned: None,
         })
     }

@@ -21,6 +21,11 @@
 //!   when the guest really returns; [`Instance::call_blocking`] runs a call
 //!   to completion on the current thread with the crate's own [`block_on`].
 //!   No async runtime is needed or used.
+//! * Modules metered by `rewind fuel` run in slices of fuel:
+//!   [`Instance::call_with_fuel`] returns a [`FuelOutcome`] —
+//!   `Finished(values)` or `OutOfFuel(call)` — and
+//!   [`Instance::resume_with_fuel`] continues with a new budget; the
+//!   `rewind.out_of_fuel` import is defined automatically (see [`fuel`]).
 //!
 //! # The protocol (Binaryen's)
 //!
@@ -143,6 +148,7 @@ mod config;
 mod data;
 mod error;
 mod executor;
+pub mod fuel;
 mod future;
 mod imports;
 mod instance;
@@ -155,6 +161,7 @@ pub use config::{ALLOCATOR_EXPORTS, Config, DEFAULT_BUFFER_SIZE, Placement, Resu
 pub use data::HostData;
 pub use error::{BoxError, Error, Phase, Result};
 pub use executor::block_on;
+pub use fuel::FuelOutcome;
 pub use future::CallFuture;
 pub use imports::Linker;
 pub use instance::Instance;

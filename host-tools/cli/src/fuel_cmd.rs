@@ -1,0 +1,81 @@
+//! `rewind fuel`: meter a module with deterministic fuel and instrument it
+//! so that running out of fuel suspends (see `rewind_transform::fuel`).
+//!
+//! Like `rewind asyncify`, the output is written only when everything
+//! succeeded.
+
+use std::io::{self, Write};
+
+use anyhow::{Context, Result};
+use rewind_transform::{Costs, FuelOptions, FuelReport};
+
+use crate::asyncify_cmd::{Endpoint, build_options, read_module, write_module};
+use crate::cli::FuelArgs;
+use crate::stats;
+
+/// Runs `rewind fuel`.
+pub fn run(args: &FuelArgs) -> Result<()> {
+    let options = build_options(&args.transform)?;
+    let costs = match &args.costs {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("failed to read `{}`", path.display()))?;
+            Costs::parse(&text)
+                .with_context(|| format!("invalid cost file `{}`", path.display()))?
+        }
+        None => Costs::default(),
+    };
+    let fuel = FuelOptions {
+        costs,
+        import_fuel: args.import_fuel,
+        handler: args.fuel_handler.clone(),
+    };
+
+    let input = Endpoint::new(&args.input, "<stdin>");
+    let wasm = read_module(&input)?;
+    let output = rewind_transform::meter(&wasm, &fuel, &options)
+        .with_context(|| format!("failed to meter `{}`", input.name))?;
+    let report = &output.report;
+
+    let mut stderr = io::stderr().lock();
+    let _ = stats::print_warnings(&mut stderr, report);
+    write_module(
+        &Endpoint::new(&args.output, "<stdout>"),
+        &output.wasm,
+        args.wat,
+    )?;
+    if args.stats {
+        if let Some(fuel) = &report.fuel {
+            let _ = print_fuel(&mut stderr, fuel);
+        }
+        let _ = stats::print_stats(&mut stderr, report, report.elapsed);
+    }
+    Ok(())
+}
+
+/// Prints the fuel part of `--stats`.
+fn print_fuel(out: &mut dyn Write, fuel: &FuelReport) -> io::Result<()> {
+    writeln!(out, "metered:       {} functions", fuel.functions_metered)?;
+    writeln!(out, "fuel checks:   {}", fuel.checks)?;
+    writeln!(out, "fuel charges:  {}", fuel.charges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuel_stats_layout() {
+        let mut out = Vec::new();
+        let report = FuelReport {
+            functions_metered: 3,
+            checks: 4,
+            charges: 5,
+        };
+        print_fuel(&mut out, &report).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "metered:       3 functions\nfuel checks:   4\nfuel charges:  5\n"
+        );
+    }
+}

@@ -1,0 +1,247 @@
+//! Modules metered by `rewind_transform::meter`, run in slices of fuel.
+
+use rewind_host::wasmi::{self, Engine, Val};
+use rewind_host::{Config, Error, FuelOutcome, Instance, Linker, Module};
+
+const WAT: &str = r#"(module
+  (memory (export "memory") 1)
+  ;; Never returns.
+  (func (export "forever") (result i32)
+    (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l))
+    (local.get $i))
+  ;; 0 + 1 + ... + n, by recursion n deep.
+  (func $sum (export "sum") (param $n i32) (result i64)
+    (if (result i64) (i32.eqz (local.get $n))
+      (then (i64.const 0))
+      (else
+        (i64.add
+          (i64.extend_i32_u (local.get $n))
+          (call $sum (i32.sub (local.get $n) (i32.const 1)))))))
+  ;; A loop that mixes memory and arithmetic.
+  (func (export "mix") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (i32.store (i32.and (i32.mul (local.get $i) (i32.const 4)) (i32.const 0xfffc))
+          (i32.add (local.get $acc) (local.get $i)))
+        (local.set $acc
+          (i32.add
+            (i32.mul (local.get $acc) (i32.const 31))
+            (i32.load (i32.and (i32.mul (local.get $i) (i32.const 2)) (i32.const 0xfffc)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (local.get $acc))
+)"#;
+
+fn metered() -> Vec<u8> {
+    let wasm = wat::parse_str(WAT).unwrap();
+    rewind_transform::meter(&wasm, &Default::default(), &Default::default())
+        .expect("the test module meters")
+        .wasm
+}
+
+fn instance() -> Instance<()> {
+    let engine = Engine::default();
+    let module = Module::new(&engine, metered()).unwrap();
+    // `rewind.out_of_fuel` is defined by the linker on its own.
+    Linker::new(&engine)
+        .instantiate_with_config(&module, (), Config::default().buffer_size(1 << 20))
+        .unwrap()
+}
+
+/// Runs `export` in slices of `slice` fuel; returns the results, the number
+/// of slices and the fuel consumed.
+fn run_sliced(export: &str, args: &[Val], slice: u64) -> (Vec<Val>, u64, u64) {
+    let mut instance = instance();
+    let mut outcome = instance.call_with_fuel(export, args, slice).unwrap();
+    let mut slices = 1;
+    loop {
+        outcome = match outcome {
+            FuelOutcome::Finished(values) => return (values, slices, instance.fuel_consumed()),
+            FuelOutcome::OutOfFuel(call) => {
+                slices += 1;
+                instance.resume_with_fuel(call, slice).unwrap()
+            }
+            FuelOutcome::Suspended(call) => panic!("unexpected suspension in {}", call.import()),
+        };
+    }
+}
+
+/// Runs `export` of the module before metering, with plain wasmi.
+fn unmetered(export: &str, args: &[Val]) -> Vec<Val> {
+    let engine = Engine::default();
+    let module = wasmi::Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
+    let mut store = wasmi::Store::new(&engine, ());
+    let instance = wasmi::Linker::<()>::new(&engine)
+        .instantiate_and_start(&mut store, &module)
+        .unwrap();
+    let func = instance.get_func(&store, export).unwrap();
+    let mut results: Vec<Val> = func
+        .ty(&store)
+        .results()
+        .iter()
+        .map(|t| Val::default_for_ty(*t))
+        .collect();
+    func.call(&mut store, args, &mut results).unwrap();
+    results
+}
+
+fn i64s(values: &[Val]) -> Vec<i64> {
+    values
+        .iter()
+        .map(|v| v.i64().or(v.i32().map(i64::from)).unwrap())
+        .collect()
+}
+
+#[test]
+fn infinite_loop_is_preempted_resumed_and_dropped() {
+    let mut instance = instance();
+    let FuelOutcome::OutOfFuel(mut call) = instance.call_with_fuel("forever", &[], 1000).unwrap()
+    else {
+        panic!("an infinite loop cannot finish");
+    };
+    let mut consumed = instance.last_slice_fuel();
+    assert!(consumed >= 1000, "consumed {consumed}");
+    for _ in 0..200 {
+        call = match instance.resume_with_fuel(call, 1000).unwrap() {
+            FuelOutcome::OutOfFuel(call) => call,
+            other => panic!("an infinite loop came back {other:?}"),
+        };
+        assert!(instance.last_slice_fuel() >= 1000);
+        consumed += instance.last_slice_fuel();
+    }
+    assert_eq!(instance.fuel_consumed(), consumed);
+    // The host stops it; the instance stays usable.
+    drop(call);
+    assert!(instance.unfinished_calls().is_empty());
+    let results = instance
+        .call_with_fuel("sum", &[Val::I32(10)], u64::MAX)
+        .unwrap()
+        .into_finished()
+        .unwrap();
+    assert_eq!(i64s(&results), [55]);
+}
+
+#[test]
+fn deep_recursion_resumes_correctly() {
+    // Deeper recursion hits wasmi's own stack limit (a trap) even unmetered.
+    const DEPTH: i32 = 300;
+    let (results, slices, fuel) = run_sliced("sum", &[Val::I32(DEPTH)], 500);
+    assert_eq!(i64s(&results), [DEPTH as i64 * (DEPTH as i64 + 1) / 2]);
+    assert!(slices > 3, "only {slices} slices");
+    assert!(fuel > 2000, "fuel {fuel}");
+}
+
+#[test]
+fn large_budget_matches_the_unmetered_run() {
+    for (export, args) in [("sum", vec![Val::I32(300)]), ("mix", vec![Val::I32(1000)])] {
+        let (results, slices, _) = run_sliced(export, &args, u64::MAX);
+        assert_eq!(slices, 1, "{export}");
+        assert_ne!(i64s(&results), [0], "{export}");
+        assert_eq!(i64s(&results), i64s(&unmetered(export, &args)), "{export}");
+    }
+}
+
+#[test]
+fn fuel_is_deterministic_across_runs_and_slice_sizes() {
+    for (export, args) in [("sum", vec![Val::I32(300)]), ("mix", vec![Val::I32(1000)])] {
+        let expected = unmetered(export, &args);
+        let (_, _, reference) = run_sliced(export, &args, 10_000_000);
+        for slice in [1, 7, 1000, 10_000_000, u64::MAX] {
+            for _ in 0..2 {
+                let (results, slices, fuel) = run_sliced(export, &args, slice);
+                assert_eq!(i64s(&results), i64s(&expected), "{export} slice {slice}");
+                assert_eq!(fuel, reference, "{export} slice {slice} ({slices} slices)");
+            }
+        }
+    }
+}
+
+#[test]
+fn zero_budget_is_an_error() {
+    let mut instance = instance();
+    let err = instance.call_with_fuel("forever", &[], 0).unwrap_err();
+    assert!(matches!(err, Error::InvalidBudget(_)), "{err}");
+    let FuelOutcome::OutOfFuel(call) = instance.call_with_fuel("forever", &[], 10).unwrap() else {
+        panic!("an infinite loop cannot finish");
+    };
+    let err = instance.resume_with_fuel(call, 0).unwrap_err();
+    assert!(matches!(err, Error::InvalidBudget(_)), "{err}");
+}
+
+#[test]
+fn unmetered_module_is_an_error() {
+    let engine = Engine::default();
+    let plain = rewind_transform::asyncify(WAT.as_bytes(), &Default::default())
+        .unwrap()
+        .wasm;
+    let module = Module::new(&engine, plain).unwrap();
+    let mut instance = Linker::<()>::new(&engine).instantiate(&module, ()).unwrap();
+    let err = instance
+        .call_with_fuel("sum", &[Val::I32(3)], 100)
+        .unwrap_err();
+    assert!(matches!(err, Error::NotMetered), "{err}");
+}
+
+#[test]
+fn other_yields_continue_within_the_slice() {
+    let wat = r#"(module
+  (import "env" "tick" (func $tick))
+  (memory (export "memory") 1)
+  (func (export "ticks") (param $n i32) (result i32)
+    (local $i i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (call $tick)
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (local.get $i)))"#;
+    let options = rewind_transform::Options {
+        imports: Some(vec!["env.tick".into()]),
+        ..Default::default()
+    };
+    let wasm =
+        rewind_transform::meter(&wat::parse_str(wat).unwrap(), &Default::default(), &options)
+            .unwrap()
+            .wasm;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker
+        .func_yield("env", "tick", wasmi::FuncType::new([], []))
+        .unwrap();
+    let run = |slice: u64| {
+        let mut instance = linker.instantiate(&module, ()).unwrap();
+        let (mut ticks, mut slices) = (0, 1);
+        let mut outcome = instance
+            .call_with_fuel("ticks", &[Val::I32(50)], slice)
+            .unwrap();
+        let results = loop {
+            outcome = match outcome {
+                FuelOutcome::Finished(values) => break values,
+                FuelOutcome::Suspended(call) => {
+                    assert_eq!(call.import(), "env.tick");
+                    ticks += 1;
+                    instance.continue_with_fuel(call).unwrap()
+                }
+                FuelOutcome::OutOfFuel(call) => {
+                    slices += 1;
+                    instance.resume_with_fuel(call, slice).unwrap()
+                }
+            };
+        };
+        assert_eq!(i64s(&results), [50]);
+        assert_eq!(ticks, 50);
+        (slices, instance.fuel_consumed())
+    };
+    let (one, total) = run(u64::MAX);
+    assert_eq!(one, 1);
+    let (many, sliced) = run(20);
+    assert!(many > 10, "{many} slices");
+    assert_eq!(sliced, total);
+}
