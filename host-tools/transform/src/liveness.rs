@@ -13,6 +13,7 @@ use walrus::ir::{Instr, InstrSeqId};
 use walrus::{LocalFunction, LocalId};
 
 use crate::ir::for_each_instr;
+use crate::normalize::diverges;
 
 /// A set of locals, as bits over the function's dense local numbering.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -135,14 +136,9 @@ impl Analysis<'_> {
                 }
                 live = all;
             }
-            Instr::Return(_)
-            | Instr::Unreachable(_)
-            | Instr::ReturnCall(_)
-            | Instr::ReturnCallIndirect(_)
-            | Instr::ReturnCallRef(_)
-            | Instr::Throw(_)
-            | Instr::ThrowRef(_)
-            | Instr::Rethrow(_) => live = Bits::default(),
+            // Branches were handled above; what else never falls through
+            // leaves the function.
+            other if diverges(other) => live = Bits::default(),
             Instr::Block(b) => {
                 self.labels.insert(b.seq, live.clone());
                 live = self.sequence(b.seq, live);

@@ -31,7 +31,8 @@ pub(crate) fn sequences(func: &LocalFunction) -> Vec<InstrSeqId> {
     out
 }
 
-fn diverges(instr: &Instr) -> bool {
+/// Whether `instr` never falls through to the next instruction.
+pub(crate) fn diverges(instr: &Instr) -> bool {
     matches!(
         instr,
         Instr::Unreachable(_)
