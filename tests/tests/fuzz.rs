@@ -12,8 +12,9 @@
 //! A mismatch writes the module to `tests/fuzz-failures/SEED.{wasm,wat}` and
 //! prints a regression test to paste into this file.
 //!
-//! Each case varies: the import policy (all imports suspend, or a list), the
-//! suspension policy, and one case in eight gets a save stack of a few bytes
+//! Each case varies: the import policy (all imports suspend, or a list),
+//! `--ignore-indirect` on modules without indirect calls, an only-list that
+//! names every function, the suspension policy, and one case in eight gets a save stack of a few bytes
 //! so that overflow is exercised: then the instrumented run must either match
 //! or stop with a clean save-stack overflow (the driver checks that nothing
 //! outside the save stack was written), and everything before must match.
@@ -92,7 +93,7 @@ fn generate(seed: u64) -> Option<Case> {
     };
     let mut module = wasm_smith::Module::new(config, &mut Unstructured::new(&bytes)).ok()?;
     module.ensure_termination(5_000).ok()?;
-    let wasm = with_save_memory(&module.to_bytes())?;
+    let (wasm, indirect) = with_save_memory(&module.to_bytes())?;
 
     let (imports, suspending) = match rng.below(3) {
         0 => (None, vec!["env.*".to_string()]),
@@ -105,11 +106,18 @@ fn generate(seed: u64) -> Option<Case> {
             vec!["env.sleep_i32".to_string()],
         ),
     };
-    let options = Options {
+    let mut options = Options {
         imports,
         memory: Some(SAVE_MEMORY.into()),
         ..Options::default()
     };
+    match rng.below(4) {
+        // Sound only without indirect calls.
+        0 if !indirect => options.ignore_indirect = true,
+        // Every function listed: all that can suspend are instrumented.
+        1 => options.only_list = Some(vec!["f*".to_string()]),
+        _ => {}
+    }
     let policy = match rng.below(4) {
         0 => Policy::Always,
         1 => Policy::EveryOther { first: false },
@@ -129,11 +137,49 @@ fn generate(seed: u64) -> Option<Case> {
 }
 
 /// Adds a one-page memory exported as [`SAVE_MEMORY`].
-fn with_save_memory(wasm: &[u8]) -> Option<Vec<u8>> {
+/// Adds a one-page memory exported as [`SAVE_MEMORY`] and names every
+/// defined function `fN` (so function lists can name them). Also says
+/// whether the module makes indirect calls.
+fn with_save_memory(wasm: &[u8]) -> Option<(Vec<u8>, bool)> {
     let mut module = walrus::ModuleConfig::new().parse(wasm).ok()?;
     let memory = module.memories.add_local(false, false, 1, None, None);
     module.exports.add(SAVE_MEMORY, memory);
-    Some(module.emit_wasm())
+    for func in module.funcs.iter_mut() {
+        if let walrus::FunctionKind::Local(_) = func.kind {
+            func.name = Some(format!("f{}", func.id().index()));
+        }
+    }
+    let indirect = makes_indirect_calls(wasm);
+    Some((module.emit_wasm(), indirect))
+}
+
+/// Whether any function body makes an indirect call.
+fn makes_indirect_calls(wasm: &[u8]) -> bool {
+    use wasmparser::{Operator, Payload};
+    wasmparser::Parser::new(0)
+        .parse_all(wasm)
+        .flatten()
+        .any(|payload| {
+            let Payload::CodeSectionEntry(body) = payload else {
+                return false;
+            };
+            let Ok(mut ops) = body.get_operators_reader() else {
+                return true;
+            };
+            while !ops.eof() {
+                match ops.read() {
+                    Ok(
+                        Operator::CallIndirect { .. }
+                        | Operator::ReturnCallIndirect { .. }
+                        | Operator::CallRef { .. }
+                        | Operator::ReturnCallRef { .. },
+                    )
+                    | Err(_) => return true,
+                    Ok(_) => {}
+                }
+            }
+            false
+        })
 }
 
 /// Every exported function, called once with zero arguments, in export order.
