@@ -1,0 +1,228 @@
+//! Slowdown of fuel metering under wasmi, side by side in one run:
+//!
+//! * **(a) plain**: the uninstrumented module under plain wasmi.
+//! * **(b) wasmi fuel**: the same module under wasmi with
+//!   `Config::consume_fuel(true)` and a huge budget (wasmi's own metering).
+//! * **(c) rewind 1 slice**: the module metered by `rewind_transform::meter`
+//!   (default costs and options), run through rewind-host
+//!   `Instance::call_with_fuel` with a huge budget: never runs out.
+//! * **(d) rewind ~100 slices**: the same with a budget of about 1/100 of
+//!   the fuel the call consumes, resumed with `Instance::resume_with_fuel`
+//!   until it finishes (each slice is a real unwind and rewind).
+//!
+//! Three CPU-bound kernels: a tight counting/arithmetic loop, recursive
+//! fib, and a loop writing then summing an array in linear memory. Each
+//! module has a memory (unused by the first two) because the Asyncify
+//! stage of `meter` keeps its save stack there; all four columns run the
+//! same module.
+//!
+//! `cargo bench -p rewind-host --bench fuel` (add `-- --quick` for a short
+//! run). Numbers are medians of several runs of one call; ratios are
+//! against (a) and against (b).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use rewind_host::wasmi::{self, Config, Engine, Linker as WasmiLinker, Store, Val};
+use rewind_host::{FuelOutcome, Linker, Module};
+
+/// `run(n)`: `n` iterations of a few dependent i32 ops.
+const LOOP_WAT: &str = r#"(module
+  (memory (export "memory") 1)
+  (func (export "run") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (loop $again
+      (local.set $acc
+        (i32.xor
+          (i32.add (i32.mul (local.get $acc) (i32.const 31)) (local.get $i))
+          (i32.shr_u (local.get $acc) (i32.const 7))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))"#;
+
+/// `run(n)`: naive recursive fib(n).
+const FIB_WAT: &str = r#"(module
+  (memory (export "memory") 1)
+  (func $fib (param $n i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (local.get $n))
+      (else
+        (i32.add
+          (call $fib (i32.sub (local.get $n) (i32.const 1)))
+          (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  (func (export "run") (param $n i32) (result i32)
+    (call $fib (local.get $n))))"#;
+
+/// `run(n)`: `n` passes over a 16 Ki-element i32 array (64 KiB), each
+/// writing every element from its neighbour and summing it.
+const MEMORY_WAT: &str = r#"(module
+  (memory (export "memory") 1)
+  (func (export "run") (param $n i32) (result i32)
+    (local $pass i32) (local $p i32) (local $sum i32)
+    (loop $passes
+      (local.set $p (i32.const 4))
+      (loop $elems
+        (i32.store (local.get $p)
+          (i32.add
+            (i32.load (i32.sub (local.get $p) (i32.const 4)))
+            (i32.add (local.get $p) (local.get $pass))))
+        (local.set $sum (i32.add (local.get $sum) (i32.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br_if $elems (i32.lt_u (local.get $p) (i32.const 65536))))
+      (local.set $pass (i32.add (local.get $pass) (i32.const 1)))
+      (br_if $passes (i32.lt_u (local.get $pass) (local.get $n))))
+    (local.get $sum)))"#;
+
+/// Slices aimed at for (d).
+const SLICES: u64 = 100;
+/// A budget that never runs out.
+const HUGE: u64 = 1 << 62;
+
+/// One call of `run(arg)` under plain wasmi (`fuel` false) or wasmi with
+/// its fuel metering on and a huge budget.
+fn wasmi_runner(wasm: &[u8], arg: i32, fuel: bool) -> impl FnMut() -> i32 {
+    let mut config = Config::default();
+    config.consume_fuel(fuel);
+    let engine = Engine::new(&config);
+    let module = wasmi::Module::new(&engine, wasm).unwrap();
+    let mut store = Store::new(&engine, ());
+    let linker = WasmiLinker::<()>::new(&engine);
+    let instance = linker.instantiate_and_start(&mut store, &module).unwrap();
+    let run = instance.get_func(&store, "run").unwrap();
+    move || {
+        if fuel {
+            store.set_fuel(HUGE).unwrap();
+        }
+        let mut out = [Val::I32(0)];
+        run.call(&mut store, &[Val::I32(arg)], &mut out).unwrap();
+        out[0].i32().unwrap()
+    }
+}
+
+/// One call of `run(arg)` of the metered module through rewind-host with
+/// slices of `budget` fuel; returns the result and the number of slices.
+fn rewind_runner(
+    engine: &Engine,
+    metered: &[u8],
+    arg: i32,
+    budget: u64,
+) -> impl FnMut() -> (i32, u64) {
+    let module = Module::new(engine, metered).unwrap();
+    let linker = Linker::<()>::new(engine);
+    let mut instance = linker.instantiate(&module, ()).unwrap();
+    move || {
+        let mut slices = 1;
+        let mut outcome = instance
+            .call_with_fuel("run", &[Val::I32(arg)], budget)
+            .unwrap();
+        loop {
+            outcome = match outcome {
+                FuelOutcome::Finished(values) => {
+                    return (values[0].i32().unwrap(), slices);
+                }
+                FuelOutcome::OutOfFuel(call) => {
+                    slices += 1;
+                    instance.resume_with_fuel(call, budget).unwrap()
+                }
+                FuelOutcome::Suspended(_) => unreachable!("only fuel suspends"),
+            };
+        }
+    }
+}
+
+/// Fuel one call of `run(arg)` consumes under the rewind metering.
+fn rewind_fuel(engine: &Engine, metered: &[u8], arg: i32) -> u64 {
+    let module = Module::new(engine, metered).unwrap();
+    let linker = Linker::<()>::new(engine);
+    let mut instance = linker.instantiate(&module, ()).unwrap();
+    let outcome = instance
+        .call_with_fuel("run", &[Val::I32(arg)], HUGE)
+        .unwrap();
+    assert!(outcome.is_finished());
+    instance.fuel_consumed()
+}
+
+/// Median wall time of `runs` calls (after one warm-up call).
+fn measure<R: PartialEq + std::fmt::Debug>(
+    runs: usize,
+    expect: &R,
+    mut call: impl FnMut() -> R,
+) -> Duration {
+    assert_eq!(&call(), expect, "same result on every engine");
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            let r = black_box(call());
+            let t = start.elapsed();
+            assert_eq!(&r, expect);
+            t
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let runs = if quick { 3 } else { 11 };
+    let engine = Engine::default();
+    let kernels: [(&str, &str, i32); 3] = [
+        ("loop", LOOP_WAT, if quick { 500_000 } else { 2_500_000 }),
+        ("fib", FIB_WAT, if quick { 22 } else { 27 }),
+        ("memory", MEMORY_WAT, if quick { 20 } else { 100 }),
+    ];
+
+    println!("fuel metering slowdown under wasmi (median of {runs} calls)\n");
+    println!(
+        "{:<7} {:>11}  {:>17}  {:>26}  {:>26}  {:>15}",
+        "kernel",
+        "(a) plain",
+        "(b) wasmi fuel",
+        "(c) rewind 1 slice",
+        "(d) rewind ~100 slices",
+        "fuel / slices"
+    );
+    for (name, wat, arg) in kernels {
+        let wasm = wat::parse_str(wat).unwrap();
+        let metered = rewind_transform::meter(&wasm, &Default::default(), &Default::default())
+            .unwrap()
+            .wasm;
+        let expect = wasmi_runner(&wasm, arg, false)();
+        let fuel = rewind_fuel(&engine, &metered, arg);
+        let budget = (fuel / SLICES).max(1);
+        let (_, slices) = rewind_runner(&engine, &metered, arg, budget)();
+
+        let a = measure(runs, &expect, wasmi_runner(&wasm, arg, false));
+        let b = measure(runs, &expect, wasmi_runner(&wasm, arg, true));
+        let c = measure(
+            runs,
+            &(expect, 1),
+            rewind_runner(&engine, &metered, arg, HUGE),
+        );
+        let d = measure(
+            runs,
+            &(expect, slices),
+            rewind_runner(&engine, &metered, arg, budget),
+        );
+
+        let ms = |t: Duration| t.as_secs_f64() * 1e3;
+        let vs = |t: Duration, base: Duration| t.as_secs_f64() / base.as_secs_f64();
+        println!(
+            "{name:<7} {:>8.2} ms  {:>8.2} ms {:>4.2}x  {:>8.2} ms {:>5.2}x {:>5.2}xb  {:>8.2} ms {:>5.2}x {:>5.2}xb  {fuel:>9} / {slices}",
+            ms(a),
+            ms(b),
+            vs(b, a),
+            ms(c),
+            vs(c, a),
+            vs(c, b),
+            ms(d),
+            vs(d, a),
+            vs(d, b),
+        );
+    }
+    println!(
+        "\nNx = ratio vs (a) plain wasmi; Nxb = ratio vs (b) wasmi's built-in fuel. \
+         \"fuel\" is what one call consumes under rewind's default costs; \
+         (d) resumes with budget fuel/{SLICES} until done."
+    );
+}
