@@ -1,9 +1,11 @@
 //! End-to-end tests of the `rewind` binary: arguments, exit codes, error
 //! output, and (once the transform is implemented) real instrumentation.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::{
+    assert_error, assert_success, exports, rewind, rewind_with_stdin, scratch, stderr, stdout,
+};
 
 /// A module with one suspending import, called from an exported function.
 const SLEEP_WAT: &str = r#"(module
@@ -22,82 +24,6 @@ const ABI_EXPORTS: [&str; 5] = [
     "asyncify_stop_rewind",
     "asyncify_get_state",
 ];
-
-/// A fresh scratch directory for one test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("rewind-cli")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs `rewind ARGS` with `stdin` as standard input.
-fn rewind_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("failed to start rewind");
-    // A process that exits early closes its stdin; that is fine here.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
-}
-
-fn rewind(args: &[&str]) -> Output {
-    rewind_with_stdin(args, b"")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Asserts a clean failure: exit code 1, an `error:` line, no panic.
-fn assert_error(out: &Output) -> String {
-    let err = stderr(out);
-    assert_eq!(out.status.code(), Some(1), "stderr:\n{err}");
-    assert!(err.starts_with("error: "), "stderr:\n{err}");
-    assert!(!err.contains("panicked"), "stderr:\n{err}");
-    assert!(!err.contains("backtrace"), "stderr:\n{err}");
-    err
-}
-
-/// Asserts success and returns stderr.
-fn assert_success(out: &Output) -> String {
-    let err = stderr(out);
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr:\n{err}",
-        out.status.code()
-    );
-    err
-}
-
-/// The export names of a binary module; fails the test if it does not
-/// validate.
-fn exports(wasm: &[u8]) -> Vec<String> {
-    wasmparser::Validator::new()
-        .validate_all(wasm)
-        .expect("output does not validate");
-    let mut names = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        if let wasmparser::Payload::ExportSection(section) = payload.unwrap() {
-            for export in section {
-                names.push(export.unwrap().name.to_owned());
-            }
-        }
-    }
-    names
-}
 
 fn assert_abi_exports(wasm: &[u8]) {
     let names = exports(wasm);
@@ -213,7 +139,7 @@ fn unknown_asyncify_pass_arg_is_named() {
 
 #[test]
 fn missing_input_file() {
-    let dir = scratch("missing_input_file");
+    let dir = scratch("rewind-cli", "missing_input_file");
     let input = dir.join("does-not-exist.wasm");
     let output = dir.join("out.wasm");
     let out = rewind(&[
@@ -231,7 +157,7 @@ fn missing_input_file() {
 
 #[test]
 fn garbage_text_input() {
-    let dir = scratch("garbage_text_input");
+    let dir = scratch("rewind-cli", "garbage_text_input");
     let input = dir.join("garbage.wat");
     std::fs::write(&input, "this is not a module\n").unwrap();
     let output = dir.join("out.wasm");
@@ -250,7 +176,7 @@ fn garbage_text_input() {
 
 #[test]
 fn garbage_binary_input() {
-    let dir = scratch("garbage_binary_input");
+    let dir = scratch("rewind-cli", "garbage_binary_input");
     let output = dir.join("out.wasm");
     // A wasm header followed by a truncated section.
     let garbage = b"\0asm\x01\0\0\0\x01\xff\xff";
@@ -269,7 +195,7 @@ fn garbage_binary_input() {
 
 #[test]
 fn only_list_with_add_list_is_an_error() {
-    let dir = scratch("only_list_with_add_list");
+    let dir = scratch("rewind-cli", "only_list_with_add_list");
     let input = sleep_module(&dir);
     let output = dir.join("out.wasm");
     let output = output.to_str().unwrap();
@@ -290,7 +216,7 @@ fn only_list_with_add_list_is_an_error() {
 
 #[test]
 fn missing_list_file_is_named() {
-    let dir = scratch("missing_list_file");
+    let dir = scratch("rewind-cli", "missing_list_file");
     let input = sleep_module(&dir);
     let list = dir.join("no-such-list.txt");
     let list_arg = format!("@{}", list.display());
@@ -306,7 +232,7 @@ fn missing_list_file_is_named() {
 
 #[test]
 fn instruments_a_module_with_the_asyncify_abi() {
-    let dir = scratch("instruments");
+    let dir = scratch("rewind-cli", "instruments");
     let input = sleep_module(&dir);
     let output = dir.join("out.wasm");
     let out = rewind(&["asyncify", &input, "-o", output.to_str().unwrap()]);
@@ -318,7 +244,7 @@ fn instruments_a_module_with_the_asyncify_abi() {
 
 #[test]
 fn binary_input_works() {
-    let dir = scratch("binary_input");
+    let dir = scratch("rewind-cli", "binary_input");
     let input = dir.join("sleep.wasm");
     std::fs::write(&input, wat::parse_str(SLEEP_WAT).unwrap()).unwrap();
     let output = dir.join("out.wasm");
@@ -334,7 +260,7 @@ fn binary_input_works() {
 
 #[test]
 fn text_output() {
-    let dir = scratch("text_output");
+    let dir = scratch("rewind-cli", "text_output");
     let input = sleep_module(&dir);
     let out = rewind(&["asyncify", &input, "-t", "-o", "-"]);
     assert_success(&out);
@@ -409,7 +335,7 @@ fn unmatched_list_entry_is_a_warning() {
 
 #[test]
 fn binaryen_spelling_gives_the_same_output() {
-    let dir = scratch("binaryen_spelling");
+    let dir = scratch("rewind-cli", "binaryen_spelling");
     let input = sleep_module(&dir);
     let native = rewind(&[
         "asyncify",
@@ -440,7 +366,7 @@ fn binaryen_spelling_gives_the_same_output() {
 
 #[test]
 fn list_file_is_read() {
-    let dir = scratch("list_file");
+    let dir = scratch("rewind-cli", "list_file");
     let input = sleep_module(&dir);
     let list = dir.join("imports.txt");
     std::fs::write(

@@ -2,15 +2,12 @@
 //! the same instrumented module gives the same frames under Node.js with
 //! `examples/game-loop/host.mjs` (Binaryen's protocol in plain JavaScript).
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn rewind(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rewind"))
-        .args(args)
-        .output()
-        .expect("failed to start rewind")
-}
+use common::{rewind, scratch};
 
 fn stdout(out: &Output) -> String {
     assert!(
@@ -19,15 +16,6 @@ fn stdout(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("rewind-demo")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -77,7 +65,7 @@ fn frames_can_be_chosen_and_printed_raw() {
 
 #[test]
 fn the_emitted_module_is_instrumented() {
-    let dir = scratch("emit");
+    let dir = scratch("rewind-demo", "emit");
     let path = dir.join("game_loop.wasm");
     stdout(&rewind(&["demo", "--emit-wasm", path.to_str().unwrap()]));
     let wasm = std::fs::read(&path).unwrap();
@@ -117,7 +105,7 @@ fn the_javascript_host_draws_the_same_frames() {
         eprintln!("note: skipping the JavaScript host test: `node` is not installed");
         return;
     };
-    let dir = scratch("node");
+    let dir = scratch("rewind-demo", "node");
     let wasm = dir.join("game_loop.wasm");
     stdout(&rewind(&["demo", "--emit-wasm", wasm.to_str().unwrap()]));
     let host = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/game-loop/host.mjs");

@@ -1,8 +1,10 @@
 //! End-to-end tests of `rewind fuel` (and, further down, of
 //! `rewind run --fuel-slice`), running the built binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{assert_error, assert_success, exports, rewind, scratch, stderr};
+use std::path::Path;
 
 /// A counting loop and a recursive function.
 const LOOP_WAT: &str = r#"(module
@@ -34,67 +36,10 @@ const EXPORTS: [&str; 6] = [
     "asyncify_get_state",
 ];
 
-fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("rewind-cli-fuel")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn rewind(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rewind"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .output()
-        .expect("failed to start rewind")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn assert_success(out: &Output) -> String {
-    let err = stderr(out);
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr:\n{err}",
-        out.status.code()
-    );
-    err
-}
-
-/// Asserts a clean failure: exit code 1, an `error:` line, no panic.
-fn assert_error(out: &Output) -> String {
-    let err = stderr(out);
-    assert_eq!(out.status.code(), Some(1), "stderr:\n{err}");
-    assert!(err.starts_with("error: "), "stderr:\n{err}");
-    assert!(!err.contains("panicked"), "stderr:\n{err}");
-    err
-}
-
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path.to_str().unwrap().to_owned()
-}
-
-/// Validates `wasm` and returns its export names.
-fn exports(wasm: &[u8]) -> Vec<String> {
-    wasmparser::Validator::new()
-        .validate_all(wasm)
-        .expect("output does not validate");
-    let mut names = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        if let wasmparser::Payload::ExportSection(section) = payload.unwrap() {
-            for export in section {
-                names.push(export.unwrap().name.to_owned());
-            }
-        }
-    }
-    names
 }
 
 /// Meters LOOP_WAT into `dir/out.wasm` and returns the output's path.
@@ -107,7 +52,7 @@ fn metered(dir: &Path) -> String {
 
 #[test]
 fn metered_output_validates_and_exports_the_abi() {
-    let dir = scratch("validates");
+    let dir = scratch("rewind-cli-fuel", "validates");
     let output = metered(&dir);
     let names = exports(&std::fs::read(&output).unwrap());
     for name in EXPORTS.iter().chain(&["spin", "fib"]) {
@@ -117,7 +62,7 @@ fn metered_output_validates_and_exports_the_abi() {
 
 #[test]
 fn text_output_and_stats() {
-    let dir = scratch("text");
+    let dir = scratch("rewind-cli-fuel", "text");
     let input = write(&dir, "loop.wat", LOOP_WAT);
     let output = dir.join("out.wat");
     let out = rewind(&[
@@ -143,7 +88,7 @@ fn text_output_and_stats() {
 
 #[test]
 fn import_fuel_imports_the_global() {
-    let dir = scratch("import-fuel");
+    let dir = scratch("rewind-cli-fuel", "import-fuel");
     let input = write(&dir, "loop.wat", LOOP_WAT);
     let output = dir.join("out.wat");
     let out = rewind(&[
@@ -161,7 +106,7 @@ fn import_fuel_imports_the_global() {
 
 #[test]
 fn cost_file_changes_the_charges() {
-    let dir = scratch("costs");
+    let dir = scratch("rewind-cli-fuel", "costs");
     let input = write(&dir, "loop.wat", LOOP_WAT);
     let costs = write(&dir, "costs.txt", "# heavier arithmetic\ndefault 7\n");
     let plain = dir.join("plain.wat");
@@ -190,7 +135,7 @@ fn cost_file_changes_the_charges() {
 
 #[test]
 fn already_metered_module_is_rejected() {
-    let dir = scratch("twice");
+    let dir = scratch("rewind-cli-fuel", "twice");
     let output = metered(&dir);
     let again = dir.join("again.wasm");
     let err = assert_error(&rewind(&["fuel", &output, "-o", again.to_str().unwrap()]));
@@ -200,7 +145,7 @@ fn already_metered_module_is_rejected() {
 
 #[test]
 fn module_defining_the_fuel_global_is_rejected() {
-    let dir = scratch("defines-global");
+    let dir = scratch("rewind-cli-fuel", "defines-global");
     let input = write(
         &dir,
         "g.wat",
@@ -214,7 +159,7 @@ fn module_defining_the_fuel_global_is_rejected() {
 
 #[test]
 fn out_of_fuel_import_with_a_wrong_type_is_rejected() {
-    let dir = scratch("bad-import");
+    let dir = scratch("rewind-cli-fuel", "bad-import");
     let input = write(
         &dir,
         "bad.wat",
@@ -231,7 +176,7 @@ fn out_of_fuel_import_with_a_wrong_type_is_rejected() {
 
 #[test]
 fn unknown_fuel_handler_is_rejected() {
-    let dir = scratch("bad-handler");
+    let dir = scratch("rewind-cli-fuel", "bad-handler");
     let input = write(&dir, "loop.wat", LOOP_WAT);
     let output = dir.join("out.wasm");
     let err = assert_error(&rewind(&[
@@ -247,7 +192,7 @@ fn unknown_fuel_handler_is_rejected() {
 
 #[test]
 fn bad_cost_file_names_the_line() {
-    let dir = scratch("bad-costs");
+    let dir = scratch("rewind-cli-fuel", "bad-costs");
     let input = write(&dir, "loop.wat", LOOP_WAT);
     let output = dir.join("out.wasm");
     for (text, why) in [
@@ -272,7 +217,7 @@ fn bad_cost_file_names_the_line() {
 
 #[test]
 fn missing_cost_file_is_an_error() {
-    let dir = scratch("no-costs");
+    let dir = scratch("rewind-cli-fuel", "no-costs");
     let input = write(&dir, "loop.wat", LOOP_WAT);
     let output = dir.join("out.wasm");
     let missing = dir.join("missing.txt");
@@ -319,7 +264,7 @@ fn slices_and_fuel(err: &str) -> (u64, u64) {
 
 #[test]
 fn run_in_slices_gives_the_result_and_the_same_fuel() {
-    let dir = scratch("run-slices");
+    let dir = scratch("rewind-cli-fuel", "run-slices");
     let module = runnable(&dir);
     let mut fuels = Vec::new();
     for slice in ["50", "1000", "10000000"] {
@@ -349,7 +294,7 @@ fn run_in_slices_gives_the_result_and_the_same_fuel() {
 
 #[test]
 fn max_slices_stops_an_infinite_loop() {
-    let dir = scratch("run-max-slices");
+    let dir = scratch("rewind-cli-fuel", "run-max-slices");
     let module = runnable(&dir);
     let out = rewind(&[
         "run",
@@ -372,7 +317,7 @@ fn max_slices_stops_an_infinite_loop() {
 
 #[test]
 fn fuel_slice_needs_a_metered_module() {
-    let dir = scratch("run-unmetered");
+    let dir = scratch("rewind-cli-fuel", "run-unmetered");
     let input = write(
         &dir,
         "plain.wat",
@@ -397,7 +342,7 @@ fn fuel_slice_needs_a_metered_module() {
 
 #[test]
 fn zero_fuel_slice_is_a_usage_error() {
-    let dir = scratch("run-zero");
+    let dir = scratch("rewind-cli-fuel", "run-zero");
     let module = runnable(&dir);
     for flags in [
         &["--fuel-slice", "0"][..],

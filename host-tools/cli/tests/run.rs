@@ -1,8 +1,11 @@
 //! `rewind run` on small hand-written modules: exports with arguments, a
 //! WASI command that writes and exits, suspension at its imports, errors.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+use common::{rewind, scratch};
 
 /// Three `fd_write`s of `hello\n` from a loop, then `proc_exit(7)`; plus
 /// plain exports.
@@ -31,30 +34,13 @@ const HELLO_WAT: &str = r#"(module
 /// A module without `_start`.
 const LIB_WAT: &str = r#"(module (func (export "one") (result i32) (i32.const 1)))"#;
 
-fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("rewind-run")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn rewind(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rewind"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("failed to start rewind")
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Writes the hello module as text, and instrumented with `imports`.
 fn hello(test: &str, imports: &str) -> (PathBuf, PathBuf) {
-    let dir = scratch(test);
+    let dir = scratch("rewind-run", test);
     let wat = dir.join("hello.wat");
     std::fs::write(&wat, HELLO_WAT).unwrap();
     let wasm = dir.join("hello.async.wasm");
@@ -167,7 +153,7 @@ fn exports_are_invoked_with_typed_arguments() {
 
 #[test]
 fn a_module_without_start_needs_invoke() {
-    let dir = scratch("lib");
+    let dir = scratch("rewind-run", "lib");
     let wat = dir.join("lib.wat");
     std::fs::write(&wat, LIB_WAT).unwrap();
     let out = rewind(&["run", wat.to_str().unwrap()]);
