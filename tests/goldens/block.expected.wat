@@ -37,21 +37,25 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        global.get $__asyncify_state
-        i32.eqz
-        local.get 1
-        i32.const 0
-        i32.eq
-        i32.or
-        if ;; label = @3
-          block (result i32) ;; label = @4
-            global.get $__asyncify_state
-            i32.eqz
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
             local.get 1
             i32.const 0
-            i32.eq
-            i32.or
-            if ;; label = @5
+            i32.ne
+            br_if 1 (;@3;)
+          else
+          end
+          block (result i32) ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 1
+                i32.const 0
+                i32.ne
+                br_if 1 (;@5;)
+              else
+              end
               call $sleep
               global.get $__asyncify_state
               i32.const 1
@@ -62,12 +66,10 @@
                 br 5 (;@1;)
               else
               end
-            else
             end
             i32.const 5
           end
           local.set 2
-        else
         end
         local.get 0
         local.get 2

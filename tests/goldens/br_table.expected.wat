@@ -37,29 +37,35 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        global.get $__asyncify_state
-        i32.eqz
-        local.get 1
-        i32.const 0
-        i32.eq
-        i32.or
-        if ;; label = @3
-          block (result i32) ;; label = @4
-            global.get $__asyncify_state
-            i32.eqz
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
             local.get 1
             i32.const 0
-            i32.eq
-            i32.or
-            if ;; label = @5
-              block (result i32) ;; label = @6
-                global.get $__asyncify_state
-                i32.eqz
+            i32.ne
+            br_if 1 (;@3;)
+          else
+          end
+          block (result i32) ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
                 local.get 1
                 i32.const 0
-                i32.eq
-                i32.or
-                if ;; label = @7
+                i32.ne
+                br_if 1 (;@5;)
+              else
+              end
+              block (result i32) ;; label = @6
+                block ;; label = @7
+                  global.get $__asyncify_state
+                  if ;; label = @8
+                    local.get 1
+                    i32.const 0
+                    i32.ne
+                    br_if 1 (;@7;)
+                  else
+                  end
                   call $sleep
                   global.get $__asyncify_state
                   i32.const 1
@@ -70,21 +76,18 @@
                     br 7 (;@1;)
                   else
                   end
-                else
                 end
                 i32.const 42
                 local.get 0
                 br_table 2 (;@4;) 0 (;@6;)
               end
               local.set 3
-            else
             end
             local.get 3
             i32.const 1
             i32.add
           end
           local.set 2
-        else
         end
         local.get 2
       end

@@ -37,24 +37,28 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        global.get $__asyncify_state
-        i32.eqz
-        local.get 1
-        i32.const 0
-        i32.sub
-        i32.const 1
-        i32.le_u
-        i32.or
-        if ;; label = @3
-          local.get 0
-          if (result i32) ;; label = @4
-            global.get $__asyncify_state
-            i32.eqz
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
             local.get 1
             i32.const 0
-            i32.eq
-            i32.or
-            if ;; label = @5
+            i32.sub
+            i32.const 1
+            i32.gt_u
+            br_if 1 (;@3;)
+          else
+          end
+          local.get 0
+          if (result i32) ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 1
+                i32.const 0
+                i32.ne
+                br_if 1 (;@5;)
+              else
+              end
               call $sleep
               global.get $__asyncify_state
               i32.const 1
@@ -65,17 +69,18 @@
                 br 5 (;@1;)
               else
               end
-            else
             end
             i32.const 1
           else
-            global.get $__asyncify_state
-            i32.eqz
-            local.get 1
-            i32.const 1
-            i32.eq
-            i32.or
-            if ;; label = @5
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 1
+                i32.const 1
+                i32.ne
+                br_if 1 (;@5;)
+              else
+              end
               call $sleep
               global.get $__asyncify_state
               i32.const 1
@@ -86,12 +91,10 @@
                 br 5 (;@1;)
               else
               end
-            else
             end
             i32.const 2
           end
           local.set 2
-        else
         end
         local.get 2
       end

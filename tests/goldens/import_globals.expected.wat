@@ -33,13 +33,15 @@
     end
     block ;; label = @1
       block ;; label = @2
-        global.get $__asyncify_state
-        i32.eqz
-        local.get 0
-        i32.const 0
-        i32.eq
-        i32.or
-        if ;; label = @3
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
+            local.get 0
+            i32.const 0
+            i32.ne
+            br_if 1 (;@3;)
+          else
+          end
           call $sleep
           global.get $__asyncify_state
           i32.const 1
@@ -50,7 +52,6 @@
             br 3 (;@1;)
           else
           end
-        else
         end
       end
       return

@@ -53,13 +53,15 @@
           local.set 2
         else
         end
-        global.get $__asyncify_state
-        i32.eqz
-        local.get 4
-        i32.const 0
-        i32.eq
-        i32.or
-        if ;; label = @3
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
+            local.get 4
+            i32.const 0
+            i32.ne
+            br_if 1 (;@3;)
+          else
+          end
           call $sleep
           global.get $__asyncify_state
           i32.const 1
@@ -70,7 +72,6 @@
             br 3 (;@1;)
           else
           end
-        else
         end
         i32.const 3
         local.set 3

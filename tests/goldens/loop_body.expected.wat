@@ -40,21 +40,25 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        global.get $__asyncify_state
-        i32.eqz
-        local.get 2
-        i32.const 0
-        i32.eq
-        i32.or
-        if ;; label = @3
-          loop ;; label = @4
-            global.get $__asyncify_state
-            i32.eqz
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
             local.get 2
             i32.const 0
-            i32.eq
-            i32.or
-            if ;; label = @5
+            i32.ne
+            br_if 1 (;@3;)
+          else
+          end
+          loop ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 2
+                i32.const 0
+                i32.ne
+                br_if 1 (;@5;)
+              else
+              end
               call $sleep
               global.get $__asyncify_state
               i32.const 1
@@ -65,7 +69,6 @@
                 br 5 (;@1;)
               else
               end
-            else
             end
             local.get 1
             i32.const 1
@@ -76,7 +79,6 @@
             i32.lt_u
             br_if 0 (;@4;)
           end
-        else
         end
         local.get 1
       end

@@ -38,13 +38,15 @@
     end
     block ;; label = @1
       block (type 2) (result i32 i64) ;; label = @2
-        global.get $__asyncify_state
-        i32.eqz
-        local.get 1
-        i32.const 0
-        i32.eq
-        i32.or
-        if ;; label = @3
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
+            local.get 1
+            i32.const 0
+            i32.ne
+            br_if 1 (;@3;)
+          else
+          end
           call $sleep_pair
           global.get $__asyncify_state
           i32.const 1
@@ -57,7 +59,6 @@
           end
           local.set 5
           local.set 2
-        else
         end
         local.get 2
         local.get 5

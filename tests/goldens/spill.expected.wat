@@ -45,13 +45,15 @@
     end
     block ;; label = @1
       block (type 2) (result i32 i64 f64) ;; label = @2
-        global.get $__asyncify_state
-        i32.eqz
-        local.get 3
-        i32.const 0
-        i32.eq
-        i32.or
-        if ;; label = @3
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
+            local.get 3
+            i32.const 0
+            i32.ne
+            br_if 1 (;@3;)
+          else
+          end
           call $sleep_i32
           global.get $__asyncify_state
           i32.const 1
@@ -63,7 +65,6 @@
           else
           end
           local.set 4
-        else
         end
         local.get 1
         local.get 2

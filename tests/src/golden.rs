@@ -1,13 +1,14 @@
-//! Golden files: `goldens/NAME.wat` is instrumented with the options of its
-//! first line (see [`crate::options_header`]), printed with wasmprinter and
+//! Golden files: `goldens/NAME.wat` is instrumented (or metered, with
+//! `--fuel`) with the options of its first line (see
+//! [`crate::options_header`]), printed with wasmprinter and
 //! compared with `goldens/NAME.expected.wat`. `BLESS=1` rewrites the
 //! expected file; a missing expected file is a failure that says to bless.
 
 use std::path::PathBuf;
 
 use crate::driver::check_instantiates;
-use crate::instrument::{instrument, load, package_dir, print, validate};
-use crate::options_header::options_of;
+use crate::instrument::{instrument, load, meter, package_dir, print, validate};
+use crate::options_header::{metered, options_of};
 
 /// The goldens directory.
 pub fn goldens_dir() -> PathBuf {
@@ -28,8 +29,12 @@ pub fn check(name: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
     let options = options_of(&text).map_err(|e| format!("{name}: options line: {e}"))?;
     let wasm = load(&input);
-    let out =
-        instrument(&wasm, &options).map_err(|e| format!("{name}: the transform failed:\n{e}"))?;
+    let out = if metered(&text) {
+        meter(&wasm, &options)
+    } else {
+        instrument(&wasm, &options)
+    }
+    .map_err(|e| format!("{name}: the transform failed:\n{e}"))?;
     validate(&out.wasm).map_err(|e| format!("{name}: the output does not validate: {e}"))?;
     check_instantiates(&out.wasm)
         .map_err(|e| format!("{name}: wasmi does not instantiate the output: {e:#}"))?;

@@ -30,6 +30,11 @@ pub fn instrument(wasm: &[u8], options: &Options) -> Result<Output, String> {
     rewind_transform::asyncify(wasm, options).map_err(|e| error_chain(&e))
 }
 
+/// Meters (default costs) and instruments, as `rewind fuel` does.
+pub fn meter(wasm: &[u8], options: &Options) -> Result<Output, String> {
+    rewind_transform::meter(wasm, &Default::default(), options).map_err(|e| error_chain(&e))
+}
+
 /// `Display` of an error followed by its causes, one per line.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();

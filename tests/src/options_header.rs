@@ -7,6 +7,8 @@
 //! Flags have the names of the Binaryen pass arguments, as the CLI does, but
 //! this parser is independent of the CLI on purpose. Lists are
 //! comma-separated. A file without the line gets `Options::default()`.
+//! `--fuel` meters the module first (`rewind fuel`, default costs); see
+//! [`metered`].
 
 use rewind_transform::Options;
 
@@ -17,6 +19,15 @@ pub fn options_of(text: &str) -> Result<Options, String> {
         Some(rest) => parse(rest),
         None => Ok(Options::default()),
     }
+}
+
+/// Whether the `;; options:` line of `text` asks for metering (`--fuel`).
+pub fn metered(text: &str) -> bool {
+    let first = text.lines().next().unwrap_or("");
+    first
+        .trim()
+        .strip_prefix(";; options:")
+        .is_some_and(|rest| rest.split_whitespace().any(|w| w == "--fuel"))
 }
 
 fn list(v: &str) -> Vec<String> {
@@ -38,6 +49,7 @@ pub fn parse(flags: &str) -> Result<Options, String> {
                 .ok_or_else(|| format!("`{flag}` needs a value"))
         };
         match flag {
+            "--fuel" => {} // see `metered`
             "--imports" => o.imports = Some(list(value()?)),
             "--ignore-imports" => o.ignore_imports = true,
             "--ignore-indirect" => o.ignore_indirect = true,

@@ -288,3 +288,33 @@ fn clashing_abi_names() {
         );
     }
 }
+
+#[test]
+fn fuel_accessor_imports_with_the_wrong_kind_or_type() {
+    for (import, words) in [
+        (
+            r#"(import "rewind" "get_fuel" (func (result i32)))"#,
+            &["rewind.get_fuel", "expected"][..],
+        ),
+        (
+            r#"(import "rewind" "set_fuel" (func (param i64) (result i64)))"#,
+            &["rewind.set_fuel", "expected"][..],
+        ),
+        (
+            r#"(import "rewind" "get_fuel" (global i64))"#,
+            &["rewind.get_fuel", "not as a function"][..],
+        ),
+    ] {
+        let input = wat(&format!("(module {import} (memory 1) (func (export \"f\")))"));
+        let metered = catch_unwind(AssertUnwindSafe(|| {
+            rewind_transform::meter(&input, &Default::default(), &Options::default())
+        }))
+        .unwrap_or_else(|_| panic!("metering panicked on {import}"));
+        let e = metered.err().unwrap_or_else(|| panic!("{import} was accepted"));
+        let text = error_chain(&e);
+        assert!(matches!(e, Error::Extension(_)), "{import}: {text}");
+        for w in words {
+            assert!(text.contains(w), "{import}: `{w}` not in: {text}");
+        }
+    }
+}

@@ -35,6 +35,27 @@ const WAT: &str = r#"(module
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l)))
     (local.get $acc))
+  ;; Nested loops and a callee with a loop of its own: a rewind toward the
+  ;; inner loop's check passes the outer loop's check on the way.
+  (func $steps (param $k i32) (result i32)
+    (local $j i32) (local $x i32)
+    (loop $l
+      (local.set $x (i32.add (local.get $x) (i32.mul (local.get $j) (local.get $k))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $j) (i32.const 5))))
+    (local.get $x))
+  (func (export "nested") (param $n i32) (result i32)
+    (local $i i32) (local $j i32) (local $acc i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (loop $inner
+        (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 3)) (local.get $j)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $inner (i32.lt_u (local.get $j) (local.get $i))))
+      (local.set $acc (i32.xor (local.get $acc) (call $steps (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $outer (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
 )"#;
 
 fn metered() -> Vec<u8> {
@@ -138,7 +159,11 @@ fn deep_recursion_resumes_correctly() {
 
 #[test]
 fn large_budget_matches_the_unmetered_run() {
-    for (export, args) in [("sum", vec![Val::I32(300)]), ("mix", vec![Val::I32(1000)])] {
+    for (export, args) in [
+        ("sum", vec![Val::I32(300)]),
+        ("mix", vec![Val::I32(1000)]),
+        ("nested", vec![Val::I32(40)]),
+    ] {
         let (results, slices, _) = run_sliced(export, &args, u64::MAX);
         assert_eq!(slices, 1, "{export}");
         assert_ne!(i64s(&results), [0], "{export}");
@@ -148,10 +173,14 @@ fn large_budget_matches_the_unmetered_run() {
 
 #[test]
 fn fuel_is_deterministic_across_runs_and_slice_sizes() {
-    for (export, args) in [("sum", vec![Val::I32(300)]), ("mix", vec![Val::I32(1000)])] {
+    for (export, args) in [
+        ("sum", vec![Val::I32(300)]),
+        ("mix", vec![Val::I32(1000)]),
+        ("nested", vec![Val::I32(40)]),
+    ] {
         let expected = unmetered(export, &args);
         let (_, _, reference) = run_sliced(export, &args, 10_000_000);
-        for slice in [1, 7, 1000, 10_000_000, u64::MAX] {
+        for slice in [1, 2, 3, 7, 1000, 10_000_000, u64::MAX] {
             for _ in 0..2 {
                 let (results, slices, fuel) = run_sliced(export, &args, slice);
                 assert_eq!(i64s(&results), i64s(&expected), "{export} slice {slice}");
@@ -244,4 +273,37 @@ fn other_yields_continue_within_the_slice() {
     let (many, sliced) = run(20);
     assert!(many > 10, "{many} slices");
     assert_eq!(sliced, total);
+}
+
+#[test]
+fn the_guest_reads_and_sets_its_counter() {
+    let wat = r#"(module
+      (import "rewind" "get_fuel" (func $get (result i64)))
+      (import "rewind" "set_fuel" (func $set (param i64)))
+      (memory (export "memory") 1)
+      (func (export "remaining") (result i64) (call $get))
+      (func (export "give") (param i64) (result i64)
+        (call $set (local.get 0))
+        (call $get)))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let metered = rewind_transform::meter(&wasm, &Default::default(), &Default::default())
+        .unwrap()
+        .wasm;
+    let engine = Engine::default();
+    let module = Module::new(&engine, metered).unwrap();
+    let mut instance = Linker::new(&engine).instantiate(&module, ()).unwrap();
+    let results = instance
+        .call_with_fuel("remaining", &[], 500)
+        .unwrap()
+        .into_finished()
+        .unwrap();
+    // The function's only run, `call $get`, costs one call (5) and is
+    // charged before the call reads the counter.
+    assert_eq!(i64s(&results), [495]);
+    let results = instance
+        .call_with_fuel("give", &[Val::I64(77)], 500)
+        .unwrap()
+        .into_finished()
+        .unwrap();
+    assert_eq!(i64s(&results), [77]);
 }

@@ -4,12 +4,18 @@
 //! suspending call, or a block/loop/`if` around one) is cut into pieces:
 //!
 //! ```text
-//! if state == NORMAL                   { reload stack; segment; spill stack }
-//! if state == NORMAL || site in lo..=hi { reload inputs; SUSPENDING; spill outputs }
-//! if state == NORMAL                   { reload stack; segment; spill stack }
+//! if state == NORMAL { reload stack; segment; spill stack }
+//! block $g {
+//!   if state != NORMAL { br_if $g (site not in lo..=hi) }
+//!   reload inputs; SUSPENDING; spill outputs
+//! }
+//! if state == NORMAL { reload stack; segment; spill stack }
 //! ...
 //! reload the sequence's results
 //! ```
+//!
+//! (In normal state a site guard costs a global read and a branch not
+//! taken; the site test only runs while rewinding.)
 //!
 //! Between pieces every operand-stack value lives in a fresh local, so a
 //! suspension never loses a value, and while rewinding every plain segment
@@ -22,15 +28,17 @@
 //! exit with the site number recorded.
 
 use walrus::ir::{
-    BinaryOp, Binop, Br, Const, GlobalGet, Instr, InstrLocId, InstrSeqId, LocalGet, LocalSet,
-    UnaryOp, Unop, Value,
+    BinaryOp, Binop, Block, Br, BrIf, Const, GlobalGet, Instr, InstrLocId, InstrSeqId,
+    InstrSeqType, LocalGet, LocalSet, UnaryOp, Unop, Value,
 };
 use walrus::{GlobalId, LocalFunction, LocalId, ModuleLocals, ValType};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::abi;
 use crate::error::{Error, Result};
+use crate::fuel::Hints;
+use crate::liveness::Guards;
 use crate::ir::children;
 use crate::ir::{Code, at, i32_const, if_then};
 use crate::stack::{Stack, StackTyper, TypeContext};
@@ -58,31 +66,64 @@ pub(crate) struct Flow<'a> {
     pub rewind_reads: Vec<LocalId>,
     /// Imported functions: a repeated call to one reaches the host.
     pub imports: &'a HashSet<walrus::FunctionId>,
-    /// The `then` sequences of every guard. In normal state every guard is
-    /// taken, which is what liveness after a resumed call needs to know.
-    pub guards: HashSet<InstrSeqId>,
+    /// The guards, for liveness after a resumed call (in normal state).
+    pub guards: Guards,
+    /// Fuel checks of a metered module (see [`Flow::check_piece`]).
+    pub hints: &'a Hints,
 }
 
 impl Flow<'_> {
     /// Rewrites `seq`, which contains a suspending instruction and starts
     /// with an empty operand stack.
     pub fn rewrite(&mut self, func: &mut LocalFunction, seq: InstrSeqId) -> Result<()> {
+        self.rewrite_seq(func, seq, Tail::Unguarded)
+    }
+
+    fn rewrite_seq(&mut self, func: &mut LocalFunction, seq: InstrSeqId, tail: Tail) -> Result<()> {
         let old = std::mem::take(&mut func.block_mut(seq).instrs);
+        // Where each suspending fuel check's condition starts, and its length.
+        let conditions: HashMap<usize, usize> = old
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (instr, _))| match instr {
+                Instr::IfElse(c) if self.suspends.is_suspending(instr) => {
+                    let n = *self.hints.checks.get(&c.consequent)?;
+                    Some((i.checked_sub(n)?, n))
+                }
+                _ => None,
+            })
+            .collect();
         let mut out: Code = Vec::new();
         let mut segment = Segment::new(self, func, &[])?;
+        // The site guard of the previous suspending instruction: the plain
+        // code after it runs exactly when that guard was entered, so it goes
+        // inside instead of under a guard of its own.
+        let mut previous: Option<InstrSeqId> = None;
 
-        for (instr, loc) in old {
+        let mut old = old.into_iter().enumerate();
+        while let Some((i, (instr, loc))) = old.next() {
+            if let Some(&n) = conditions.get(&i) {
+                let mut check = vec![(instr, loc)];
+                check.extend(old.by_ref().take(n).map(|(_, c)| c));
+                segment = self.check_piece(func, segment, check, &mut out, previous)?;
+                previous = None;
+                continue;
+            }
             if !self.suspends.is_suspending(&instr) {
                 segment.push(self, func, instr, loc)?;
                 continue;
             }
             let inputs_len = self.inputs(func, &instr);
             let written = locals_written(func, &instr);
-            let sources = segment.spill(self, func, &mut out, inputs_len, &written)?;
+            let sources = segment.spill(self, func, &mut out, inputs_len, &written, previous)?;
             let (persist, inputs) = sources.split_at(sources.len() - inputs_len);
             let results = self.results(func, &instr);
             let outputs: Vec<LocalId> = results.iter().map(|t| self.locals.add(*t)).collect();
             let piece = self.suspending_piece(func, instr, loc, inputs, &outputs)?;
+            previous = match piece.last() {
+                Some((Instr::Block(b), _)) => Some(b.seq),
+                _ => None,
+            };
             out.extend(piece);
             let carried: Vec<Source> = persist
                 .iter()
@@ -94,9 +135,52 @@ impl Flow<'_> {
         // After the last suspending instruction the state is normal (the
         // rewind target, which is inside this sequence, has been passed),
         // so the tail runs unguarded and leaves the results on the stack.
-        out.append(&mut segment.code);
+        match tail {
+            Tail::Unguarded => out.append(&mut segment.code),
+            Tail::Guarded if segment.code.is_empty() => {}
+            Tail::Guarded => out.extend(self.guard(func, self.normal_test(), segment.code)),
+        }
         func.block_mut(seq).instrs = out;
         Ok(())
+    }
+
+    /// A fuel check: `counter -= cost; counter < 0; if { store; call
+    /// $out_of_fuel; reload }`, where `check` is the condition code and the
+    /// `if`. Unlike other suspending instructions it is not guarded: in
+    /// normal state the condition is the whole cost of a check. The counter
+    /// is saved with the frame, so a rewind toward this check finds it
+    /// still negative and enters the `if`; a rewind toward another site may
+    /// enter it too, but everything inside is guarded (the tail, which
+    /// reloads the counter, included), and the counter is reloaded from the
+    /// global after the target call anyway. The condition only touches the
+    /// counter, so running it again during a rewind changes nothing else.
+    fn check_piece(
+        &mut self,
+        func: &mut LocalFunction,
+        segment: Segment,
+        mut check: Code,
+        out: &mut Code,
+        previous: Option<InstrSeqId>,
+    ) -> Result<Segment> {
+        let Some((Instr::IfElse(i), _)) = check.last() else {
+            unreachable!("a fuel check ends with its `if`")
+        };
+        let consequent = i.consequent;
+        let mut written = locals_written(func, &check[check.len() - 1].0);
+        for (instr, _) in &check {
+            match instr {
+                Instr::LocalGet(l) => self.rewind_reads.push(l.local),
+                Instr::LocalTee(l) => {
+                    self.rewind_reads.push(l.local);
+                    written.insert(l.local);
+                }
+                _ => {}
+            }
+        }
+        let persist = segment.spill(self, func, out, 0, &written, previous)?;
+        self.rewrite_seq(func, consequent, Tail::Guarded)?;
+        out.append(&mut check);
+        Segment::new(self, func, &persist)
     }
 
     fn typer<'f>(&'f self, func: &'f LocalFunction) -> StackTyper<'f> {
@@ -169,11 +253,8 @@ impl Flow<'_> {
                 body.push((instr, loc));
                 body.extend(self.unwind_check(func, first));
                 body.extend(spill(outputs));
-                let test = self.site_test(first, first);
-                let guard = self.guard(func, test, body);
-                if let Some((Instr::IfElse(g), _)) = guard.last() {
-                    self.call_positions.push((g.consequent, call_at));
-                }
+                let (guard, seq, offset) = self.site_guard(func, first, first, body);
+                self.call_positions.push((seq, offset + call_at));
                 return Ok(guard);
             }
             Instr::IfElse(i) => {
@@ -201,17 +282,44 @@ impl Flow<'_> {
         body.push((instr, loc));
         body.extend(spill(outputs));
         let last = self.sites.saturating_sub(1).max(first);
-        let test = self.site_test(first, last);
-        Ok(self.guard(func, test, body))
+        Ok(self.site_guard(func, first, last, body).0)
     }
 
-    /// `test; if { body }`, remembered as a guard.
+    /// `state == NORMAL; if { body }`, remembered as a guard.
     fn guard(&mut self, func: &mut LocalFunction, test: Code, body: Code) -> Code {
         let code = if_then(func, test, body);
         if let Some((Instr::IfElse(g), _)) = code.last() {
-            self.guards.insert(g.consequent);
+            self.guards.normal.insert(g.consequent);
         }
         code
+    }
+
+    /// `block $g { if state != NORMAL { br_if $g (site not in
+    /// first..=last) } body }`: in normal state a global read and a branch
+    /// not taken. Returns the code, the block's sequence and where `body`
+    /// starts in it.
+    fn site_guard(
+        &mut self,
+        func: &mut LocalFunction,
+        first: u32,
+        last: u32,
+        body: Code,
+    ) -> (Code, InstrSeqId, usize) {
+        let block = func
+            .builder_mut()
+            .dangling_instr_seq(InstrSeqType::Simple(None))
+            .id();
+        let mut skip = self.site_outside(first, last);
+        skip.push(at(Instr::BrIf(BrIf { block })));
+        let state = vec![at(Instr::GlobalGet(GlobalGet { global: self.state }))];
+        let mut code = if_then(func, state, skip);
+        if let Some((Instr::IfElse(g), _)) = code.last() {
+            self.guards.rewinding.insert(g.consequent);
+        }
+        let offset = code.len();
+        code.extend(body);
+        func.block_mut(block).instrs = code;
+        (vec![at(Instr::Block(Block { seq: block }))], block, offset)
     }
 
     /// `state == NORMAL`.
@@ -224,14 +332,13 @@ impl Flow<'_> {
         ]
     }
 
-    /// `state == NORMAL || site in first..=last`.
-    fn site_test(&self, first: u32, last: u32) -> Code {
-        let mut code = self.normal_test();
-        code.push(at(Instr::LocalGet(LocalGet { local: self.site })));
+    /// `site not in first..=last`.
+    fn site_outside(&self, first: u32, last: u32) -> Code {
+        let mut code = vec![at(Instr::LocalGet(LocalGet { local: self.site }))];
         if first == last {
             code.push(at(i32_const(first as i32)));
             code.push(at(Instr::Binop(Binop {
-                op: BinaryOp::I32Eq,
+                op: BinaryOp::I32Ne,
             })));
         } else {
             code.push(at(i32_const(first as i32)));
@@ -240,12 +347,9 @@ impl Flow<'_> {
             })));
             code.push(at(i32_const((last - first) as i32)));
             code.push(at(Instr::Binop(Binop {
-                op: BinaryOp::I32LeU,
+                op: BinaryOp::I32GtU,
             })));
         }
-        code.push(at(Instr::Binop(Binop {
-            op: BinaryOp::I32Or,
-        })));
         code
     }
 
@@ -266,6 +370,16 @@ impl Flow<'_> {
         ];
         if_then(func, test, leave)
     }
+}
+
+/// How the code after a sequence's last suspending instruction runs.
+#[derive(Clone, Copy)]
+enum Tail {
+    /// Plainly: reached only once the rewind target has been passed.
+    Unguarded,
+    /// Only in normal state: the sequence may be entered while rewinding
+    /// toward a site outside it (a fuel check's `then`).
+    Guarded,
 }
 
 fn reload(sources: &[Source]) -> Code {
@@ -379,8 +493,9 @@ impl Segment {
     }
 
     /// Ends the segment before a suspending instruction that consumes
-    /// `inputs` values and writes the locals in `written`: emits the guarded
-    /// segment into `out` and returns where each stack value now lives.
+    /// `inputs` values and writes the locals in `written`: emits the
+    /// segment, guarded, into `out` (or at the end of the `previous` site
+    /// guard) and returns where each stack value now lives.
     fn spill(
         self,
         flow: &mut Flow,
@@ -388,6 +503,7 @@ impl Segment {
         out: &mut Code,
         inputs: usize,
         written: &HashSet<LocalId>,
+        previous: Option<InstrSeqId>,
     ) -> Result<Vec<Source>> {
         if self.stack.len() < inputs {
             return Err(Error::Unsupported {
@@ -423,8 +539,10 @@ impl Segment {
             .map(|(_, c)| c)
             .collect();
         body.extend(spill(&spills));
-        if !body.is_empty() {
-            out.extend(flow.guard(func, flow.normal_test(), body));
+        match previous {
+            _ if body.is_empty() => {}
+            Some(guard) => func.block_mut(guard).instrs.extend(body),
+            None => out.extend(flow.guard(func, flow.normal_test(), body)),
         }
         Ok(sources)
     }

@@ -4,10 +4,11 @@
 //! budget (exported, or imported from `env` with `import_fuel`). Every
 //! straight-line run of instructions is charged its static cost when it
 //! starts (a run ends at a nested block, loop or `if` and at every branch).
-//! Function entries and loop headers check the counter:
+//! Function entries and loop headers check the counter, merged with the
+//! charge of the run that follows:
 //!
 //! ```text
-//! if __rewind_fuel < 0 { call $out_of_fuel }
+//! if (counter -= cost) < 0 { call $out_of_fuel }
 //! ```
 //!
 //! Only loops and calls can make code run unboundedly, so checks go at the
@@ -17,6 +18,19 @@
 //! its caller), and functions that call imports (the host may call back).
 //! Leaf code is only charged.
 //!
+//! # The counter in a local
+//!
+//! Inside a function the counter lives in a local (an interpreter runs a
+//! charge as one instruction and a check as one branch, where going through
+//! the global costs three): it is loaded from the global on entry, stored
+//! back before every call and `return` and at the end, and reloaded after
+//! every call, so callees, the host and the out-of-fuel handler always see
+//! the global up to date. Between two calls of one run nothing charges, so
+//! the reload after the first and the store before the second are left out.
+//! A trap leaves the global at its value at the last call or return.
+//!
+//! # Suspending
+//!
 //! `$out_of_fuel` is the import `rewind.out_of_fuel` (added when missing),
 //! or a guest function given by name. The asyncify pass that runs next
 //! treats it as a suspending call, so running out of fuel unwinds to the
@@ -24,6 +38,19 @@
 //! fuel and rewind: execution continues exactly where it stopped. Charges
 //! are never repeated on rewind, so the fuel consumed by a run is the same
 //! on every engine and for every way of slicing it.
+//!
+//! The asyncify pass is told where the checks are ([`Hints`]): it leaves a
+//! check's condition unguarded and saves the counter with the frame, so in
+//! normal state a check costs its charge and one branch (`flow.rs` explains
+//! why that is safe during a rewind), and it lets the counter load run
+//! before the frame is restored.
+//!
+//! # Reading and setting the counter from the guest
+//!
+//! The imports `rewind.get_fuel: [] -> [i64]` and `rewind.set_fuel: [i64]
+//! -> []`, when the module has them, are replaced by functions reading and
+//! writing the counter (same indices; not metered). A guest scheduler uses
+//! them to give its tasks budgets of their own.
 //!
 //! # Cost table
 //!
@@ -43,19 +70,27 @@
 
 use std::collections::{HashMap, HashSet};
 
-use walrus::ir::{BinaryOp, Binop, Call, Const, GlobalGet, GlobalSet, Instr, InstrSeqId, Value};
+use walrus::ir::{
+    BinaryOp, Binop, Block, Call, Const, GlobalGet, GlobalSet, Instr, InstrLocId, InstrSeqId,
+    InstrSeqType, LocalGet, LocalSet, LocalTee, Value,
+};
 use walrus::{
-    ConstExpr, ExportItem, FunctionId, FunctionKind, GlobalId, LocalFunction, Module, ValType,
+    ConstExpr, ExportItem, FunctionId, FunctionKind, GlobalId, LocalFunction, LocalId, Module,
+    ValType,
 };
 
 use crate::error::{Error, Result};
-use crate::ir::{Code, at, children, for_each_instr, function_name, if_then};
+use crate::ir::{Code, at, children, for_each_instr, function_name, if_then, retarget};
 use crate::normalize::sequences;
 
 /// Name of the fuel global (and of its export).
 pub const FUEL_GLOBAL: &str = "__rewind_fuel";
 /// Module and name of the default out-of-fuel import.
 pub const OUT_OF_FUEL_IMPORT: (&str, &str) = ("rewind", "out_of_fuel");
+/// Import resolved to a function returning the counter: `[] -> [i64]`.
+pub const GET_FUEL_IMPORT: (&str, &str) = ("rewind", "get_fuel");
+/// Import resolved to a function setting the counter: `[i64] -> []`.
+pub const SET_FUEL_IMPORT: (&str, &str) = ("rewind", "set_fuel");
 
 /// Static cost of each instruction class.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +198,7 @@ pub struct FuelReport {
 pub(crate) struct Metered {
     pub handler_is_import: bool,
     pub report: FuelReport,
+    pub hints: Hints,
 }
 
 /// Meters every defined function of `module`.
@@ -190,30 +226,88 @@ pub(crate) fn meter(module: &mut Module, options: &FuelOptions) -> Result<Metere
     };
     module.globals.get_mut(fuel).name = Some(FUEL_GLOBAL.into());
 
+    let accessors = resolve_accessors(module, fuel)?;
+
     let checked = entry_checked(module, handler);
     let mut report = FuelReport::default();
+    let mut hints = Hints::default();
     let ids: Vec<FunctionId> = module
         .funcs
         .iter()
-        .filter(|f| matches!(f.kind, FunctionKind::Local(_)) && f.id() != handler)
+        .filter(|f| {
+            matches!(f.kind, FunctionKind::Local(_))
+                && f.id() != handler
+                && !accessors.contains(&f.id())
+        })
         .map(|f| f.id())
         .collect();
+    let m = Meter {
+        costs: &options.costs,
+        fuel,
+        handler,
+    };
     for id in ids {
+        let ty = module.types.get(module.funcs.get(id).ty());
+        let results = ty.results().to_vec();
+        let body_ty = InstrSeqType::new(&mut module.types, &[], &results);
         let FunctionKind::Local(func) = &mut module.funcs.get_mut(id).kind else {
             continue;
         };
-        let m = Meter {
-            costs: &options.costs,
-            fuel,
-            handler,
+        let mut counter = Counter {
+            local: module.locals.add(ValType::I64),
+            checks: &mut hints.checks,
+            report: &mut report,
         };
-        m.function(func, checked.contains(&id), &mut report);
+        let prologue = m.function(func, body_ty, checked.contains(&id), &mut counter);
+        hints.prologue.insert(id, prologue);
         report.functions_metered += 1;
     }
     Ok(Metered {
         handler_is_import,
         report,
+        hints,
     })
+}
+
+/// Replaces the imports `rewind.get_fuel: [] -> [i64]` and
+/// `rewind.set_fuel: [i64] -> []` by functions reading and writing the
+/// counter, keeping their indices. Returns their ids: they are not metered.
+fn resolve_accessors(module: &mut Module, fuel: GlobalId) -> Result<Vec<FunctionId>> {
+    let mut resolved = Vec::new();
+    for ((from, name), params, results) in [
+        (GET_FUEL_IMPORT, &[][..], &[ValType::I64][..]),
+        (SET_FUEL_IMPORT, &[ValType::I64][..], &[][..]),
+    ] {
+        let Some(import) = module.imports.find(from, name) else {
+            continue;
+        };
+        let walrus::ImportKind::Function(id) = module.imports.get(import).kind else {
+            return Err(Error::Extension(format!(
+                "the module imports `{from}.{name}` but not as a function"
+            )));
+        };
+        let ty = module.types.get(module.funcs.get(id).ty());
+        if ty.params() != params || ty.results() != results {
+            return Err(Error::Extension(format!(
+                "import `{from}.{name}` has type {:?} -> {:?}, expected {params:?} -> {results:?}",
+                ty.params(),
+                ty.results(),
+            )));
+        }
+        let get = params.is_empty();
+        let id = module
+            .replace_imported_func(id, |(body, args)| {
+                if get {
+                    body.instr(GlobalGet { global: fuel });
+                } else {
+                    body.instr(LocalGet { local: args[0] })
+                        .instr(GlobalSet { global: fuel });
+                }
+            })
+            .map_err(|e| Error::Extension(format!("cannot resolve `{name}`: {e}")))?;
+        resolved.push(id);
+    }
+    Ok(resolved)
 }
 
 fn find_handler(module: &mut Module, options: &FuelOptions) -> Result<(FunctionId, bool)> {
@@ -364,15 +458,67 @@ fn in_cycles(edges: &HashMap<FunctionId, Vec<FunctionId>>) -> HashSet<FunctionId
     cyclic
 }
 
+/// What the asyncify stage needs to know about a metered module.
+#[derive(Debug, Default)]
+pub(crate) struct Hints {
+    /// The `then` sequence of each check's `if`, with the number of
+    /// instructions of its condition, which directly precede the `if` (see
+    /// `flow.rs`).
+    pub checks: HashMap<InstrSeqId, usize>,
+    /// Functions whose body starts by loading the counter, with the length
+    /// of that code: it may run before the frame is restored, which
+    /// overwrites the counter with its saved value (see `transform.rs`).
+    pub prologue: HashMap<FunctionId, usize>,
+}
+
 struct Meter<'a> {
     costs: &'a Costs,
     fuel: GlobalId,
     handler: FunctionId,
 }
 
+/// A straight-line run of instructions being collected.
+#[derive(Default)]
+struct Run {
+    code: Code,
+    /// Its static cost, charged when it starts.
+    cost: u64,
+    /// Where the reload after the run's last call is, if nothing has
+    /// touched the counter since.
+    reload_at: Option<usize>,
+}
+
+/// One function being metered: its counter local and the checks so far.
+struct Counter<'a> {
+    local: LocalId,
+    checks: &'a mut HashMap<InstrSeqId, usize>,
+    report: &'a mut FuelReport,
+}
+
 impl Meter<'_> {
-    fn function(&self, func: &mut LocalFunction, entry_check: bool, report: &mut FuelReport) {
-        let seqs = sequences(func);
+    /// Meters `func`: its body moves into a block between loading the
+    /// counter into `counter.local` and storing it back, then every
+    /// sequence is cut into runs, each charged when it starts; loop bodies
+    /// (and the body itself with `entry_check`) start with a check.
+    /// Returns the length of the code loading the counter.
+    fn function(
+        &self,
+        func: &mut LocalFunction,
+        body_ty: InstrSeqType,
+        entry_check: bool,
+        counter: &mut Counter,
+    ) -> usize {
+        let entry = func.entry_block();
+        let body = func.builder_mut().dangling_instr_seq(body_ty).id();
+        func.block_mut(body).instrs = std::mem::take(&mut func.block_mut(entry).instrs);
+        retarget(func, body, entry, body);
+        let mut code = self.reload(counter.local);
+        let prologue = code.len();
+        code.push(at(Instr::Block(Block { seq: body })));
+        code.extend(self.store(counter.local));
+        func.block_mut(entry).instrs = code;
+
+        let seqs: Vec<InstrSeqId> = sequences(func).into_iter().filter(|s| *s != entry).collect();
         let loops: HashSet<InstrSeqId> = seqs
             .iter()
             .flat_map(|s| func.block(*s).instrs.iter())
@@ -381,66 +527,149 @@ impl Meter<'_> {
                 _ => None,
             })
             .collect();
-        let entry = func.entry_block();
         for seq in seqs {
             let old = std::mem::take(&mut func.block_mut(seq).instrs);
             let mut out: Code = Vec::with_capacity(old.len() + 8);
-            if loops.contains(&seq) || (seq == entry && entry_check) {
-                out.extend(self.check(func));
-                report.checks += 1;
-            }
-            let mut run: Code = Vec::new();
-            let mut cost: u64 = 0;
+            let mut check = loops.contains(&seq) || (seq == body && entry_check);
+            let mut run = Run::default();
             for (instr, loc) in old {
-                cost += u64::from(self.costs.of(&instr));
+                run.cost += u64::from(self.costs.of(&instr));
                 let ends_run = !children(&instr).is_empty()
                     || matches!(
                         instr,
                         Instr::Br(_) | Instr::BrIf(_) | Instr::BrTable(_) | Instr::Return(_)
                     );
-                run.push((instr, loc));
+                self.push(&mut run, instr, loc, counter.local);
                 if ends_run {
-                    self.flush(&mut out, &mut run, &mut cost, report);
+                    self.flush(func, &mut out, &mut run, &mut check, counter);
                 }
             }
-            self.flush(&mut out, &mut run, &mut cost, report);
+            self.flush(func, &mut out, &mut run, &mut check, counter);
             func.block_mut(seq).instrs = out;
         }
+        prologue
     }
 
-    /// Appends the charge for `run` and then `run` itself.
-    fn flush(&self, out: &mut Code, run: &mut Code, cost: &mut u64, report: &mut FuelReport) {
-        if *cost > 0 {
-            out.extend([
-                at(Instr::GlobalGet(GlobalGet { global: self.fuel })),
-                at(Instr::Const(Const {
-                    value: Value::I64(*cost as i64),
-                })),
-                at(Instr::Binop(Binop {
-                    op: BinaryOp::I64Sub,
-                })),
-                at(Instr::GlobalSet(GlobalSet { global: self.fuel })),
-            ]);
-            report.charges += 1;
+    /// Appends an original instruction to a run. The counter goes back to
+    /// the global before anything that leaves the function or may look at
+    /// the global (calls, `return`) and is read again after a call returns.
+    /// Between two calls of one run nothing charges, so the reload after
+    /// the first and the store before the second cancel out.
+    fn push(&self, run: &mut Run, instr: Instr, loc: InstrLocId, counter: LocalId) {
+        let returns_here = matches!(
+            instr,
+            Instr::Call(_) | Instr::CallIndirect(_) | Instr::CallRef(_)
+        );
+        let leaves = matches!(
+            instr,
+            Instr::Return(_)
+                | Instr::ReturnCall(_)
+                | Instr::ReturnCallIndirect(_)
+                | Instr::ReturnCallRef(_)
+        );
+        if returns_here || leaves {
+            match run.reload_at.take() {
+                Some(at) => {
+                    run.code.drain(at..at + 2);
+                }
+                None => run.code.extend(self.store(counter)),
+            }
         }
-        out.append(run);
-        *cost = 0;
+        run.code.push((instr, loc));
+        if returns_here {
+            run.reload_at = Some(run.code.len());
+            run.code.extend(self.reload(counter));
+        }
     }
 
-    /// `if fuel < 0 { call $handler }`.
-    fn check(&self, func: &mut LocalFunction) -> Code {
-        let test = vec![
-            at(Instr::GlobalGet(GlobalGet { global: self.fuel })),
+    /// Appends the charge for `run` (merged into a check when `check` is
+    /// set: the first run of a loop body or of a checked function) and then
+    /// the run itself.
+    fn flush(
+        &self,
+        func: &mut LocalFunction,
+        out: &mut Code,
+        run: &mut Run,
+        check: &mut bool,
+        counter: &mut Counter,
+    ) {
+        let cost = run.cost;
+        if std::mem::take(check) {
+            out.extend(self.check(func, cost, counter));
+            counter.report.checks += 1;
+            if cost > 0 {
+                counter.report.charges += 1;
+            }
+        } else if cost > 0 {
+            out.extend(charge(counter.local, cost));
+            out.push(at(Instr::LocalSet(LocalSet {
+                local: counter.local,
+            })));
+            counter.report.charges += 1;
+        }
+        out.append(&mut run.code);
+        *run = Run::default();
+    }
+
+    /// `if (counter -= cost) < 0 { store; call $handler; reload }`. The
+    /// condition only reads and writes the counter, so the asyncify stage
+    /// can leave it unguarded (see `flow.rs`).
+    fn check(&self, func: &mut LocalFunction, cost: u64, counter: &mut Counter) -> Code {
+        let local = counter.local;
+        let mut test = if cost > 0 {
+            let mut code = charge(local, cost);
+            code.push(at(Instr::LocalTee(LocalTee { local })));
+            code
+        } else {
+            vec![at(Instr::LocalGet(LocalGet { local }))]
+        };
+        test.extend([
             at(Instr::Const(Const {
                 value: Value::I64(0),
             })),
             at(Instr::Binop(Binop {
                 op: BinaryOp::I64LtS,
             })),
-        ];
-        let call = vec![at(Instr::Call(Call { func: self.handler }))];
-        if_then(func, test, call)
+        ]);
+        let condition = test.len();
+        let mut call = self.store(local);
+        call.push(at(Instr::Call(Call { func: self.handler })));
+        call.extend(self.reload(local));
+        let code = if_then(func, test, call);
+        if let Some((Instr::IfElse(i), _)) = code.last() {
+            counter.checks.insert(i.consequent, condition);
+        }
+        code
     }
+
+    /// `global.set $fuel (local.get counter)`.
+    fn store(&self, counter: LocalId) -> Code {
+        vec![
+            at(Instr::LocalGet(LocalGet { local: counter })),
+            at(Instr::GlobalSet(GlobalSet { global: self.fuel })),
+        ]
+    }
+
+    /// `local.set counter (global.get $fuel)`.
+    fn reload(&self, counter: LocalId) -> Code {
+        vec![
+            at(Instr::GlobalGet(GlobalGet { global: self.fuel })),
+            at(Instr::LocalSet(LocalSet { local: counter })),
+        ]
+    }
+}
+
+/// `counter - cost`, left on the stack.
+fn charge(counter: LocalId, cost: u64) -> Code {
+    vec![
+        at(Instr::LocalGet(LocalGet { local: counter })),
+        at(Instr::Const(Const {
+            value: Value::I64(cost as i64),
+        })),
+        at(Instr::Binop(Binop {
+            op: BinaryOp::I64Sub,
+        })),
+    ]
 }
 
 #[cfg(test)]

@@ -59,20 +59,29 @@ struct Analysis<'a> {
     index: HashMap<LocalId, usize>,
     labels: HashMap<InstrSeqId, Bits>,
     points: &'a HashSet<(InstrSeqId, usize)>,
-    guards: &'a HashSet<InstrSeqId>,
+    guards: &'a Guards,
     found: Bits,
+}
+
+/// The `if`s the asyncify rewrite adds, by their `then` sequences.
+#[derive(Debug, Default)]
+pub(crate) struct Guards {
+    /// Entered whenever the state is normal.
+    pub normal: HashSet<InstrSeqId>,
+    /// Entered only while rewinding (the site tests).
+    pub rewinding: HashSet<InstrSeqId>,
 }
 
 /// The union of the locals live right after any of `points` (positions of
 /// suspending calls), analysing the code reachable from `body`. Branches to
-/// labels not inside `body` count as leaving the function. An `if` whose
-/// `then` sequence is in `guards` is taken as always entered: after a
-/// resumed call the state is normal, and in normal state every guard is.
+/// labels not inside `body` count as leaving the function. After a resumed
+/// call the state is normal: the `if`s of `guards.normal` are taken as
+/// always entered, those of `guards.rewinding` as never entered.
 pub(crate) fn live_after(
     func: &LocalFunction,
     body: InstrSeqId,
     points: &HashSet<(InstrSeqId, usize)>,
-    guards: &HashSet<InstrSeqId>,
+    guards: &Guards,
 ) -> Vec<LocalId> {
     let mut index = HashMap::new();
     let mut order = Vec::new();
@@ -143,7 +152,8 @@ impl Analysis<'_> {
                 self.labels.insert(b.seq, live.clone());
                 live = self.sequence(b.seq, live);
             }
-            Instr::IfElse(i) if self.guards.contains(&i.consequent) => {
+            Instr::IfElse(i) if self.guards.rewinding.contains(&i.consequent) => {}
+            Instr::IfElse(i) if self.guards.normal.contains(&i.consequent) => {
                 self.labels.insert(i.consequent, live.clone());
                 live = self.sequence(i.consequent, live);
             }

@@ -12,7 +12,8 @@ use crate::analysis::{self, Analysis};
 use crate::error::{Error, Result};
 use crate::flow::Flow;
 use crate::frame::Frame;
-use crate::ir::{at, function_name, retarget};
+use crate::fuel::Hints;
+use crate::ir::{Code, at, function_name, retarget};
 use crate::liveness::live_after;
 use crate::normalize::{check_supported, lower_block_params, trim_dead_code};
 use crate::runtime::{self, Abi};
@@ -41,7 +42,7 @@ pub(crate) fn emit(module: &mut Module) -> Result<Vec<u8>> {
 pub(crate) fn run(input: &[u8], options: &Options) -> Result<Output> {
     let started = Instant::now();
     let (mut module, bytes_before) = parse(input)?;
-    let mut report = instrument_module(&mut module, options)?;
+    let mut report = instrument_module(&mut module, options, &Hints::default())?;
     let wasm = emit(&mut module)?;
     report.bytes_before = bytes_before;
     report.bytes_after = wasm.len();
@@ -65,7 +66,7 @@ pub(crate) fn run_metered(input: &[u8], fuel: &FuelOptions, options: &Options) -
         imports.push(format!("{m}.{n}"));
     }
     options.imports = Some(imports);
-    let mut report = instrument_module(&mut module, &options)?;
+    let mut report = instrument_module(&mut module, &options, &metered.hints)?;
     let wasm = emit(&mut module)?;
     report.fuel = Some(metered.report);
     report.bytes_before = bytes_before;
@@ -74,9 +75,13 @@ pub(crate) fn run_metered(input: &[u8], fuel: &FuelOptions, options: &Options) -
     Ok(Output { wasm, report })
 }
 
-/// Instruments a parsed module in place. Sizes and time are left to the
-/// caller.
-pub(crate) fn instrument_module(module: &mut Module, options: &Options) -> Result<Report> {
+/// Instruments a parsed module in place. `hints` come from the metering
+/// pass (empty otherwise). Sizes and time are left to the caller.
+pub(crate) fn instrument_module(
+    module: &mut Module,
+    options: &Options,
+    hints: &Hints,
+) -> Result<Report> {
     runtime::check_not_instrumented(module)?;
     let (memory, memory64) = runtime::save_memory(module, options)?;
     let stack_pointer = runtime::stack_pointer(module, options)?;
@@ -105,7 +110,13 @@ pub(crate) fn instrument_module(module: &mut Module, options: &Options) -> Resul
         .collect();
     for func in targets {
         let name = function_name(module, func);
-        match instrument(module, func, &analysis, &abi, &mut ctx, &imports, &name)? {
+        let shared = Shared {
+            analysis: &analysis,
+            abi: &abi,
+            imports: &imports,
+            hints,
+        };
+        match instrument(module, func, &shared, &mut ctx, &name)? {
             Some((sites, saved)) => {
                 report.functions_instrumented += 1;
                 report.call_sites += sites;
@@ -126,17 +137,30 @@ pub(crate) fn instrument_module(module: &mut Module, options: &Options) -> Resul
     Ok(report)
 }
 
+/// What the rewrite of every function reads.
+struct Shared<'a> {
+    analysis: &'a Analysis,
+    abi: &'a Abi,
+    /// The imported functions.
+    imports: &'a HashSet<FunctionId>,
+    hints: &'a Hints,
+}
+
 /// Instruments one function. Returns the number of call sites and saved
 /// locals, or `None` when the function has no suspending call site.
 fn instrument(
     module: &mut Module,
     id: FunctionId,
-    analysis: &Analysis,
-    abi: &Abi,
+    shared: &Shared,
     ctx: &mut TypeContext,
-    imports: &HashSet<FunctionId>,
     name: &str,
 ) -> Result<Option<(usize, usize)>> {
+    let Shared {
+        analysis,
+        abi,
+        imports,
+        hints,
+    } = *shared;
     let Module {
         funcs,
         locals,
@@ -163,7 +187,10 @@ fn instrument(
         .builder_mut()
         .dangling_instr_seq(InstrSeqType::Simple(None))
         .id();
-    let instrs = std::mem::take(&mut func.block_mut(entry).instrs);
+    let mut instrs = std::mem::take(&mut func.block_mut(entry).instrs);
+    // Code that may run on every entry, before the frame is restored.
+    let prologue_len = hints.prologue.get(&id).map_or(0, |n| (*n).min(instrs.len()));
+    let prologue: Code = instrs.drain(..prologue_len).collect();
     func.block_mut(body).instrs = instrs;
     retarget(func, body, entry, body);
 
@@ -181,6 +208,7 @@ fn instrument(
         rewind_reads: Vec::new(),
         guards: Default::default(),
         imports,
+        hints,
     };
     flow.rewrite(func, body)?;
     let sites = flow.sites as usize;
@@ -199,7 +227,8 @@ fn instrument(
         at(Instr::Block(Block { seq: body })),
         at(Instr::Return(Return {})),
     ];
-    let mut code = frame.restore(func, abi);
+    let mut code = prologue;
+    code.extend(frame.restore(func, abi));
     code.push(at(Instr::Block(Block { seq: unwind })));
     code.extend(frame.save(func, abi, &results, name)?);
     func.block_mut(entry).instrs = code;
