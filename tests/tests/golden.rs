@@ -29,6 +29,7 @@ goldens!(
     fuel_accessors,
     fuel_loop,
     fuel_recursion,
+    fuel_runtime,
     if_else,
     ignore_imports,
     ignore_indirect,

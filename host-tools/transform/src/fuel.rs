@@ -15,8 +15,16 @@
 //! head of every loop body and at the entry of every function that can be
 //! part of a call cycle: functions in a cycle of direct calls, functions
 //! that call indirectly (any cycle through an indirect call passes through
-//! its caller), and functions that call imports (the host may call back).
-//! Leaf code is only charged.
+//! its caller), and functions that call imports (the host may call back;
+//! the imports the transform resolves itself do not count). Leaf code is
+//! only charged.
+//!
+//! Runtime functions (callers of the `asyncify.*` intrinsics that change
+//! the unwind state, like a guest's stack-switching code) are not metered
+//! at all, like imports: they are never instrumented, so a check in one
+//! could not suspend, and the top-most one runs again on every rewind, so
+//! charging it would make the fuel a run consumes depend on how often it
+//! was suspended.
 //!
 //! # The counter in a local
 //!
@@ -27,7 +35,14 @@
 //! every call, so callees, the host and the out-of-fuel handler always see
 //! the global up to date. Between two calls of one run nothing charges, so
 //! the reload after the first and the store before the second are left out.
-//! A trap leaves the global at its value at the last call or return.
+//!
+//! A trap therefore loses the charges the trapping function made since its
+//! last call, return or out-of-fuel stop. Slicing only adds stops, so a
+//! call that traps is charged at least what it is charged in one slice and
+//! at most the charges it executed; with the same slicing the count is the
+//! same on every run and engine. (Storing the counter at every check would
+//! make traps exact too, at the price of a guarded global write per loop
+//! iteration.)
 //!
 //! # Suspending
 //!
@@ -36,8 +51,8 @@
 //! treats it as a suspending call, so running out of fuel unwinds to the
 //! host (or to the guest scheduler that owns the handler), which can add
 //! fuel and rewind: execution continues exactly where it stopped. Charges
-//! are never repeated on rewind, so the fuel consumed by a run is the same
-//! on every engine and for every way of slicing it.
+//! are never repeated on rewind, so the fuel consumed by a call that
+//! returns is the same on every engine and for every way of slicing it.
 //!
 //! The asyncify pass is told where the checks are ([`Hints`]): it leaves a
 //! check's condition unguarded and saves the counter with the frame, so in
@@ -80,6 +95,7 @@ use walrus::{
 };
 
 use crate::error::{Error, Result};
+use crate::intrinsics;
 use crate::ir::{Code, at, children, for_each_instr, function_name, if_then, retarget};
 use crate::normalize::sequences;
 
@@ -228,7 +244,7 @@ pub(crate) fn meter(module: &mut Module, options: &FuelOptions) -> Result<Metere
 
     let accessors = resolve_accessors(module, fuel)?;
 
-    let checked = entry_checked(module, handler);
+    let plan = plan_checks(module, handler);
     let mut report = FuelReport::default();
     let mut hints = Hints::default();
     let ids: Vec<FunctionId> = module
@@ -238,6 +254,7 @@ pub(crate) fn meter(module: &mut Module, options: &FuelOptions) -> Result<Metere
             matches!(f.kind, FunctionKind::Local(_))
                 && f.id() != handler
                 && !accessors.contains(&f.id())
+                && !plan.runtime.contains(&f.id())
         })
         .map(|f| f.id())
         .collect();
@@ -258,7 +275,7 @@ pub(crate) fn meter(module: &mut Module, options: &FuelOptions) -> Result<Metere
             checks: &mut hints.checks,
             report: &mut report,
         };
-        let prologue = m.function(func, body_ty, checked.contains(&id), &mut counter);
+        let prologue = m.function(func, body_ty, plan.entries.contains(&id), &mut counter);
         hints.prologue.insert(id, prologue);
         report.functions_metered += 1;
     }
@@ -362,11 +379,20 @@ fn find_handler(module: &mut Module, options: &FuelOptions) -> Result<(FunctionI
     }
 }
 
-/// Functions whose entry needs a check: those that can be part of a call
-/// cycle (see the module doc).
-fn entry_checked(module: &Module, handler: FunctionId) -> HashSet<FunctionId> {
+/// Where checks may go, found before metering.
+struct CheckPlan {
+    /// Functions whose entry needs a check: those that can be part of a
+    /// call cycle (see the module doc).
+    entries: HashSet<FunctionId>,
+    /// Runtime functions (callers of the intrinsics that change the unwind
+    /// state): not metered.
+    runtime: HashSet<FunctionId>,
+}
+
+fn plan_checks(module: &Module, handler: FunctionId) -> CheckPlan {
     let mut edges: HashMap<FunctionId, Vec<FunctionId>> = HashMap::new();
-    let mut checked = HashSet::new();
+    let mut entries = HashSet::new();
+    let mut runtime = HashSet::new();
     for f in module.funcs.iter() {
         let FunctionKind::Local(local) = &f.kind else {
             continue;
@@ -380,14 +406,24 @@ fn entry_checked(module: &Module, handler: FunctionId) -> HashSet<FunctionId> {
                 | Instr::ReturnCallIndirect(_)
                 | Instr::CallRef(_)
                 | Instr::ReturnCallRef(_) => {
-                    checked.insert(f.id());
+                    entries.insert(f.id());
                     return;
                 }
                 _ => return,
             };
-            match module.funcs.get(callee).kind {
-                FunctionKind::Import(_) if callee != handler => {
-                    checked.insert(f.id());
+            match &module.funcs.get(callee).kind {
+                FunctionKind::Import(import) if callee != handler => {
+                    let import = module.imports.get(import.import);
+                    match intrinsics::classify(&import.module, &import.name) {
+                        // The host may call back into the module.
+                        None => {
+                            entries.insert(f.id());
+                        }
+                        Some(true) => {
+                            runtime.insert(f.id());
+                        }
+                        Some(false) => {}
+                    }
                 }
                 FunctionKind::Local(_) => out.push(callee),
                 _ => {}
@@ -395,8 +431,8 @@ fn entry_checked(module: &Module, handler: FunctionId) -> HashSet<FunctionId> {
         });
         edges.insert(f.id(), out);
     }
-    checked.extend(in_cycles(&edges));
-    checked
+    entries.extend(in_cycles(&edges));
+    CheckPlan { entries, runtime }
 }
 
 /// Nodes on a cycle of `edges` (Tarjan's algorithm, iterative).

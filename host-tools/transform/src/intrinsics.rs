@@ -59,6 +59,14 @@ impl Intrinsic {
     }
 }
 
+/// What the import `module.name` is to the transform: `None` for an
+/// ordinary import; for an intrinsic, whether it changes the unwind state
+/// (its callers are runtime functions, which are never instrumented).
+pub(crate) fn classify(module: &str, name: &str) -> Option<bool> {
+    Intrinsic::from_import(module, name)
+        .map(|i| i.starts_state_change() || i.drives_state_change())
+}
+
 /// Finds the intrinsic imports and checks their signatures. `ptr` is the
 /// pointer type of the save-stack memory (`i32`, or `i64` for memory64);
 /// the stack-pointer extension uses the type of the stack-pointer global,

@@ -1,0 +1,321 @@
+(module
+  (type (;0;) (func))
+  (type (;1;) (func (result i32)))
+  (type (;2;) (func (param i32)))
+  (import "rewind" "out_of_fuel" (func (;0;) (type 0)))
+  (memory (;0;) 1)
+  (global $unwinding (;0;) (mut i32) i32.const 0)
+  (global $__rewind_fuel (;1;) (mut i64) i64.const 0)
+  (global $__asyncify_state (;2;) (mut i32) i32.const 0)
+  (global $__asyncify_data (;3;) (mut i32) i32.const 0)
+  (export "run" (func 1))
+  (export "__rewind_fuel" (global $__rewind_fuel))
+  (export "asyncify_start_unwind" (func $asyncify_start_unwind))
+  (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
+  (export "asyncify_start_rewind" (func $asyncify_start_rewind))
+  (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
+  (export "asyncify_get_state" (func $asyncify_get_state))
+  (func (;1;) (type 2) (param i32)
+    (local i32 i32 i32 i64)
+    global.get $__rewind_fuel
+    local.set 4
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      global.get $__asyncify_data
+      local.tee 2
+      local.get 2
+      i32.load
+      i32.const 16
+      i32.sub
+      local.tee 3
+      i32.store
+      local.get 3
+      i32.load offset=12
+      local.set 1
+      local.get 3
+      i64.load
+      local.set 4
+      local.get 3
+      i32.load offset=8
+      local.set 0
+    else
+    end
+    block ;; label = @1
+      block ;; label = @2
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
+            local.get 1
+            i32.const 0
+            i32.sub
+            i32.const 1
+            i32.gt_u
+            br_if 1 (;@3;)
+          else
+          end
+          block ;; label = @4
+            global.get $__asyncify_state
+            i32.eqz
+            if ;; label = @5
+              local.get 4
+              i64.const 1
+              i64.sub
+              local.set 4
+            else
+            end
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 1
+                i32.const 0
+                i32.sub
+                i32.const 1
+                i32.gt_u
+                br_if 1 (;@5;)
+              else
+              end
+              loop ;; label = @6
+                local.get 4
+                i64.const 7
+                i64.sub
+                local.tee 4
+                i64.const 0
+                i64.lt_s
+                if ;; label = @7
+                  global.get $__asyncify_state
+                  i32.eqz
+                  if ;; label = @8
+                    local.get 4
+                    global.set $__rewind_fuel
+                  else
+                  end
+                  block ;; label = @8
+                    global.get $__asyncify_state
+                    if ;; label = @9
+                      local.get 1
+                      i32.const 0
+                      i32.ne
+                      br_if 1 (;@8;)
+                    else
+                    end
+                    call 0
+                    global.get $__asyncify_state
+                    i32.const 1
+                    i32.eq
+                    if ;; label = @9
+                      i32.const 0
+                      local.set 1
+                      br 8 (;@1;)
+                    else
+                    end
+                  end
+                  global.get $__asyncify_state
+                  i32.eqz
+                  if ;; label = @8
+                    global.get $__rewind_fuel
+                    local.set 4
+                  else
+                  end
+                else
+                end
+                global.get $__asyncify_state
+                i32.eqz
+                if ;; label = @7
+                  local.get 4
+                  global.set $__rewind_fuel
+                else
+                end
+                block ;; label = @7
+                  global.get $__asyncify_state
+                  if ;; label = @8
+                    local.get 1
+                    i32.const 1
+                    i32.ne
+                    br_if 1 (;@7;)
+                  else
+                  end
+                  call $suspend
+                  global.get $__asyncify_state
+                  i32.const 1
+                  i32.eq
+                  if ;; label = @8
+                    i32.const 1
+                    local.set 1
+                    br 7 (;@1;)
+                  else
+                  end
+                end
+                global.get $__rewind_fuel
+                local.set 4
+                local.get 0
+                i32.const 1
+                i32.sub
+                local.set 0
+                local.get 0
+                br_if 0 (;@6;)
+              end
+            end
+          end
+        end
+        local.get 4
+        global.set $__rewind_fuel
+      end
+      return
+    end
+    global.get $__asyncify_data
+    local.tee 2
+    i32.load
+    local.set 3
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.sub
+    i32.const 16
+    i32.lt_u
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    else
+    end
+    local.get 3
+    local.get 4
+    i64.store
+    local.get 3
+    local.get 0
+    i32.store offset=8
+    local.get 3
+    local.get 1
+    i32.store offset=12
+    local.get 2
+    local.get 3
+    i32.const 16
+    i32.add
+    i32.store
+  )
+  (func $suspend (;2;) (type 0)
+    (local i32)
+    loop ;; label = @1
+      local.get 0
+      i32.const 1
+      i32.add
+      local.set 0
+      local.get 0
+      i32.const 3
+      i32.lt_u
+      br_if 0 (;@1;)
+    end
+    global.get $unwinding
+    if ;; label = @1
+      i32.const 0
+      global.set $unwinding
+      call $stop_rewind
+    else
+      i32.const 1
+      global.set $unwinding
+      i32.const 16
+      call $start_unwind
+    end
+  )
+  (func $start_unwind (;3;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $stop_rewind (;6;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_unwind (;7;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_rewind (;8;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+    i32.const 3
+    global.set $__asyncify_state
+    unreachable
+  )
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
+    global.get $__asyncify_state
+  )
+  (@producers
+    (processed-by "walrus" "0.28.0")
+  )
+)
