@@ -2,7 +2,9 @@
 //! slices of fuel.
 //!
 //! A metered module exports `__rewind_fuel`, an `i64` global holding the
-//! remaining budget, and calls the import `rewind.out_of_fuel: [] -> []`
+//! remaining budget (or imports it as `env.__rewind_fuel` when metered with
+//! `--import-fuel`: then each instance gets a global of its own, defined at
+//! instantiation), and calls the import `rewind.out_of_fuel: [] -> []`
 //! when the global goes negative. [`Linker::instantiate`] defines that
 //! import as a yield ([`Linker::func_yield`]) by itself when the module
 //! imports it and the linker does not define it already.
@@ -18,8 +20,11 @@
 //! negative, so it may overdraw by the charges of the code since the last
 //! check; the overdraw counts as consumed, and the next slice starts from
 //! its own full budget. Each charge runs exactly once (rewinding does not
-//! repeat charges), so the total consumed by a call is the same on every
-//! run and for every way of slicing it.
+//! repeat charges), so the total consumed by a call that returns is the
+//! same on every run and for every way of slicing it. A call that traps
+//! loses the charges its innermost function made since its last call,
+//! return or out-of-fuel stop: sliced, it is charged at least what it is
+//! charged in one slice (see the metering pass's docs).
 //!
 //! [`Linker::instantiate`]: crate::Linker::instantiate
 //! [`Linker::func_yield`]: crate::Linker::func_yield
@@ -29,10 +34,13 @@ use crate::error::{Error, Result};
 use crate::imports::Linker;
 use crate::instance::Instance;
 use crate::module::Module;
-use wasmi::{FuncType, Global, Val};
+use std::borrow::Cow;
+use wasmi::{ExternType, FuncType, Global, Mutability, Store, Val, ValType};
 
 /// Name of the exported fuel global of a metered module.
 pub const FUEL_GLOBAL: &str = "__rewind_fuel";
+/// Module of the fuel global when it is imported (`rewind fuel --import-fuel`).
+pub const FUEL_GLOBAL_IMPORT_MODULE: &str = "env";
 /// Module and name of the import a metered module calls when out of fuel.
 pub const OUT_OF_FUEL_IMPORT: (&str, &str) = ("rewind", "out_of_fuel");
 
@@ -69,10 +77,58 @@ impl FuelOutcome {
 /// Fuel accounting of one instance.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct FuelMeter {
+    /// The counter: the imported global defined for this instance, or the
+    /// exported one; `None` when the module is not metered.
+    pub global: Option<Global>,
     /// Total fuel consumed by every slice so far.
     pub total: u64,
     /// Fuel consumed by the last slice.
     pub last: u64,
+}
+
+impl FuelMeter {
+    /// The meter of a new instance; `imported` is what
+    /// [`define_fuel_import`] defined.
+    pub fn new<D>(store: &Store<D>, instance: &wasmi::Instance, imported: Option<Global>) -> Self {
+        let exported = || {
+            instance
+                .get_global(store, FUEL_GLOBAL)
+                .filter(|g| g.ty(store).content() == ValType::I64)
+        };
+        FuelMeter {
+            global: imported.or_else(exported),
+            ..FuelMeter::default()
+        }
+    }
+}
+
+/// When `module` imports the fuel global, a copy of `linker` that defines
+/// it as a fresh mutable `i64` global of `store` (unless the linker already
+/// defines it), and that global.
+pub(crate) fn define_fuel_import<'l, D>(
+    linker: &'l wasmi::Linker<D>,
+    store: &mut Store<D>,
+    module: &Module,
+) -> Result<(Cow<'l, wasmi::Linker<D>>, Option<Global>)> {
+    let imported = module.wasmi().imports().any(|import| {
+        import.module() == FUEL_GLOBAL_IMPORT_MODULE
+            && import.name() == FUEL_GLOBAL
+            && matches!(import.ty(), ExternType::Global(_))
+    });
+    if !imported {
+        return Ok((Cow::Borrowed(linker), None));
+    }
+    if let Some(defined) = linker.get(&*store, FUEL_GLOBAL_IMPORT_MODULE, FUEL_GLOBAL) {
+        return Ok((Cow::Borrowed(linker), defined.into_global()));
+    }
+    let global = Global::new(&mut *store, Val::I64(0), Mutability::Var);
+    let mut copy = linker.clone();
+    copy.define(FUEL_GLOBAL_IMPORT_MODULE, FUEL_GLOBAL, global)
+        .map_err(|e| Error::Define {
+            import: format!("{FUEL_GLOBAL_IMPORT_MODULE}.{FUEL_GLOBAL}"),
+            source: Box::new(e),
+        })?;
+    Ok((Cow::Owned(copy), Some(global)))
 }
 
 impl<T: 'static> Instance<T> {
@@ -117,10 +173,7 @@ impl<T: 'static> Instance<T> {
     /// As [`Instance::resume_with_fuel`], except that there is no budget.
     pub fn continue_with_fuel(&mut self, call: SuspendedCall) -> Result<FuelOutcome> {
         self.check_usable()?;
-        let global = self
-            .instance
-            .get_global(&self.store, FUEL_GLOBAL)
-            .ok_or(Error::NotMetered)?;
+        let global = self.fuel.global.ok_or(Error::NotMetered)?;
         let start = global.get(&self.store).i64().ok_or(Error::NotMetered)?;
         self.check_resume(&call)?;
         let last = self.fuel.last;
@@ -146,8 +199,7 @@ impl<T: 'static> Instance<T> {
     /// Fuel left in the counter (negative when the last slice overdrew),
     /// or `None` if the module is not metered.
     pub fn fuel_remaining(&self) -> Option<i64> {
-        let global = self.instance.get_global(&self.store, FUEL_GLOBAL)?;
-        global.get(&self.store).i64()
+        self.fuel.global?.get(&self.store).i64()
     }
 
     fn prepare_slice(&mut self, budget: u64) -> Result<(Global, i64)> {
@@ -157,10 +209,7 @@ impl<T: 'static> Instance<T> {
             ));
         }
         self.check_usable()?;
-        let global = self
-            .instance
-            .get_global(&self.store, FUEL_GLOBAL)
-            .ok_or(Error::NotMetered)?;
+        let global = self.fuel.global.ok_or(Error::NotMetered)?;
         let budget = i64::try_from(budget).unwrap_or(i64::MAX);
         global
             .set(&mut self.store, Val::I64(budget))

@@ -69,9 +69,11 @@ impl<T: 'static> Instance<T> {
             shared: shared.clone(),
         };
         let mut store = Store::new(linker.engine(), HostData::new(data, driver));
+        let (linker, imported_fuel) = crate::fuel::define_fuel_import(linker, &mut store, module)?;
         let instance = linker
             .instantiate_and_start(&mut store, module.wasmi())
             .map_err(Error::Instantiate)?;
+        let fuel = crate::fuel::FuelMeter::new(&store, &instance, imported_fuel);
         let runtime = Runtime::new(
             &store,
             &instance,
@@ -96,7 +98,7 @@ impl<T: 'static> Instance<T> {
             id: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             order,
             next_call: 1,
-            fuel: crate::fuel::FuelMeter::default(),
+            fuel,
             poisoned: None,
         })
     }

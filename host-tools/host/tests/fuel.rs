@@ -307,3 +307,34 @@ fn the_guest_reads_and_sets_its_counter() {
         .unwrap();
     assert_eq!(i64s(&results), [77]);
 }
+
+#[test]
+fn an_imported_fuel_global_is_defined_per_instance() {
+    let wasm = wat::parse_str(WAT).unwrap();
+    let options = rewind_transform::FuelOptions {
+        import_fuel: true,
+        ..Default::default()
+    };
+    let metered = rewind_transform::meter(&wasm, &options, &Default::default())
+        .unwrap()
+        .wasm;
+    let engine = Engine::default();
+    let module = Module::new(&engine, metered).unwrap();
+    let linker = Linker::new(&engine);
+    let config = || Config::default().buffer_size(1 << 20);
+    let mut a = linker.instantiate_with_config(&module, (), config()).unwrap();
+    let mut b = linker.instantiate_with_config(&module, (), config()).unwrap();
+    let (expected, _, fuel) = run_sliced("sum", &[Val::I32(300)], u64::MAX);
+    let mut outcome = a.call_with_fuel("sum", &[Val::I32(300)], 100).unwrap();
+    let mut slices = 1;
+    while let FuelOutcome::OutOfFuel(call) = outcome {
+        // The other instance's counter is its own.
+        assert!(b.call_with_fuel("mix", &[Val::I32(10)], 1 << 40).unwrap().is_finished());
+        slices += 1;
+        outcome = a.resume_with_fuel(call, 100).unwrap();
+    }
+    assert_eq!(i64s(&outcome.into_finished().unwrap()), i64s(&expected));
+    assert!(slices > 10, "{slices} slices");
+    assert_eq!(a.fuel_consumed(), fuel);
+    assert_eq!(a.fuel_remaining(), Some(100 - a.last_slice_fuel() as i64));
+}
