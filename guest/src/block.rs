@@ -152,6 +152,10 @@ pub(crate) enum Request {
         /// Generation of the slot.
         generation: u16,
     },
+    /// Ran out of fuel (the out-of-fuel handler suspended it): run again
+    /// in the next round, like `Yield`.
+    #[cfg(feature = "fuel")]
+    Preempt,
 }
 
 /// The function `resume` calls to start a coroutine: it takes the closure
@@ -215,6 +219,9 @@ pub(crate) struct Header {
     pub now: Cell<u64>,
     /// The task's id (`index | generation << 16`), for `sched::current`.
     pub task_id: Cell<u32>,
+    /// Its fuel budget and what it used (see `fuel`).
+    #[cfg(feature = "fuel")]
+    pub fuel: crate::fuel::Account,
 }
 
 /// The result of checking a coroutine's stacks at a switch.
@@ -504,9 +511,15 @@ impl RawCoroutine {
                 return Err(Error::Running);
             }
         }
+        // The resumer's fuel is parked while the runtime switches, and is
+        // charged what the coroutine used when it is back (see `fuel`).
+        #[cfg(feature = "fuel")]
+        let outer = self.header().fuel.park();
         // SAFETY: the header is alive and initialised, and its status is New
         // or Suspended.
         unsafe { runtime::resume_raw(self.header.as_ptr()) };
+        #[cfg(feature = "fuel")]
+        self.header().fuel.settle(outer);
         match self.status() {
             Status::Suspended => Ok(Outcome::Yielded),
             Status::Done => Ok(Outcome::Completed),
@@ -589,6 +602,8 @@ unsafe fn init_block<P>(
         request: Cell::new(Request::Yield),
         now: Cell::new(0),
         task_id: Cell::new(0),
+        #[cfg(feature = "fuel")]
+        fuel: crate::fuel::Account::new(),
     };
     // SAFETY: every offset is inside the block and suitably aligned (the
     // layout aligns the payload to `align_of::<P>()`, the header to the

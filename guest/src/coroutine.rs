@@ -99,7 +99,7 @@ impl<I, Y> Yielder<I, Y> {
         unsafe { *self.yielded = Some(value) };
         // SAFETY: this coroutine is the current one (checked above), and
         // this function is instrumented code.
-        unsafe { runtime::suspend_raw() };
+        unsafe { runtime::suspend() };
         // SAFETY: as above; `resume_with` filled the slot.
         unsafe { (*self.input).take() }.expect("rewind-guest: resumed without input")
     }

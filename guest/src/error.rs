@@ -69,6 +69,12 @@ pub enum Error {
     /// [`Error::ShadowStackOverflow`]); the task was removed.
     #[cfg(feature = "heapless")]
     TaskStackOverflow(TaskId),
+    /// A task budget of 0 fuel: it could never run.
+    #[cfg(feature = "fuel")]
+    InvalidBudget,
+    /// The task has finished (or never existed).
+    #[cfg(feature = "fuel")]
+    NoSuchTask(TaskId),
 }
 
 impl fmt::Display for Error {
@@ -101,6 +107,10 @@ impl fmt::Display for Error {
             Error::TaskStackOverflow(task) => {
                 write!(f, "{task} overflowed its shadow stack and was removed")
             }
+            #[cfg(feature = "fuel")]
+            Error::InvalidBudget => f.write_str("a task budget must be at least 1 fuel"),
+            #[cfg(feature = "fuel")]
+            Error::NoSuchTask(task) => write!(f, "{task} has finished"),
         }
     }
 }

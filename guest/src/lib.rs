@@ -7,7 +7,10 @@
 //! runtime's imports (`asyncify.*`, `rewind.get_stack_pointer`,
 //! `rewind.set_stack_pointer`) inside the module; only
 //! `rewind.yield_to_host` remains for the host, and only if
-//! [`yield_to_host`] is used.
+//! [`yield_to_host`] is used. (With the `fuel` feature, meter and
+//! instrument with `rewind fuel --fuel-handler rewind_out_of_fuel`, which
+//! resolves `rewind.get_fuel`/`rewind.set_fuel`; `rewind.out_of_fuel`
+//! remains for the host: see [`fuel`].)
 //!
 //! ```no_run
 //! use rewind_guest::{Coroutine, Generator, Resume};
@@ -98,6 +101,10 @@
 //! * `alloc` (default): control blocks from the global allocator.
 //! * `heapless` (default): the [`sched::Scheduler`].
 //! * `talc`: [`heap::TalcAllocator`], a global allocator for wasm32.
+//! * `fuel`: [`fuel`] (the counter of a module metered by `rewind fuel`,
+//!   and its out-of-fuel handler) and per-task budgets in the
+//!   [`sched::Scheduler`]: untrusted code compiled into the module runs in
+//!   slices and cannot starve the other tasks.
 #![no_std]
 #![deny(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
@@ -108,6 +115,8 @@ extern crate alloc;
 mod block;
 mod coroutine;
 mod error;
+#[cfg(feature = "fuel")]
+pub mod fuel;
 mod generator;
 pub mod heap;
 mod host;

@@ -21,6 +21,14 @@
 //! `suspend_raw` is reached again, which calls `stop_rewind` and returns
 //! into the coroutine's code.
 //!
+//! With the `fuel` feature the fuel counter is switched too (see
+//! `crate::fuel`): the resumer parks it before calling `resume_raw`, it
+//! holds the coroutine's counter from the coroutine's first instruction
+//! (set here for a first run, in `suspend_raw` once a rewind is complete)
+//! to its suspension (`suspend` parks it again before `suspend_raw`) or
+//! return, and `resume_raw` records what the turn used. No fuel check can
+//! fire in these two functions: they must not suspend.
+//!
 //! `suspend_raw()` checks the current coroutine `c`'s canaries and stack
 //! pointer, resets `c`'s save stack and calls `start_unwind(c)`. Every instrumented frame saves
 //! its locals and returns without running its epilogue, so when the entry
@@ -43,6 +51,7 @@ static CURRENT: AtomicPtr<Header> = AtomicPtr::new(ptr::null_mut());
 static RESUMER_SP: AtomicUsize = AtomicUsize::new(0);
 
 /// The running coroutine's header, or null in the main context.
+#[inline]
 pub(crate) fn current() -> *const Header {
     CURRENT.load(Relaxed)
 }
@@ -78,12 +87,18 @@ pub(crate) unsafe fn resume_raw(h: *const Header) {
         c.status.set(Status::Running);
         // SAFETY: a fresh, 16-byte aligned, unused stack.
         unsafe { sys::set_stack_pointer(c.stack_top as *mut u8) };
+        // The coroutine's fuel counter, from its first instruction on (a
+        // rewind gets it in `suspend_raw`, when the rewind is complete).
+        #[cfg(feature = "fuel")]
+        c.fuel.enter();
     }
     // A volatile read: the call must stay indirect, never be inlined here.
     // SAFETY: the field is initialised and aligned.
     let entry = unsafe { ptr::read_volatile(&c.entry) };
     // SAFETY: the entry of this block, called with its own header.
     unsafe { entry(h, ENTRY_TAG, 0.0) };
+    #[cfg(feature = "fuel")]
+    c.fuel.leave();
     // SAFETY: no preconditions.
     let state = unsafe { sys::get_state() };
     if state == sys::STATE_UNWINDING {
@@ -133,6 +148,24 @@ pub(crate) unsafe fn resume_raw(h: *const Header) {
     }
 }
 
+/// Suspends the running coroutine: [`suspend_raw`], after keeping what is
+/// left of its fuel (feature `fuel`; inlined into the caller, so a rewind
+/// skips it).
+///
+/// # Safety
+///
+/// As [`suspend_raw`].
+#[inline(always)]
+pub(crate) unsafe fn suspend() {
+    #[cfg(feature = "fuel")]
+    // SAFETY: a non-null current header is the running coroutine's.
+    if let Some(c) = unsafe { current().as_ref() } {
+        c.fuel.stash();
+    }
+    // SAFETY: per the contract.
+    unsafe { suspend_raw() }
+}
+
 /// Suspends the running coroutine (first call), or finishes rewinding it
 /// (the same call made again while it is being resumed).
 ///
@@ -162,6 +195,8 @@ pub(crate) unsafe fn suspend_raw() {
         // SAFETY: the rewind of this coroutine has reached the call that
         // unwound it.
         unsafe { sys::stop_rewind() };
+        #[cfg(feature = "fuel")]
+        c.fuel.enter();
         return;
     }
     // SAFETY: no preconditions.

@@ -24,6 +24,19 @@
 //!
 //! Capacity is fixed (`N` tasks); the run queue is a `heapless::Deque`, and
 //! nothing is allocated per round, per switch or per sleep.
+//!
+//! # Budgets (feature `fuel`)
+//!
+//! In a module metered by `rewind fuel --fuel-handler rewind_out_of_fuel`,
+//! a task spawned with [`Scheduler::spawn_with_budget`] (or given one with
+//! [`Scheduler::set_budget`]) gets a fresh slice of fuel at every turn.
+//! When the slice is spent the task is **preempted**: it is queued at the
+//! back, exactly as if it had called [`yield_now`], and continues where it
+//! stopped on its next turn. A task that never yields (an infinite loop)
+//! therefore cannot starve the others. Tasks without a budget share the
+//! scheduler's own fuel and are preempted when that runs out.
+//! [`Scheduler::stats`] tells each task's fuel, turns and preemptions (see
+//! [`crate::fuel`] for the accounting).
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -72,6 +85,20 @@ impl fmt::Display for TaskId {
     }
 }
 
+/// What a task has used so far (feature `fuel`): see
+/// [`Scheduler::stats`].
+#[cfg(feature = "fuel")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskStats {
+    /// Fuel its code used, over all its turns (an overdraw counts).
+    pub fuel_used: u64,
+    /// Turns it ran: times it was resumed.
+    pub slices: u64,
+    /// Turns that ended because its budget (or the scheduler's fuel) ran
+    /// out.
+    pub preemptions: u64,
+}
+
 /// A task's scheduling state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -86,6 +113,9 @@ struct Entry<T> {
     generation: u16,
     state: State,
     task: Option<T>,
+    /// Kept after the task finishes, until the slot is reused.
+    #[cfg(feature = "fuel")]
+    stats: TaskStats,
 }
 
 /// What to do with a task that just suspended.
@@ -144,6 +174,8 @@ impl<T, const N: usize> Core<T, N> {
                     generation: 0,
                     state: State::Free,
                     task: None,
+                    #[cfg(feature = "fuel")]
+                    stats: TaskStats::default(),
                 };
                 if self.entries.push(fresh).is_err() {
                     return Err(Error::SchedulerFull { capacity: N });
@@ -152,15 +184,20 @@ impl<T, const N: usize> Core<T, N> {
             }
         };
         let entry = &mut self.entries[index];
-        entry.state = State::Ready;
         entry.task = Some(task);
+        #[cfg(feature = "fuel")]
+        {
+            entry.stats = TaskStats::default();
+        }
         self.live += 1;
         let index = index as u16;
-        self.push(index);
+        self.make_ready(index);
         Ok(self.id(index))
     }
 
-    fn push(&mut self, index: u16) {
+    /// Makes task `index` ready and queues it at the back.
+    fn make_ready(&mut self, index: u16) {
+        self.entries[usize::from(index)].state = State::Ready;
         // Never full: every live task is queued at most once, and there are
         // at most N.
         let pushed = self.queue.push_back(index);
@@ -178,9 +215,11 @@ impl<T, const N: usize> Core<T, N> {
     fn suspended(&mut self, index: u16, request: Request) -> Next {
         let i = usize::from(index);
         match request {
-            Request::Yield | Request::Sleep(0..=1) => {
-                self.entries[i].state = State::Ready;
-                self.push(index);
+            Request::Yield | Request::Sleep(0..=1) => self.make_ready(index),
+            #[cfg(feature = "fuel")]
+            Request::Preempt => {
+                self.entries[i].stats.preemptions += 1;
+                self.make_ready(index);
             }
             Request::Sleep(ticks) => {
                 self.entries[i].state = State::Sleeping(self.now.saturating_add(ticks));
@@ -207,11 +246,28 @@ impl<T, const N: usize> Core<T, N> {
         self.live -= 1;
         for j in 0..self.entries.len() {
             if self.entries[j].state == State::Joining(id) {
-                self.entries[j].state = State::Ready;
-                self.push(j as u16);
+                self.make_ready(j as u16);
             }
         }
         task
+    }
+
+    /// Counts a turn of task `index` that used `fuel`.
+    #[cfg(feature = "fuel")]
+    fn record(&mut self, index: u16, fuel: u64) {
+        let stats = &mut self.entries[usize::from(index)].stats;
+        stats.slices += 1;
+        stats.fuel_used = stats.fuel_used.saturating_add(fuel);
+    }
+
+    /// The stats of a live task, or of a finished one whose slot has not
+    /// been reused.
+    #[cfg(feature = "fuel")]
+    fn stats(&self, id: TaskId) -> Option<TaskStats> {
+        let e = self.entries.get(id.index())?;
+        let finished_here = e.state == State::Free && e.generation == id.generation.wrapping_add(1);
+        let live_here = e.generation == id.generation && e.state != State::Free;
+        (live_here || finished_here).then_some(e.stats)
     }
 
     fn wake_sleepers(&mut self) {
@@ -219,8 +275,7 @@ impl<T, const N: usize> Core<T, N> {
             if let State::Sleeping(until) = self.entries[j].state
                 && until <= self.now
             {
-                self.entries[j].state = State::Ready;
-                self.push(j as u16);
+                self.make_ready(j as u16);
             }
         }
     }
@@ -340,6 +395,76 @@ impl<'a, const N: usize> Scheduler<'a, N> {
         )
     }
 
+    /// Adds a task running `f` with a budget of `slice` fuel per turn (see
+    /// the [module docs](self)): [`spawn`](Scheduler::spawn), then
+    /// [`set_budget`](Scheduler::set_budget).
+    ///
+    /// ```no_run
+    /// use rewind_guest::sched::Scheduler;
+    ///
+    /// let mut s: Scheduler<'_, 2> = Scheduler::new();
+    /// // Never yields, but gives way after every 10 000 units of fuel.
+    /// let spinner = s.spawn_with_budget(|| loop {}, 10_000).unwrap();
+    /// let worker = s.spawn_with_budget(|| { /* ... */ }, 10_000).unwrap();
+    /// while !s.is_finished(worker) {
+    ///     s.step().unwrap();
+    /// }
+    /// let stats = s.stats(spinner).unwrap();
+    /// assert!(stats.preemptions > 0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`spawn`](Scheduler::spawn) and
+    /// [`set_budget`](Scheduler::set_budget) (a zero `slice` is refused
+    /// before anything is allocated).
+    #[cfg(all(feature = "alloc", feature = "fuel"))]
+    pub fn spawn_with_budget<F: FnOnce() + 'a>(
+        &mut self,
+        f: F,
+        slice: u64,
+    ) -> Result<TaskId, Error> {
+        budget(slice)?;
+        let id = self.spawn(f)?;
+        self.set_budget(id, slice)?;
+        Ok(id)
+    }
+
+    /// Gives task `id` a budget of `slice` fuel per turn, from its next turn
+    /// on; `slice` above `i64::MAX` counts as `i64::MAX`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBudget`] for a zero `slice`,
+    /// [`Error::NoSuchTask`] when `id` has finished.
+    #[cfg(feature = "fuel")]
+    pub fn set_budget(&mut self, id: TaskId, slice: u64) -> Result<(), Error> {
+        let budget = budget(slice)?;
+        match self.live(id) {
+            Some(co) => {
+                co.header().fuel.set_budget(budget);
+                Ok(())
+            }
+            None => Err(Error::NoSuchTask(id)),
+        }
+    }
+
+    /// What task `id` has used so far: fuel, turns, preemptions. Also
+    /// after it finished, until its slot is reused by a new task.
+    #[cfg(feature = "fuel")]
+    pub fn stats(&self, id: TaskId) -> Option<TaskStats> {
+        self.core.stats(id)
+    }
+
+    /// Task `id`'s coroutine, if it has not finished.
+    #[cfg(feature = "fuel")]
+    fn live(&self, id: TaskId) -> Option<&RawCoroutine> {
+        if self.core.is_finished(id) {
+            return None;
+        }
+        self.core.entries[id.index()].task.as_ref()
+    }
+
     /// Adds a task running `f`, in caller-provided memory (see
     /// [`Coroutine::in_memory`](crate::Coroutine::in_memory)).
     ///
@@ -397,9 +522,15 @@ impl<'a, const N: usize> Scheduler<'a, N> {
                     break;
                 };
                 co.header().now.set(now);
-                match co.resume() {
+                let outcome = co.resume();
+                let request = co.header().request.get();
+                #[cfg(feature = "fuel")]
+                {
+                    let used = co.header().fuel.used();
+                    self.core.record(index, used);
+                }
+                match outcome {
                     Ok(Outcome::Yielded) => {
-                        let request = co.header().request.get();
                         if self.core.suspended(index, request) == Next::RunAgain {
                             continue;
                         }
@@ -470,6 +601,15 @@ impl<const N: usize> fmt::Debug for Scheduler<'_, N> {
     }
 }
 
+/// A budget as the fuel counter holds it.
+#[cfg(feature = "fuel")]
+fn budget(slice: u64) -> Result<i64, Error> {
+    match slice {
+        0 => Err(Error::InvalidBudget),
+        _ => Ok(i64::try_from(slice).unwrap_or(i64::MAX)),
+    }
+}
+
 /// The running task's header.
 fn task_header() -> &'static Header {
     let h = runtime::current();
@@ -492,7 +632,7 @@ fn suspend_task(request: Request) {
     h.request.set(request);
     // SAFETY: we are in a task, i.e. a coroutine; this function is
     // instrumented.
-    unsafe { runtime::suspend_raw() };
+    unsafe { runtime::suspend() };
 }
 
 /// Lets the other ready tasks run; this one runs again in the next round.
@@ -568,6 +708,9 @@ mod tests {
                 loop {
                     let task = core.entries[usize::from(index)].task.unwrap();
                     log.push((core.now, task));
+                    // Every turn uses 10 fuel.
+                    #[cfg(feature = "fuel")]
+                    core.record(index, 10);
                     match scripts[task].remove(0) {
                         Some(r) => {
                             if core.suspended(index, r) == Next::RunAgain {
@@ -640,6 +783,58 @@ mod tests {
         let log = simulate(&mut core, &mut scripts, 10).unwrap();
         assert_eq!(log, vec![(0, 0), (0, 1), (1, 0), (2, 0), (3, 1), (3, 1)]);
         assert!(core.is_finished(a));
+    }
+
+    #[cfg(feature = "fuel")]
+    #[test]
+    fn preempted_tasks_are_queued_at_the_back_and_counted() {
+        let mut core: Core<usize, 4> = Core::new();
+        let a = core.add(0).unwrap();
+        let b = core.add(1).unwrap();
+        let mut scripts = vec![
+            vec![Some(Request::Preempt), Some(Request::Preempt), None],
+            vec![Some(Request::Yield), None],
+        ];
+        let log = simulate(&mut core, &mut scripts, 10).unwrap();
+        // A preemption reschedules like a yield: the two tasks alternate.
+        assert_eq!(log, vec![(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)]);
+        let stats = |fuel_used, slices, preemptions| TaskStats {
+            fuel_used,
+            slices,
+            preemptions,
+        };
+        // Both have finished; their stats stay until the slots are reused.
+        assert_eq!(core.stats(a), Some(stats(30, 3, 2)));
+        assert_eq!(core.stats(b), Some(stats(20, 2, 0)));
+        let c = core.add(2).unwrap();
+        assert_eq!(c.index(), a.index());
+        assert_eq!(core.stats(a), None);
+        assert_eq!(core.stats(c), Some(stats(0, 0, 0)));
+        let never = TaskId {
+            index: 3,
+            generation: 0,
+        };
+        assert_eq!(core.stats(never), None);
+    }
+
+    #[cfg(feature = "fuel")]
+    #[test]
+    fn budgets_are_checked_and_need_a_live_task() {
+        assert_eq!(budget(0), Err(Error::InvalidBudget));
+        assert_eq!(budget(5000), Ok(5000));
+        assert_eq!(budget(u64::MAX), Ok(i64::MAX));
+        let mut s: Scheduler<'_, 2> = Scheduler::new();
+        let id = s.spawn(|| {}).unwrap();
+        assert_eq!(s.set_budget(id, 0), Err(Error::InvalidBudget));
+        assert_eq!(s.set_budget(id, 100), Ok(()));
+        assert_eq!(s.stats(id), Some(TaskStats::default()));
+        let gone = TaskId {
+            index: 1,
+            generation: 0,
+        };
+        assert_eq!(s.set_budget(gone, 100), Err(Error::NoSuchTask(gone)));
+        assert_eq!(s.spawn_with_budget(|| {}, 0), Err(Error::InvalidBudget));
+        assert_eq!(s.len(), 1);
     }
 
     #[test]

@@ -6,7 +6,11 @@
 //! * `rewind.{get_stack_pointer, set_stack_pointer}`: Rewind's extension,
 //!   resolved to `global.get`/`global.set` of `__stack_pointer`;
 //! * `rewind.yield_to_host`: an ordinary import that the host implements
-//!   with Binaryen's protocol (it unwinds the whole guest stack).
+//!   with Binaryen's protocol (it unwinds the whole guest stack);
+//! * with the `fuel` feature, `rewind.{get_fuel, set_fuel}` (the fuel
+//!   counter `__rewind_fuel`, resolved by `rewind fuel`) and
+//!   `rewind.out_of_fuel` (the host's handler, which suspends like
+//!   `yield_to_host`).
 //!
 //! Only a `wasm32`/`wasm64` build imports them. Everywhere else the same
 //! functions exist as stand-ins that panic, so the crate compiles and its
@@ -43,6 +47,17 @@ mod imp {
         #[link_name = "yield_to_host"]
         pub(crate) fn yield_to_host();
     }
+
+    #[cfg(feature = "fuel")]
+    #[link(wasm_import_module = "rewind")]
+    unsafe extern "C" {
+        #[link_name = "get_fuel"]
+        pub(crate) fn get_fuel() -> i64;
+        #[link_name = "set_fuel"]
+        pub(crate) fn set_fuel(fuel: i64);
+        #[link_name = "out_of_fuel"]
+        pub(crate) fn out_of_fuel();
+    }
 }
 
 #[cfg(not(any(target_arch = "wasm32", target_arch = "wasm64")))]
@@ -52,8 +67,8 @@ mod imp {
     #[cold]
     fn unavailable() -> ! {
         panic!(
-            "rewind-guest: coroutines and yield_to_host only run inside a wasm module \
-             instrumented by `rewind asyncify`"
+            "rewind-guest: coroutines, yield_to_host and fuel only run inside a wasm module \
+             instrumented by `rewind asyncify` (or `rewind fuel`)"
         )
     }
 
@@ -95,6 +110,24 @@ mod imp {
     /// # Safety
     /// Never returns; callable anywhere.
     pub(crate) unsafe fn yield_to_host() {
+        unavailable()
+    }
+    /// # Safety
+    /// Never returns; callable anywhere.
+    #[cfg(feature = "fuel")]
+    pub(crate) unsafe fn get_fuel() -> i64 {
+        unavailable()
+    }
+    /// # Safety
+    /// Never returns; callable anywhere.
+    #[cfg(feature = "fuel")]
+    pub(crate) unsafe fn set_fuel(_fuel: i64) {
+        unavailable()
+    }
+    /// # Safety
+    /// Never returns; callable anywhere.
+    #[cfg(feature = "fuel")]
+    pub(crate) unsafe fn out_of_fuel() {
         unavailable()
     }
 }

@@ -27,7 +27,8 @@ pub enum Command {
     /// suspend and resume at every call of chosen imports
     #[command(after_long_help = RUN_AFTER_HELP)]
     Run(RunArgs),
-    /// Run the built-in game-loop example frame by frame, suspending every frame
+    /// Run a built-in example: the game loop frame by frame, suspending every
+    /// frame; or `demo budget`: CPU budgets for untrusted code
     Demo(DemoArgs),
     /// Meter a module with deterministic fuel; running out of fuel suspends
     /// (through the asyncify instrumentation) instead of trapping
@@ -166,9 +167,14 @@ pub struct RunArgs {
     pub dir: Vec<String>,
 }
 
-/// Arguments of `rewind demo`.
+/// Arguments of `rewind demo`: the game loop's, or a subcommand.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DemoArgs {
+    /// Another demo instead of the game loop
+    #[command(subcommand)]
+    pub demo: Option<DemoCommand>,
+
     /// How many frames to run and print
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub frames: u32,
@@ -180,6 +186,47 @@ pub struct DemoArgs {
 
     /// Write the instrumented game-loop module to FILE instead of running it
     /// (to run it elsewhere: `node examples/game-loop/host.mjs FILE`)
+    #[arg(long, value_name = "FILE")]
+    pub emit_wasm: Option<PathBuf>,
+}
+
+/// The demos besides the game loop.
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// CPU budgets for untrusted code: an endless loop and a well-behaved
+    /// task share the guest's scheduler with a fuel budget per turn each,
+    /// while the host runs the module in slices of fuel
+    #[command(after_long_help = BUDGET_AFTER_HELP)]
+    Budget(BudgetArgs),
+}
+
+const BUDGET_AFTER_HELP: &str = "\
+The module is examples/cpu-budget, built for wasm32 and metered when `rewind`
+was built (`rewind fuel --fuel-handler rewind_out_of_fuel --imports
+rewind.out_of_fuel`). Two tasks run under rewind-guest's scheduler: `untrusted`
+loops forever without yielding, `primes` counts primes by trial division
+and returns. When a task's fuel for the turn runs out it is preempted and the
+other one runs. One line per host slice shows the fuel the slice used and,
+per task, the turns it got in that slice, its fuel so far and its progress;
+the summary shows each task's share of the tasks' fuel. The output is the
+same on every run.";
+
+/// Arguments of `rewind demo budget`.
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    /// How many host slices to run and print
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
+    pub slices: u32,
+
+    /// Fuel of each host slice
+    #[arg(long, value_name = "F", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub slice_fuel: u64,
+
+    /// Fuel of each task's turn in the guest's scheduler
+    #[arg(long, value_name = "T", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=i64::MAX as u64))]
+    pub task_fuel: u64,
+
+    /// Write the metered module to FILE instead of running it
     #[arg(long, value_name = "FILE")]
     pub emit_wasm: Option<PathBuf>,
 }

@@ -1,4 +1,5 @@
-//! `rewind demo`: the game-loop example, frame by frame under rewind-host.
+//! `rewind demo`: the game-loop example, frame by frame under rewind-host
+//! (`rewind demo budget` is in `demo_budget`).
 //!
 //! The module is `examples/game-loop`, built for wasm32 and instrumented by
 //! `build.rs` when `rewind` itself was built: nothing is built at run time.
@@ -14,7 +15,8 @@ use anyhow::{Context, Result, bail};
 use rewind_host::wasmi::{Caller, Engine, FuncType};
 use rewind_host::{CallOutcome, HostData, Linker, Module};
 
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, DemoCommand};
+use crate::demo_budget;
 
 /// The instrumented game-loop module.
 pub const GAME_LOOP_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/game_loop.async.wasm"));
@@ -31,14 +33,26 @@ struct Screen {
     frame: Option<Vec<u8>>,
 }
 
-/// Runs `rewind demo`.
+/// Runs `rewind demo` (or `rewind demo budget`).
 pub fn run(args: &DemoArgs) -> Result<()> {
-    if let Some(path) = &args.emit_wasm {
-        return std::fs::write(path, GAME_LOOP_WASM)
-            .with_context(|| format!("failed to write `{}`", path.display()));
+    if let Some(DemoCommand::Budget(budget)) = &args.demo {
+        return demo_budget::run(budget);
     }
-    match play(args) {
-        // `rewind demo | head` is fine.
+    match &args.emit_wasm {
+        Some(path) => emit(path, GAME_LOOP_WASM),
+        None => quiet_broken_pipe(play(args)),
+    }
+}
+
+/// Writes a demo's module to `path`.
+pub fn emit(path: &std::path::Path, wasm: &[u8]) -> Result<()> {
+    std::fs::write(path, wasm).with_context(|| format!("failed to write `{}`", path.display()))
+}
+
+/// A demo's result, where a closed stdout counts as success: `rewind demo
+/// | head` is fine.
+pub fn quiet_broken_pipe(result: Result<()>) -> Result<()> {
+    match result {
         Err(err)
             if err
                 .downcast_ref::<std::io::Error>()

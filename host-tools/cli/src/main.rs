@@ -13,6 +13,7 @@
 
 mod asyncify_cmd;
 mod cli;
+mod demo_budget;
 mod demo_cmd;
 mod fuel_cmd;
 mod lists;

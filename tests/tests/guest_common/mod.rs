@@ -48,28 +48,34 @@ pub fn workspace_root() -> PathBuf {
 /// wasm32 and returns the directory holding the `.wasm` files.
 pub fn build_examples() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let root = workspace_root();
-        let target_dir = root.join("target").join("examples");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let mut cmd = Command::new(cargo);
-        cmd.current_dir(&root)
-            .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
-            .arg("--manifest-path")
-            .arg(root.join("examples").join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target_dir);
-        for p in EXAMPLES {
-            cmd.args(["-p", p]);
-        }
-        let out = cmd.output().expect("cannot run cargo");
-        assert!(
-            out.status.success(),
-            "building the guest examples failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        target_dir.join("wasm32-unknown-unknown").join("release")
-    })
+    DIR.get_or_init(|| build_packages(EXAMPLES))
+}
+
+/// Builds `packages` of the examples workspace in one cargo run (release,
+/// wasm32) and returns the directory holding the `.wasm` files. One run
+/// merges the packages' features of rewind-guest: build a package that
+/// needs others (`cpu-budget`: `fuel`) in a run of its own.
+pub fn build_packages(packages: &[&str]) -> PathBuf {
+    let root = workspace_root();
+    let target_dir = root.join("target").join("examples");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&root)
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
+        .arg("--manifest-path")
+        .arg(root.join("examples").join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir);
+    for p in packages {
+        cmd.args(["-p", p]);
+    }
+    let out = cmd.output().expect("cannot run cargo");
+    assert!(
+        out.status.success(),
+        "building the guest examples {packages:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    target_dir.join("wasm32-unknown-unknown").join("release")
 }
 
 /// The built (uninstrumented) module of example `name` (file stem, e.g.
