@@ -16,13 +16,26 @@
 //!
 //! The original module runs through the same code with plain imports; its
 //! trace is the oracle.
+//!
+//! Modules metered by `rewind_transform::meter` run with
+//! [`RunConfig::fuel`]: before every export call the host sets
+//! `__rewind_fuel` to the next budget of a [`FuelSchedule`]; when the module
+//! calls `rewind.out_of_fuel` the host always unwinds, then (step 2) checks
+//! that the unwind left the counter alone, sets the next budget and rewinds.
+//! The trace's [`crate::FuelStats`] count the slices, the out-of-fuel
+//! suspensions and the fuel consumed (in total and per call). Rewind fuel is
+//! separate from wasmi's own fuel, which stays the harness's hang guard
+//! ([`FUEL`]); [`Trace::steps`] sums what the export calls used of it.
 
 use anyhow::{Context, Result};
 use rewind_transform::abi;
 use wasmi::{Config, Engine, Extern, Func, Instance, Module, Store, Val};
 
-use crate::host::{HostState, Mode, Proto, call_func, linker_for};
-use crate::policy::Policy;
+use crate::host::{
+    FuelState, HostState, Mode, Proto, call_func, end_slice, fuel_now, grant_fuel, linker_for,
+    out_of_fuel_import,
+};
+use crate::policy::{FuelSchedule, Policy};
 use crate::region::SaveRegion;
 use crate::trace::{Event, Outcome, Trace};
 use crate::value::{Value, from_vals};
@@ -69,6 +82,10 @@ pub struct RunConfig {
     /// state leaves the instance usable). Protocol violations and save-stack
     /// overflows always stop the run.
     pub continue_after_trap: bool,
+    /// Run a fuel-metered module (`rewind_transform::meter`) in slices of
+    /// these budgets, handling `rewind.out_of_fuel` (see the module doc).
+    /// The module's `__rewind_fuel` is left out of the compared globals.
+    pub fuel: Option<FuelSchedule>,
 }
 
 impl RunConfig {
@@ -83,6 +100,7 @@ impl RunConfig {
             memory_export: "memory".to_string(),
             check_rewind_args: true,
             continue_after_trap: false,
+            fuel: None,
         }
     }
 }
@@ -129,6 +147,7 @@ pub fn instantiate(wasm: &[u8], cfg: &RunConfig) -> Result<Running> {
     let module = Module::new(&engine, wasm).context("wasmi rejects the module")?;
     let mut state = HostState::new(cfg.mode, cfg.policy.decider(), cfg.suspending.clone());
     state.check_rewind_args = cfg.check_rewind_args;
+    state.fuel = cfg.fuel.as_ref().map(FuelState::new);
     let mut store = Store::new(&engine, state);
     store.set_fuel(FUEL).context("setting fuel")?;
     let linker = linker_for(&mut store, &module)?;
@@ -136,6 +155,17 @@ pub fn instantiate(wasm: &[u8], cfg: &RunConfig) -> Result<Running> {
         .instantiate_and_start(&mut store, &module)
         .context("instantiation failed")?;
     store.data_mut().instance = Some(instance);
+    if cfg.fuel.is_some() {
+        let global = instance
+            .get_global(&store, FUEL_GLOBAL)
+            .with_context(|| format!("the metered module does not export `{FUEL_GLOBAL}`"))?;
+        if global.get(&store).i64().is_none() {
+            anyhow::bail!("`{FUEL_GLOBAL}` is not an i64 global");
+        }
+        if let Some(fuel) = store.data_mut().fuel.as_mut() {
+            fuel.global = Some(global);
+        }
+    }
     let memory = instance
         .get_memory(&store, &cfg.memory_export)
         .or_else(|| instance.exports(&store).find_map(|e| e.into_memory()));
@@ -147,6 +177,9 @@ pub fn instantiate(wasm: &[u8], cfg: &RunConfig) -> Result<Running> {
     }
     Ok(Running { store, instance })
 }
+
+/// The fuel counter of metered modules.
+pub use rewind_transform::fuel::FUEL_GLOBAL;
 
 /// Runs `calls` in order on a fresh instance of `wasm` and returns the trace.
 /// Stops after the first call that does not return normally.
@@ -162,7 +195,21 @@ pub fn run(wasm: &[u8], cfg: &RunConfig, calls: &[Call]) -> Result<Trace> {
             name: call.export.clone(),
             args: call.args.clone(),
         });
-        let outcome = drive(&mut r, cfg.mode, func, call, &mut suspensions)?;
+        if cfg.fuel.is_some() {
+            grant_fuel(&mut r.store).map_err(anyhow::Error::msg)?;
+        }
+        let mut outcome = drive(&mut r, cfg.mode, func, call, &mut suspensions)?;
+        if cfg.fuel.is_some() && matches!(outcome, Outcome::Returned(_) | Outcome::Trapped(_)) {
+            match end_slice(&mut r.store) {
+                Ok(_) => {
+                    let fuel = r.store.data_mut().fuel.as_mut().expect("a metered run");
+                    let before: u64 = fuel.stats.per_call.iter().sum();
+                    let call = fuel.stats.consumed - before;
+                    fuel.stats.per_call.push(call);
+                }
+                Err(msg) => outcome = Outcome::Protocol(msg),
+            }
+        }
         let done = match &outcome {
             Outcome::Trapped(_) => !cfg.continue_after_trap,
             other => !other.is_return(),
@@ -179,6 +226,7 @@ pub fn run(wasm: &[u8], cfg: &RunConfig, calls: &[Call]) -> Result<Trace> {
         .instance
         .exports(&r.store)
         .filter(|e| !e.name().starts_with("__asyncify_"))
+        .filter(|e| cfg.fuel.is_none() || e.name() != FUEL_GLOBAL)
         .filter_map(|e| {
             let name = e.name().to_string();
             e.into_global().map(|g| (name, g))
@@ -188,6 +236,7 @@ pub fn run(wasm: &[u8], cfg: &RunConfig, calls: &[Call]) -> Result<Trace> {
         .map(|(n, g)| (n, Value::from_val(&g.get(&r.store))))
         .collect();
     let st = r.store.data();
+    let fuel = st.fuel.as_ref().map(|f| f.stats.clone());
     let memory = match (st.memory, st.region) {
         (Some(m), Some(region)) => m.data(&r.store)[..region.data as usize].to_vec(),
         (Some(m), None) => m.data(&r.store).to_vec(),
@@ -196,6 +245,8 @@ pub fn run(wasm: &[u8], cfg: &RunConfig, calls: &[Call]) -> Result<Trace> {
     Ok(Trace {
         events: std::mem::take(&mut r.store.data_mut().events),
         suspensions,
+        steps: r.store.data().steps,
+        fuel,
         globals,
         memory,
     })
@@ -279,6 +330,8 @@ fn drive(
         r.store.set_fuel(FUEL).context("setting fuel")?;
         r.store.data_mut().depth = 1;
         let result = call_func(&mut r.store, func, &args);
+        let left = r.store.get_fuel().unwrap_or(FUEL);
+        r.store.data_mut().steps += FUEL - left;
         r.store.data_mut().depth = 0;
         if let Some(v) = r.store.data_mut().violation.take() {
             return Ok(Outcome::Protocol(v));
@@ -368,6 +421,7 @@ fn step(
                     return Err(format!("asyncify_stop_unwind left state {s}"));
                 }
                 *suspensions += 1;
+                refuel(r)?;
                 r.store.data_mut().snapshot = memory_now(r);
                 abi_call(r, abi::START_REWIND, &[region.data_arg()])?;
                 let s = state_of(r)?;
@@ -380,6 +434,37 @@ fn step(
             }
         },
     }
+}
+
+/// Between an unwind and its rewind in a metered run: checks that the unwind
+/// did not change `__rewind_fuel`; after an out-of-fuel unwind grants the
+/// next budget. Notes the counter the rewind must leave alone.
+fn refuel(r: &mut Running) -> Result<(), String> {
+    let Some(at_unwind) = r.store.data().fuel.as_ref().map(|f| f.at_unwind) else {
+        return Ok(());
+    };
+    let now = fuel_now(&r.store).ok_or("`__rewind_fuel` is not an i64 global")?;
+    if now != at_unwind {
+        return Err(format!(
+            "the unwind changed `{FUEL_GLOBAL}` from {at_unwind} to {now}"
+        ));
+    }
+    let out_of_fuel = r
+        .store
+        .data()
+        .pending
+        .as_ref()
+        .is_some_and(|p| p.import == out_of_fuel_import());
+    if out_of_fuel {
+        grant_fuel(&mut r.store)?;
+    }
+    let now = fuel_now(&r.store).ok_or("`__rewind_fuel` is not an i64 global")?;
+    let fuel = r.store.data_mut().fuel.as_mut().expect("a metered run");
+    fuel.at_rewind = now;
+    if out_of_fuel {
+        fuel.stats.out_of_fuel += 1;
+    }
+    Ok(())
 }
 
 /// Instantiates `wasm` with stub imports and no calls: proves that wasmi

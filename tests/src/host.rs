@@ -17,17 +17,25 @@
 //!   repeated while the host rewinds, the import calls
 //!   `asyncify_stop_rewind()` and returns the results of the logical call.
 //!
+//! With fuel ([`crate::driver::RunConfig::fuel`]), `rewind.out_of_fuel` is the
+//! host's out-of-fuel handler and leaves no event in the trace: called from
+//! the top-level export call it always suspends (the driver refills
+//! `__rewind_fuel` between unwind and rewind); inside a host callback it
+//! refills in place; during the start function it does nothing. The host
+//! also checks that neither an unwind nor a rewind changes `__rewind_fuel`:
+//! charges must run exactly once.
+//!
 //! Global, memory and table imports get fresh zero/null definitions. Imports
 //! from module `asyncify` are refused: the transform must resolve them.
 
 use std::collections::HashMap;
 
 use wasmi::{
-    AsContextMut, Caller, Extern, Func, FuncType, Global, Linker, Memory, Module, Store, Table,
-    Val, ValType,
+    AsContext, AsContextMut, Caller, Extern, Func, FuncType, Global, Linker, Memory, Module, Store,
+    Table, Val, ValType,
 };
 
-use crate::policy::Decider;
+use crate::policy::{Budgets, Decider, FuelSchedule};
 use crate::region::SaveRegion;
 use crate::trace::Event;
 use crate::value::{Value, from_vals, null_ref, zero};
@@ -58,6 +66,99 @@ pub(crate) struct Pending {
     pub(crate) results: Vec<Val>,
 }
 
+/// `module.name` of the out-of-fuel import of metered modules.
+pub fn out_of_fuel_import() -> String {
+    let (m, n) = rewind_transform::fuel::OUT_OF_FUEL_IMPORT;
+    format!("{m}.{n}")
+}
+
+/// What the host observed of a metered run's fuel.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FuelStats {
+    /// Budgets granted: one per export call plus one per refill.
+    pub slices: u64,
+    /// Suspensions (unwind + rewind) because the module ran out of fuel.
+    pub out_of_fuel: u64,
+    /// Fuel consumed by the export calls: for each slice, its budget minus
+    /// what `__rewind_fuel` holds when the slice ends (an overdraw counts as
+    /// consumed), as `rewind_host` counts it. The start function's fuel is
+    /// not counted.
+    pub consumed: u64,
+    /// The fuel consumed by each export call that returned or trapped, in
+    /// order.
+    pub per_call: Vec<u64>,
+}
+
+/// The fuel side of a metered run.
+#[derive(Debug)]
+pub(crate) struct FuelState {
+    budgets: Budgets,
+    /// `__rewind_fuel`, once the instance exists.
+    pub(crate) global: Option<Global>,
+    /// The budget of the current slice.
+    granted: i64,
+    /// The counter when the last unwind started; the unwind must not change it.
+    pub(crate) at_unwind: i64,
+    /// The counter when the last rewind started; the rewind must not change it.
+    pub(crate) at_rewind: i64,
+    pub(crate) stats: FuelStats,
+}
+
+impl FuelState {
+    pub(crate) fn new(schedule: &FuelSchedule) -> Self {
+        Self {
+            budgets: schedule.budgets(),
+            global: None,
+            granted: 0,
+            at_unwind: 0,
+            at_rewind: 0,
+            stats: FuelStats::default(),
+        }
+    }
+}
+
+/// The value of `__rewind_fuel`; `None` outside metered runs (or before the
+/// instance exists).
+pub(crate) fn fuel_now(ctx: impl AsContext<Data = HostState>) -> Option<i64> {
+    let global = ctx.as_context().data().fuel.as_ref()?.global?;
+    global.get(&ctx).i64()
+}
+
+/// Starts a slice: sets `__rewind_fuel` to the next budget.
+pub(crate) fn grant_fuel(mut ctx: impl AsContextMut<Data = HostState>) -> Result<(), String> {
+    let mut cx = ctx.as_context_mut();
+    let Some(fuel) = cx.data_mut().fuel.as_mut() else {
+        return Ok(());
+    };
+    let global = fuel
+        .global
+        .ok_or("the metered module has no `__rewind_fuel`")?;
+    let budget = fuel.budgets.grant();
+    fuel.granted = budget;
+    fuel.stats.slices += 1;
+    global
+        .set(&mut cx, Val::I64(budget))
+        .map_err(|e| format!("setting `__rewind_fuel`: {e}"))
+}
+
+/// Ends a slice: counts what it consumed and returns the fuel left.
+pub(crate) fn end_slice(mut ctx: impl AsContextMut<Data = HostState>) -> Result<i64, String> {
+    let left = fuel_now(&ctx).ok_or("`__rewind_fuel` is not an i64 global")?;
+    let mut cx = ctx.as_context_mut();
+    let Some(fuel) = cx.data_mut().fuel.as_mut() else {
+        return Ok(left);
+    };
+    // Charges only subtract.
+    let used = u64::try_from(i128::from(fuel.granted) - i128::from(left)).map_err(|_| {
+        format!(
+            "`__rewind_fuel` grew during a slice: budget {}, now {left}",
+            fuel.granted
+        )
+    })?;
+    fuel.stats.consumed = fuel.stats.consumed.saturating_add(used);
+    Ok(left)
+}
+
 /// The store data of a run.
 #[derive(Debug)]
 pub struct HostState {
@@ -78,6 +179,10 @@ pub struct HostState {
     /// Imports called before that, or called directly by the host through a
     /// re-exported import, use it to reach the ABI exports.
     pub(crate) instance: Option<wasmi::Instance>,
+    /// Fuel accounting, in metered runs.
+    pub(crate) fuel: Option<FuelState>,
+    /// wasmi fuel consumed by the export calls (see [`crate::driver::FUEL`]).
+    pub(crate) steps: u64,
 }
 
 impl HostState {
@@ -97,6 +202,8 @@ impl HostState {
             violation: None,
             check_rewind_args: true,
             instance: None,
+            fuel: None,
+            steps: 0,
         }
     }
 }
@@ -108,6 +215,8 @@ enum Behaviour {
     Default,
     /// Call this export with the import's arguments.
     Callback(String),
+    /// The out-of-fuel handler of a metered run.
+    OutOfFuel,
 }
 
 #[derive(Clone, Debug)]
@@ -236,6 +345,16 @@ fn import_call(
                 region
                     .check_rewind_writes(&caller.data().snapshot, &now)
                     .map_err(|m| format!("during the rewind: {m}"))?;
+                if let Some(fuel) = caller.data().fuel.as_ref()
+                    && let Some(left) = fuel_now(&*caller)
+                    && left != fuel.at_rewind
+                {
+                    return Err(format!(
+                        "the rewind to `{}` changed `__rewind_fuel` from {} to {left}",
+                        info.name, fuel.at_rewind
+                    )
+                    .into());
+                }
                 let (pos, _) = region.read_header(&now);
                 if pos != region.stack_start {
                     return Err(format!(
@@ -272,6 +391,20 @@ fn import_call(
         }
     }
 
+    if let Behaviour::OutOfFuel = info.behaviour {
+        if !instrumented {
+            // The start function: no slices yet, nothing to count.
+            return Ok(());
+        }
+        end_slice(&mut *caller)?;
+        if caller.data().depth != 1 {
+            // A host callback's frame cannot be unwound: refill in place.
+            grant_fuel(&mut *caller)?;
+            return Ok(());
+        }
+        return suspend(caller, info, Vec::new(), Vec::new(), results);
+    }
+
     // A new logical call.
     let depth = caller.data().depth;
     let k = {
@@ -286,7 +419,8 @@ fn import_call(
         *c
     };
     let real: Vec<Val> = match &info.behaviour {
-        Behaviour::Default => info
+        // The out-of-fuel handler has no results.
+        Behaviour::Default | Behaviour::OutOfFuel => info
             .ty
             .results()
             .iter()
@@ -303,31 +437,50 @@ fn import_call(
     };
 
     if instrumented && info.suspends && depth == 1 && caller.data_mut().decider.decide() {
-        let Some(region) = caller.data().region else {
-            return Err("a suspension was requested but the module has no memory"
-                .to_string()
-                .into());
-        };
-        let memory = caller.data().memory.expect("a region has a memory");
-        region.reset_header(memory.data_mut(&mut *caller));
-        caller.data_mut().snapshot = memory_bytes(caller);
-        abi(caller, abi::START_UNWIND, &[region.data_arg()])?;
-        let state = get_state(caller)?;
-        if state != abi::STATE_UNWINDING {
-            return Err(format!("asyncify_start_unwind left state {state}").into());
-        }
-        let st = caller.data_mut();
-        st.proto = Proto::Unwinding;
-        st.pending = Some(Pending {
-            import: info.name.clone(),
-            args: args_v,
-            results: real,
-        });
-        for (r, t) in results.iter_mut().zip(info.ty.results()) {
-            *r = zero(*t);
-        }
+        suspend(caller, info, args_v, real, results)
     } else {
         results.clone_from_slice(&real);
+        Ok(())
+    }
+}
+
+/// Starts an unwind out of the logical call of `info` with `args`, which is
+/// to return `real` once rewound; returns zeros for now.
+fn suspend(
+    caller: &mut Caller<'_, HostState>,
+    info: &ImportInfo,
+    args: Vec<Value>,
+    real: Vec<Val>,
+    results: &mut [Val],
+) -> Result<(), Fail> {
+    use rewind_transform::abi;
+    let Some(region) = caller.data().region else {
+        return Err("a suspension was requested but the module has no memory"
+            .to_string()
+            .into());
+    };
+    let memory = caller.data().memory.expect("a region has a memory");
+    region.reset_header(memory.data_mut(&mut *caller));
+    caller.data_mut().snapshot = memory_bytes(caller);
+    if let Some(now) = fuel_now(&*caller)
+        && let Some(fuel) = caller.data_mut().fuel.as_mut()
+    {
+        fuel.at_unwind = now;
+    }
+    abi(caller, abi::START_UNWIND, &[region.data_arg()])?;
+    let state = get_state(caller)?;
+    if state != abi::STATE_UNWINDING {
+        return Err(format!("asyncify_start_unwind left state {state}").into());
+    }
+    let st = caller.data_mut();
+    st.proto = Proto::Unwinding;
+    st.pending = Some(Pending {
+        import: info.name.clone(),
+        args,
+        results: real,
+    });
+    for (r, t) in results.iter_mut().zip(info.ty.results()) {
+        *r = zero(*t);
     }
     Ok(())
 }
@@ -340,6 +493,7 @@ pub(crate) fn linker_for(
 ) -> anyhow::Result<Linker<HostState>> {
     let mut linker = Linker::new(store.engine());
     let suspending = store.data().suspending.clone();
+    let metered = store.data().fuel.is_some();
     for import in module.imports() {
         let (m, n) = (import.module(), import.name());
         let full = format!("{m}.{n}");
@@ -351,12 +505,14 @@ pub(crate) fn linker_for(
                          imports, and an uninstrumented module cannot run with them"
                     );
                 }
+                let out_of_fuel = metered && full == out_of_fuel_import();
                 let behaviour = match n.strip_prefix("call_") {
+                    _ if out_of_fuel => Behaviour::OutOfFuel,
                     Some(export) if m == "env" => Behaviour::Callback(export.to_string()),
                     _ => Behaviour::Default,
                 };
                 let info = ImportInfo {
-                    suspends: suspending.iter().any(|p| glob(p, &full)),
+                    suspends: out_of_fuel || suspending.iter().any(|p| glob(p, &full)),
                     name: full,
                     ty: ty.clone(),
                     behaviour,

@@ -4,7 +4,8 @@
 //!   suspends in imports, unwinds, rewinds, and records a [`trace::Trace`];
 //! * [`host`]: the imports it provides and the protocol checks inside them;
 //! * [`region`]: where the data structure and the save stack live;
-//! * [`policy`]: when imports suspend;
+//! * [`policy`]: when imports suspend, and fuel budgets;
+//! * [`smith`]: random modules and case parameters for the fuzzers;
 //! * [`differential`]: original-vs-instrumented execution tests;
 //! * [`golden`] and [`options_header`]: golden text tests;
 //! * [`instrument`]: loading programs, calling the transform, validating.
@@ -18,12 +19,13 @@ pub mod options_header;
 pub mod policy;
 pub mod program_gen;
 pub mod region;
+pub mod smith;
 pub mod trace;
 pub mod value;
 
 pub use differential::Exec;
 pub use driver::{Call, RunConfig, run};
-pub use host::Mode;
-pub use policy::Policy;
+pub use host::{FuelStats, Mode};
+pub use policy::{FuelSchedule, Policy};
 pub use trace::{Event, Outcome, Trace};
 pub use value::Value;

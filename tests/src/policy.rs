@@ -2,6 +2,9 @@
 //! under. A policy is consulted once per logical call of a suspending import
 //! made directly by the top-level export call (never inside a host callback,
 //! whose host frame could not be unwound).
+//!
+//! Also the budgets a host grants a fuel-metered module ([`FuelSchedule`]),
+//! and the small seeded generator the fuzzers use ([`Rng`]).
 
 /// A suspension policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +102,83 @@ impl Decider {
     }
 }
 
+/// SplitMix64: a small deterministic generator (fuzz case parameters, fuel
+/// budgets).
+#[derive(Clone, Debug)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+/// The budgets a host grants a module metered by `rewind_transform::meter`:
+/// one before every export call and one each time the module runs out of
+/// fuel (see [`crate::driver::RunConfig::fuel`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FuelSchedule {
+    /// Every slice gets this budget (at least 1; above `i64::MAX` means
+    /// `i64::MAX`).
+    Fixed(u64),
+    /// Seeded random budgets: half of them tiny (`1..=5`), the others in
+    /// `1..=max`.
+    Random {
+        /// Generator seed.
+        seed: u64,
+        /// Largest budget.
+        max: u64,
+    },
+}
+
+impl FuelSchedule {
+    /// A budget no call exhausts: every call runs in one slice.
+    pub const HUGE: FuelSchedule = FuelSchedule::Fixed(i64::MAX as u64);
+
+    /// A fresh sequence of budgets for one run.
+    pub fn budgets(&self) -> Budgets {
+        let seed = match self {
+            FuelSchedule::Random { seed, .. } => *seed,
+            FuelSchedule::Fixed(_) => 0,
+        };
+        Budgets {
+            schedule: self.clone(),
+            rng: Rng(seed ^ 0xf0e1_d2c3_b4a5_9687),
+        }
+    }
+}
+
+/// The running state of a [`FuelSchedule`].
+#[derive(Clone, Debug)]
+pub struct Budgets {
+    schedule: FuelSchedule,
+    rng: Rng,
+}
+
+impl Budgets {
+    /// The next budget, in `1..=i64::MAX`.
+    pub fn grant(&mut self) -> i64 {
+        let budget = match self.schedule {
+            FuelSchedule::Fixed(n) => n,
+            FuelSchedule::Random { max, .. } => {
+                let max = if self.rng.below(2) == 0 { 5 } else { max };
+                1 + self.rng.below(max.max(1))
+            }
+        };
+        i64::try_from(budget).unwrap_or(i64::MAX).max(1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +221,22 @@ mod tests {
             percent: 50,
         };
         assert_ne!(a, first(&other, 200));
+    }
+
+    #[test]
+    fn fuel_budgets_are_seeded_positive_and_mixed() {
+        let grants = |s: &FuelSchedule| {
+            let mut b = s.budgets();
+            (0..200).map(|_| b.grant()).collect::<Vec<_>>()
+        };
+        let s = FuelSchedule::Random { seed: 3, max: 1000 };
+        let a = grants(&s);
+        assert_eq!(a, grants(&s));
+        assert!(a.iter().all(|b| (1..=1000).contains(b)));
+        assert!(a.iter().filter(|b| **b <= 5).count() > 50);
+        assert!(a.iter().any(|b| *b > 100));
+        assert_eq!(grants(&FuelSchedule::Fixed(0))[0], 1);
+        assert_eq!(grants(&FuelSchedule::HUGE)[0], i64::MAX);
+        assert_eq!(grants(&FuelSchedule::Fixed(u64::MAX))[0], i64::MAX);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::host::FuelStats;
 use crate::value::Value;
 
 /// One observable step.
@@ -67,8 +68,14 @@ impl Outcome {
 pub struct Trace {
     /// Steps in order.
     pub events: Vec<Event>,
-    /// Completed suspensions (unwind + rewind cycles driven by the host).
+    /// Completed suspensions (unwind + rewind cycles driven by the host),
+    /// out-of-fuel ones included.
     pub suspensions: u64,
+    /// wasmi fuel (instructions, roughly) the export calls consumed, rewind
+    /// and unwind paths included (not compared by [`Trace::diff`]).
+    pub steps: u64,
+    /// Fuel accounting of a metered run (not compared by [`Trace::diff`]).
+    pub fuel: Option<FuelStats>,
     /// Exported globals at the end, by export name, without the ABI's
     /// `__asyncify_*` globals.
     pub globals: Vec<(String, Value)>,
@@ -192,6 +199,9 @@ impl fmt::Debug for Outcome {
 impl fmt::Debug for Trace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "trace ({} suspensions):", self.suspensions)?;
+        if let Some(fuel) = &self.fuel {
+            writeln!(f, "  fuel: {fuel:?}")?;
+        }
         for e in &self.events {
             writeln!(f, "  {e:?}")?;
         }

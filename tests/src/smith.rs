@@ -1,0 +1,280 @@
+//! Random modules for the differential fuzzers (`tests/tests/fuzz.rs`,
+//! `tests/tests/fuzz_fuel.rs`): `wasm-smith` modules that call the harness's
+//! `env.*` imports, terminate, and get a separate memory for the save stack;
+//! plus the pieces of a fuzz case both fuzzers draw the same way (options,
+//! suspension policy, the calls to make, the oracle run) and their
+//! plumbing (failure files, environment knobs, a big stack).
+
+use arbitrary::Unstructured;
+use rewind_transform::Options;
+
+use crate::driver::{Call, RunConfig, engine, run};
+use crate::host::Mode;
+use crate::policy::{Policy, Rng};
+use crate::trace::Trace;
+use crate::value::{Value, zero};
+
+/// The memory the harness adds for the save stack, so the program's own
+/// memories never share bytes with it.
+pub const SAVE_MEMORY: &str = "__rewind_save";
+
+/// Imports generated modules may use. `env.sleep*` may suspend.
+const IMPORTS: &str = r#"
+(module
+  (import "env" "sleep" (func))
+  (import "env" "sleep_i32" (func (param i32) (result i32)))
+  (import "env" "sleep_pair" (func (param i64 f32) (result f64 i32)))
+  (import "env" "plain" (func (param i32) (result i32)))
+)"#;
+
+/// A generated module.
+#[derive(Clone, Debug)]
+pub struct Generated {
+    /// The module, with the save memory and function names added.
+    pub wasm: Vec<u8>,
+    /// Whether it makes indirect calls.
+    pub indirect: bool,
+}
+
+/// A module from `rng`, or `None` when wasm-smith cannot build one from its
+/// bytes.
+pub fn module(rng: &mut Rng) -> Option<Generated> {
+    module_with(rng, true)
+}
+
+/// As [`module`]; without `reference_types`, no reference-typed values (and
+/// at most one table). Metering makes every loop a suspension point, and
+/// the transform rejects reference-typed locals live across one.
+pub fn module_with(rng: &mut Rng, reference_types: bool) -> Option<Generated> {
+    let mut bytes = vec![0u8; 1024 + rng.below(8192) as usize];
+    bytes.iter_mut().for_each(|b| *b = rng.next_u64() as u8);
+    let config = wasm_smith::Config {
+        available_imports: Some(wat::parse_str(IMPORTS).ok()?),
+        export_everything: true,
+        canonicalize_nans: true,
+        // Features wasmi runs and the transform supports or rejects cleanly.
+        gc_enabled: false,
+        exceptions_enabled: false,
+        threads_enabled: false,
+        relaxed_simd_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        reference_types_enabled: reference_types,
+        tail_call_enabled: rng.below(4) == 0,
+        min_funcs: 1,
+        max_funcs: 12,
+        max_instructions: 80,
+        max_nesting_depth: 6,
+        max_memories: 2,
+        max_tables: 2,
+        max_memory32_bytes: 1 << 20,
+        max_memory64_bytes: 1 << 20,
+        max_table_elements: 100,
+        max_data_segments: 4,
+        ..wasm_smith::Config::default()
+    };
+    let mut module = wasm_smith::Module::new(config, &mut Unstructured::new(&bytes)).ok()?;
+    module.ensure_termination(5_000).ok()?;
+    with_save_memory(&module.to_bytes())
+}
+
+/// Transform options and the matching suspending-import patterns: the
+/// import policy (every import, `env.sleep*` or `env.sleep_i32`), and maybe
+/// `ignore_indirect` (when sound) or an only-list naming every function.
+pub fn options(rng: &mut Rng, indirect: bool) -> (Options, Vec<String>) {
+    let (imports, suspending) = match rng.below(3) {
+        0 => (None, vec!["env.*".to_string()]),
+        1 => (
+            Some(vec!["env.sleep*".to_string()]),
+            vec!["env.sleep*".to_string()],
+        ),
+        _ => (
+            Some(vec!["env.sleep_i32".to_string()]),
+            vec!["env.sleep_i32".to_string()],
+        ),
+    };
+    let mut options = Options {
+        imports,
+        memory: Some(SAVE_MEMORY.into()),
+        ..Options::default()
+    };
+    match rng.below(4) {
+        // Sound only without indirect calls.
+        0 if !indirect => options.ignore_indirect = true,
+        // Every function listed: all that can suspend are instrumented.
+        1 => options.only_list = Some(vec!["f*".to_string()]),
+        _ => {}
+    }
+    (options, suspending)
+}
+
+/// A suspension policy: always, every other call, or random (seeded by
+/// `seed`).
+pub fn policy(rng: &mut Rng, seed: u64) -> Policy {
+    match rng.below(4) {
+        0 => Policy::Always,
+        1 => Policy::EveryOther { first: false },
+        _ => Policy::Random {
+            seed,
+            percent: 1 + rng.below(99) as u8,
+        },
+    }
+}
+
+/// Adds a one-page memory exported as [`SAVE_MEMORY`] and names every
+/// defined function `fN` (so function lists can name them). Also says
+/// whether the module makes indirect calls.
+fn with_save_memory(wasm: &[u8]) -> Option<Generated> {
+    let mut module = walrus::ModuleConfig::new().parse(wasm).ok()?;
+    let memory = module.memories.add_local(false, false, 1, None, None);
+    module.exports.add(SAVE_MEMORY, memory);
+    for func in module.funcs.iter_mut() {
+        if let walrus::FunctionKind::Local(_) = func.kind {
+            func.name = Some(format!("f{}", func.id().index()));
+        }
+    }
+    Some(Generated {
+        indirect: makes_indirect_calls(wasm),
+        wasm: module.emit_wasm(),
+    })
+}
+
+/// Whether any function body makes an indirect call.
+fn makes_indirect_calls(wasm: &[u8]) -> bool {
+    use wasmparser::{Operator, Payload};
+    wasmparser::Parser::new(0)
+        .parse_all(wasm)
+        .flatten()
+        .any(|payload| {
+            let Payload::CodeSectionEntry(body) = payload else {
+                return false;
+            };
+            let Ok(mut ops) = body.get_operators_reader() else {
+                return true;
+            };
+            while !ops.eof() {
+                match ops.read() {
+                    Ok(
+                        Operator::CallIndirect { .. }
+                        | Operator::ReturnCallIndirect { .. }
+                        | Operator::CallRef { .. }
+                        | Operator::ReturnCallRef { .. },
+                    )
+                    | Err(_) => return true,
+                    Ok(_) => {}
+                }
+            }
+            false
+        })
+}
+
+/// Every exported function, called once with no arguments, in export order
+/// (an export that takes parameters fails the same way in every run).
+pub fn calls(wasm: &[u8]) -> Vec<Call> {
+    exported_calls(wasm, false)
+}
+
+/// Every exported function, called once in export order with zero (or null)
+/// for each parameter.
+pub fn calls_with_zero_args(wasm: &[u8]) -> Vec<Call> {
+    exported_calls(wasm, true)
+}
+
+fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
+    let module = zero_args
+        .then(|| wasmi::Module::new(&engine(), wasm).ok())
+        .flatten();
+    let args = |name: &str| -> Vec<Value> {
+        let Some(ty) = module.as_ref().and_then(|m| m.get_export(name)) else {
+            return Vec::new();
+        };
+        ty.func().map_or_else(Vec::new, |f| {
+            f.params()
+                .iter()
+                .map(|t| Value::from_val(&zero(*t)))
+                .collect()
+        })
+    };
+    let mut calls = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        let Ok(wasmparser::Payload::ExportSection(reader)) = payload else {
+            continue;
+        };
+        for export in reader.into_iter().flatten() {
+            if export.kind == wasmparser::ExternalKind::Func {
+                calls.push(Call::new(export.name, &args(export.name)));
+            }
+        }
+    }
+    calls
+}
+
+/// The fuzzers' run configuration: save stack in [`SAVE_MEMORY`], `suspending`
+/// imports, and calls go on after a trap.
+pub fn config(mode: Mode, policy: Policy, suspending: &[String]) -> RunConfig {
+    let mut cfg = RunConfig::new(mode, policy);
+    cfg.memory_export = SAVE_MEMORY.into();
+    cfg.suspending = suspending.to_vec();
+    cfg.continue_after_trap = true;
+    cfg
+}
+
+/// Runs the original `wasm` (the oracle); `Ok(None)` when its start function
+/// traps, or wasmi panics on it, which leaves nothing to compare.
+///
+/// wasmi 2.0.0 panics (`unreachable!()` in its translator,
+/// `translator/func/mod.rs:2583`) on a store to a memory other than 0 whose
+/// address and value are the local just set from the previous result, e.g.
+/// `local.get 0 i32.eqz local.tee 0 local.get 0 i32.store 1` in a module
+/// with two memories (minimised from seed 1001650 of the fuel fuzzer).
+pub fn oracle(wasm: &[u8], suspending: &[String], calls: &[Call]) -> Result<Option<Trace>, String> {
+    let cfg = config(Mode::Original, Policy::Never, suspending);
+    match catch_panic(|| run(wasm, &cfg, calls)) {
+        Err(_) => Ok(None),
+        Ok(Ok(trace)) => Ok(Some(trace)),
+        Ok(Err(e)) if format!("{e:#}").contains("instantiation failed") => Ok(None),
+        Ok(Err(e)) => Err(format!("original: {e:#}")),
+    }
+}
+
+/// Runs `f`, turning a panic into `Err` with its message.
+pub fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string())
+    })
+}
+
+/// Writes `wasm` to `tests/fuzz-failures/NAME.wasm` (and its text to
+/// `NAME.wat`); returns the path to print.
+pub fn save_failure(name: &str, wasm: &[u8]) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz-failures");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join(format!("{name}.wasm")), wasm);
+    if let Ok(text) = wasmprinter::print_bytes(wasm) {
+        let _ = std::fs::write(dir.join(format!("{name}.wat")), text);
+    }
+    format!("tests/fuzz-failures/{name}.wasm")
+}
+
+/// The environment variable `name` as a number, or `default`.
+pub fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs `f` on a thread with a generous stack: generation, parsing and the
+/// debug-build interpreter recurse deeply on some modules.
+pub fn with_big_stack(f: fn()) {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(f)
+        .expect("spawn the fuzz thread")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}

@@ -1,0 +1,540 @@
+//! Differential fuzzing of fuel metering: random `wasm-smith` modules (as in
+//! `fuzz.rs`) are metered with `rewind_transform::meter` and run under wasmi
+//! in slices of random budgets, suspending through asyncify each time they
+//! run out of fuel (and, by a seeded policy, at `env.sleep*` too). Every run
+//! must behave exactly like the original module, and the fuel consumed must
+//! be the same however the run is sliced.
+//!
+//! Each case runs the original (the oracle), then the metered module
+//!
+//! 1. with a budget no call exhausts (`i64::MAX`): no out-of-fuel suspension;
+//! 2. with random budgets (schedule A, half of them 1..=5) and random
+//!    suspensions at `env.sleep*`;
+//! 3. with schedule B (all budgets 1, a small fixed budget, or other random
+//!    budgets) and another suspension policy;
+//!
+//! and compares every trace with the oracle, and the fuel each call consumed
+//! in 2 and 3 with 1. Every export is called once, with zero arguments.
+//! Budgets are raised for runs that would take more than about
+//! `REWIND_FUEL_FUZZ_MAX_SLICES` (default 1000) slices. A sliced run that
+//! overflows the one-page save stack (deep recursion) must match the oracle
+//! up to the overflow; its fuel is not compared.
+//!
+//! Calls that *trap* are held to what the fuel pass documents for them
+//! (`host-tools/transform/src/fuel.rs`, "The counter in a local"): a trap
+//! loses the charges of the trapping function since its last call, return
+//! or out-of-fuel stop, and slicing only adds stops, so a sliced call is
+//! charged at least what it is charged in one slice. Sliced runs where a
+//! trapping call was charged more are counted in `trap_fuel_differs`.
+//!
+//! The smoke run (`cargo test`) covers `REWIND_FUEL_FUZZ_CASES` cases
+//! (default 300) from seed `REWIND_FUEL_FUZZ_SEED` (default 0) and prints its
+//! tally with `--nocapture`. A long run:
+//!
+//! ```text
+//! REWIND_FUEL_FUZZ_SEED=1000000 REWIND_FUEL_FUZZ_CASES=5000 \
+//!     cargo test --release -p rewind-tests --test fuzz_fuel -- --nocapture
+//! ```
+//!
+//! A mismatch writes the module to `tests/fuzz-failures/fuel-SEED.{wasm,wat}`
+//! and prints a regression test to paste into this file;
+//! `REWIND_FUZZ_VERBOSE=1` prints every run's fuel statistics.
+
+use rewind_tests::driver::{Call, run};
+use rewind_tests::policy::Rng;
+use rewind_tests::smith::{self, SAVE_MEMORY, env_u64, with_big_stack};
+use rewind_tests::{Event, FuelSchedule, FuelStats, Mode, Outcome, Policy, Trace};
+use rewind_transform::{Error, FuelOptions, Options};
+
+struct Case {
+    wasm: Vec<u8>,
+    options: Options,
+    suspending: Vec<String>,
+    runs: [(Policy, FuelSchedule); 2],
+}
+
+/// The module and parameters of case `seed`, or `None` when wasm-smith
+/// cannot build a module from the seed's bytes.
+fn generate(seed: u64) -> Option<Case> {
+    let mut rng = Rng(seed ^ 0xf0e1_5eed);
+    // Half the modules without reference types: with them, metering often
+    // makes the transform reject the module (see `smith::module_with`).
+    let reference_types = rng.below(2) == 0;
+    let module = smith::module_with(&mut rng, reference_types)?;
+    let (mut options, mut suspending) = smith::options(&mut rng, module.indirect);
+    // `meter` makes only the listed imports suspend, besides the fuel
+    // handler: list the harness's suspending ones, or none at all.
+    if rng.below(4) == 0 {
+        suspending.clear();
+        options.imports = Some(Vec::new());
+    } else {
+        options.imports.get_or_insert_with(|| suspending.clone());
+    }
+    let a = FuelSchedule::Random {
+        seed,
+        max: [10, 100, 1000][rng.below(3) as usize],
+    };
+    let policy_a = smith::policy(&mut rng, seed);
+    let b = match rng.below(3) {
+        0 => FuelSchedule::Fixed(1),
+        1 => FuelSchedule::Fixed(1 + rng.below(20)),
+        _ => FuelSchedule::Random {
+            seed: !seed,
+            max: 50,
+        },
+    };
+    let policy_b = smith::policy(&mut rng, seed.rotate_left(17));
+    Some(Case {
+        wasm: module.wasm,
+        options,
+        suspending,
+        runs: [(policy_a, a), (policy_b, b)],
+    })
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    compared: u64,
+    /// Budgets granted in the sliced runs (one per export call and refill).
+    slices: u64,
+    /// Out-of-fuel suspensions in the sliced runs.
+    out_of_fuel: u64,
+    /// Suspensions at `env.sleep*` in the sliced runs.
+    sleeps: u64,
+    /// Sliced runs stopped by a save-stack overflow.
+    overflows: u64,
+    /// Sliced runs that charged a trapping call more than one slice did
+    /// (allowed: see the module doc).
+    trap_fuel_differs: u64,
+    unsupported: u64,
+    not_runnable: u64,
+}
+
+/// Runs case `seed`; `Err` describes a mismatch.
+fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
+    let Some(case) = generate(seed) else {
+        tally.not_runnable += 1;
+        return Ok(());
+    };
+    let metered = match rewind_transform::meter(&case.wasm, &FuelOptions::default(), &case.options)
+    {
+        Ok(out) => out.wasm,
+        Err(e @ Error::Unsupported { .. }) => {
+            if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
+                println!("  unsupported: {e}");
+            }
+            tally.unsupported += 1;
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(format!(
+                "meter failed: {e}: {:?}",
+                std::error::Error::source(&e)
+            ));
+        }
+    };
+    let max_slices = env_u64("REWIND_FUEL_FUZZ_MAX_SLICES", MAX_SLICES);
+    compare(
+        &case.wasm,
+        &metered,
+        &case.suspending,
+        &case.runs,
+        max_slices,
+        tally,
+    )
+}
+
+/// Default of `REWIND_FUEL_FUZZ_MAX_SLICES`: about how many slices a run may
+/// take before its budgets are raised.
+const MAX_SLICES: u64 = 1000;
+
+/// `schedule` with budgets raised so that a run consuming `work` fuel takes
+/// about `max_slices` slices at most: every slice unwinds and rewinds the
+/// whole call stack, so a deep recursion sliced into budgets of 1 takes
+/// seconds and tells little more than a few hundred slices do.
+fn widened(schedule: &FuelSchedule, work: u64, max_slices: u64) -> FuelSchedule {
+    let floor = work / max_slices.max(1);
+    match *schedule {
+        FuelSchedule::Fixed(n) => FuelSchedule::Fixed(n.max(floor)),
+        // Half the budgets stay tiny; the others average `max / 2`.
+        FuelSchedule::Random { seed, max } => FuelSchedule::Random {
+            seed,
+            max: max.max(floor.saturating_mul(4)),
+        },
+    }
+}
+
+/// Runs `original` (the oracle) and `metered` with a huge budget and under
+/// each of `runs` (see [`widened`] for `max_slices`); every trace must match
+/// the oracle's and every run must consume the fuel of the huge-budget run.
+fn compare(
+    original: &[u8],
+    metered: &[u8],
+    suspending: &[String],
+    runs: &[(Policy, FuelSchedule)],
+    max_slices: u64,
+    tally: &mut Tally,
+) -> Result<(), String> {
+    let calls = smith::calls_with_zero_args(original);
+    let Some(oracle) = smith::oracle(original, suspending, &calls)? else {
+        tally.not_runnable += 1;
+        return Ok(());
+    };
+    let whole = metered_run(
+        metered,
+        suspending,
+        &calls,
+        &oracle,
+        &Policy::Never,
+        &FuelSchedule::HUGE,
+    )?;
+    if whole.overflowed || whole.stats.out_of_fuel != 0 {
+        return Err(format!(
+            "suspended with a budget of i64::MAX per call and no sleeps: {whole:?}"
+        ));
+    }
+    // wasmi's count bounds the fuel from above even where a trap hid some
+    // (see the module doc).
+    let work = whole.stats.consumed.max(whole.steps);
+    for (policy, schedule) in runs {
+        let schedule = &widened(schedule, work, max_slices);
+        let got = metered_run(metered, suspending, &calls, &oracle, policy, schedule)?;
+        tally.slices += got.stats.slices;
+        tally.out_of_fuel += got.stats.out_of_fuel;
+        tally.sleeps += got.sleeps;
+        if got.overflowed {
+            // The run stopped early: its fuel is not comparable.
+            tally.overflows += 1;
+            continue;
+        }
+        let trap_differs = compare_fuel(&whole.stats, &got.stats, &oracle).map_err(|why| {
+            format!(
+                "fuel consumed depends on the slicing: {why}; under {policy:?} with \
+                 {schedule:?} (in one slice per call: {:?}, sliced: {:?})",
+                whole.stats, got.stats
+            )
+        })?;
+        if trap_differs {
+            tally.trap_fuel_differs += 1;
+        }
+    }
+    tally.compared += 1;
+    Ok(())
+}
+
+/// Compares the fuel of each call of a sliced run (`got`) with the run in
+/// one slice per call (`whole`): equal for calls that return; for calls
+/// that trap, at least as much (see the module doc). `Ok(true)` when a
+/// trapping call was charged more; `Err` describes a violation.
+fn compare_fuel(whole: &FuelStats, got: &FuelStats, oracle: &Trace) -> Result<bool, String> {
+    if got.per_call.len() != whole.per_call.len() {
+        return Err(format!(
+            "{} calls finished in one slice per call, {} sliced",
+            whole.per_call.len(),
+            got.per_call.len()
+        ));
+    }
+    let outcomes = oracle.events.iter().filter_map(|e| match e {
+        Event::Finished { name, outcome } => Some((name, outcome)),
+        _ => None,
+    });
+    let mut trap_differs = false;
+    for (i, ((want, have), (name, outcome))) in whole
+        .per_call
+        .iter()
+        .zip(&got.per_call)
+        .zip(outcomes)
+        .enumerate()
+    {
+        if want == have {
+            continue;
+        }
+        if matches!(outcome, Outcome::Trapped(_)) && have > want {
+            trap_differs = true;
+            continue;
+        }
+        return Err(format!(
+            "call #{i} (`{name}`, {outcome:?}) consumed {want} in one slice, {have} sliced"
+        ));
+    }
+    Ok(trap_differs)
+}
+
+/// What a metered run came to.
+#[derive(Debug)]
+struct Run {
+    stats: FuelStats,
+    /// Suspensions at `env.sleep*`.
+    sleeps: u64,
+    /// Whether the run stopped with a save-stack overflow.
+    overflowed: bool,
+    /// wasmi fuel the run consumed.
+    steps: u64,
+}
+
+/// Runs `metered` under `policy` with `schedule`; its trace must match the
+/// oracle's, except that a deep call stack may overflow the save stack
+/// (which is only a page): then the run stops there, and everything before
+/// must match.
+fn metered_run(
+    metered: &[u8],
+    suspending: &[String],
+    calls: &[Call],
+    oracle: &Trace,
+    policy: &Policy,
+    schedule: &FuelSchedule,
+) -> Result<Run, String> {
+    let mut cfg = smith::config(Mode::Instrumented, policy.clone(), suspending);
+    cfg.fuel = Some(schedule.clone());
+    let context = || format!("metered, {policy:?}, {schedule:?}");
+    let got = smith::catch_panic(|| run(metered, &cfg, calls))
+        .map_err(|p| format!("{}: wasmi panicked: {p}", context()))?
+        .map_err(|e| format!("{}: {e:#}", context()))?;
+    let stats = got.fuel.clone().expect("a metered run has fuel statistics");
+    if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
+        println!("  {policy:?} {schedule:?}: {stats:?}");
+    }
+    let overflowed = matches!(
+        got.events.last(),
+        Some(Event::Finished {
+            outcome: Outcome::SaveStackOverflow { .. },
+            ..
+        })
+    );
+    if overflowed {
+        let before = got.events.len() - 1;
+        if got.events[..before] != oracle.events[..before.min(oracle.events.len())] {
+            return Err(format!(
+                "{}: overflowed the save stack after a difference\n{got:?}",
+                context()
+            ));
+        }
+    } else {
+        got.diff(oracle)
+            .map_err(|d| format!("{}: {d}", context()))?;
+    }
+    Ok(Run {
+        sleeps: got.suspensions - stats.out_of_fuel,
+        steps: got.steps,
+        stats,
+        overflowed,
+    })
+}
+
+fn report_failure(seed: u64, why: &str) -> String {
+    let module =
+        generate(seed).map(|case| smith::save_failure(&format!("fuel-{seed}"), &case.wasm));
+    format!(
+        "seed {seed}: {why}\n  module: {}\n  regression test:\n\n\
+         #[test]\n fn fuel_fuzz_regression_{seed}() {{\n    check({seed}, &mut Tally::default()).unwrap();\n}}\n",
+        module.as_deref().unwrap_or("(not generated)")
+    )
+}
+
+#[test]
+fn fuel_fuzz_smoke() {
+    with_big_stack(smoke);
+}
+
+fn smoke() {
+    let first = env_u64("REWIND_FUEL_FUZZ_SEED", 0);
+    let cases = env_u64("REWIND_FUEL_FUZZ_CASES", 300);
+    let started = std::time::Instant::now();
+    let mut tally = Tally::default();
+    let mut failures = Vec::new();
+    for seed in first..first + cases {
+        if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
+            println!("seed {seed}");
+        }
+        if let Err(why) = check(seed, &mut tally) {
+            failures.push(report_failure(seed, &why));
+        }
+    }
+    println!(
+        "fuel fuzz: seeds {first}..{} in {:.1?}: {tally:?}",
+        first + cases,
+        started.elapsed()
+    );
+    if tally.trap_fuel_differs > 0 {
+        println!(
+            "fuel fuzz: {} sliced runs charged a trapping call more than one slice did \
+             (allowed: see the module doc)",
+            tally.trap_fuel_differs
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Not vacuous: most cases run, and they run out of fuel, many times
+    // (checked on runs big enough to say).
+    if cases >= 100 {
+        assert!(
+            tally.compared * 2 > cases,
+            "too few cases compared: {tally:?}"
+        );
+        assert!(
+            tally.out_of_fuel > cases,
+            "too few out-of-fuel suspensions: {tally:?}"
+        );
+    }
+}
+
+/// A module that sums `0..=n` in a loop and stores and returns the sum.
+fn loop_module(n: u32) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+  (memory (export "__rewind_save") 1)
+  (func (export "sum") (result i32)
+    (local $i i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.le_u (local.get $i) (i32.const {n}))))
+    (i32.store (i32.const 8) (local.get $acc))
+    (local.get $acc)))"#
+    ))
+    .expect("the loop module parses")
+}
+
+fn meter(wasm: &[u8]) -> Vec<u8> {
+    let options = Options {
+        memory: Some(SAVE_MEMORY.into()),
+        ..Options::default()
+    };
+    rewind_transform::meter(wasm, &FuelOptions::default(), &options)
+        .expect("the loop module meters")
+        .wasm
+}
+
+fn sliced(schedule: FuelSchedule) -> [(Policy, FuelSchedule); 1] {
+    [(Policy::Never, schedule)]
+}
+
+/// A loop run with budgets of 1 runs out of fuel about once per iteration,
+/// and consumes what it consumes in one slice.
+#[test]
+fn budget_one_slices_a_loop() {
+    let wasm = loop_module(100);
+    let mut tally = Tally::default();
+    compare(
+        &wasm,
+        &meter(&wasm),
+        &[],
+        &sliced(FuelSchedule::Fixed(1)),
+        u64::MAX,
+        &mut tally,
+    )
+    .unwrap();
+    assert_eq!(tally.compared, 1);
+    assert!(tally.out_of_fuel >= 100, "{tally:?}");
+    assert_eq!(tally.slices, tally.out_of_fuel + 1, "{tally:?}");
+}
+
+/// The harness notices a metered module that computes something else.
+#[test]
+fn harness_detects_a_behaviour_difference() {
+    let wasm = loop_module(100);
+    let other = meter(&loop_module(101));
+    for schedule in [FuelSchedule::HUGE, FuelSchedule::Fixed(1)] {
+        let err = compare(
+            &wasm,
+            &other,
+            &[],
+            &sliced(schedule),
+            u64::MAX,
+            &mut Tally::default(),
+        )
+        .expect_err("the harness misses a different result");
+        assert!(err.contains("differs"), "{err}");
+    }
+}
+
+/// The harness notices fuel consumption that depends on the budgets: a
+/// hand-metered loop whose charge is 3 when the counter is odd and 2 when it
+/// is even (made suspendable by the asyncify pass, as `meter` does).
+#[test]
+fn harness_detects_slicing_dependent_fuel() {
+    let bad = wat::parse_str(
+        r#"(module
+  (import "rewind" "out_of_fuel" (func $out_of_fuel))
+  (memory (export "__rewind_save") 1)
+  (global $fuel (export "__rewind_fuel") (mut i64) (i64.const 0))
+  (func (export "sum") (result i32)
+    (local $i i32) (local $acc i32)
+    (loop $l
+      (if (i64.lt_s (global.get $fuel) (i64.const 0)) (then (call $out_of_fuel)))
+      (global.set $fuel
+        (i64.sub (global.get $fuel)
+          (i64.add (i64.const 2) (i64.and (global.get $fuel) (i64.const 1)))))
+      (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.le_u (local.get $i) (i32.const 100))))
+    (i32.store (i32.const 8) (local.get $acc))
+    (local.get $acc)))"#,
+    )
+    .unwrap();
+    let options = Options {
+        imports: Some(vec!["rewind.out_of_fuel".into()]),
+        memory: Some(SAVE_MEMORY.into()),
+        ..Options::default()
+    };
+    let bad = rewind_transform::asyncify(&bad, &options).unwrap().wasm;
+    let wasm = loop_module(100);
+    let err = compare(
+        &wasm,
+        &bad,
+        &[],
+        &sliced(FuelSchedule::Fixed(2)),
+        u64::MAX,
+        &mut Tally::default(),
+    )
+    .expect_err("the harness misses slicing-dependent fuel");
+    assert!(
+        err.contains("fuel consumed depends on the slicing"),
+        "{err}"
+    );
+}
+
+/// A call that traps is charged up to its last out-of-fuel stop (minimised
+/// from seed 108). Its charges: 1 for the `loop` instruction, 3 per
+/// iteration (`i32.add`, `i32.lt_u`, `br_if`), 1 for `unreachable`. In one
+/// slice nothing reaches the global before the trap: 0. With budgets of 1
+/// the check at every loop head stops the call, the last time after the
+/// tenth iteration's charge: 1 + 10 * 3 = 31.
+#[test]
+fn trapping_call_is_charged_up_to_its_last_stop() {
+    let wasm = wat::parse_str(
+        r#"(module
+  (memory (export "__rewind_save") 1)
+  (func (export "count_then_trap")
+    (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))
+    unreachable))"#,
+    )
+    .unwrap();
+    let metered = meter(&wasm);
+    let calls = smith::calls_with_zero_args(&wasm);
+    let oracle = smith::oracle(&wasm, &[], &calls).unwrap().unwrap();
+    let consumed = |schedule: &FuelSchedule| {
+        let run = metered_run(&metered, &[], &calls, &oracle, &Policy::Never, schedule).unwrap();
+        run.stats.per_call.clone()
+    };
+    assert_eq!(consumed(&FuelSchedule::HUGE), [0]);
+    assert_eq!(consumed(&FuelSchedule::Fixed(1)), [31]);
+    let mut tally = Tally::default();
+    compare(
+        &wasm,
+        &metered,
+        &[],
+        &sliced(FuelSchedule::Fixed(7)),
+        u64::MAX,
+        &mut tally,
+    )
+    .unwrap();
+    assert_eq!(tally.trap_fuel_differs, 1, "{tally:?}");
+}
