@@ -16,9 +16,13 @@
 //! stage of `meter` keeps its save stack there; all four columns run the
 //! same module.
 //!
+//! A second table takes the loop kernel apart: the same loop with
+//! hand-written loop heads (a charge into a local, through the global, a
+//! whole check), to show where the remaining cost of (c) is.
+//!
 //! `cargo bench -p rewind-host --bench fuel` (add `-- --quick` for a short
-//! run). Numbers are medians of several runs of one call; ratios are
-//! against (a) and against (b).
+//! run). Numbers are medians of several runs of one call, the four
+//! columns taking turns call by call; ratios are against (a) and (b).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -80,7 +84,7 @@ const HUGE: u64 = 1 << 62;
 
 /// One call of `run(arg)` under plain wasmi (`fuel` false) or wasmi with
 /// its fuel metering on and a huge budget.
-fn wasmi_runner(wasm: &[u8], arg: i32, fuel: bool) -> impl FnMut() -> i32 {
+fn wasmi_runner(wasm: &[u8], arg: i32, fuel: bool) -> impl FnMut() -> i32 + use<> {
     let mut config = Config::default();
     config.consume_fuel(fuel);
     let engine = Engine::new(&config);
@@ -142,29 +146,39 @@ fn rewind_fuel(engine: &Engine, metered: &[u8], arg: i32) -> u64 {
     instance.fuel_consumed()
 }
 
-/// Median wall time of `runs` calls (after one warm-up call).
-fn measure<R: PartialEq + std::fmt::Debug>(
-    runs: usize,
-    expect: &R,
-    mut call: impl FnMut() -> R,
-) -> Duration {
-    assert_eq!(&call(), expect, "same result on every engine");
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
+/// A runner that checks every result against `expect`.
+fn checked<'a, R: PartialEq + std::fmt::Debug + 'a>(
+    expect: R,
+    mut call: impl FnMut() -> R + 'a,
+) -> Box<dyn FnMut() + 'a> {
+    Box::new(move || assert_eq!(black_box(call()), expect, "same result on every engine"))
+}
+
+/// Median wall time of each runner over `runs` rounds, after one warm-up
+/// call each. Every round calls each runner once, in turn, so a change in
+/// the machine's speed during the run affects all columns alike.
+fn measure(runs: usize, runners: &mut [Box<dyn FnMut() + '_>]) -> Vec<Duration> {
+    runners.iter_mut().for_each(|run| run());
+    let mut times = vec![Vec::with_capacity(runs); runners.len()];
+    for _ in 0..runs {
+        for (run, times) in runners.iter_mut().zip(&mut times) {
             let start = Instant::now();
-            let r = black_box(call());
-            let t = start.elapsed();
-            assert_eq!(&r, expect);
-            t
+            run();
+            times.push(start.elapsed());
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[t.len() / 2]
         })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
+        .collect()
 }
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let runs = if quick { 3 } else { 11 };
+    let runs = if quick { 3 } else { 21 };
     let engine = Engine::default();
     let kernels: [(&str, &str, i32); 3] = [
         ("loop", LOOP_WAT, if quick { 500_000 } else { 2_500_000 }),
@@ -172,7 +186,7 @@ fn main() {
         ("memory", MEMORY_WAT, if quick { 20 } else { 100 }),
     ];
 
-    println!("fuel metering slowdown under wasmi (median of {runs} calls)\n");
+    println!("fuel metering slowdown under wasmi (median of {runs} calls, columns interleaved)\n");
     println!(
         "{:<7} {:>11}  {:>17}  {:>26}  {:>26}  {:>15}",
         "kernel",
@@ -192,18 +206,18 @@ fn main() {
         let budget = (fuel / SLICES).max(1);
         let (_, slices) = rewind_runner(&engine, &metered, arg, budget)();
 
-        let a = measure(runs, &expect, wasmi_runner(&wasm, arg, false));
-        let b = measure(runs, &expect, wasmi_runner(&wasm, arg, true));
-        let c = measure(
+        let times = measure(
             runs,
-            &(expect, 1),
-            rewind_runner(&engine, &metered, arg, HUGE),
+            &mut [
+                checked(expect, wasmi_runner(&wasm, arg, false)),
+                checked(expect, wasmi_runner(&wasm, arg, true)),
+                checked((expect, 1), rewind_runner(&engine, &metered, arg, HUGE)),
+                checked((expect, slices), rewind_runner(&engine, &metered, arg, budget)),
+            ],
         );
-        let d = measure(
-            runs,
-            &(expect, slices),
-            rewind_runner(&engine, &metered, arg, budget),
-        );
+        let [a, b, c, d] = times[..] else {
+            unreachable!("four runners")
+        };
 
         let ms = |t: Duration| t.as_secs_f64() * 1e3;
         let vs = |t: Duration, base: Duration| t.as_secs_f64() / base.as_secs_f64();
@@ -225,4 +239,55 @@ fn main() {
          \"fuel\" is what one call consumes under rewind's default costs; \
          (d) resumes with budget fuel/{SLICES} until done."
     );
+    pieces(runs, if quick { 500_000 } else { 2_500_000 });
+}
+
+/// What each piece of a loop-head check costs, on the loop kernel with
+/// hand-written heads (no asyncify): nothing; the charge into a local (what
+/// `rewind fuel` emits for a run); the charge through the global (what it
+/// emitted before); the charge and the test branching to a handler call
+/// (a whole check, as emitted); the charge and a test branching out of the
+/// loop (a check whose handler call sits outside the loop).
+fn pieces(runs: usize, arg: i32) {
+    const LOCAL: &str = "local.get $f i64.const 7 i64.sub local.set $f";
+    const GLOBAL: &str = "global.get $g i64.const 7 i64.sub global.set $g";
+    const CHECK: &str =
+        "local.get $f i64.const 7 i64.sub local.tee $f i64.const 0 i64.lt_s if call $h end";
+    const OUT: &str =
+        "local.get $f i64.const 7 i64.sub local.tee $f i64.const 0 i64.lt_s br_if $out";
+    let heads = [
+        ("plain", ""),
+        ("charge in a local", LOCAL),
+        ("charge in the global", GLOBAL),
+        ("charge + check", CHECK),
+        ("charge + branch out", OUT),
+    ];
+    let mut runners: Vec<Box<dyn FnMut()>> = Vec::new();
+    let mut expect = None;
+    for (_, head) in heads {
+        let wat = LOOP_WAT
+            .replace(
+                "(local $i i32) (local $acc i32)",
+                "(local $i i32) (local $acc i32) (local $f i64)
+    (local.set $f (i64.const 0x7fff_ffff_ffff))",
+            )
+            .replace("(loop $again", &format!("(block $out (loop $again {head}"))
+            .replace("(local.get $n))))", "(local.get $n)))))")
+            .replace(
+                "(memory (export \"memory\") 1)",
+                "(memory 1) (global $g (mut i64) (i64.const 0x7fff_ffff_ffff)) (func $h)",
+            );
+        let mut run = wasmi_runner(&wat::parse_str(&wat).unwrap(), arg, false);
+        let expect = *expect.get_or_insert_with(&mut run);
+        runners.push(checked(expect, run));
+    }
+    let times = measure(runs, &mut runners);
+    println!("\nloop kernel, what the pieces of a loop-head check cost (hand-written, no asyncify):");
+    for ((name, _), t) in heads.iter().zip(&times) {
+        println!(
+            "  {name:<22} {:>8.2} ms {:>5.2}x",
+            t.as_secs_f64() * 1e3,
+            t.as_secs_f64() / times[0].as_secs_f64()
+        );
+    }
 }
