@@ -305,12 +305,16 @@ fn fuel_accessor_imports_with_the_wrong_kind_or_type() {
             &["rewind.get_fuel", "not as a function"][..],
         ),
     ] {
-        let input = wat(&format!("(module {import} (memory 1) (func (export \"f\")))"));
+        let input = wat(&format!(
+            "(module {import} (memory 1) (func (export \"f\")))"
+        ));
         let metered = catch_unwind(AssertUnwindSafe(|| {
             rewind_transform::meter(&input, &Default::default(), &Options::default())
         }))
         .unwrap_or_else(|_| panic!("metering panicked on {import}"));
-        let e = metered.err().unwrap_or_else(|| panic!("{import} was accepted"));
+        let e = metered
+            .err()
+            .unwrap_or_else(|| panic!("{import} was accepted"));
         let text = error_chain(&e);
         assert!(matches!(e, Error::Extension(_)), "{import}: {text}");
         for w in words {

@@ -212,7 +212,10 @@ fn main() {
                 checked(expect, wasmi_runner(&wasm, arg, false)),
                 checked(expect, wasmi_runner(&wasm, arg, true)),
                 checked((expect, 1), rewind_runner(&engine, &metered, arg, HUGE)),
-                checked((expect, slices), rewind_runner(&engine, &metered, arg, budget)),
+                checked(
+                    (expect, slices),
+                    rewind_runner(&engine, &metered, arg, budget),
+                ),
             ],
         );
         let [a, b, c, d] = times[..] else {
@@ -282,7 +285,9 @@ fn pieces(runs: usize, arg: i32) {
         runners.push(checked(expect, run));
     }
     let times = measure(runs, &mut runners);
-    println!("\nloop kernel, what the pieces of a loop-head check cost (hand-written, no asyncify):");
+    println!(
+        "\nloop kernel, what the pieces of a loop-head check cost (hand-written, no asyncify):"
+    );
     for ((name, _), t) in heads.iter().zip(&times) {
         println!(
             "  {name:<22} {:>8.2} ms {:>5.2}x",

@@ -322,14 +322,22 @@ fn an_imported_fuel_global_is_defined_per_instance() {
     let module = Module::new(&engine, metered).unwrap();
     let linker = Linker::new(&engine);
     let config = || Config::default().buffer_size(1 << 20);
-    let mut a = linker.instantiate_with_config(&module, (), config()).unwrap();
-    let mut b = linker.instantiate_with_config(&module, (), config()).unwrap();
+    let mut a = linker
+        .instantiate_with_config(&module, (), config())
+        .unwrap();
+    let mut b = linker
+        .instantiate_with_config(&module, (), config())
+        .unwrap();
     let (expected, _, fuel) = run_sliced("sum", &[Val::I32(300)], u64::MAX);
     let mut outcome = a.call_with_fuel("sum", &[Val::I32(300)], 100).unwrap();
     let mut slices = 1;
     while let FuelOutcome::OutOfFuel(call) = outcome {
         // The other instance's counter is its own.
-        assert!(b.call_with_fuel("mix", &[Val::I32(10)], 1 << 40).unwrap().is_finished());
+        assert!(
+            b.call_with_fuel("mix", &[Val::I32(10)], 1 << 40)
+                .unwrap()
+                .is_finished()
+        );
         slices += 1;
         outcome = a.resume_with_fuel(call, 100).unwrap();
     }

@@ -38,9 +38,9 @@ use std::collections::{HashMap, HashSet};
 use crate::abi;
 use crate::error::{Error, Result};
 use crate::fuel::Hints;
-use crate::liveness::Guards;
 use crate::ir::children;
 use crate::ir::{Code, at, i32_const, if_then};
+use crate::liveness::Guards;
 use crate::stack::{Stack, StackTyper, TypeContext};
 use crate::suspend::Suspends;
 

@@ -554,7 +554,10 @@ impl Meter<'_> {
         code.extend(self.store(counter.local));
         func.block_mut(entry).instrs = code;
 
-        let seqs: Vec<InstrSeqId> = sequences(func).into_iter().filter(|s| *s != entry).collect();
+        let seqs: Vec<InstrSeqId> = sequences(func)
+            .into_iter()
+            .filter(|s| *s != entry)
+            .collect();
         let loops: HashSet<InstrSeqId> = seqs
             .iter()
             .flat_map(|s| func.block(*s).instrs.iter())

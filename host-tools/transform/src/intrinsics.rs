@@ -63,8 +63,7 @@ impl Intrinsic {
 /// ordinary import; for an intrinsic, whether it changes the unwind state
 /// (its callers are runtime functions, which are never instrumented).
 pub(crate) fn classify(module: &str, name: &str) -> Option<bool> {
-    Intrinsic::from_import(module, name)
-        .map(|i| i.starts_state_change() || i.drives_state_change())
+    Intrinsic::from_import(module, name).map(|i| i.starts_state_change() || i.drives_state_change())
 }
 
 /// Finds the intrinsic imports and checks their signatures. `ptr` is the

@@ -189,7 +189,10 @@ fn instrument(
         .id();
     let mut instrs = std::mem::take(&mut func.block_mut(entry).instrs);
     // Code that may run on every entry, before the frame is restored.
-    let prologue_len = hints.prologue.get(&id).map_or(0, |n| (*n).min(instrs.len()));
+    let prologue_len = hints
+        .prologue
+        .get(&id)
+        .map_or(0, |n| (*n).min(instrs.len()));
     let prologue: Code = instrs.drain(..prologue_len).collect();
     func.block_mut(body).instrs = instrs;
     retarget(func, body, entry, body);
