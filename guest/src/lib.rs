@@ -10,7 +10,7 @@
 //! [`yield_to_host`] is used. (With the `fuel` feature, meter and
 //! instrument with `rewind fuel --fuel-handler rewind_out_of_fuel`, which
 //! resolves `rewind.get_fuel`/`rewind.set_fuel`; `rewind.out_of_fuel`
-//! remains for the host: see [`fuel`].)
+//! remains for the host: see the `fuel` module.)
 //!
 //! ```no_run
 //! use rewind_guest::{Coroutine, Generator, Resume};
@@ -100,8 +100,8 @@
 //!
 //! * `alloc` (default): control blocks from the global allocator.
 //! * `heapless` (default): the [`sched::Scheduler`].
-//! * `talc`: [`heap::TalcAllocator`], a global allocator for wasm32.
-//! * `fuel`: [`fuel`] (the counter of a module metered by `rewind fuel`,
+//! * `talc`: `heap::TalcAllocator`, a global allocator for wasm32.
+//! * `fuel`: the `fuel` module (the counter of a module metered by `rewind fuel`,
 //!   and its out-of-fuel handler) and per-task budgets in the
 //!   [`sched::Scheduler`]: untrusted code compiled into the module runs in
 //!   slices and cannot starve the other tasks.

@@ -28,15 +28,15 @@
 //! # Budgets (feature `fuel`)
 //!
 //! In a module metered by `rewind fuel --fuel-handler rewind_out_of_fuel`,
-//! a task spawned with [`Scheduler::spawn_with_budget`] (or given one with
-//! [`Scheduler::set_budget`]) gets a fresh slice of fuel at every turn.
+//! a task spawned with `Scheduler::spawn_with_budget` (or given one with
+//! `Scheduler::set_budget`) gets a fresh slice of fuel at every turn.
 //! When the slice is spent the task is **preempted**: it is queued at the
 //! back, exactly as if it had called [`yield_now`], and continues where it
 //! stopped on its next turn. A task that never yields (an infinite loop)
 //! therefore cannot starve the others. Tasks without a budget share the
 //! scheduler's own fuel and are preempted when that runs out.
-//! [`Scheduler::stats`] tells each task's fuel, turns and preemptions (see
-//! [`crate::fuel`] for the accounting).
+//! `Scheduler::stats` tells each task's fuel, turns and preemptions (see
+//! the `fuel` module for the accounting).
 
 use core::fmt;
 use core::marker::PhantomData;
