@@ -260,6 +260,18 @@ pub fn save_failure(name: &str, wasm: &[u8]) -> String {
     format!("tests/fuzz-failures/{name}.wasm")
 }
 
+/// What a fuzzer prints for a failing seed: why, where the module was
+/// saved (as `tests/fuzz-failures/FILE.wasm`) and a regression test named
+/// `TEST_SEED` to paste into the fuzzer's file.
+pub fn failure_report(seed: u64, why: &str, wasm: Option<&[u8]>, file: &str, test: &str) -> String {
+    let module = wasm.map(|wasm| save_failure(file, wasm));
+    format!(
+        "seed {seed}: {why}\n  module: {}\n  regression test:\n\n\
+         #[test]\n fn {test}_{seed}() {{\n    check({seed}, &mut Tally::default()).unwrap();\n}}\n",
+        module.as_deref().unwrap_or("(not generated)")
+    )
+}
+
 /// The environment variable `name` as a number, or `default`.
 pub fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)

@@ -117,12 +117,9 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
 }
 
 fn report_failure(seed: u64, why: &str) -> String {
-    let module = generate(seed).map(|case| smith::save_failure(&seed.to_string(), &case.wasm));
-    format!(
-        "seed {seed}: {why}\n  module: {}\n  regression test:\n\n\
-         #[test]\n fn fuzz_regression_{seed}() {{\n    check({seed}, &mut Tally::default()).unwrap();\n}}\n",
-        module.as_deref().unwrap_or("(not generated)")
-    )
+    let case = generate(seed);
+    let wasm = case.as_ref().map(|case| case.wasm.as_slice());
+    smith::failure_report(seed, why, wasm, &seed.to_string(), "fuzz_regression")
 }
 
 #[test]

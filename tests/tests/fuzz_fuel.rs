@@ -322,12 +322,14 @@ fn metered_run(
 }
 
 fn report_failure(seed: u64, why: &str) -> String {
-    let module =
-        generate(seed).map(|case| smith::save_failure(&format!("fuel-{seed}"), &case.wasm));
-    format!(
-        "seed {seed}: {why}\n  module: {}\n  regression test:\n\n\
-         #[test]\n fn fuel_fuzz_regression_{seed}() {{\n    check({seed}, &mut Tally::default()).unwrap();\n}}\n",
-        module.as_deref().unwrap_or("(not generated)")
+    let case = generate(seed);
+    let wasm = case.as_ref().map(|case| case.wasm.as_slice());
+    smith::failure_report(
+        seed,
+        why,
+        wasm,
+        &format!("fuel-{seed}"),
+        "fuel_fuzz_regression",
     )
 }
 

@@ -21,7 +21,7 @@ use rewind_host::wasmi::{Caller, Engine, Val};
 use rewind_host::{FuelOutcome, HostData, Linker, Module};
 
 use crate::cli::BudgetArgs;
-use crate::demo_cmd::{emit, quiet_broken_pipe};
+use crate::demo_cmd::{emit, quiet_broken_pipe, read_guest};
 
 /// The metered cpu-budget module.
 pub const CPU_BUDGET_WASM: &[u8] =
@@ -145,14 +145,7 @@ fn print(
     ptr: i32,
     len: i32,
 ) -> Result<(), rewind_host::wasmi::Error> {
-    let memory = caller
-        .get_export("memory")
-        .and_then(|e| e.into_memory())
-        .ok_or_else(|| rewind_host::wasmi::Error::new("the guest exports no memory"))?;
-    let mut line = vec![0; len as u32 as usize];
-    memory
-        .read(&caller, ptr as u32 as usize, &mut line)
-        .map_err(|_| rewind_host::wasmi::Error::new("print: line out of bounds"))?;
+    let line = read_guest(&caller, ptr, len, "print")?;
     let line = String::from_utf8_lossy(&line).into_owned();
     caller.data_mut().printed.push(line);
     Ok(())

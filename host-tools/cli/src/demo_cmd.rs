@@ -135,16 +135,28 @@ fn present(
     ptr: i32,
     len: i32,
 ) -> Result<(), rewind_host::wasmi::Error> {
+    let frame = read_guest(&caller, ptr, len, "present")?;
+    caller.data_mut().frame = Some(frame);
+    Ok(())
+}
+
+/// The `len` bytes at `ptr` in the guest's exported memory, for the import
+/// `import` (named in the errors).
+pub fn read_guest<T>(
+    caller: &Caller<'_, T>,
+    ptr: i32,
+    len: i32,
+    import: &str,
+) -> Result<Vec<u8>, rewind_host::wasmi::Error> {
     let memory = caller
         .get_export("memory")
         .and_then(|e| e.into_memory())
-        .ok_or_else(|| rewind_host::wasmi::Error::new("the game exports no memory"))?;
-    let mut frame = vec![0; len as u32 as usize];
+        .ok_or_else(|| rewind_host::wasmi::Error::new("the guest exports no memory"))?;
+    let mut bytes = vec![0; len as u32 as usize];
     memory
-        .read(&caller, ptr as u32 as usize, &mut frame)
-        .map_err(|_| rewind_host::wasmi::Error::new("present: frame out of bounds"))?;
-    caller.data_mut().frame = Some(frame);
-    Ok(())
+        .read(caller, ptr as u32 as usize, &mut bytes)
+        .map_err(|_| rewind_host::wasmi::Error::new(format!("{import}: bytes out of bounds")))?;
+    Ok(bytes)
 }
 
 /// One frame: a header with the guest's status line, then the grid.
