@@ -119,11 +119,8 @@ impl Flow<'_> {
             let (persist, inputs) = sources.split_at(sources.len() - inputs_len);
             let results = self.results(func, &instr);
             let outputs: Vec<LocalId> = results.iter().map(|t| self.locals.add(*t)).collect();
-            let piece = self.suspending_piece(func, instr, loc, inputs, &outputs)?;
-            previous = match piece.last() {
-                Some((Instr::Block(b), _)) => Some(b.seq),
-                _ => None,
-            };
+            let (piece, guard) = self.suspending_piece(func, instr, loc, inputs, &outputs)?;
+            previous = Some(guard);
             out.extend(piece);
             let carried: Vec<Source> = persist
                 .iter()
@@ -220,7 +217,8 @@ impl Flow<'_> {
         }
     }
 
-    /// The guarded piece around one suspending instruction.
+    /// The guarded piece around one suspending instruction, and the
+    /// sequence of its site guard.
     fn suspending_piece(
         &mut self,
         func: &mut LocalFunction,
@@ -228,7 +226,7 @@ impl Flow<'_> {
         loc: InstrLocId,
         inputs: &[Source],
         outputs: &[LocalId],
-    ) -> Result<Code> {
+    ) -> Result<(Code, InstrSeqId)> {
         let first = self.sites;
         let mut body = reload(inputs);
         match &instr {
@@ -255,7 +253,7 @@ impl Flow<'_> {
                 body.extend(spill(outputs));
                 let (guard, seq, offset) = self.site_guard(func, first, first, body);
                 self.call_positions.push((seq, offset + call_at));
-                return Ok(guard);
+                return Ok((guard, seq));
             }
             Instr::IfElse(i) => {
                 if let Some(Source::Local(condition)) = inputs.last() {
@@ -282,7 +280,8 @@ impl Flow<'_> {
         body.push((instr, loc));
         body.extend(spill(outputs));
         let last = self.sites.saturating_sub(1).max(first);
-        Ok(self.site_guard(func, first, last, body).0)
+        let (guard, seq, _) = self.site_guard(func, first, last, body);
+        Ok((guard, seq))
     }
 
     /// `state == NORMAL; if { body }`, remembered as a guard.
