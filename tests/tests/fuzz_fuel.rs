@@ -106,6 +106,8 @@ struct Tally {
     /// Sliced runs that charged a trapping call more than one slice did
     /// (allowed: see the module doc).
     trap_fuel_differs: u64,
+    /// Loops the metering unrolled (see `unrolled_fuel_is_the_same`).
+    unrolled_loops: u64,
     unsupported: u64,
     not_runnable: u64,
 }
@@ -118,7 +120,14 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
     };
     let metered = match rewind_transform::meter(&case.wasm, &FuelOptions::default(), &case.options)
     {
-        Ok(out) => out.wasm,
+        Ok(out) => {
+            let unrolled = out.report.fuel.map_or(0, |f| f.loops_unrolled as u64);
+            if unrolled > 0 {
+                tally.unrolled_loops += unrolled;
+                unrolled_fuel_is_the_same(&case, &out.wasm)?;
+            }
+            out.wasm
+        }
         Err(e @ Error::Unsupported { .. }) => {
             if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
                 println!("  unsupported: {e}");
@@ -142,6 +151,42 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         max_slices,
         tally,
     )
+}
+
+/// Unrolling loops must not change what any call is charged: `metered`
+/// (loops unrolled) and the case metered without unrolling consume the same
+/// fuel per call in one slice, traps included (the global holds the same
+/// value at every call, return and out-of-fuel stop).
+fn unrolled_fuel_is_the_same(case: &Case, metered: &[u8]) -> Result<(), String> {
+    let fuel = FuelOptions {
+        unroll: 1,
+        ..FuelOptions::default()
+    };
+    let plain = rewind_transform::meter(&case.wasm, &fuel, &case.options)
+        .map_err(|e| format!("meter without unrolling failed: {e}"))?
+        .wasm;
+    let calls = smith::calls_with_zero_args(&case.wasm);
+    let Some(oracle) = smith::oracle(&case.wasm, &case.suspending, &calls)? else {
+        return Ok(());
+    };
+    let per_call = |wasm: &[u8]| {
+        metered_run(
+            wasm,
+            &case.suspending,
+            &calls,
+            &oracle,
+            &Policy::Never,
+            &FuelSchedule::HUGE,
+        )
+        .map(|run| run.stats.per_call)
+    };
+    let (want, have) = (per_call(&plain)?, per_call(metered)?);
+    if want != have {
+        return Err(format!(
+            "unrolling loops changed the fuel per call: {want:?} without, {have:?} with"
+        ));
+    }
+    Ok(())
 }
 
 /// Default of `REWIND_FUEL_FUZZ_MAX_SLICES`: about how many slices a run may
@@ -402,11 +447,20 @@ fn loop_module(n: u32) -> Vec<u8> {
 }
 
 fn meter(wasm: &[u8]) -> Vec<u8> {
+    meter_unrolled(wasm, FuelOptions::default().unroll)
+}
+
+/// `meter` with small loops unrolled `unroll` times at most (1: not at all).
+fn meter_unrolled(wasm: &[u8], unroll: u32) -> Vec<u8> {
     let options = Options {
         memory: Some(SAVE_MEMORY.into()),
         ..Options::default()
     };
-    rewind_transform::meter(wasm, &FuelOptions::default(), &options)
+    let fuel = FuelOptions {
+        unroll,
+        ..FuelOptions::default()
+    };
+    rewind_transform::meter(wasm, &fuel, &options)
         .expect("the loop module meters")
         .wasm
 }
@@ -415,24 +469,28 @@ fn sliced(schedule: FuelSchedule) -> [(Policy, FuelSchedule); 1] {
     [(Policy::Never, schedule)]
 }
 
-/// A loop run with budgets of 1 runs out of fuel about once per iteration,
-/// and consumes what it consumes in one slice.
+/// A loop run with budgets of 1 runs out of fuel at every check: once per
+/// iteration (101 of them), or, with the loop unrolled four times, once per
+/// four iterations (26 checks); either way it consumes what it consumes in
+/// one slice.
 #[test]
 fn budget_one_slices_a_loop() {
     let wasm = loop_module(100);
-    let mut tally = Tally::default();
-    compare(
-        &wasm,
-        &meter(&wasm),
-        &[],
-        &sliced(FuelSchedule::Fixed(1)),
-        u64::MAX,
-        &mut tally,
-    )
-    .unwrap();
-    assert_eq!(tally.compared, 1);
-    assert!(tally.out_of_fuel >= 100, "{tally:?}");
-    assert_eq!(tally.slices, tally.out_of_fuel + 1, "{tally:?}");
+    for (unroll, checks) in [(1, 101), (4, 26)] {
+        let mut tally = Tally::default();
+        compare(
+            &wasm,
+            &meter_unrolled(&wasm, unroll),
+            &[],
+            &sliced(FuelSchedule::Fixed(1)),
+            u64::MAX,
+            &mut tally,
+        )
+        .unwrap();
+        assert_eq!(tally.compared, 1);
+        assert_eq!(tally.out_of_fuel, checks, "unroll {unroll}: {tally:?}");
+        assert_eq!(tally.slices, tally.out_of_fuel + 1, "{tally:?}");
+    }
 }
 
 /// The harness notices a metered module that computes something else.
@@ -505,7 +563,9 @@ fn harness_detects_slicing_dependent_fuel() {
 /// iteration (`i32.add`, `i32.lt_u`, `br_if`), 1 for `unreachable`. In one
 /// slice nothing reaches the global before the trap: 0. With budgets of 1
 /// the check at every loop head stops the call, the last time after the
-/// tenth iteration's charge: 1 + 10 * 3 = 31.
+/// tenth iteration's charge: 1 + 10 * 3 = 31. Unrolled four times, the loop
+/// is checked before iterations 1, 5 and 9: the last stop is after the
+/// ninth iteration's charge, 1 + 9 * 3 = 28.
 #[test]
 fn trapping_call_is_charged_up_to_its_last_stop() {
     let wasm = wat::parse_str(
@@ -519,15 +579,18 @@ fn trapping_call_is_charged_up_to_its_last_stop() {
     unreachable))"#,
     )
     .unwrap();
-    let metered = meter(&wasm);
     let calls = smith::calls_with_zero_args(&wasm);
     let oracle = smith::oracle(&wasm, &[], &calls).unwrap().unwrap();
-    let consumed = |schedule: &FuelSchedule| {
-        let run = metered_run(&metered, &[], &calls, &oracle, &Policy::Never, schedule).unwrap();
+    let consumed = |metered: &[u8], schedule: &FuelSchedule| {
+        let run = metered_run(metered, &[], &calls, &oracle, &Policy::Never, schedule).unwrap();
         run.stats.per_call.clone()
     };
-    assert_eq!(consumed(&FuelSchedule::HUGE), [0]);
-    assert_eq!(consumed(&FuelSchedule::Fixed(1)), [31]);
+    for (unroll, last_stop) in [(1, 31), (4, 28)] {
+        let metered = meter_unrolled(&wasm, unroll);
+        assert_eq!(consumed(&metered, &FuelSchedule::HUGE), [0]);
+        assert_eq!(consumed(&metered, &FuelSchedule::Fixed(1)), [last_stop]);
+    }
+    let metered = meter(&wasm);
     let mut tally = Tally::default();
     compare(
         &wasm,

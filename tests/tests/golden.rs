@@ -30,6 +30,7 @@ goldens!(
     fuel_loop,
     fuel_recursion,
     fuel_runtime,
+    fuel_unroll,
     if_else,
     ignore_imports,
     ignore_indirect,

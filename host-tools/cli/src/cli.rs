@@ -83,6 +83,12 @@ pub struct FuelArgs {
     #[arg(long, value_name = "NAME", help_heading = "Fuel")]
     pub fuel_handler: Option<String>,
 
+    /// Lay small call-free loops out up to K times so that one check covers
+    /// K iterations (charges stay exact); 1 turns it off
+    #[arg(long, value_name = "K", default_value_t = rewind_transform::fuel::DEFAULT_UNROLL,
+          value_parser = clap::value_parser!(u32).range(1..=16), help_heading = "Fuel")]
+    pub unroll_loops: u32,
+
     #[command(flatten)]
     pub transform: TransformArgs,
 

@@ -29,6 +29,7 @@ pub fn run(args: &FuelArgs) -> Result<()> {
         costs,
         import_fuel: args.import_fuel,
         handler: args.fuel_handler.clone(),
+        unroll: args.unroll_loops,
     };
 
     let input = Endpoint::new(&args.input, "<stdin>");
@@ -57,7 +58,8 @@ pub fn run(args: &FuelArgs) -> Result<()> {
 fn print_fuel(out: &mut dyn Write, fuel: &FuelReport) -> io::Result<()> {
     writeln!(out, "metered:       {} functions", fuel.functions_metered)?;
     writeln!(out, "fuel checks:   {}", fuel.checks)?;
-    writeln!(out, "fuel charges:  {}", fuel.charges)
+    writeln!(out, "fuel charges:  {}", fuel.charges)?;
+    writeln!(out, "unrolled:      {} loops", fuel.loops_unrolled)
 }
 
 #[cfg(test)]
@@ -71,11 +73,12 @@ mod tests {
             functions_metered: 3,
             checks: 4,
             charges: 5,
+            loops_unrolled: 2,
         };
         print_fuel(&mut out, &report).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "metered:       3 functions\nfuel checks:   4\nfuel charges:  5\n"
+            "metered:       3 functions\nfuel checks:   4\nfuel charges:  5\nunrolled:      2 loops\n"
         );
     }
 }

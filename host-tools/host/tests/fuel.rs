@@ -56,18 +56,44 @@ const WAT: &str = r#"(module
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $outer (i32.lt_u (local.get $i) (local.get $n))))
     (local.get $acc))
+  ;; The first zero byte in [$p, $end), or -1: a small loop (unrolled by
+  ;; the metering) left early by `br_if` and by `return`.
+  (func (export "find_zero") (param $p i32) (param $end i32) (result i32)
+    (block $none
+      (loop $next
+        (br_if $none (i32.ge_u (local.get $p) (local.get $end)))
+        (if (i32.eqz (i32.load8_u (local.get $p)))
+          (then (return (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $next)))
+    (i32.const -1))
+  (data (i32.const 0) "twenty nonzero bytes\00")
 )"#;
 
-fn metered() -> Vec<u8> {
+/// The test module metered with default options, small loops unrolled
+/// `unroll` times at most.
+fn metered_unrolled(unroll: u32) -> Vec<u8> {
     let wasm = wat::parse_str(WAT).unwrap();
-    rewind_transform::meter(&wasm, &Default::default(), &Default::default())
+    let fuel = rewind_transform::FuelOptions {
+        unroll,
+        ..Default::default()
+    };
+    rewind_transform::meter(&wasm, &fuel, &Default::default())
         .expect("the test module meters")
         .wasm
 }
 
+fn metered() -> Vec<u8> {
+    metered_unrolled(rewind_transform::FuelOptions::default().unroll)
+}
+
 fn instance() -> Instance<()> {
+    instance_of(&metered())
+}
+
+fn instance_of(metered: &[u8]) -> Instance<()> {
     let engine = Engine::default();
-    let module = Module::new(&engine, metered()).unwrap();
+    let module = Module::new(&engine, metered).unwrap();
     // `rewind.out_of_fuel` is defined by the linker on its own.
     Linker::new(&engine)
         .instantiate_with_config(&module, (), Config::default().buffer_size(1 << 20))
@@ -77,7 +103,12 @@ fn instance() -> Instance<()> {
 /// Runs `export` in slices of `slice` fuel; returns the results, the number
 /// of slices and the fuel consumed.
 fn run_sliced(export: &str, args: &[Val], slice: u64) -> (Vec<Val>, u64, u64) {
-    let mut instance = instance();
+    run_sliced_in(&metered(), export, args, slice)
+}
+
+/// [`run_sliced`] on a module metered some other way.
+fn run_sliced_in(metered: &[u8], export: &str, args: &[Val], slice: u64) -> (Vec<Val>, u64, u64) {
+    let mut instance = instance_of(metered);
     let mut outcome = instance.call_with_fuel(export, args, slice).unwrap();
     let mut slices = 1;
     loop {
@@ -163,6 +194,8 @@ fn large_budget_matches_the_unmetered_run() {
         ("sum", vec![Val::I32(300)]),
         ("mix", vec![Val::I32(1000)]),
         ("nested", vec![Val::I32(40)]),
+        ("find_zero", vec![Val::I32(3), Val::I32(100)]),
+        ("find_zero", vec![Val::I32(3), Val::I32(10)]),
     ] {
         let (results, slices, _) = run_sliced(export, &args, u64::MAX);
         assert_eq!(slices, 1, "{export}");
@@ -177,6 +210,8 @@ fn fuel_is_deterministic_across_runs_and_slice_sizes() {
         ("sum", vec![Val::I32(300)]),
         ("mix", vec![Val::I32(1000)]),
         ("nested", vec![Val::I32(40)]),
+        ("find_zero", vec![Val::I32(3), Val::I32(100)]),
+        ("find_zero", vec![Val::I32(3), Val::I32(10)]),
     ] {
         let expected = unmetered(export, &args);
         let (_, _, reference) = run_sliced(export, &args, 10_000_000);
@@ -186,6 +221,39 @@ fn fuel_is_deterministic_across_runs_and_slice_sizes() {
                 assert_eq!(i64s(&results), i64s(&expected), "{export} slice {slice}");
                 assert_eq!(fuel, reference, "{export} slice {slice} ({slices} slices)");
             }
+        }
+    }
+}
+
+/// Unrolling small loops changes no charge: the module metered with and
+/// without it consumes the same fuel for every export and slicing.
+/// `find_zero` leaves its unrolled loop from each of the four copies, by
+/// `return` (the zero byte at 20, from starts 0..=3) and by `br_if` (the
+/// end at 10, from the same starts).
+#[test]
+fn unrolled_loops_are_charged_as_if_not_unrolled() {
+    let (unrolled, plain) = (metered(), metered_unrolled(1));
+    assert_ne!(unrolled, plain, "no loop was unrolled");
+    let mut calls: Vec<(&str, Vec<Val>)> = vec![
+        ("mix", vec![Val::I32(1000)]),
+        ("nested", vec![Val::I32(40)]),
+    ];
+    for start in 0..4 {
+        for end in [30, 10] {
+            calls.push(("find_zero", vec![Val::I32(start), Val::I32(end)]));
+        }
+    }
+    for (export, args) in calls {
+        let expected = unmetered(export, &args);
+        for slice in [1, 2, 5, 1000, u64::MAX] {
+            let (results, _, fuel) = run_sliced_in(&unrolled, export, &args, slice);
+            let (_, _, reference) = run_sliced_in(&plain, export, &args, slice);
+            assert_eq!(
+                i64s(&results),
+                i64s(&expected),
+                "{export} {args:?} slice {slice}"
+            );
+            assert_eq!(fuel, reference, "{export} {args:?} slice {slice}");
         }
     }
 }

@@ -44,6 +44,16 @@
 //! make traps exact too, at the price of a guarded global write per loop
 //! iteration.)
 //!
+//! # Small loops
+//!
+//! After metering, small call-free innermost loops are laid out up to
+//! [`FuelOptions::unroll`] times (default [`DEFAULT_UNROLL`]) so that one
+//! check covers several iterations ([`crate::unroll`]). Charges stay
+//! exactly the same (the global holds the same value at every call, return
+//! and out-of-fuel stop), and a check fires exactly when the original
+//! would; only a budget that runs out inside the later copies is noticed at
+//! the next check.
+//!
 //! # Suspending
 //!
 //! `$out_of_fuel` is the import `rewind.out_of_fuel` (added when missing),
@@ -98,6 +108,7 @@ use crate::error::{Error, Result};
 use crate::intrinsics;
 use crate::ir::{Code, at, children, for_each_instr, function_name, if_then, retarget};
 use crate::normalize::sequences;
+use crate::unroll::unroll_loops;
 
 /// Name of the fuel global (and of its export).
 pub const FUEL_GLOBAL: &str = "__rewind_fuel";
@@ -188,7 +199,7 @@ impl Costs {
 }
 
 /// Options of the metering pass.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FuelOptions {
     /// Instruction costs.
     pub costs: Costs,
@@ -197,7 +208,24 @@ pub struct FuelOptions {
     /// A guest function (export or name-section name, type `[] -> []`) to
     /// call when fuel runs out, instead of the `rewind.out_of_fuel` import.
     pub handler: Option<String>,
+    /// Lay small loop bodies out up to this many times so that one check
+    /// covers that many iterations (see [`crate::unroll`]); 1 turns it off.
+    pub unroll: u32,
 }
+
+impl Default for FuelOptions {
+    fn default() -> Self {
+        FuelOptions {
+            costs: Costs::default(),
+            import_fuel: false,
+            handler: None,
+            unroll: DEFAULT_UNROLL,
+        }
+    }
+}
+
+/// How many iterations of a small loop one check covers by default.
+pub const DEFAULT_UNROLL: u32 = 4;
 
 /// What the metering pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -208,6 +236,9 @@ pub struct FuelReport {
     pub checks: usize,
     /// Charge points inserted.
     pub charges: usize,
+    /// Small loops laid out several times, one check for several
+    /// iterations.
+    pub loops_unrolled: usize,
 }
 
 /// The handler the checks call, and whether it is the default import.
@@ -262,6 +293,7 @@ pub(crate) fn meter(module: &mut Module, options: &FuelOptions) -> Result<Metere
         costs: &options.costs,
         fuel,
         handler,
+        unroll: options.unroll,
     };
     for id in ids {
         let ty = module.types.get(module.funcs.get(id).ty());
@@ -511,6 +543,7 @@ struct Meter<'a> {
     costs: &'a Costs,
     fuel: GlobalId,
     handler: FunctionId,
+    unroll: u32,
 }
 
 /// A straight-line run of instructions being collected.
@@ -586,6 +619,8 @@ impl Meter<'_> {
             self.flush(func, &mut out, &mut run, &mut check, counter);
             func.block_mut(seq).instrs = out;
         }
+        counter.report.loops_unrolled +=
+            unroll_loops(func, counter.local, counter.checks, self.unroll);
         prologue
     }
 

@@ -80,6 +80,7 @@ pub mod report;
 mod runtime;
 mod stack;
 mod suspend;
+pub mod unroll;
 
 pub use error::{Error, Result};
 pub use fuel::{Costs, FuelOptions, FuelReport};

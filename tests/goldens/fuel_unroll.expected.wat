@@ -1,0 +1,867 @@
+(module
+  (type (;0;) (func))
+  (type (;1;) (func (result i32)))
+  (type (;2;) (func (param i32)))
+  (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32 i32) (result i32)))
+  (import "env" "log" (func $log (;0;) (type 2)))
+  (import "rewind" "out_of_fuel" (func (;1;) (type 0)))
+  (memory (;0;) 1)
+  (global $__rewind_fuel (;0;) (mut i64) i64.const 0)
+  (global $__asyncify_state (;1;) (mut i32) i32.const 0)
+  (global $__asyncify_data (;2;) (mut i32) i32.const 0)
+  (export "count" (func $count))
+  (export "search" (func $search))
+  (export "calls" (func $calls))
+  (export "__rewind_fuel" (global $__rewind_fuel))
+  (export "asyncify_start_unwind" (func $asyncify_start_unwind))
+  (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
+  (export "asyncify_start_rewind" (func $asyncify_start_rewind))
+  (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
+  (export "asyncify_get_state" (func $asyncify_get_state))
+  (func $search (;2;) (type 4) (param i32 i32) (result i32)
+    (local i32 i32 i32 i32 i64)
+    global.get $__rewind_fuel
+    local.set 6
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      global.get $__asyncify_data
+      local.tee 4
+      local.get 4
+      i32.load
+      i32.const 20
+      i32.sub
+      local.tee 5
+      i32.store
+      local.get 5
+      i32.load offset=16
+      local.set 2
+      local.get 5
+      i64.load
+      local.set 6
+      local.get 5
+      i32.load offset=8
+      local.set 0
+      local.get 5
+      i32.load offset=12
+      local.set 1
+    else
+    end
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
+            local.get 2
+            i32.const 0
+            i32.ne
+            br_if 1 (;@3;)
+          else
+          end
+          block (result i32) ;; label = @4
+            global.get $__asyncify_state
+            i32.eqz
+            if ;; label = @5
+              local.get 6
+              i64.const 1
+              i64.sub
+              local.set 6
+            else
+            end
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 2
+                i32.const 0
+                i32.ne
+                br_if 1 (;@5;)
+              else
+              end
+              block ;; label = @6
+                global.get $__asyncify_state
+                i32.eqz
+                if ;; label = @7
+                  local.get 6
+                  i64.const 1
+                  i64.sub
+                  local.set 6
+                else
+                end
+                block ;; label = @7
+                  global.get $__asyncify_state
+                  if ;; label = @8
+                    local.get 2
+                    i32.const 0
+                    i32.ne
+                    br_if 1 (;@7;)
+                  else
+                  end
+                  block ;; label = @8
+                    block ;; label = @9
+                      global.get $__asyncify_state
+                      if ;; label = @10
+                        local.get 2
+                        i32.const 0
+                        i32.ne
+                        br_if 1 (;@9;)
+                      else
+                      end
+                      loop ;; label = @10
+                        local.get 6
+                        i64.const 8
+                        i64.sub
+                        local.tee 6
+                        i64.const -6
+                        i64.lt_s
+                        if ;; label = @11
+                          global.get $__asyncify_state
+                          i32.eqz
+                          if ;; label = @12
+                            local.get 6
+                            i64.const 6
+                            i64.add
+                            global.set $__rewind_fuel
+                          else
+                          end
+                          block ;; label = @12
+                            global.get $__asyncify_state
+                            if ;; label = @13
+                              local.get 2
+                              i32.const 0
+                              i32.ne
+                              br_if 1 (;@12;)
+                            else
+                            end
+                            call 1
+                            global.get $__asyncify_state
+                            i32.const 1
+                            i32.eq
+                            if ;; label = @13
+                              i32.const 0
+                              local.set 2
+                              br 12 (;@1;)
+                            else
+                            end
+                          end
+                          global.get $__asyncify_state
+                          i32.eqz
+                          if ;; label = @12
+                            global.get $__rewind_fuel
+                            i64.const 6
+                            i64.sub
+                            local.set 6
+                          else
+                          end
+                        else
+                        end
+                        block ;; label = @11
+                          block ;; label = @12
+                            block ;; label = @13
+                              local.get 0
+                              local.get 1
+                              i32.ge_u
+                              if ;; label = @14
+                                local.get 6
+                                i64.const 6
+                                i64.add
+                                local.set 6
+                                br 8 (;@6;)
+                              else
+                              end
+                              local.get 6
+                              i64.const 3
+                              i64.sub
+                              local.set 6
+                              local.get 0
+                              i32.load8_u
+                              i32.eqz
+                              if ;; label = @14
+                                local.get 6
+                                i64.const 1
+                                i64.sub
+                                local.set 6
+                                local.get 0
+                                local.get 6
+                                i64.const 6
+                                i64.add
+                                local.set 6
+                                local.get 6
+                                global.set $__rewind_fuel
+                                return
+                              else
+                              end
+                              local.get 6
+                              i64.const 2
+                              i64.sub
+                              local.set 6
+                              local.get 0
+                              i32.const 1
+                              i32.add
+                              local.set 0
+                              br 0 (;@13;)
+                            end
+                            local.get 0
+                            local.get 1
+                            i32.ge_u
+                            if ;; label = @13
+                              local.get 6
+                              i64.const 4
+                              i64.add
+                              local.set 6
+                              br 7 (;@6;)
+                            else
+                            end
+                            local.get 6
+                            i64.const 3
+                            i64.sub
+                            local.set 6
+                            local.get 0
+                            i32.load8_u
+                            i32.eqz
+                            if ;; label = @13
+                              local.get 6
+                              i64.const 1
+                              i64.sub
+                              local.set 6
+                              local.get 0
+                              local.get 6
+                              i64.const 4
+                              i64.add
+                              local.set 6
+                              local.get 6
+                              global.set $__rewind_fuel
+                              return
+                            else
+                            end
+                            local.get 6
+                            i64.const 2
+                            i64.sub
+                            local.set 6
+                            local.get 0
+                            i32.const 1
+                            i32.add
+                            local.set 0
+                            br 0 (;@12;)
+                          end
+                          local.get 0
+                          local.get 1
+                          i32.ge_u
+                          if ;; label = @12
+                            local.get 6
+                            i64.const 2
+                            i64.add
+                            local.set 6
+                            br 6 (;@6;)
+                          else
+                          end
+                          local.get 6
+                          i64.const 3
+                          i64.sub
+                          local.set 6
+                          local.get 0
+                          i32.load8_u
+                          i32.eqz
+                          if ;; label = @12
+                            local.get 6
+                            i64.const 1
+                            i64.sub
+                            local.set 6
+                            local.get 0
+                            local.get 6
+                            i64.const 2
+                            i64.add
+                            local.set 6
+                            local.get 6
+                            global.set $__rewind_fuel
+                            return
+                          else
+                          end
+                          local.get 6
+                          i64.const 2
+                          i64.sub
+                          local.set 6
+                          local.get 0
+                          i32.const 1
+                          i32.add
+                          local.set 0
+                          br 0 (;@11;)
+                        end
+                        local.get 0
+                        local.get 1
+                        i32.ge_u
+                        br_if 4 (;@6;)
+                        local.get 6
+                        i64.const 3
+                        i64.sub
+                        local.set 6
+                        local.get 0
+                        i32.load8_u
+                        i32.eqz
+                        if ;; label = @11
+                          local.get 6
+                          i64.const 1
+                          i64.sub
+                          local.set 6
+                          local.get 0
+                          local.get 6
+                          global.set $__rewind_fuel
+                          return
+                        else
+                        end
+                        local.get 6
+                        i64.const 2
+                        i64.sub
+                        local.set 6
+                        local.get 0
+                        i32.const 1
+                        i32.add
+                        local.set 0
+                        br 0 (;@10;)
+                      end
+                    end
+                  end
+                end
+              end
+            end
+            i32.const -1
+          end
+          local.set 3
+        end
+        local.get 3
+        local.get 6
+        global.set $__rewind_fuel
+      end
+      return
+    end
+    global.get $__asyncify_data
+    local.tee 4
+    i32.load
+    local.set 5
+    local.get 4
+    i32.load offset=4
+    local.get 5
+    i32.sub
+    i32.const 20
+    i32.lt_u
+    local.get 4
+    i32.load offset=4
+    local.get 5
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    else
+    end
+    local.get 5
+    local.get 6
+    i64.store
+    local.get 5
+    local.get 0
+    i32.store offset=8
+    local.get 5
+    local.get 1
+    i32.store offset=12
+    local.get 5
+    local.get 2
+    i32.store offset=16
+    local.get 4
+    local.get 5
+    i32.const 20
+    i32.add
+    i32.store
+    i32.const 0
+  )
+  (func $count (;3;) (type 3) (param i32) (result i32)
+    (local i32 i32 i32 i32 i32 i32 i32 i64)
+    global.get $__rewind_fuel
+    local.set 8
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      global.get $__asyncify_data
+      local.tee 6
+      local.get 6
+      i32.load
+      i32.const 20
+      i32.sub
+      local.tee 7
+      i32.store
+      local.get 7
+      i32.load offset=16
+      local.set 2
+      local.get 7
+      i64.load
+      local.set 8
+      local.get 7
+      i32.load offset=8
+      local.set 0
+      local.get 7
+      i32.load offset=12
+      local.set 1
+    else
+    end
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
+            local.get 2
+            i32.const 0
+            i32.ne
+            br_if 1 (;@3;)
+          else
+          end
+          block (result i32) ;; label = @4
+            global.get $__asyncify_state
+            i32.eqz
+            if ;; label = @5
+              local.get 8
+              i64.const 1
+              i64.sub
+              local.set 8
+            else
+            end
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 2
+                i32.const 0
+                i32.ne
+                br_if 1 (;@5;)
+              else
+              end
+              block (result i32) ;; label = @6
+                block ;; label = @7
+                  global.get $__asyncify_state
+                  if ;; label = @8
+                    local.get 2
+                    i32.const 0
+                    i32.ne
+                    br_if 1 (;@7;)
+                  else
+                  end
+                  loop (result i32) ;; label = @8
+                    local.get 8
+                    i64.const 12
+                    i64.sub
+                    local.tee 8
+                    i64.const -9
+                    i64.lt_s
+                    if ;; label = @9
+                      global.get $__asyncify_state
+                      i32.eqz
+                      if ;; label = @10
+                        local.get 8
+                        i64.const 9
+                        i64.add
+                        global.set $__rewind_fuel
+                      else
+                      end
+                      block ;; label = @10
+                        global.get $__asyncify_state
+                        if ;; label = @11
+                          local.get 2
+                          i32.const 0
+                          i32.ne
+                          br_if 1 (;@10;)
+                        else
+                        end
+                        call 1
+                        global.get $__asyncify_state
+                        i32.const 1
+                        i32.eq
+                        if ;; label = @11
+                          i32.const 0
+                          local.set 2
+                          br 10 (;@1;)
+                        else
+                        end
+                      end
+                      global.get $__asyncify_state
+                      i32.eqz
+                      if ;; label = @10
+                        global.get $__rewind_fuel
+                        i64.const 9
+                        i64.sub
+                        local.set 8
+                      else
+                      end
+                    else
+                    end
+                    block ;; label = @9
+                      block ;; label = @10
+                        block ;; label = @11
+                          local.get 1
+                          i32.const 1
+                          i32.add
+                          local.set 1
+                          local.get 1
+                          local.get 1
+                          local.get 0
+                          i32.lt_u
+                          br_if 0 (;@11;)
+                          local.get 8
+                          i64.const 9
+                          i64.add
+                          local.set 8
+                          br 5 (;@6;)
+                        end
+                        local.get 1
+                        i32.const 1
+                        i32.add
+                        local.set 1
+                        local.get 1
+                        local.get 1
+                        local.get 0
+                        i32.lt_u
+                        br_if 0 (;@10;)
+                        local.get 8
+                        i64.const 6
+                        i64.add
+                        local.set 8
+                        br 4 (;@6;)
+                      end
+                      local.get 1
+                      i32.const 1
+                      i32.add
+                      local.set 1
+                      local.get 1
+                      local.get 1
+                      local.get 0
+                      i32.lt_u
+                      br_if 0 (;@9;)
+                      local.get 8
+                      i64.const 3
+                      i64.add
+                      local.set 8
+                      br 3 (;@6;)
+                    end
+                    local.get 1
+                    i32.const 1
+                    i32.add
+                    local.set 1
+                    local.get 1
+                    local.get 1
+                    local.get 0
+                    i32.lt_u
+                    br_if 0 (;@8;)
+                  end
+                  local.set 5
+                end
+                local.get 5
+              end
+              local.set 4
+            end
+            local.get 4
+          end
+          local.set 3
+        end
+        local.get 3
+        local.get 8
+        global.set $__rewind_fuel
+      end
+      return
+    end
+    global.get $__asyncify_data
+    local.tee 6
+    i32.load
+    local.set 7
+    local.get 6
+    i32.load offset=4
+    local.get 7
+    i32.sub
+    i32.const 20
+    i32.lt_u
+    local.get 6
+    i32.load offset=4
+    local.get 7
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    else
+    end
+    local.get 7
+    local.get 8
+    i64.store
+    local.get 7
+    local.get 0
+    i32.store offset=8
+    local.get 7
+    local.get 1
+    i32.store offset=12
+    local.get 7
+    local.get 2
+    i32.store offset=16
+    local.get 6
+    local.get 7
+    i32.const 20
+    i32.add
+    i32.store
+    i32.const 0
+  )
+  (func $calls (;4;) (type 2) (param i32)
+    (local i32 i32 i32 i64)
+    global.get $__rewind_fuel
+    local.set 4
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      global.get $__asyncify_data
+      local.tee 2
+      local.get 2
+      i32.load
+      i32.const 16
+      i32.sub
+      local.tee 3
+      i32.store
+      local.get 3
+      i32.load offset=12
+      local.set 1
+      local.get 3
+      i64.load
+      local.set 4
+      local.get 3
+      i32.load offset=8
+      local.set 0
+    else
+    end
+    block ;; label = @1
+      block ;; label = @2
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
+            local.get 1
+            i32.const 0
+            i32.sub
+            i32.const 1
+            i32.gt_u
+            br_if 1 (;@3;)
+          else
+          end
+          block ;; label = @4
+            local.get 4
+            i64.const 1
+            i64.sub
+            local.tee 4
+            i64.const 0
+            i64.lt_s
+            if ;; label = @5
+              global.get $__asyncify_state
+              i32.eqz
+              if ;; label = @6
+                local.get 4
+                global.set $__rewind_fuel
+              else
+              end
+              block ;; label = @6
+                global.get $__asyncify_state
+                if ;; label = @7
+                  local.get 1
+                  i32.const 0
+                  i32.ne
+                  br_if 1 (;@6;)
+                else
+                end
+                call 1
+                global.get $__asyncify_state
+                i32.const 1
+                i32.eq
+                if ;; label = @7
+                  i32.const 0
+                  local.set 1
+                  br 6 (;@1;)
+                else
+                end
+              end
+              global.get $__asyncify_state
+              i32.eqz
+              if ;; label = @6
+                global.get $__rewind_fuel
+                local.set 4
+              else
+              end
+            else
+            end
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 1
+                i32.const 1
+                i32.ne
+                br_if 1 (;@5;)
+              else
+              end
+              loop ;; label = @6
+                local.get 4
+                i64.const 7
+                i64.sub
+                local.tee 4
+                i64.const 0
+                i64.lt_s
+                if ;; label = @7
+                  global.get $__asyncify_state
+                  i32.eqz
+                  if ;; label = @8
+                    local.get 4
+                    global.set $__rewind_fuel
+                  else
+                  end
+                  block ;; label = @8
+                    global.get $__asyncify_state
+                    if ;; label = @9
+                      local.get 1
+                      i32.const 1
+                      i32.ne
+                      br_if 1 (;@8;)
+                    else
+                    end
+                    call 1
+                    global.get $__asyncify_state
+                    i32.const 1
+                    i32.eq
+                    if ;; label = @9
+                      i32.const 1
+                      local.set 1
+                      br 8 (;@1;)
+                    else
+                    end
+                  end
+                  global.get $__asyncify_state
+                  i32.eqz
+                  if ;; label = @8
+                    global.get $__rewind_fuel
+                    local.set 4
+                  else
+                  end
+                else
+                end
+                local.get 0
+                local.get 4
+                global.set $__rewind_fuel
+                call $log
+                global.get $__rewind_fuel
+                local.set 4
+                local.get 0
+                i32.const 1
+                i32.sub
+                local.tee 0
+                br_if 0 (;@6;)
+              end
+            end
+          end
+        end
+        local.get 4
+        global.set $__rewind_fuel
+      end
+      return
+    end
+    global.get $__asyncify_data
+    local.tee 2
+    i32.load
+    local.set 3
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.sub
+    i32.const 16
+    i32.lt_u
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    else
+    end
+    local.get 3
+    local.get 4
+    i64.store
+    local.get 3
+    local.get 0
+    i32.store offset=8
+    local.get 3
+    local.get 1
+    i32.store offset=12
+    local.get 2
+    local.get 3
+    i32.const 16
+    i32.add
+    i32.store
+  )
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_unwind (;7;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_rewind (;8;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+    i32.const 3
+    global.set $__asyncify_state
+    unreachable
+  )
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
+    global.get $__asyncify_state
+  )
+  (@producers
+    (processed-by "walrus" "0.28.0")
+  )
+)
