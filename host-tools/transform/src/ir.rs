@@ -1,5 +1,7 @@
 //! Small helpers over walrus's instruction tree shared by the phases.
 
+use std::collections::HashMap;
+
 use walrus::ir::{Const, IfElse, Instr, InstrLocId, InstrSeqId, InstrSeqType, LegacyCatch, Value};
 use walrus::{FunctionId, LocalFunction, Module};
 
@@ -76,6 +78,22 @@ pub(crate) fn if_then(func: &mut LocalFunction, test: Code, body: Code) -> Code 
     code
 }
 
+/// The labels `instr` branches to, for rewriting.
+fn branch_targets_mut(instr: &mut Instr) -> Vec<&mut InstrSeqId> {
+    match instr {
+        Instr::Br(b) => vec![&mut b.block],
+        Instr::BrIf(b) => vec![&mut b.block],
+        Instr::BrOnNull(b) => vec![&mut b.block],
+        Instr::BrOnNonNull(b) => vec![&mut b.block],
+        Instr::BrOnCast(b) => vec![&mut b.block],
+        Instr::BrOnCastFail(b) => vec![&mut b.block],
+        Instr::BrTable(t) => std::iter::once(&mut t.default)
+            .chain(t.blocks.iter_mut())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Makes every branch below `root` that targets `from` target `to`.
 pub(crate) fn retarget(
     func: &mut LocalFunction,
@@ -83,28 +101,72 @@ pub(crate) fn retarget(
     from: InstrSeqId,
     to: InstrSeqId,
 ) {
-    let swap = |id: &mut InstrSeqId| {
-        if *id == from {
-            *id = to;
-        }
-    };
     let mut pending = vec![root];
     while let Some(seq) = pending.pop() {
         for (instr, _) in func.block_mut(seq).instrs.iter_mut() {
-            match instr {
-                Instr::Br(b) => swap(&mut b.block),
-                Instr::BrIf(b) => swap(&mut b.block),
-                Instr::BrOnNull(b) => swap(&mut b.block),
-                Instr::BrOnNonNull(b) => swap(&mut b.block),
-                Instr::BrOnCast(b) => swap(&mut b.block),
-                Instr::BrOnCastFail(b) => swap(&mut b.block),
-                Instr::BrTable(t) => {
-                    swap(&mut t.default);
-                    t.blocks.iter_mut().for_each(swap);
+            for target in branch_targets_mut(instr) {
+                if *target == from {
+                    *target = to;
                 }
-                _ => {}
             }
             pending.extend(children(instr));
         }
     }
+}
+
+/// Copies `code` and every sequence nested in it. In the copy, nested
+/// instructions own the copies of their sequences and branches go to the
+/// copy of their target, or through `map`, which may be seeded to send
+/// branches to outer labels elsewhere; other labels stay. On return `map`
+/// also holds the copy of every copied sequence.
+///
+/// Exception handling is not supported (its labels are not rewritten):
+/// callers only copy code without it.
+pub(crate) fn copy_code(
+    func: &mut LocalFunction,
+    code: &[(Instr, InstrLocId)],
+    map: &mut HashMap<InstrSeqId, InstrSeqId>,
+) -> Code {
+    let mut nested: Vec<InstrSeqId> = code.iter().flat_map(|(i, _)| children(i)).collect();
+    let mut i = 0;
+    while let Some(seq) = nested.get(i) {
+        let inner: Vec<InstrSeqId> = func
+            .block(*seq)
+            .instrs
+            .iter()
+            .flat_map(|(instr, _)| children(instr))
+            .collect();
+        nested.extend(inner);
+        i += 1;
+    }
+    for seq in &nested {
+        let ty = func.block(*seq).ty;
+        let copy = func.builder_mut().dangling_instr_seq(ty).id();
+        map.insert(*seq, copy);
+    }
+    let remapped = |code: &[(Instr, InstrLocId)]| {
+        let mut code = code.to_vec();
+        let swap = |id: &mut InstrSeqId| {
+            if let Some(to) = map.get(id) {
+                *id = *to;
+            }
+        };
+        for (instr, _) in code.iter_mut() {
+            match instr {
+                Instr::Block(b) => swap(&mut b.seq),
+                Instr::Loop(l) => swap(&mut l.seq),
+                Instr::IfElse(c) => {
+                    swap(&mut c.consequent);
+                    swap(&mut c.alternative);
+                }
+                _ => branch_targets_mut(instr).into_iter().for_each(swap),
+            }
+        }
+        code
+    };
+    for seq in &nested {
+        let copied = remapped(&func.block(*seq).instrs);
+        func.block_mut(map[seq]).instrs = copied;
+    }
+    remapped(code)
 }

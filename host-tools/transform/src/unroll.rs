@@ -43,7 +43,7 @@ use walrus::ir::{
 };
 use walrus::{LocalFunction, LocalId};
 
-use crate::ir::{Code, at, children, if_then};
+use crate::ir::{Code, at, children, copy_code, if_then};
 
 /// The most instructions the extra copies of one loop body may add.
 pub const COPIED_INSTRS: usize = 160;
@@ -252,21 +252,28 @@ fn unroll(func: &mut LocalFunction, counter: LocalId, loop_: &Candidate) {
             .builder_mut()
             .dangling_instr_seq(InstrSeqType::Simple(None))
             .id();
-        let mut cloner = Cloner {
+        let mut map = HashMap::from([(seq, next)]);
+        let code = copy_code(func, &last, &mut map);
+        let inside: HashSet<InstrSeqId> = map.values().copied().collect();
+        let refund = Refund {
             counter,
-            refund: cost * (copies - copy),
-            map: HashMap::from([(seq, next)]),
+            amount: cost * (copies - copy),
+            inside: &inside,
         };
-        let mut code = cloner.clone_code(func, &last);
-        code.extend(refund(counter, cloner.refund));
+        for copied in map.values().filter(|s| **s != next) {
+            let code = std::mem::take(&mut func.block_mut(*copied).instrs);
+            func.block_mut(*copied).instrs = refund.on_exits(func, code);
+        }
+        let mut code = refund.on_exits(func, code);
+        code.extend(refund.code());
         code.push(at(Instr::Br(Br { block: out })));
         func.block_mut(next).instrs = code;
-        if let Some(o) = outer {
-            func.block_mut(o)
+        match outer {
+            Some(o) => func
+                .block_mut(o)
                 .instrs
-                .insert(0, at(Instr::Block(Block { seq: next })));
-        } else {
-            head.push(at(Instr::Block(Block { seq: next })));
+                .insert(0, at(Instr::Block(Block { seq: next }))),
+            None => head.push(at(Instr::Block(Block { seq: next }))),
         }
         outer = Some(next);
     }
@@ -305,84 +312,62 @@ fn adjust_handler_call(func: &mut LocalFunction, then: InstrSeqId, ahead: u64) {
     );
 }
 
-/// Copies a loop body, remapping branches and giving back `refund` on
-/// every way out of the loop.
-struct Cloner {
+/// The charges a copy of the loop body gives back when it leaves the loop.
+struct Refund<'a> {
     counter: LocalId,
-    refund: u64,
-    /// Original sequence to its copy (the loop itself to the block after
-    /// the copy).
-    map: HashMap<InstrSeqId, InstrSeqId>,
+    amount: u64,
+    /// The copy's sequences and the block after it: branches elsewhere
+    /// leave the loop.
+    inside: &'a HashSet<InstrSeqId>,
 }
 
-impl Cloner {
-    fn clone_code(&mut self, func: &mut LocalFunction, code: &Code) -> Code {
+impl Refund<'_> {
+    /// `code` with the refund before every branch out of the loop and
+    /// every `return` (before the counter store the metering put ahead of
+    /// it). A `br_if` out becomes `if { refund; br }`.
+    fn on_exits(&self, func: &mut LocalFunction, code: Code) -> Code {
+        if self.amount == 0 {
+            return code;
+        }
         let mut out: Code = Vec::with_capacity(code.len() + 4);
         for (instr, loc) in code {
-            let mut instr = instr.clone();
-            match &mut instr {
-                Instr::Block(b) => b.seq = self.clone_seq(func, b.seq),
-                Instr::IfElse(i) => {
-                    i.consequent = self.clone_seq(func, i.consequent);
-                    i.alternative = self.clone_seq(func, i.alternative);
+            match &instr {
+                Instr::Br(b) if !self.inside.contains(&b.block) => out.extend(self.code()),
+                Instr::BrIf(b) if !self.inside.contains(&b.block) => {
+                    let mut leave = self.code();
+                    leave.push(at(Instr::Br(Br { block: b.block })));
+                    out.extend(if_then(func, Vec::new(), leave));
+                    continue;
                 }
-                Instr::Br(b) => match self.map.get(&b.block) {
-                    Some(to) => b.block = *to,
-                    None => out.extend(refund(self.counter, self.refund)),
-                },
-                Instr::BrIf(b) => match self.map.get(&b.block) {
-                    Some(to) => b.block = *to,
-                    None if self.refund > 0 => {
-                        let mut leave = refund(self.counter, self.refund);
-                        leave.push(at(Instr::Br(Br { block: b.block })));
-                        out.extend(if_then(func, Vec::new(), leave));
-                        continue;
-                    }
-                    None => {}
-                },
-                Instr::BrTable(t) => {
-                    t.default = self.map[&t.default];
-                    for b in t.blocks.iter_mut() {
-                        *b = self.map[b];
-                    }
-                }
-                Instr::Return(_) if self.refund > 0 => {
-                    // Before the store the metering pass put ahead of it.
+                Instr::Return(_) => {
                     let store_at = out.len() - 2;
-                    let give_back = refund(self.counter, self.refund);
-                    out.splice(store_at..store_at, give_back);
+                    out.splice(store_at..store_at, self.code());
                 }
                 _ => {}
             }
-            out.push((instr, *loc));
+            out.push((instr, loc));
         }
         out
     }
 
-    fn clone_seq(&mut self, func: &mut LocalFunction, seq: InstrSeqId) -> InstrSeqId {
-        let ty = func.block(seq).ty;
-        let copy = func.builder_mut().dangling_instr_seq(ty).id();
-        self.map.insert(seq, copy);
-        let code = func.block(seq).instrs.clone();
-        let code = self.clone_code(func, &code);
-        func.block_mut(copy).instrs = code;
-        copy
+    /// `counter += amount` (nothing for 0).
+    fn code(&self) -> Code {
+        if self.amount == 0 {
+            return Vec::new();
+        }
+        vec![
+            at(Instr::LocalGet(LocalGet {
+                local: self.counter,
+            })),
+            at(i64_const(self.amount)),
+            at(Instr::Binop(Binop {
+                op: BinaryOp::I64Add,
+            })),
+            at(Instr::LocalSet(LocalSet {
+                local: self.counter,
+            })),
+        ]
     }
-}
-
-/// `counter += amount` (nothing for 0).
-fn refund(counter: LocalId, amount: u64) -> Code {
-    if amount == 0 {
-        return Vec::new();
-    }
-    vec![
-        at(Instr::LocalGet(LocalGet { local: counter })),
-        at(i64_const(amount)),
-        at(Instr::Binop(Binop {
-            op: BinaryOp::I64Add,
-        })),
-        at(Instr::LocalSet(LocalSet { local: counter })),
-    ]
 }
 
 fn i64_const(v: u64) -> Instr {
