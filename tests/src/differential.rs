@@ -18,8 +18,8 @@ use crate::value::Value;
 
 /// The option sets every execution test is instrumented with by default:
 /// only `env.sleep*` suspends (with the ABI globals exported, which the
-/// driver then cross-checks), and Binaryen's default (every import may
-/// suspend).
+/// driver then cross-checks), the same with a fast path, and Binaryen's
+/// default (every import may suspend).
 pub fn default_option_sets() -> Vec<(String, Options)> {
     vec![
         (
@@ -27,6 +27,14 @@ pub fn default_option_sets() -> Vec<(String, Options)> {
             Options {
                 imports: Some(vec!["env.sleep*".to_string()]),
                 export_globals: true,
+                ..Options::default()
+            },
+        ),
+        (
+            "--imports env.sleep* --fast-path".to_string(),
+            Options {
+                imports: Some(vec!["env.sleep*".to_string()]),
+                fast_path: true,
                 ..Options::default()
             },
         ),

@@ -60,6 +60,7 @@ pub fn parse(flags: &str) -> Result<Options, String> {
             "--export-globals" => o.export_globals = true,
             "--import-globals" => o.import_globals = true,
             "--memory" => o.memory = Some(value()?.to_string()),
+            "--fast-path" => o.fast_path = true,
             "--stack-pointer-global" => {
                 let v = value()?;
                 o.stack_pointer_global =
@@ -80,7 +81,7 @@ mod tests {
         let o = options_of(
             ";; options: --imports env.a,env.b* --ignore-indirect --add-list f \
              --propagate-add-list g,h --remove-list i --export-globals --memory m \
-             --stack-pointer-global 3\n(module)",
+             --stack-pointer-global 3 --fast-path\n(module)",
         )
         .unwrap();
         assert_eq!(o.imports, Some(vec!["env.a".into(), "env.b*".into()]));
@@ -91,10 +92,11 @@ mod tests {
         assert_eq!(o.remove_list, ["i"]);
         assert_eq!(o.memory.as_deref(), Some("m"));
         assert_eq!(o.stack_pointer_global, Some(3));
+        assert!(o.fast_path);
         let o =
             options_of(";; options: --only-list main --ignore-imports --import-globals").unwrap();
         assert_eq!(o.only_list, Some(vec!["main".to_string()]));
-        assert!(o.ignore_imports && o.import_globals);
+        assert!(o.ignore_imports && o.import_globals && !o.fast_path);
     }
 
     #[test]

@@ -38,7 +38,9 @@ struct Case {
 fn generate(seed: u64) -> Option<Case> {
     let mut rng = Rng(seed ^ 0x5eed_f00d);
     let module = smith::module(&mut rng)?;
-    let (options, suspending) = smith::options(&mut rng, module.indirect);
+    let (mut options, suspending) = smith::options(&mut rng, module.indirect);
+    // Odd seeds with a fast path (not drawn, so that seeds keep their cases).
+    options.fast_path = seed % 2 == 1;
     let policy = smith::policy(&mut rng, seed);
     let capacity = (rng.below(8) == 0).then(|| rng.below(48));
     Some(Case {

@@ -69,6 +69,7 @@ pub fn build_options(args: &TransformArgs) -> Result<Options> {
         import_globals: args.import_globals,
         memory: args.memory.clone(),
         stack_pointer_global: args.stack_pointer_global,
+        fast_path: args.fast_path,
     };
     if args.add_list_propagates {
         let add = std::mem::take(&mut options.add_list);

@@ -331,6 +331,12 @@ pub struct TransformArgs {
     /// Index of the shadow-stack-pointer global, when the name section does not say which global is `__stack_pointer`
     #[arg(long, value_name = "INDEX", help_heading = "ABI")]
     pub stack_pointer_global: Option<u32>,
+
+    /// Give each instrumented function a second copy of its body, run when
+    /// it is called in normal state, without the rewind guards: faster,
+    /// about twice the instrumented code (rewind's own; no Binaryen equivalent)
+    #[arg(long, help_heading = "Code generation")]
+    pub fast_path: bool,
 }
 
 #[cfg(test)]

@@ -278,6 +278,26 @@ fn stdin_to_stdout() {
     assert_abi_exports(&out.stdout);
 }
 
+/// `--fast-path` adds a second copy of each instrumented body: the output
+/// is bigger and still has the ABI.
+#[test]
+fn fast_path_flag() {
+    let plain = rewind_with_stdin(&["asyncify", "-", "-o", "-"], SLEEP_WAT.as_bytes());
+    let fast = rewind_with_stdin(
+        &["asyncify", "-", "-o", "-", "--fast-path"],
+        SLEEP_WAT.as_bytes(),
+    );
+    assert_success(&plain);
+    assert_success(&fast);
+    assert_abi_exports(&fast.stdout);
+    assert!(
+        fast.stdout.len() > plain.stdout.len(),
+        "{} bytes with --fast-path, {} without",
+        fast.stdout.len(),
+        plain.stdout.len()
+    );
+}
+
 #[test]
 fn stats() {
     let out = rewind_with_stdin(

@@ -86,6 +86,25 @@ fn text_output_and_stats() {
     exports(&wat::parse_str(&text).unwrap());
 }
 
+/// The counting loop is unrolled by default and not with `--unroll-loops
+/// 1`; 0 is a usage error.
+#[test]
+fn unroll_loops_flag() {
+    let dir = scratch("rewind-cli-fuel", "unroll");
+    let input = write(&dir, "loop.wat", LOOP_WAT);
+    let output = dir.join("out.wasm");
+    let output = output.to_str().unwrap();
+    let stats = |extra: &[&str]| {
+        let mut args = vec!["fuel", &input, "-o", output, "--stats"];
+        args.extend(extra);
+        assert_success(&rewind(&args))
+    };
+    assert!(stats(&[]).contains("unrolled:      1 loops"));
+    assert!(stats(&["--unroll-loops", "1"]).contains("unrolled:      0 loops"));
+    let out = rewind(&["fuel", &input, "-o", output, "--unroll-loops", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
 #[test]
 fn import_fuel_imports_the_global() {
     let dir = scratch("rewind-cli-fuel", "import-fuel");

@@ -9,6 +9,8 @@
 //! * **(d) rewind ~100 slices**: the same with a budget of about 1/100 of
 //!   the fuel the call consumes, resumed with `Instance::resume_with_fuel`
 //!   until it finishes (each slice is a real unwind and rewind).
+//! * **(e) rewind fast path**: as (c), metered with `Options::fast_path`
+//!   (a guard-free copy of each instrumented body for normal state).
 //!
 //! Three CPU-bound kernels: a tight counting/arithmetic loop, recursive
 //! fib, and a loop writing then summing an array in linear memory. Each
@@ -29,6 +31,7 @@ use std::time::{Duration, Instant};
 
 use rewind_host::wasmi::{self, Config, Engine, Linker as WasmiLinker, Store, Val};
 use rewind_host::{FuelOutcome, Linker, Module};
+use rewind_transform::Options;
 
 /// `run(n)`: `n` iterations of a few dependent i32 ops.
 const LOOP_WAT: &str = r#"(module
@@ -188,12 +191,13 @@ fn main() {
 
     println!("fuel metering slowdown under wasmi (median of {runs} calls, columns interleaved)\n");
     println!(
-        "{:<7} {:>11}  {:>17}  {:>26}  {:>26}  {:>15}",
+        "{:<7} {:>11}  {:>17}  {:>26}  {:>26}  {:>26}  {:>15}",
         "kernel",
         "(a) plain",
         "(b) wasmi fuel",
         "(c) rewind 1 slice",
         "(d) rewind ~100 slices",
+        "(e) fast path 1 slice",
         "fuel / slices"
     );
     for (name, wat, arg) in kernels {
@@ -201,6 +205,17 @@ fn main() {
         let metered = rewind_transform::meter(&wasm, &Default::default(), &Default::default())
             .unwrap()
             .wasm;
+        let fast = Options {
+            fast_path: true,
+            ..Options::default()
+        };
+        let fast = rewind_transform::meter(&wasm, &Default::default(), &fast)
+            .unwrap()
+            .wasm;
+        assert_eq!(
+            rewind_fuel(&engine, &fast, arg),
+            rewind_fuel(&engine, &metered, arg)
+        );
         let expect = wasmi_runner(&wasm, arg, false)();
         let fuel = rewind_fuel(&engine, &metered, arg);
         let budget = (fuel / SLICES).max(1);
@@ -216,16 +231,17 @@ fn main() {
                     (expect, slices),
                     rewind_runner(&engine, &metered, arg, budget),
                 ),
+                checked((expect, 1), rewind_runner(&engine, &fast, arg, HUGE)),
             ],
         );
-        let [a, b, c, d] = times[..] else {
-            unreachable!("four runners")
+        let [a, b, c, d, e] = times[..] else {
+            unreachable!("five runners")
         };
 
         let ms = |t: Duration| t.as_secs_f64() * 1e3;
         let vs = |t: Duration, base: Duration| t.as_secs_f64() / base.as_secs_f64();
         println!(
-            "{name:<7} {:>8.2} ms  {:>8.2} ms {:>4.2}x  {:>8.2} ms {:>5.2}x {:>5.2}xb  {:>8.2} ms {:>5.2}x {:>5.2}xb  {fuel:>9} / {slices}",
+            "{name:<7} {:>8.2} ms  {:>8.2} ms {:>4.2}x  {:>8.2} ms {:>5.2}x {:>5.2}xb  {:>8.2} ms {:>5.2}x {:>5.2}xb  {:>8.2} ms {:>5.2}x {:>5.2}xb  {fuel:>9} / {slices}",
             ms(a),
             ms(b),
             vs(b, a),
@@ -235,6 +251,9 @@ fn main() {
             ms(d),
             vs(d, a),
             vs(d, b),
+            ms(e),
+            vs(e, a),
+            vs(e, b),
         );
     }
     println!(

@@ -20,7 +20,10 @@
 //! 6. **Locals** ([`liveness`], [`frame`]): compute which locals are live
 //!    across a suspension and emit the code that saves them to the save stack
 //!    on unwind and restores them on rewind.
-//! 7. **Emit** and validate with wasmparser.
+//! 7. **Fast path** (with [`Options::fast_path`], `fast_path.rs`): a copy of
+//!    each instrumented body, run when the call starts in normal state, with
+//!    the rewind guards folded away.
+//! 8. **Emit** and validate with wasmparser.
 //!
 //! # State machine
 //!
@@ -67,6 +70,7 @@
 pub mod abi;
 mod analysis;
 pub mod error;
+mod fast_path;
 mod flow;
 mod frame;
 pub mod fuel;

@@ -40,4 +40,9 @@ pub struct Options {
     /// Index of the shadow-stack-pointer global, for modules whose name
     /// section no longer says which global is `__stack_pointer`.
     pub stack_pointer_global: Option<u32>,
+    /// Rewind's own (no Binaryen equivalent): give every instrumented
+    /// function a second copy of its body for calls that start in normal
+    /// state, without the rewind guards (see `fast_path.rs`). Faster in
+    /// normal state, about twice the instrumented code.
+    pub fast_path: bool,
 }

@@ -10,6 +10,7 @@ use wasmparser::{Validator, WasmFeatures};
 
 use crate::analysis::{self, Analysis};
 use crate::error::{Error, Result};
+use crate::fast_path;
 use crate::flow::Flow;
 use crate::frame::Frame;
 use crate::fuel::Hints;
@@ -115,6 +116,7 @@ pub(crate) fn instrument_module(
             abi: &abi,
             imports: &imports,
             hints,
+            fast_path: options.fast_path,
         };
         match instrument(module, func, &shared, &mut ctx, &name)? {
             Some((sites, saved)) => {
@@ -144,6 +146,8 @@ struct Shared<'a> {
     /// The imported functions.
     imports: &'a HashSet<FunctionId>,
     hints: &'a Hints,
+    /// `Options::fast_path`.
+    fast_path: bool,
 }
 
 /// Instruments one function. Returns the number of call sites and saved
@@ -160,6 +164,7 @@ fn instrument(
         abi,
         imports,
         hints,
+        fast_path,
     } = *shared;
     let Module {
         funcs,
@@ -226,12 +231,17 @@ fn instrument(
     saved.dedup();
     let frame = Frame::new(&saved, site, abi, locals, name)?;
 
-    func.block_mut(unwind).instrs = vec![
-        at(Instr::Block(Block { seq: body })),
-        at(Instr::Return(Return {})),
-    ];
     let mut code = prologue;
-    code.extend(frame.restore(func, abi));
+    let mut run = vec![at(Instr::Block(Block { seq: body }))];
+    if fast_path {
+        let mut slow = frame.restore(func, abi);
+        slow.append(&mut run);
+        run = fast_path::dispatch(func, abi.state, body_ty, body, slow);
+    } else {
+        code.extend(frame.restore(func, abi));
+    }
+    run.push(at(Instr::Return(Return {})));
+    func.block_mut(unwind).instrs = run;
     code.push(at(Instr::Block(Block { seq: unwind })));
     code.extend(frame.save(func, abi, &results, name)?);
     func.block_mut(entry).instrs = code;

@@ -1,0 +1,354 @@
+(module
+  (type (;0;) (func))
+  (type (;1;) (func (result i32)))
+  (type (;2;) (func (param i32)))
+  (type (;3;) (func (param i32) (result i32)))
+  (import "env" "sleep" (func $sleep (;0;) (type 2)))
+  (memory (;0;) 1)
+  (global $__asyncify_state (;0;) (mut i32) i32.const 0)
+  (global $__asyncify_data (;1;) (mut i32) i32.const 0)
+  (export "step" (func $step))
+  (export "asyncify_start_unwind" (func $asyncify_start_unwind))
+  (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
+  (export "asyncify_start_rewind" (func $asyncify_start_rewind))
+  (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
+  (export "asyncify_get_state" (func $asyncify_get_state))
+  (func $step (;1;) (type 3) (param i32) (result i32)
+    (local i32 i32 i32 i32 i32 i32 i32 i32)
+    block ;; label = @1
+      global.get $__asyncify_state
+      i32.eqz
+      if (result i32) ;; label = @2
+        block (result i32) ;; label = @3
+          block ;; label = @4
+            loop ;; label = @5
+              block ;; label = @6
+                local.get 1
+                call $leaf
+                local.set 4
+              end
+              block ;; label = @6
+                block (result i32) ;; label = @7
+                  block ;; label = @8
+                    local.get 1
+                    call $sleep
+                    global.get $__asyncify_state
+                    i32.const 1
+                    i32.eq
+                    if ;; label = @9
+                      i32.const 0
+                      local.set 3
+                      br 8 (;@1;)
+                    else
+                    end
+                  end
+                  local.get 2
+                end
+                local.set 5
+                local.get 4
+                local.get 5
+                i32.add
+                local.set 2
+                local.get 1
+                i32.const 3
+                i32.and
+                i32.eqz
+                local.set 6
+              end
+              block ;; label = @6
+                local.get 6
+                if ;; label = @7
+                  block ;; label = @8
+                    local.get 2
+                    call $sleep
+                    global.get $__asyncify_state
+                    i32.const 1
+                    i32.eq
+                    if ;; label = @9
+                      i32.const 1
+                      local.set 3
+                      br 8 (;@1;)
+                    else
+                    end
+                  end
+                else
+                end
+              end
+              local.get 1
+              i32.const 1
+              i32.add
+              local.set 1
+              local.get 1
+              local.get 0
+              i32.lt_u
+              br_if 0 (;@5;)
+            end
+          end
+          local.get 2
+        end
+      else
+        global.get $__asyncify_state
+        i32.const 2
+        i32.eq
+        if ;; label = @3
+          global.get $__asyncify_data
+          local.tee 7
+          local.get 7
+          i32.load
+          i32.const 24
+          i32.sub
+          local.tee 8
+          i32.store
+          local.get 8
+          i32.load offset=20
+          local.set 3
+          local.get 8
+          i32.load
+          local.set 0
+          local.get 8
+          i32.load offset=4
+          local.set 1
+          local.get 8
+          i32.load offset=8
+          local.set 2
+          local.get 8
+          i32.load offset=12
+          local.set 4
+          local.get 8
+          i32.load offset=16
+          local.set 6
+        else
+        end
+        block (result i32) ;; label = @3
+          block ;; label = @4
+            global.get $__asyncify_state
+            if ;; label = @5
+              local.get 3
+              i32.const 0
+              i32.sub
+              i32.const 1
+              i32.gt_u
+              br_if 1 (;@4;)
+            else
+            end
+            loop ;; label = @5
+              global.get $__asyncify_state
+              i32.eqz
+              if ;; label = @6
+                local.get 1
+                call $leaf
+                local.set 4
+              else
+              end
+              block ;; label = @6
+                global.get $__asyncify_state
+                if ;; label = @7
+                  local.get 3
+                  i32.const 0
+                  i32.ne
+                  br_if 1 (;@6;)
+                else
+                end
+                block (result i32) ;; label = @7
+                  block ;; label = @8
+                    global.get $__asyncify_state
+                    if ;; label = @9
+                      local.get 3
+                      i32.const 0
+                      i32.ne
+                      br_if 1 (;@8;)
+                    else
+                    end
+                    local.get 1
+                    call $sleep
+                    global.get $__asyncify_state
+                    i32.const 1
+                    i32.eq
+                    if ;; label = @9
+                      i32.const 0
+                      local.set 3
+                      br 8 (;@1;)
+                    else
+                    end
+                  end
+                  local.get 2
+                end
+                local.set 5
+                local.get 4
+                local.get 5
+                i32.add
+                local.set 2
+                local.get 1
+                i32.const 3
+                i32.and
+                i32.eqz
+                local.set 6
+              end
+              block ;; label = @6
+                global.get $__asyncify_state
+                if ;; label = @7
+                  local.get 3
+                  i32.const 1
+                  i32.ne
+                  br_if 1 (;@6;)
+                else
+                end
+                local.get 6
+                if ;; label = @7
+                  block ;; label = @8
+                    global.get $__asyncify_state
+                    if ;; label = @9
+                      local.get 3
+                      i32.const 1
+                      i32.ne
+                      br_if 1 (;@8;)
+                    else
+                    end
+                    local.get 2
+                    call $sleep
+                    global.get $__asyncify_state
+                    i32.const 1
+                    i32.eq
+                    if ;; label = @9
+                      i32.const 1
+                      local.set 3
+                      br 8 (;@1;)
+                    else
+                    end
+                  end
+                else
+                end
+              end
+              local.get 1
+              i32.const 1
+              i32.add
+              local.set 1
+              local.get 1
+              local.get 0
+              i32.lt_u
+              br_if 0 (;@5;)
+            end
+          end
+          local.get 2
+        end
+      end
+      return
+    end
+    global.get $__asyncify_data
+    local.tee 7
+    i32.load
+    local.set 8
+    local.get 7
+    i32.load offset=4
+    local.get 8
+    i32.sub
+    i32.const 24
+    i32.lt_u
+    local.get 7
+    i32.load offset=4
+    local.get 8
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    else
+    end
+    local.get 8
+    local.get 0
+    i32.store
+    local.get 8
+    local.get 1
+    i32.store offset=4
+    local.get 8
+    local.get 2
+    i32.store offset=8
+    local.get 8
+    local.get 4
+    i32.store offset=12
+    local.get 8
+    local.get 6
+    i32.store offset=16
+    local.get 8
+    local.get 3
+    i32.store offset=20
+    local.get 7
+    local.get 8
+    i32.const 24
+    i32.add
+    i32.store
+    i32.const 0
+  )
+  (func $asyncify_start_unwind (;2;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_start_rewind (;3;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_unwind (;4;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_rewind (;5;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $leaf (;6;) (type 3) (param i32) (result i32)
+    local.get 0
+    i32.const 3
+    i32.mul
+  )
+  (func $__asyncify_save_stack_overflow (;7;) (type 0)
+    i32.const 3
+    global.set $__asyncify_state
+    unreachable
+  )
+  (func $asyncify_get_state (;8;) (type 1) (result i32)
+    global.get $__asyncify_state
+  )
+  (@producers
+    (processed-by "walrus" "0.28.0")
+  )
+)
