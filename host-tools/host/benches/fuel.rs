@@ -20,7 +20,10 @@
 //!
 //! A second table takes the loop kernel apart: the same loop with
 //! hand-written loop heads (a charge into a local, through the global, a
-//! whole check), to show where the remaining cost of (c) is.
+//! whole check), to show where the remaining cost of (c) is. A third does
+//! the same for fib: the least any Asyncify-style metering must add to it,
+//! written by hand (an unwind check after each recursive call, a charge and
+//! check at entry), without guards, spills or frames.
 //!
 //! `cargo bench -p rewind-host --bench fuel` (add `-- --quick` for a short
 //! run). Numbers are medians of several runs of one call, the four
@@ -262,6 +265,7 @@ fn main() {
          (d) resumes with budget fuel/{SLICES} until done."
     );
     pieces(runs, if quick { 500_000 } else { 2_500_000 });
+    recursion_floor(runs, if quick { 22 } else { 27 });
 }
 
 /// What each piece of a loop-head check costs, on the loop kernel with
@@ -308,6 +312,59 @@ fn pieces(runs: usize, arg: i32) {
         "\nloop kernel, what the pieces of a loop-head check cost (hand-written, no asyncify):"
     );
     for ((name, _), t) in heads.iter().zip(&times) {
+        println!(
+            "  {name:<22} {:>8.2} ms {:>5.2}x",
+            t.as_secs_f64() * 1e3,
+            t.as_secs_f64() / times[0].as_secs_f64()
+        );
+    }
+}
+
+/// The least an Asyncify-style metering adds to fib, hand-written: every
+/// recursive call is followed by an unwind check (`state != NORMAL` leaves
+/// the function), and the entry charges the counter in the global and
+/// calls the handler when it is negative. Nothing is guarded or spilled.
+fn recursion_floor(runs: usize, arg: i32) {
+    const UNWIND: &str = "(br_if 0 (global.get $state))";
+    const ENTRY: &str = "(if (i64.lt_s (local.tee $t (i64.sub (global.get $fuel) (i64.const 15))) \
+        (i64.const 0)) (then (call $h))) (global.set $fuel (local.get $t))";
+    let variants = [
+        ("plain", "", ""),
+        ("unwind checks", UNWIND, ""),
+        ("entry charge + check", "", ENTRY),
+        ("both", UNWIND, ENTRY),
+    ];
+    let mut runners: Vec<Box<dyn FnMut()>> = Vec::new();
+    let mut expect = None;
+    for (_, unwind, entry) in variants {
+        let call = |k: i32| {
+            format!(
+                "(block (result i32) (call $fib (i32.sub (local.get $n) (i32.const {k}))) {unwind})"
+            )
+        };
+        let wat = format!(
+            r#"(module
+  (memory 1) (func $h)
+  (global $state (mut i32) (i32.const 0))
+  (global $fuel (mut i64) (i64.const 0x7fff_ffff_ffff))
+  (func $fib (param $n i32) (result i32) (local $t i64)
+    {entry}
+    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (local.get $n))
+      (else (i32.add {} {}))))
+  (func (export "run") (param $n i32) (result i32) (call $fib (local.get $n))))"#,
+            call(1),
+            call(2)
+        );
+        let mut run = wasmi_runner(&wat::parse_str(&wat).unwrap(), arg, false);
+        let expect = *expect.get_or_insert_with(&mut run);
+        runners.push(checked(expect, run));
+    }
+    let times = measure(runs, &mut runners);
+    println!(
+        "\nfib, the least an Asyncify-style metering adds (hand-written, no guards or spills):"
+    );
+    for ((name, _, _), t) in variants.iter().zip(&times) {
         println!(
             "  {name:<22} {:>8.2} ms {:>5.2}x",
             t.as_secs_f64() * 1e3,
