@@ -108,7 +108,7 @@ use crate::error::{Error, Result};
 use crate::intrinsics;
 use crate::ir::{Code, at, children, for_each_instr, function_name, if_then, retarget};
 use crate::normalize::sequences;
-use crate::unroll::unroll_loops;
+use crate::unroll;
 
 /// Name of the fuel global (and of its export).
 pub const FUEL_GLOBAL: &str = "__rewind_fuel";
@@ -599,10 +599,15 @@ impl Meter<'_> {
                 _ => None,
             })
             .collect();
+        let plan = unroll::plan(func, self.unroll);
+        let mut unrolled = Vec::new();
         for seq in seqs {
             let old = std::mem::take(&mut func.block_mut(seq).instrs);
             let mut out: Code = Vec::with_capacity(old.len() + 8);
-            let mut check = loops.contains(&seq) || (seq == body && entry_check);
+            let copies = plan.get(&seq).copied().unwrap_or(1);
+            let mut check =
+                (loops.contains(&seq) || (seq == body && entry_check)).then_some(copies);
+            let mut head = None;
             let mut run = Run::default();
             for (instr, loc) in old {
                 run.cost += u64::from(self.costs.of(&instr));
@@ -613,14 +618,22 @@ impl Meter<'_> {
                     );
                 self.push(&mut run, instr, loc, counter.local);
                 if ends_run {
-                    self.flush(func, &mut out, &mut run, &mut check, counter);
+                    head = head.or(self.flush(func, &mut out, &mut run, &mut check, counter));
                 }
             }
-            self.flush(func, &mut out, &mut run, &mut check, counter);
+            head = head.or(self.flush(func, &mut out, &mut run, &mut check, counter));
             func.block_mut(seq).instrs = out;
+            if let Some((cost, check_len)) = head.filter(|_| copies > 1) {
+                unrolled.push(unroll::Planned {
+                    seq,
+                    check_len,
+                    cost,
+                    copies,
+                });
+            }
         }
-        counter.report.loops_unrolled +=
-            unroll_loops(func, counter.local, counter.checks, self.unroll);
+        unroll::unroll_loops(func, counter.local, &unrolled);
+        counter.report.loops_unrolled += unrolled.len();
         prologue
     }
 
@@ -657,19 +670,23 @@ impl Meter<'_> {
     }
 
     /// Appends the charge for `run` (merged into a check when `check` is
-    /// set: the first run of a loop body or of a checked function) and then
-    /// the run itself.
+    /// set: the first run of a loop body or of a checked function, with the
+    /// number of copies of the body the check covers) and then the run
+    /// itself. Returns the check's cost and length when it emitted one.
     fn flush(
         &self,
         func: &mut LocalFunction,
         out: &mut Code,
         run: &mut Run,
-        check: &mut bool,
+        check: &mut Option<u64>,
         counter: &mut Counter,
-    ) {
+    ) -> Option<(u64, usize)> {
         let cost = run.cost;
-        if std::mem::take(check) {
-            out.extend(self.check(func, cost, counter));
+        let mut emitted = None;
+        if let Some(copies) = check.take() {
+            let code = self.check(func, cost, cost * (copies - 1), counter);
+            emitted = Some((cost, code.len()));
+            out.extend(code);
             counter.report.checks += 1;
             if cost > 0 {
                 counter.report.charges += 1;
@@ -683,32 +700,47 @@ impl Meter<'_> {
         }
         out.append(&mut run.code);
         *run = Run::default();
+        emitted
     }
 
     /// `if (counter -= cost) < 0 { store; call $handler; reload }`. The
     /// condition only reads and writes the counter, so the asyncify stage
     /// can leave it unguarded (see `flow.rs`).
-    fn check(&self, func: &mut LocalFunction, cost: u64, counter: &mut Counter) -> Code {
+    ///
+    /// With `ahead` (the entry runs of the other copies of an unrolled loop
+    /// body, see `unroll.rs`) the check also charges those but fires as the
+    /// one-run check would, `(counter -= cost + ahead) < -ahead`, and the
+    /// handler sees the counter without them: `store (counter + ahead);
+    /// call; counter = reload - ahead`.
+    fn check(
+        &self,
+        func: &mut LocalFunction,
+        cost: u64,
+        ahead: u64,
+        counter: &mut Counter,
+    ) -> Code {
         let local = counter.local;
         let mut test = if cost > 0 {
-            let mut code = charge(local, cost);
+            let mut code = charge(local, cost + ahead);
             code.push(at(Instr::LocalTee(LocalTee { local })));
             code
         } else {
             vec![at(Instr::LocalGet(LocalGet { local }))]
         };
         test.extend([
-            at(Instr::Const(Const {
-                value: Value::I64(0),
-            })),
+            at(i64_const(ahead.wrapping_neg())),
             at(Instr::Binop(Binop {
                 op: BinaryOp::I64LtS,
             })),
         ]);
         let condition = test.len();
-        let mut call = self.store(local);
+        let mut call = vec![at(Instr::LocalGet(LocalGet { local }))];
+        call.extend(offset(ahead, BinaryOp::I64Add));
+        call.push(at(Instr::GlobalSet(GlobalSet { global: self.fuel })));
         call.push(at(Instr::Call(Call { func: self.handler })));
-        call.extend(self.reload(local));
+        call.push(at(Instr::GlobalGet(GlobalGet { global: self.fuel })));
+        call.extend(offset(ahead, BinaryOp::I64Sub));
+        call.push(at(Instr::LocalSet(LocalSet { local })));
         let code = if_then(func, test, call);
         if let Some((Instr::IfElse(i), _)) = code.last() {
             counter.checks.insert(i.consequent, condition);
@@ -735,15 +767,24 @@ impl Meter<'_> {
 
 /// `counter - cost`, left on the stack.
 fn charge(counter: LocalId, cost: u64) -> Code {
-    vec![
-        at(Instr::LocalGet(LocalGet { local: counter })),
-        at(Instr::Const(Const {
-            value: Value::I64(cost as i64),
-        })),
-        at(Instr::Binop(Binop {
-            op: BinaryOp::I64Sub,
-        })),
-    ]
+    let mut code = vec![at(Instr::LocalGet(LocalGet { local: counter }))];
+    code.extend(offset(cost, BinaryOp::I64Sub));
+    code
+}
+
+/// `i64.const amount; op` applied to the `i64` on the stack (nothing for
+/// 0).
+pub(crate) fn offset(amount: u64, op: BinaryOp) -> Code {
+    if amount == 0 {
+        return Vec::new();
+    }
+    vec![at(i64_const(amount)), at(Instr::Binop(Binop { op }))]
+}
+
+fn i64_const(v: u64) -> Instr {
+    Instr::Const(Const {
+        value: Value::I64(v as i64),
+    })
 }
 
 #[cfg(test)]

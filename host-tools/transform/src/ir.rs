@@ -114,6 +114,23 @@ pub(crate) fn retarget(
     }
 }
 
+/// Every sequence nested in `code`, at any depth, outer ones first.
+pub(crate) fn nested_seqs(func: &LocalFunction, code: &[(Instr, InstrLocId)]) -> Vec<InstrSeqId> {
+    let mut nested: Vec<InstrSeqId> = code.iter().flat_map(|(i, _)| children(i)).collect();
+    let mut i = 0;
+    while let Some(seq) = nested.get(i) {
+        let inner: Vec<InstrSeqId> = func
+            .block(*seq)
+            .instrs
+            .iter()
+            .flat_map(|(instr, _)| children(instr))
+            .collect();
+        nested.extend(inner);
+        i += 1;
+    }
+    nested
+}
+
 /// Copies `code` and every sequence nested in it. In the copy, nested
 /// instructions own the copies of their sequences and branches go to the
 /// copy of their target, or through `map`, which may be seeded to send
@@ -127,18 +144,7 @@ pub(crate) fn copy_code(
     code: &[(Instr, InstrLocId)],
     map: &mut HashMap<InstrSeqId, InstrSeqId>,
 ) -> Code {
-    let mut nested: Vec<InstrSeqId> = code.iter().flat_map(|(i, _)| children(i)).collect();
-    let mut i = 0;
-    while let Some(seq) = nested.get(i) {
-        let inner: Vec<InstrSeqId> = func
-            .block(*seq)
-            .instrs
-            .iter()
-            .flat_map(|(instr, _)| children(instr))
-            .collect();
-        nested.extend(inner);
-        i += 1;
-    }
+    let nested = nested_seqs(func, code);
     for seq in &nested {
         let ty = func.block(*seq).ty;
         let copy = func.builder_mut().dangling_instr_seq(ty).id();

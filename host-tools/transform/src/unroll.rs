@@ -1,17 +1,18 @@
 //! One fuel check for several iterations of a small loop.
 //!
 //! Under an interpreter a loop-head check costs about as much as a short
-//! loop body's own instructions, so small loops are unrolled after
-//! metering: the body is laid out `K` times in a row and only the first
-//! copy keeps the check. That check charges the entry runs of all `K`
-//! copies at once but fires exactly when the original would, when one
-//! entry run does not fit (`counter - K*c < -(K-1)*c`). A copy that leaves
-//! the loop early (falls off its end, branches out, returns) first gives
-//! back the charges of the copies that did not run, and the handler call
-//! stores the counter as if only the first copy had been charged (and
-//! charges the others again after it), so the global, which the host and
-//! traps observe, holds at every call, return and out-of-fuel stop the same
-//! value as without unrolling. The one difference: when the fuel runs out
+//! loop body's own instructions, so small loops are unrolled: `plan` picks
+//! them and their `K` before metering, the metering pass emits their checks
+//! for `K` copies, and `unroll_loops` then lays the metered body out `K`
+//! times in a row, only the first copy keeping the check. That check
+//! charges the entry runs of all `K` copies at once but fires exactly when
+//! the original would, when one entry run does not fit (`counter - K*c <
+//! -(K-1)*c`). A copy that leaves the loop early (falls off its end,
+//! branches out, returns) first gives back the charges of the copies that
+//! did not run, and the handler call stores the counter as if only the
+//! first copy had been charged (and charges the others again after it), so
+//! the global, which the host and traps observe, holds at every call,
+//! return and out-of-fuel stop the same value as without unrolling. The one difference: when the fuel runs out
 //! inside copies 2..K, the stop waits for the next check, like any charge
 //! between two checks.
 //!
@@ -38,52 +39,56 @@
 
 use std::collections::{HashMap, HashSet};
 
-use walrus::ir::{
-    BinaryOp, Binop, Block, Br, Const, Instr, InstrSeqId, InstrSeqType, LocalGet, LocalSet, Value,
-};
+use walrus::ir::{BinaryOp, Block, Br, Instr, InstrSeqId, InstrSeqType, LocalGet, LocalSet};
 use walrus::{LocalFunction, LocalId};
 
-use crate::ir::{Code, at, children, copy_code, if_then};
+use crate::fuel::offset;
+use crate::ir::{Code, at, children, copy_code, if_then, nested_seqs};
 
-/// The most instructions the extra copies of one loop body may add.
+/// The most instructions (of the body before metering) the extra copies of
+/// one loop body may add.
 pub const COPIED_INSTRS: usize = 160;
 
-/// A loop that can be unrolled: where it is and what its check charges.
-struct Candidate {
+/// A loop the metering pass checked for several copies of its body.
+pub(crate) struct Planned {
     /// The loop's body.
-    seq: InstrSeqId,
-    /// The sequence holding the `loop` instruction, and its position there.
-    parent: (InstrSeqId, usize),
+    pub seq: InstrSeqId,
     /// Length of the check (condition and `if`) at the head of the body.
-    check_len: usize,
-    /// What the check charges (the entry run of one iteration).
-    cost: u64,
+    pub check_len: usize,
+    /// What one copy's entry run costs.
+    pub cost: u64,
     /// How many copies of the body to lay out.
-    copies: u64,
+    pub copies: u64,
 }
 
-/// Unrolls the small loops of the metered `func` `factor` times at most.
-/// `counter` is the function's fuel local and `checks` the metering pass's
-/// checks (`then` sequence to condition length). Returns how many loops
-/// were unrolled.
-pub(crate) fn unroll_loops(
-    func: &mut LocalFunction,
-    counter: LocalId,
-    checks: &HashMap<InstrSeqId, usize>,
-    factor: u32,
-) -> usize {
+/// How many copies of each small loop body of `func` (before metering) to
+/// lay out, at most `factor`; loops that stay as they are are left out.
+pub(crate) fn plan(func: &LocalFunction, factor: u32) -> HashMap<InstrSeqId, u64> {
     if factor < 2 {
-        return 0;
+        return HashMap::new();
     }
     let loops = loop_seqs(func);
-    let found: Vec<Candidate> = loops
+    loops
         .iter()
-        .filter_map(|&(seq, parent)| candidate(func, seq, parent, checks, &loops, factor))
-        .collect();
-    for loop_ in &found {
-        unroll(func, counter, loop_);
+        .filter(|(seq, _)| matches!(func.block(*seq).ty, InstrSeqType::Simple(_)))
+        .filter_map(|&(seq, _)| {
+            let size = copyable_size(func, seq, &loops)?;
+            let copies = u64::from(factor).min(1 + (COPIED_INSTRS / size.max(1)) as u64);
+            (copies >= 2).then_some((seq, copies))
+        })
+        .collect()
+}
+
+/// Lays out the `planned` loops of the metered `func` (`counter` is its
+/// fuel local), as described in the module doc.
+pub(crate) fn unroll_loops(func: &mut LocalFunction, counter: LocalId, planned: &[Planned]) {
+    if planned.is_empty() {
+        return;
     }
-    found.len()
+    let parents: HashMap<InstrSeqId, (InstrSeqId, usize)> = loop_seqs(func).into_iter().collect();
+    for loop_ in planned {
+        unroll(func, counter, loop_, parents[&loop_.seq]);
+    }
 }
 
 /// Every loop body of `func`, with where its `loop` instruction is, in a
@@ -102,82 +107,16 @@ fn loop_seqs(func: &LocalFunction) -> Vec<(InstrSeqId, (InstrSeqId, usize))> {
     found
 }
 
-/// The loop `seq` as a candidate for unrolling, if it is one.
-fn candidate(
-    func: &LocalFunction,
-    seq: InstrSeqId,
-    parent: (InstrSeqId, usize),
-    checks: &HashMap<InstrSeqId, usize>,
-    loops: &[(InstrSeqId, (InstrSeqId, usize))],
-    factor: u32,
-) -> Option<Candidate> {
-    if !matches!(func.block(seq).ty, InstrSeqType::Simple(_)) {
-        return None;
-    }
-    let (check_len, cost) = head_check(&func.block(seq).instrs, checks)?;
-    let size = copyable_size(func, seq, check_len, loops)?;
-    let copies = u64::from(factor).min(1 + (COPIED_INSTRS / size.max(1)) as u64);
-    (copies >= 2).then_some(Candidate {
-        seq,
-        parent,
-        check_len,
-        cost,
-        copies,
-    })
-}
-
-/// The check the metering pass put at the head of a loop body: its length
-/// (condition and `if`) and what it charges.
-fn head_check(body: &Code, checks: &HashMap<InstrSeqId, usize>) -> Option<(usize, u64)> {
-    let cond_len = body
-        .iter()
-        .enumerate()
-        .find_map(|(i, (instr, _))| match instr {
-            Instr::IfElse(c) => checks.get(&c.consequent).filter(|n| **n == i).copied(),
-            _ => None,
-        })?;
-    // `counter - cost; tee; 0; lt_s` or, for a cost of 0, `counter; 0; lt_s`.
-    let cost = match body[..cond_len] {
-        [
-            _,
-            (
-                Instr::Const(Const {
-                    value: Value::I64(c),
-                }),
-                _,
-            ),
-            _,
-            _,
-            _,
-            _,
-        ] => c as u64,
-        _ => 0,
-    };
-    Some((cond_len + 1, cost))
-}
-
-/// How many instructions the loop body `seq` has after its check, nested
-/// ones included, if it can be copied: no nested loop, no call, no
-/// exception handling, no branch out of the loop carrying values, no
-/// `br_table` out of the loop.
+/// How many instructions the loop body `seq` has, nested ones included,
+/// if it can be copied: no nested loop, no call, no exception handling, no
+/// branch out of the loop carrying values, no `br_table` out of the loop.
 fn copyable_size(
     func: &LocalFunction,
     seq: InstrSeqId,
-    check_len: usize,
     loops: &[(InstrSeqId, (InstrSeqId, usize))],
 ) -> Option<usize> {
-    let mut inner = HashSet::from([seq]);
-    let mut code: Vec<&[(Instr, walrus::InstrLocId)]> = vec![&func.block(seq).instrs[check_len..]];
-    let mut i = 0;
-    while let Some(instrs) = code.get(i) {
-        for (instr, _) in instrs.iter() {
-            for child in children(instr) {
-                inner.insert(child);
-                code.push(&func.block(child).instrs);
-            }
-        }
-        i += 1;
-    }
+    let nested = nested_seqs(func, &func.block(seq).instrs);
+    let inner: HashSet<InstrSeqId> = nested.iter().copied().chain([seq]).collect();
     // A branch out of the loop must carry no values: to a block without
     // results or to an (outer) loop without parameters.
     let plain_exit = |target: &InstrSeqId| {
@@ -214,17 +153,24 @@ fn copyable_size(
         | Instr::BrOnCastFail(_) => false,
         _ => true,
     };
-    let all = code.iter().flat_map(|c| c.iter());
+    let all = std::iter::once(seq)
+        .chain(nested)
+        .flat_map(|s| func.block(s).instrs.iter());
     all.clone()
         .all(|(instr, _)| copyable(instr))
         .then(|| all.count())
 }
 
-/// Lays out `loop_` as described in the module doc.
-fn unroll(func: &mut LocalFunction, counter: LocalId, loop_: &Candidate) {
-    let Candidate {
+/// Lays out `loop_`, whose `loop` instruction is at `parent`, as described
+/// in the module doc. Its check already charges for all copies.
+fn unroll(
+    func: &mut LocalFunction,
+    counter: LocalId,
+    loop_: &Planned,
+    (parent, at_index): (InstrSeqId, usize),
+) {
+    let Planned {
         seq,
-        parent: (parent, at_index),
         check_len,
         cost,
         copies,
@@ -234,17 +180,8 @@ fn unroll(func: &mut LocalFunction, counter: LocalId, loop_: &Candidate) {
     func.block_mut(out).instrs = vec![at(Instr::Loop(walrus::ir::Loop { seq }))];
     func.block_mut(parent).instrs[at_index].0 = Instr::Block(Block { seq: out });
 
-    let mut body = std::mem::take(&mut func.block_mut(seq).instrs);
-    let last: Code = body.split_off(check_len);
-    let mut head = body;
-    if cost > 0 {
-        head[1].0 = i64_const(cost * copies);
-        head[4].0 = i64_const((cost * (copies - 1)).wrapping_neg());
-        let Some((Instr::IfElse(check), _)) = head.last() else {
-            unreachable!("a check ends with its `if`")
-        };
-        adjust_handler_call(func, check.consequent, cost * (copies - 1));
-    }
+    let mut head = std::mem::take(&mut func.block_mut(seq).instrs);
+    let last: Code = head.split_off(check_len);
     // Copies 1 .. copies-1, each in a block that the next one follows.
     let mut outer: Option<InstrSeqId> = None;
     for copy in (1..copies).rev() {
@@ -279,37 +216,6 @@ fn unroll(func: &mut LocalFunction, counter: LocalId, loop_: &Candidate) {
     }
     head.extend(last);
     func.block_mut(seq).instrs = head;
-}
-
-/// Makes the check's `then` (`store; call $handler; reload`) store the
-/// counter as if only one copy had been charged and charge the others
-/// again after the reload.
-fn adjust_handler_call(func: &mut LocalFunction, then: InstrSeqId, ahead: u64) {
-    let code = &mut func.block_mut(then).instrs;
-    debug_assert!(matches!(
-        code[..],
-        [
-            (Instr::LocalGet(_), _),
-            (Instr::GlobalSet(_), _),
-            (Instr::Call(_), _),
-            (Instr::GlobalGet(_), _),
-            (Instr::LocalSet(_), _)
-        ]
-    ));
-    code.insert(4, at(i64_const(ahead)));
-    code.insert(
-        5,
-        at(Instr::Binop(Binop {
-            op: BinaryOp::I64Sub,
-        })),
-    );
-    code.insert(1, at(i64_const(ahead)));
-    code.insert(
-        2,
-        at(Instr::Binop(Binop {
-            op: BinaryOp::I64Add,
-        })),
-    );
 }
 
 /// The charges a copy of the loop body gives back when it leaves the loop.
@@ -355,23 +261,10 @@ impl Refund<'_> {
         if self.amount == 0 {
             return Vec::new();
         }
-        vec![
-            at(Instr::LocalGet(LocalGet {
-                local: self.counter,
-            })),
-            at(i64_const(self.amount)),
-            at(Instr::Binop(Binop {
-                op: BinaryOp::I64Add,
-            })),
-            at(Instr::LocalSet(LocalSet {
-                local: self.counter,
-            })),
-        ]
+        let local = self.counter;
+        let mut code = vec![at(Instr::LocalGet(LocalGet { local }))];
+        code.extend(offset(self.amount, BinaryOp::I64Add));
+        code.push(at(Instr::LocalSet(LocalSet { local })));
+        code
     }
-}
-
-fn i64_const(v: u64) -> Instr {
-    Instr::Const(Const {
-        value: Value::I64(v as i64),
-    })
 }
