@@ -93,14 +93,14 @@ fn fold(code: Code, state: GlobalId, empty: &HashSet<InstrSeqId>) -> Code {
             out.push((instr, loc));
             continue;
         }
+        // The arm that always runs, as a block (nothing if it is empty).
+        let arm =
+            |seq: InstrSeqId| (!empty.contains(&seq)).then_some((Instr::Block(Block { seq }), loc));
         match rest.peek().map(|(i, _)| i) {
             // A site guard's skip: never taken in normal state.
             Some(Instr::IfElse(branch)) => {
-                let alternative = branch.alternative;
+                out.extend(arm(branch.alternative));
                 rest.next();
-                if !empty.contains(&alternative) {
-                    out.push((Instr::Block(Block { seq: alternative }), loc));
-                }
             }
             Some(Instr::Unop(Unop {
                 op: UnaryOp::I32Eqz,
@@ -109,11 +109,8 @@ fn fold(code: Code, state: GlobalId, empty: &HashSet<InstrSeqId>) -> Code {
                 match rest.peek().map(|(i, _)| i) {
                     // A normal-state guard: always taken.
                     Some(Instr::IfElse(branch)) => {
-                        let consequent = branch.consequent;
+                        out.extend(arm(branch.consequent));
                         rest.next();
-                        if !empty.contains(&consequent) {
-                            out.push((Instr::Block(Block { seq: consequent }), loc));
-                        }
                     }
                     _ => out.push((i32_const(1), loc)),
                 }
