@@ -78,6 +78,28 @@ pub fn module_with(rng: &mut Rng, reference_types: bool) -> Option<Generated> {
     with_save_memory(&module.to_bytes())
 }
 
+/// The output of a transform of a fuzz case: `Ok(None)` when the transform
+/// rejects the module as unsupported (named with `REWIND_FUZZ_VERBOSE`),
+/// `Err` when it fails otherwise (`what` names the transform).
+pub fn transformed(
+    result: rewind_transform::Result<rewind_transform::Output>,
+    what: &str,
+) -> Result<Option<rewind_transform::Output>, String> {
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(e @ rewind_transform::Error::Unsupported { .. }) => {
+            if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
+                println!("  unsupported: {e}");
+            }
+            Ok(None)
+        }
+        Err(e) => Err(format!(
+            "{what} failed: {e}: {:?}",
+            std::error::Error::source(&e)
+        )),
+    }
+}
+
 /// Transform options and the matching suspending-import patterns: the
 /// import policy (every import, `env.sleep*` or `env.sleep_i32`), and maybe
 /// `ignore_indirect` (when sound) or an only-list naming every function.

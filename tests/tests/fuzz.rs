@@ -23,7 +23,7 @@ use rewind_tests::driver::run;
 use rewind_tests::policy::Rng;
 use rewind_tests::smith::{self, env_u64, with_big_stack};
 use rewind_tests::{Mode, Outcome, Policy, trace::Event};
-use rewind_transform::{Error, Options};
+use rewind_transform::Options;
 
 struct Case {
     wasm: Vec<u8>,
@@ -68,18 +68,13 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         tally.not_runnable += 1;
         return Ok(());
     };
-    let out = match rewind_transform::asyncify(&case.wasm, &case.options) {
-        Ok(out) => out,
-        Err(Error::Unsupported { .. }) => {
-            tally.unsupported += 1;
-            return Ok(());
-        }
-        Err(e) => {
-            return Err(format!(
-                "transform failed: {e}: {:?}",
-                std::error::Error::source(&e)
-            ));
-        }
+    let Some(out) = smith::transformed(
+        rewind_transform::asyncify(&case.wasm, &case.options),
+        "transform",
+    )?
+    else {
+        tally.unsupported += 1;
+        return Ok(());
     };
     let calls = smith::calls(&case.wasm);
     let Some(oracle) = smith::oracle(&case.wasm, &case.suspending, &calls)? else {

@@ -44,7 +44,7 @@ use rewind_tests::driver::{Call, run};
 use rewind_tests::policy::Rng;
 use rewind_tests::smith::{self, SAVE_MEMORY, env_u64, with_big_stack};
 use rewind_tests::{Event, FuelSchedule, FuelStats, Mode, Outcome, Policy, Trace};
-use rewind_transform::{Error, FuelOptions, Options};
+use rewind_transform::{FuelOptions, Options};
 
 struct Case {
     wasm: Vec<u8>,
@@ -120,30 +120,20 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         tally.not_runnable += 1;
         return Ok(());
     };
-    let metered = match rewind_transform::meter(&case.wasm, &FuelOptions::default(), &case.options)
-    {
-        Ok(out) => {
-            let unrolled = out.report.fuel.map_or(0, |f| f.loops_unrolled as u64);
-            if unrolled > 0 {
-                tally.unrolled_loops += unrolled;
-                unrolled_fuel_is_the_same(&case, &out.wasm)?;
-            }
-            out.wasm
-        }
-        Err(e @ Error::Unsupported { .. }) => {
-            if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
-                println!("  unsupported: {e}");
-            }
-            tally.unsupported += 1;
-            return Ok(());
-        }
-        Err(e) => {
-            return Err(format!(
-                "meter failed: {e}: {:?}",
-                std::error::Error::source(&e)
-            ));
-        }
+    let Some(out) = smith::transformed(
+        rewind_transform::meter(&case.wasm, &FuelOptions::default(), &case.options),
+        "meter",
+    )?
+    else {
+        tally.unsupported += 1;
+        return Ok(());
     };
+    let unrolled = out.report.fuel.map_or(0, |f| f.loops_unrolled as u64);
+    if unrolled > 0 {
+        tally.unrolled_loops += unrolled;
+        unrolled_fuel_is_the_same(&case, &out.wasm)?;
+    }
+    let metered = out.wasm;
     let max_slices = env_u64("REWIND_FUEL_FUZZ_MAX_SLICES", MAX_SLICES);
     compare(
         &case.wasm,
