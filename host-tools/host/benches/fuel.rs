@@ -308,10 +308,17 @@ fn pieces(runs: usize, arg: i32) {
         runners.push(checked(expect, run));
     }
     let times = measure(runs, &mut runners);
-    println!(
-        "\nloop kernel, what the pieces of a loop-head check cost (hand-written, no asyncify):"
+    print_variants(
+        "loop kernel, what the pieces of a loop-head check cost (hand-written, no asyncify)",
+        heads.iter().map(|(name, _)| *name),
+        &times,
     );
-    for ((name, _), t) in heads.iter().zip(&times) {
+}
+
+/// A table of hand-written variants: time and ratio to the first.
+fn print_variants<'a>(title: &str, names: impl Iterator<Item = &'a str>, times: &[Duration]) {
+    println!("\n{title}:");
+    for (name, t) in names.zip(times) {
         println!(
             "  {name:<22} {:>8.2} ms {:>5.2}x",
             t.as_secs_f64() * 1e3,
@@ -361,14 +368,9 @@ fn recursion_floor(runs: usize, arg: i32) {
         runners.push(checked(expect, run));
     }
     let times = measure(runs, &mut runners);
-    println!(
-        "\nfib, the least an Asyncify-style metering adds (hand-written, no guards or spills):"
+    print_variants(
+        "fib, the least an Asyncify-style metering adds (hand-written, no guards or spills)",
+        variants.iter().map(|(name, _, _)| *name),
+        &times,
     );
-    for ((name, _, _), t) in variants.iter().zip(&times) {
-        println!(
-            "  {name:<22} {:>8.2} ms {:>5.2}x",
-            t.as_secs_f64() * 1e3,
-            t.as_secs_f64() / times[0].as_secs_f64()
-        );
-    }
 }
