@@ -83,3 +83,35 @@ fn unmatched_list_entries_warn() {
         );
     }
 }
+
+/// Two functions may share a name-section name: each keeps its own
+/// decision. Both match the add-list entry `dup`; the first calls the
+/// suspending import and is instrumented, the second has no suspending
+/// call site and is left unchanged, and only its decision says so.
+#[test]
+fn functions_sharing_a_name_keep_their_own_decisions() {
+    let m = wat(r#"(module
+        (import "env" "sleep" (func $sleep))
+        (memory 1)
+        (func $first (@name "dup") (call $sleep))
+        (func $second (@name "dup") (nop)))"#);
+    let options = Options {
+        add_list: vec!["dup".into()],
+        ..Options::default()
+    };
+    let r = instrument(&m, &options).unwrap().report;
+    assert_eq!(r.decisions.len(), 2);
+    let (first, second) = (&r.decisions[0], &r.decisions[1]);
+    assert_eq!(first.function, "dup");
+    assert_eq!(second.function, "dup");
+    assert!(first.instrumented, "{first:?}");
+    assert_eq!(first.reason, "calls import `env.sleep`");
+    assert!(!second.instrumented, "{second:?}");
+    assert!(
+        second
+            .reason
+            .ends_with("no suspending call site: left unchanged"),
+        "{second:?}"
+    );
+    assert_eq!(r.functions_instrumented, 1);
+}

@@ -25,6 +25,10 @@
 //!   `rewind.set_stack_pointer(ptr)`: read and write the shadow-stack
 //!   pointer (`__stack_pointer`, found by name or given by index), for guest
 //!   runtimes that give each coroutine its own C stack.
+//! * fuel metering (`rewind fuel`): the budget global [`FUEL_GLOBAL`], the
+//!   suspending import [`OUT_OF_FUEL_IMPORT`], and the imports
+//!   [`GET_FUEL_IMPORT`] and [`SET_FUEL_IMPORT`] that the pass resolves to
+//!   accessors of the budget.
 
 /// Normal execution.
 pub const STATE_NORMAL: i32 = 0;
@@ -72,3 +76,14 @@ pub const OVERFLOW_FUNCTION: &str = "__asyncify_save_stack_overflow";
 pub const fn stack_end_offset(memory64: bool) -> u64 {
     if memory64 { 8 } else { 4 }
 }
+
+/// Name of the fuel global that `rewind fuel` adds (and of its export):
+/// the remaining budget, an `i64`.
+pub const FUEL_GLOBAL: &str = "__rewind_fuel";
+/// Module and name of the default out-of-fuel import, called when the
+/// budget runs out; it suspends.
+pub const OUT_OF_FUEL_IMPORT: (&str, &str) = ("rewind", "out_of_fuel");
+/// Import resolved to a function returning the counter: `[] -> [i64]`.
+pub const GET_FUEL_IMPORT: (&str, &str) = ("rewind", "get_fuel");
+/// Import resolved to a function setting the counter: `[i64] -> []`.
+pub const SET_FUEL_IMPORT: (&str, &str) = ("rewind", "set_fuel");

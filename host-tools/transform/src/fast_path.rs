@@ -30,41 +30,50 @@
 //! the same locals and share the frame code, so an unwind from either
 //! saves the same frame, and a rewind always takes the original body.
 //!
-//! A guard `state == NORMAL; if { A }` becomes `block { A }`, a site guard's
-//! `state; if { skip }` disappears, and any other state read becomes the
-//! constant `NORMAL`. The price is code size: the body is there twice.
+//! The flow rewrite records each `if` it adds ([`Guards`]): a normal-state
+//! guard `state == NORMAL; if { A }` becomes `block { A }`, a site guard's
+//! `state; if { skip }` disappears, and unwind checks stay. The price is
+//! code size: the body is there twice.
 
 use std::collections::{HashMap, HashSet};
 
-use walrus::ir::{
-    Block, Const, GlobalGet, IfElse, Instr, InstrSeqId, InstrSeqType, UnaryOp, Unop, Value,
-};
+use walrus::ir::{Block, GlobalGet, IfElse, Instr, InstrSeqId, InstrSeqType, UnaryOp, Unop};
 use walrus::{GlobalId, LocalFunction};
 
-use crate::abi;
-use crate::ir::{Code, at, copy_code, i32_const};
+use crate::guards::{Guard, GuardKind, Guards};
+use crate::ir::{Code, at, copy_code};
 
 /// `if state == NORMAL { fast copy of body } else { slow }`, where `slow`
 /// is the original code (the frame restore and the `body` block), of type
-/// `ty` (the function's results).
+/// `ty` (the function's results), and `guards` are the `if`s the flow
+/// rewrite added to `body`.
 pub(crate) fn dispatch(
     func: &mut LocalFunction,
     state: GlobalId,
     ty: InstrSeqType,
     body: InstrSeqId,
+    guards: &Guards,
     slow: Code,
 ) -> Code {
     let mut map = HashMap::new();
     let fast = copy_code(func, &[at(Instr::Block(Block { seq: body }))], &mut map);
+    let copied_guards: HashMap<InstrSeqId, Guard> = map
+        .iter()
+        .filter_map(|(original, copy)| Some((*copy, guards.get(*original)?)))
+        .collect();
     let empty: HashSet<InstrSeqId> = map
         .values()
         .copied()
         .filter(|s| func.block(*s).instrs.is_empty())
         .collect();
-    let fast = fold(fast, state, &empty);
+    let fold = Fold {
+        guards: &copied_guards,
+        empty: &empty,
+    };
+    let fast = fold.code(fast);
     for copy in map.into_values() {
         let code = std::mem::take(&mut func.block_mut(copy).instrs);
-        func.block_mut(copy).instrs = fold(code, state, &empty);
+        func.block_mut(copy).instrs = fold.code(code);
     }
     let consequent = func.builder_mut().dangling_instr_seq(ty).id();
     let alternative = func.builder_mut().dangling_instr_seq(ty).id();
@@ -82,44 +91,44 @@ pub(crate) fn dispatch(
     ]
 }
 
-/// `code` with its state reads folded for normal state (see the module
-/// doc); unwind checks (`state; i32.const UNWINDING; i32.eq`) stay. An
-/// arm that is left alone and `empty` leaves nothing behind.
-fn fold(code: Code, state: GlobalId, empty: &HashSet<InstrSeqId>) -> Code {
-    let mut out: Code = Vec::with_capacity(code.len());
-    let mut rest = code.into_iter().peekable();
-    while let Some((instr, loc)) = rest.next() {
-        if !matches!(&instr, Instr::GlobalGet(g) if g.global == state) {
-            out.push((instr, loc));
-            continue;
-        }
-        // The arm that always runs, as a block (nothing if it is empty).
-        let arm =
-            |seq: InstrSeqId| (!empty.contains(&seq)).then_some((Instr::Block(Block { seq }), loc));
-        match rest.peek().map(|(i, _)| i) {
-            // A site guard's skip: never taken in normal state.
-            Some(Instr::IfElse(branch)) => {
-                out.extend(arm(branch.alternative));
-                rest.next();
-            }
-            Some(Instr::Unop(Unop {
-                op: UnaryOp::I32Eqz,
-            })) => {
-                rest.next();
-                match rest.peek().map(|(i, _)| i) {
-                    // A normal-state guard: always taken.
-                    Some(Instr::IfElse(branch)) => {
-                        out.extend(arm(branch.consequent));
-                        rest.next();
-                    }
-                    _ => out.push((i32_const(1), loc)),
+/// The folding of the copied guards for normal state.
+struct Fold<'a> {
+    /// The guards of the copy, by their copied `then` sequences.
+    guards: &'a HashMap<InstrSeqId, Guard>,
+    /// Copied sequences with no instructions.
+    empty: &'a HashSet<InstrSeqId>,
+}
+
+impl Fold<'_> {
+    /// `code` with its guards folded (see the module doc). An arm that is
+    /// left alone and empty leaves nothing behind.
+    fn code(&self, code: Code) -> Code {
+        let mut out: Code = Vec::with_capacity(code.len());
+        for (instr, loc) in code {
+            let guard = match &instr {
+                Instr::IfElse(branch) => self
+                    .guards
+                    .get(&branch.consequent)
+                    .map(|g| (*g, branch.consequent, branch.alternative)),
+                _ => None,
+            };
+            let Some((guard, consequent, alternative)) = guard else {
+                out.push((instr, loc));
+                continue;
+            };
+            let arm = match guard.kind {
+                GuardKind::Unwind => {
+                    out.push((instr, loc));
+                    continue;
                 }
+                GuardKind::Normal => consequent,
+                GuardKind::Rewinding => alternative,
+            };
+            out.truncate(out.len() - guard.condition_len);
+            if !self.empty.contains(&arm) {
+                out.push((Instr::Block(Block { seq: arm }), loc));
             }
-            Some(Instr::Const(Const {
-                value: Value::I32(abi::STATE_UNWINDING),
-            })) => out.push((instr, loc)),
-            _ => out.push((i32_const(abi::STATE_NORMAL), loc)),
         }
+        out
     }
-    out
 }

@@ -37,15 +37,52 @@ use std::collections::{HashMap, HashSet};
 
 use crate::abi;
 use crate::error::{Error, Result};
-use crate::fuel::Hints;
-use crate::ir::children;
-use crate::ir::{Code, at, i32_const, if_then};
-use crate::liveness::Guards;
-use crate::stack::{Stack, StackTyper, TypeContext};
+use crate::guards::{GuardKind, Guards};
+use crate::hints::Hints;
+use crate::ir::{Code, Target, at, callee, children, i32_const, if_then};
+use crate::operand_types::{Stack, StackTyper, TypeContext, instr_name};
 use crate::suspend::Suspends;
 
 /// The rewrite of one function.
 pub(crate) struct Flow<'a> {
+    ctx: &'a TypeContext,
+    locals: &'a mut ModuleLocals,
+    suspends: &'a Suspends<'a>,
+    /// `__asyncify_state`.
+    state: GlobalId,
+    /// The local holding the call-site number.
+    site: LocalId,
+    /// The label a branch to which starts saving the frame.
+    unwind: InstrSeqId,
+    /// The function's name, for diagnostics.
+    name: &'a str,
+    /// Imported functions: a repeated call to one reaches the host.
+    imports: &'a HashSet<walrus::FunctionId>,
+    /// Fuel checks of a metered module (see [`Flow::check_piece`]).
+    hints: &'a Hints,
+    /// What the rewrite has produced so far.
+    out: Rewritten,
+}
+
+/// What the rewrite of a function produced, for the phases after it.
+#[derive(Debug, Default)]
+pub(crate) struct Rewritten {
+    /// Number of call sites.
+    pub sites: u32,
+    /// Where each suspending call ended up: its sequence and position.
+    pub call_positions: Vec<(InstrSeqId, usize)>,
+    /// Locals read while rewinding toward a call site (`if` conditions,
+    /// `call_indirect` table indices, arguments of calls that reach the
+    /// host): they must be saved with the frame.
+    pub rewind_reads: Vec<LocalId>,
+    /// The `if`s the rewrite added.
+    pub guards: Guards,
+}
+
+/// Where the rewrite of one function reads and writes: the module's types
+/// and locals, the function's suspending instructions, and the labels and
+/// locals the instrumentation set up around the body.
+pub(crate) struct FlowContext<'a> {
     pub ctx: &'a TypeContext,
     pub locals: &'a mut ModuleLocals,
     pub suspends: &'a Suspends<'a>,
@@ -57,25 +94,39 @@ pub(crate) struct Flow<'a> {
     pub unwind: InstrSeqId,
     /// The function's name, for diagnostics.
     pub name: &'a str,
-    /// Number of call sites numbered so far.
-    pub sites: u32,
-    /// Where each suspending call ended up: its sequence and position.
-    pub call_positions: Vec<(InstrSeqId, usize)>,
-    /// Locals read while rewinding toward a call site (`if` conditions,
-    /// `call_indirect` table indices): they must be saved with the frame.
-    pub rewind_reads: Vec<LocalId>,
     /// Imported functions: a repeated call to one reaches the host.
     pub imports: &'a HashSet<walrus::FunctionId>,
-    /// The guards, for liveness after a resumed call (in normal state).
-    pub guards: Guards,
-    /// Fuel checks of a metered module (see [`Flow::check_piece`]).
+    /// Fuel checks of a metered module.
     pub hints: &'a Hints,
 }
 
-impl Flow<'_> {
+impl<'a> Flow<'a> {
+    /// Rewrites `body`, the function's original body, which contains a
+    /// suspending instruction.
+    pub fn run(
+        cx: FlowContext<'a>,
+        func: &mut LocalFunction,
+        body: InstrSeqId,
+    ) -> Result<Rewritten> {
+        let mut flow = Flow {
+            ctx: cx.ctx,
+            locals: cx.locals,
+            suspends: cx.suspends,
+            state: cx.state,
+            site: cx.site,
+            unwind: cx.unwind,
+            name: cx.name,
+            imports: cx.imports,
+            hints: cx.hints,
+            out: Rewritten::default(),
+        };
+        flow.rewrite(func, body)?;
+        Ok(flow.out)
+    }
+
     /// Rewrites `seq`, which contains a suspending instruction and starts
     /// with an empty operand stack.
-    pub fn rewrite(&mut self, func: &mut LocalFunction, seq: InstrSeqId) -> Result<()> {
+    fn rewrite(&mut self, func: &mut LocalFunction, seq: InstrSeqId) -> Result<()> {
         self.rewrite_seq(func, seq, Tail::Unguarded)
     }
 
@@ -135,7 +186,9 @@ impl Flow<'_> {
         match tail {
             Tail::Unguarded => out.append(&mut segment.code),
             Tail::Guarded if segment.code.is_empty() => {}
-            Tail::Guarded => out.extend(self.guard(func, self.normal_test(), segment.code)),
+            Tail::Guarded => {
+                out.extend(self.guard(func, GuardKind::Normal, self.normal_test(), segment.code))
+            }
         }
         func.block_mut(seq).instrs = out;
         Ok(())
@@ -166,9 +219,9 @@ impl Flow<'_> {
         let mut written = locals_written(func, &check[check.len() - 1].0);
         for (instr, _) in &check {
             match instr {
-                Instr::LocalGet(l) => self.rewind_reads.push(l.local),
+                Instr::LocalGet(l) => self.out.rewind_reads.push(l.local),
                 Instr::LocalTee(l) => {
-                    self.rewind_reads.push(l.local);
+                    self.out.rewind_reads.push(l.local);
                     written.insert(l.local);
                 }
                 _ => {}
@@ -190,9 +243,10 @@ impl Flow<'_> {
 
     /// How many operand-stack values the suspending instruction consumes.
     fn inputs(&self, func: &LocalFunction, instr: &Instr) -> usize {
+        if let Some(site) = callee(instr) {
+            return self.ctx.call_signature(&site).0.len() + site.extra_operands();
+        }
         match instr {
-            Instr::Call(c) => self.ctx.signature(self.ctx.func_types[&c.func]).0.len(),
-            Instr::CallIndirect(c) => self.ctx.signature(c.ty).0.len() + 1,
             Instr::IfElse(i) => {
                 self.ctx
                     .block_signature(func.block(i.consequent).ty)
@@ -207,9 +261,10 @@ impl Flow<'_> {
     }
 
     fn results(&self, func: &LocalFunction, instr: &Instr) -> Vec<ValType> {
+        if let Some(site) = callee(instr) {
+            return self.ctx.call_signature(&site).1.to_vec();
+        }
         match instr {
-            Instr::Call(c) => self.ctx.signature(self.ctx.func_types[&c.func]).1.to_vec(),
-            Instr::CallIndirect(c) => self.ctx.signature(c.ty).1.to_vec(),
             Instr::IfElse(i) => self.ctx.block_signature(func.block(i.consequent).ty).1,
             Instr::Block(b) => self.ctx.block_signature(func.block(b.seq).ty).1,
             Instr::Loop(l) => self.ctx.block_signature(func.block(l.seq).ty).1,
@@ -227,37 +282,38 @@ impl Flow<'_> {
         inputs: &[Source],
         outputs: &[LocalId],
     ) -> Result<(Code, InstrSeqId)> {
-        let first = self.sites;
+        let first = self.out.sites;
         let mut body = reload(inputs);
         match &instr {
-            Instr::Call(_) | Instr::CallIndirect(_) => {
+            _ if let Some(site) = callee(&instr) => {
                 // The repeated call during a rewind gets the original
                 // arguments, as with Binaryen: a host may look at them again.
                 // Instrumented callees restore their own locals instead, so
                 // only calls that may reach the host keep them.
-                let reaches_host = match &instr {
-                    Instr::Call(c) => self.imports.contains(&c.func),
+                let reaches_host = match site.target {
+                    Target::Func(f) => self.imports.contains(&f),
                     _ => true,
                 };
                 if reaches_host {
-                    self.rewind_reads
+                    self.out
+                        .rewind_reads
                         .extend(inputs.iter().filter_map(|s| match s {
                             Source::Local(l) => Some(*l),
                             Source::Const(_) => None,
                         }));
                 }
-                self.sites += 1;
+                self.out.sites += 1;
                 let call_at = body.len();
                 body.push((instr, loc));
                 body.extend(self.unwind_check(func, first));
                 body.extend(spill(outputs));
                 let (guard, seq, offset) = self.site_guard(func, first, first, body);
-                self.call_positions.push((seq, offset + call_at));
+                self.out.call_positions.push((seq, offset + call_at));
                 return Ok((guard, seq));
             }
             Instr::IfElse(i) => {
                 if let Some(Source::Local(condition)) = inputs.last() {
-                    self.rewind_reads.push(*condition);
+                    self.out.rewind_reads.push(*condition);
                 }
                 for arm in [i.consequent, i.alternative] {
                     if self.suspends.contains(arm) {
@@ -270,25 +326,23 @@ impl Flow<'_> {
             other => {
                 return Err(Error::Unsupported {
                     function: self.name.to_string(),
-                    construct: format!(
-                        "`{}` around a suspending call",
-                        crate::stack::instr_name(other)
-                    ),
+                    construct: format!("`{}` around a suspending call", instr_name(other)),
                 });
             }
         }
         body.push((instr, loc));
         body.extend(spill(outputs));
-        let last = self.sites.saturating_sub(1).max(first);
+        let last = self.out.sites.saturating_sub(1).max(first);
         let (guard, seq, _) = self.site_guard(func, first, last, body);
         Ok((guard, seq))
     }
 
-    /// `state == NORMAL; if { body }`, remembered as a guard.
-    fn guard(&mut self, func: &mut LocalFunction, test: Code, body: Code) -> Code {
+    /// `test; if { body }`, recorded as a guard of `kind`.
+    fn guard(&mut self, func: &mut LocalFunction, kind: GuardKind, test: Code, body: Code) -> Code {
+        let condition_len = test.len();
         let code = if_then(func, test, body);
         if let Some((Instr::IfElse(g), _)) = code.last() {
-            self.guards.normal.insert(g.consequent);
+            self.out.guards.record(g.consequent, kind, condition_len);
         }
         code
     }
@@ -311,10 +365,7 @@ impl Flow<'_> {
         let mut skip = self.site_outside(first, last);
         skip.push(at(Instr::BrIf(BrIf { block })));
         let state = vec![at(Instr::GlobalGet(GlobalGet { global: self.state }))];
-        let mut code = if_then(func, state, skip);
-        if let Some((Instr::IfElse(g), _)) = code.last() {
-            self.guards.rewinding.insert(g.consequent);
-        }
+        let mut code = self.guard(func, GuardKind::Rewinding, state, skip);
         let offset = code.len();
         code.extend(body);
         func.block_mut(block).instrs = code;
@@ -354,7 +405,7 @@ impl Flow<'_> {
 
     /// After a suspending call: if it started an unwind, record the site and
     /// leave for the frame-saving exit.
-    fn unwind_check(&self, func: &mut LocalFunction, site: u32) -> Code {
+    fn unwind_check(&mut self, func: &mut LocalFunction, site: u32) -> Code {
         let test = vec![
             at(Instr::GlobalGet(GlobalGet { global: self.state })),
             at(i32_const(abi::STATE_UNWINDING)),
@@ -367,7 +418,7 @@ impl Flow<'_> {
             at(Instr::LocalSet(LocalSet { local: self.site })),
             at(Instr::Br(Br { block: self.unwind })),
         ];
-        if_then(func, test, leave)
+        self.guard(func, GuardKind::Unwind, test, leave)
     }
 }
 
@@ -541,7 +592,7 @@ impl Segment {
         match previous {
             _ if body.is_empty() => {}
             Some(guard) => func.block_mut(guard).instrs.extend(body),
-            None => out.extend(flow.guard(func, flow.normal_test(), body)),
+            None => out.extend(flow.guard(func, GuardKind::Normal, flow.normal_test(), body)),
         }
         Ok(sources)
     }

@@ -8,15 +8,15 @@
 //! function.
 
 use walrus::ir::{
-    BinaryOp, Binop, Call, Const, GlobalGet, Instr, Load, LoadKind, LocalGet, LocalSet, LocalTee,
-    MemArg, RefNull, Store, StoreKind, Unreachable, Value,
+    BinaryOp, Binop, Call, Const, GlobalGet, Instr, LocalGet, LocalSet, LocalTee, RefNull,
+    Unreachable, Value,
 };
 use walrus::{LocalFunction, LocalId, ModuleLocals, ValType};
 
 use crate::abi;
+use crate::abi_state::Abi;
 use crate::error::{Error, Result};
 use crate::ir::{Code, at, i32_const, if_then};
-use crate::runtime::Abi;
 
 /// The frame of one function.
 #[derive(Debug)]
@@ -107,12 +107,12 @@ impl Frame {
             at(Instr::LocalTee(LocalTee { local: self.pos })),
             at(abi.store_ptr(0)),
             at(Instr::LocalGet(LocalGet { local: self.pos })),
-            at(load(abi, ValType::I32, self.site_offset)),
+            at(abi.load(ValType::I32, self.site_offset)),
             at(Instr::LocalSet(LocalSet { local: self.site })),
         ];
         for (local, ty, offset) in &self.slots {
             body.push(at(Instr::LocalGet(LocalGet { local: self.pos })));
-            body.push(at(load(abi, *ty, *offset)));
+            body.push(at(abi.load(*ty, *offset)));
             body.push(at(Instr::LocalSet(LocalSet { local: *local })));
         }
         let test = vec![
@@ -172,12 +172,12 @@ impl Frame {
         for (local, ty, offset) in &self.slots {
             code.push(at(Instr::LocalGet(LocalGet { local: self.pos })));
             code.push(at(Instr::LocalGet(LocalGet { local: *local })));
-            code.push(at(store(abi, *ty, *offset)));
+            code.push(at(abi.store(*ty, *offset)));
         }
         code.extend([
             at(Instr::LocalGet(LocalGet { local: self.pos })),
             at(Instr::LocalGet(LocalGet { local: self.site })),
-            at(store(abi, ValType::I32, self.site_offset)),
+            at(abi.store(ValType::I32, self.site_offset)),
             at(Instr::LocalGet(LocalGet {
                 local: self.data_ptr,
             })),
@@ -208,34 +208,4 @@ fn zero(ty: ValType) -> Option<Instr> {
         ValType::Ref(_) => return None,
     };
     Some(Instr::Const(Const { value }))
-}
-
-fn load(abi: &Abi, ty: ValType, offset: u64) -> Instr {
-    let (kind, align) = match ty {
-        ValType::I32 => (LoadKind::I32 { atomic: false }, 4),
-        ValType::I64 => (LoadKind::I64 { atomic: false }, 8),
-        ValType::F32 => (LoadKind::F32, 4),
-        ValType::F64 => (LoadKind::F64, 8),
-        _ => (LoadKind::V128, 16),
-    };
-    Instr::Load(Load {
-        memory: abi.memory,
-        kind,
-        arg: MemArg { align, offset },
-    })
-}
-
-fn store(abi: &Abi, ty: ValType, offset: u64) -> Instr {
-    let (kind, align) = match ty {
-        ValType::I32 => (StoreKind::I32 { atomic: false }, 4),
-        ValType::I64 => (StoreKind::I64 { atomic: false }, 8),
-        ValType::F32 => (StoreKind::F32, 4),
-        ValType::F64 => (StoreKind::F64, 8),
-        _ => (StoreKind::V128, 16),
-    };
-    Instr::Store(Store {
-        memory: abi.memory,
-        kind,
-        arg: MemArg { align, offset },
-    })
 }

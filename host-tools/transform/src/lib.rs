@@ -4,26 +4,36 @@
 //! # Phases
 //!
 //! 1. **Parse** the module with walrus (binary or text input).
-//! 2. **Runtime** ([`runtime`]): find the `asyncify.*` intrinsic imports and
-//!    the `__stack_pointer` extension, add the two ABI globals.
-//! 3. **Analysis** ([`analysis`]): build the call graph and decide which
-//!    functions can change the unwind state: suspending imports, callers of
-//!    `start_unwind`/`stop_rewind` (top-most runtime), transitively their
-//!    callers, and indirect calls narrowed by signature to functions that can
-//!    reach a table. The option lists adjust the result.
-//! 4. **Normalise** ([`normalize`]) each function to instrument: drop dead
+//! 2. **Metering** (only for [`meter`], [`fuel`]): charge every
+//!    straight-line run its cost, check the budget at loop heads and at the
+//!    entries of functions that can be part of a call cycle, and lay small
+//!    loops out several times so that one check covers several iterations
+//!    (`fuel/unroll.rs`). A check that finds the budget spent calls a
+//!    suspending handler, so the phases below make it resumable.
+//! 3. **Module facts and runtime** (`facts.rs`, `intrinsics.rs`,
+//!    `runtime.rs`): find the save-stack memory, the `asyncify.*`
+//!    intrinsic imports and the `__stack_pointer` extension, add the two
+//!    ABI globals.
+//! 4. **Analysis** (`analysis/`, over the call graph of `callgraph.rs`):
+//!    decide which functions can change the unwind state: suspending
+//!    imports, callers of `start_unwind`/`stop_rewind` (top-most runtime),
+//!    transitively their callers, and indirect calls narrowed by signature
+//!    to functions that can reach a table. The option lists adjust the
+//!    result.
+//! 5. **Normalise** (`normalize.rs`) each function to instrument: drop dead
 //!    code after unconditional branches, move block parameters into locals.
-//! 5. **Flow** ([`flow`]): split every instruction sequence that contains a
+//! 6. **Flow** (`flow.rs`, with operand-stack typing from
+//!    `operand_types.rs`): split every instruction sequence that contains a
 //!    suspending call into guarded pieces. Operand-stack values that live
 //!    across a suspending instruction are spilled into locals, so that at
 //!    every suspension point all state is in locals.
-//! 6. **Locals** ([`liveness`], [`frame`]): compute which locals are live
+//! 7. **Locals** (`liveness.rs`, `frame.rs`): compute which locals are live
 //!    across a suspension and emit the code that saves them to the save stack
 //!    on unwind and restores them on rewind.
-//! 7. **Fast path** (with [`Options::fast_path`], `fast_path.rs`): a copy of
+//! 8. **Fast path** (with [`Options::fast_path`], `fast_path.rs`): a copy of
 //!    each instrumented body, run when the call starts in normal state, with
 //!    the rewind guards folded away.
-//! 8. **Emit** and validate with wasmparser.
+//! 9. **Emit** and validate with wasmparser.
 //!
 //! # State machine
 //!
@@ -67,30 +77,38 @@
 //! Only functions that can reach a suspension are touched; everything else
 //! is emitted unchanged.
 
+#![forbid(unsafe_code)]
+
 pub mod abi;
+mod abi_state;
 mod analysis;
+mod callgraph;
 pub mod error;
+mod facts;
 mod fast_path;
 mod flow;
 mod frame;
 pub mod fuel;
+mod guards;
+mod hints;
+mod instrument;
 mod intrinsics;
 mod ir;
 mod liveness;
 mod normalize;
+mod operand_types;
 pub mod options;
 pub mod patterns;
 pub mod report;
 mod runtime;
-mod stack;
 mod suspend;
-pub mod unroll;
+mod transform;
 
 pub use error::{Error, Result};
-pub use fuel::{Costs, FuelOptions, FuelReport};
+pub use fuel::{Costs, FuelOptions};
 pub use options::Options;
 pub use patterns::matches;
-pub use report::{Decision, Report};
+pub use report::{Decision, FuelReport, Report};
 
 /// The instrumented module and what the transform did.
 #[derive(Debug, Clone)]
@@ -117,5 +135,3 @@ pub fn asyncify(input: &[u8], options: &Options) -> Result<Output> {
 pub fn meter(input: &[u8], fuel: &FuelOptions, options: &Options) -> Result<Output> {
     transform::run_metered(input, fuel, options)
 }
-
-mod transform;

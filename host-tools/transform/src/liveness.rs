@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 use walrus::ir::{Instr, InstrSeqId};
 use walrus::{LocalFunction, LocalId};
 
-use crate::ir::for_each_instr;
-use crate::normalize::diverges;
+use crate::guards::{GuardKind, Guards};
+use crate::ir::{diverges, for_each_instr};
 
 /// A set of locals, as bits over the function's dense local numbering.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -63,20 +63,11 @@ struct Analysis<'a> {
     found: Bits,
 }
 
-/// The `if`s the asyncify rewrite adds, by their `then` sequences.
-#[derive(Debug, Default)]
-pub(crate) struct Guards {
-    /// Entered whenever the state is normal.
-    pub normal: HashSet<InstrSeqId>,
-    /// Entered only while rewinding (the site tests).
-    pub rewinding: HashSet<InstrSeqId>,
-}
-
 /// The union of the locals live right after any of `points` (positions of
 /// suspending calls), analysing the code reachable from `body`. Branches to
 /// labels not inside `body` count as leaving the function. After a resumed
-/// call the state is normal: the `if`s of `guards.normal` are taken as
-/// always entered, those of `guards.rewinding` as never entered.
+/// call the state is normal: [`GuardKind::Normal`] guards are taken as
+/// always entered, [`GuardKind::Rewinding`] ones as never entered.
 pub(crate) fn live_after(
     func: &LocalFunction,
     body: InstrSeqId,
@@ -152,8 +143,8 @@ impl Analysis<'_> {
                 self.labels.insert(b.seq, live.clone());
                 live = self.sequence(b.seq, live);
             }
-            Instr::IfElse(i) if self.guards.rewinding.contains(&i.consequent) => {}
-            Instr::IfElse(i) if self.guards.normal.contains(&i.consequent) => {
+            Instr::IfElse(i) if self.guards.kind(i.consequent) == Some(GuardKind::Rewinding) => {}
+            Instr::IfElse(i) if self.guards.kind(i.consequent) == Some(GuardKind::Normal) => {
                 self.labels.insert(i.consequent, live.clone());
                 live = self.sequence(i.consequent, live);
             }

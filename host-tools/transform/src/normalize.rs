@@ -14,39 +14,9 @@ use walrus::ir::{Instr, InstrLocId, InstrSeqId, InstrSeqType, LocalGet, LocalSet
 use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes};
 
 use crate::error::{Error, Result};
-use crate::ir::children;
-use crate::stack::{TypeContext, instr_name};
+use crate::ir::{Target, callee, children, diverges, sequences};
+use crate::operand_types::{TypeContext, instr_name};
 use crate::suspend::Suspends;
-
-/// Every sequence of the function reachable from its entry, outer first.
-pub(crate) fn sequences(func: &LocalFunction) -> Vec<InstrSeqId> {
-    let mut out = vec![func.entry_block()];
-    let mut i = 0;
-    while i < out.len() {
-        for (instr, _) in &func.block(out[i]).instrs {
-            out.extend(children(instr));
-        }
-        i += 1;
-    }
-    out
-}
-
-/// Whether `instr` never falls through to the next instruction.
-pub(crate) fn diverges(instr: &Instr) -> bool {
-    matches!(
-        instr,
-        Instr::Unreachable(_)
-            | Instr::Return(_)
-            | Instr::Br(_)
-            | Instr::BrTable(_)
-            | Instr::ReturnCall(_)
-            | Instr::ReturnCallIndirect(_)
-            | Instr::ReturnCallRef(_)
-            | Instr::Throw(_)
-            | Instr::ThrowRef(_)
-            | Instr::Rethrow(_)
-    )
-}
 
 /// Drops unreachable code after unconditional control transfers.
 pub(crate) fn trim_dead_code(func: &mut LocalFunction) {
@@ -77,21 +47,22 @@ pub(crate) fn check_supported(func: &LocalFunction, suspends: &Suspends, name: &
                         instr_name(instr)
                     )));
                 }
-                Instr::ReturnCall(_) | Instr::ReturnCallIndirect(_) | Instr::ReturnCallRef(_)
-                    if suspends.is_call(instr) =>
-                {
-                    return Err(unsupported(format!(
-                        "a tail call (`{}`) to a function that may suspend",
-                        instr_name(instr)
-                    )));
-                }
-                Instr::CallRef(_) if suspends.is_call(instr) => {
-                    return Err(unsupported(
-                        "`call_ref` to a function that may suspend (the callee reference cannot be saved)"
-                            .into(),
-                    ));
-                }
-                _ => {}
+                _ if !suspends.is_call(instr) => {}
+                _ => match callee(instr) {
+                    Some(site) if site.tail => {
+                        return Err(unsupported(format!(
+                            "a tail call (`{}`) to a function that may suspend",
+                            instr_name(instr)
+                        )));
+                    }
+                    Some(site) if matches!(site.target, Target::Ref(_)) => {
+                        return Err(unsupported(
+                            "`call_ref` to a function that may suspend (the callee reference cannot be saved)"
+                                .into(),
+                        ));
+                    }
+                    _ => {}
+                },
             }
         }
     }

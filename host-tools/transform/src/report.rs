@@ -24,7 +24,7 @@ pub struct Report {
     /// Why each defined function is or is not instrumented, in index order.
     pub decisions: Vec<Decision>,
     /// What fuel metering did, when it ran.
-    pub fuel: Option<crate::fuel::FuelReport>,
+    pub fuel: Option<FuelReport>,
 }
 
 /// The analysis verdict for one function.
@@ -36,4 +36,18 @@ pub struct Decision {
     pub instrumented: bool,
     /// A short human reason, e.g. "calls `env.sleep`".
     pub reason: String,
+}
+
+/// What the metering pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FuelReport {
+    /// Functions that received charges.
+    pub functions_metered: usize,
+    /// Fuel checks inserted (function entries and loop headers).
+    pub checks: usize,
+    /// Charge points inserted.
+    pub charges: usize,
+    /// Small loops laid out several times, one check for several
+    /// iterations.
+    pub loops_unrolled: usize,
 }

@@ -1,158 +1,20 @@
-//! The generated runtime: the two ABI globals, the five exported API
-//! functions, the overflow trap, and the in-module resolution of the
+//! The generated runtime: the two ABI globals, the overflow trap, the five
+//! exported API functions, and the in-module resolution of the
 //! `asyncify.*` and `rewind.*` imports.
 
 use std::collections::HashMap;
 
-use walrus::ir::{
-    BinaryOp, Binop, Const, GlobalGet, GlobalSet, Instr, Load, LoadKind, LocalGet, MemArg, Store,
-    StoreKind, Unreachable, Value,
-};
+use walrus::ir::{BinaryOp, GlobalGet, GlobalSet, LocalGet, Unreachable, Value};
 use walrus::{
-    ConstExpr, ExportItem, FunctionBuilder, FunctionId, GlobalId, InstrSeqBuilder, LocalId,
-    MemoryId, Module, ValType,
+    ConstExpr, FunctionBuilder, FunctionId, GlobalId, InstrSeqBuilder, LocalId, MemoryId, Module,
+    ValType,
 };
 
 use crate::abi;
+use crate::abi_state::Abi;
 use crate::error::{Error, Result};
 use crate::intrinsics::Intrinsic;
 use crate::options::Options;
-
-/// Where the ABI state lives.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Abi {
-    pub state: GlobalId,
-    pub data: GlobalId,
-    pub memory: MemoryId,
-    pub memory64: bool,
-    /// Traps after marking the state as overflowed.
-    pub overflow: FunctionId,
-}
-
-impl Abi {
-    pub fn ptr(&self) -> ValType {
-        if self.memory64 {
-            ValType::I64
-        } else {
-            ValType::I32
-        }
-    }
-
-    pub fn ptr_const(&self, v: u64) -> Instr {
-        Instr::Const(Const {
-            value: if self.memory64 {
-                Value::I64(v as i64)
-            } else {
-                Value::I32(v as i32)
-            },
-        })
-    }
-
-    pub fn ptr_op(&self, op32: BinaryOp, op64: BinaryOp) -> Instr {
-        Instr::Binop(Binop {
-            op: if self.memory64 { op64 } else { op32 },
-        })
-    }
-
-    pub fn load_ptr(&self, offset: u64) -> Instr {
-        let (kind, align) = if self.memory64 {
-            (LoadKind::I64 { atomic: false }, 8)
-        } else {
-            (LoadKind::I32 { atomic: false }, 4)
-        };
-        Instr::Load(Load {
-            memory: self.memory,
-            kind,
-            arg: MemArg { align, offset },
-        })
-    }
-
-    pub fn store_ptr(&self, offset: u64) -> Instr {
-        let (kind, align) = if self.memory64 {
-            (StoreKind::I64 { atomic: false }, 8)
-        } else {
-            (StoreKind::I32 { atomic: false }, 4)
-        };
-        Instr::Store(Store {
-            memory: self.memory,
-            kind,
-            arg: MemArg { align, offset },
-        })
-    }
-}
-
-/// The memory that holds the save stack, and whether it is 64-bit.
-pub(crate) fn save_memory(module: &Module, options: &Options) -> Result<(MemoryId, bool)> {
-    let memory = match &options.memory {
-        None => module.memories.iter().next().ok_or(Error::NoMemory)?,
-        Some(name) => {
-            let exported = module.exports.iter().find_map(|e| match e.item {
-                ExportItem::Memory(m) if &e.name == name => Some(m),
-                _ => None,
-            });
-            let id = exported
-                .or_else(|| {
-                    module
-                        .memories
-                        .iter()
-                        .find(|m| m.name.as_deref() == Some(name.as_str()))
-                        .map(|m| m.id())
-                })
-                .ok_or_else(|| Error::UnknownMemory(name.clone()))?;
-            module.memories.get(id)
-        }
-    };
-    Ok((memory.id(), memory.memory64))
-}
-
-/// The shadow-stack-pointer global: the one given by index, or the one
-/// named `__stack_pointer`.
-pub(crate) fn stack_pointer(module: &Module, options: &Options) -> Result<Option<GlobalId>> {
-    match options.stack_pointer_global {
-        Some(index) => module
-            .globals
-            .iter()
-            .find(|g| g.id().index() == index as usize)
-            .map(|g| Some(g.id()))
-            .ok_or_else(|| {
-                Error::Options(format!(
-                    "--stack-pointer-global {index}: the module has no global with that index"
-                ))
-            }),
-        None => Ok(module
-            .globals
-            .iter()
-            .find(|g| g.name.as_deref() == Some(abi::STACK_POINTER_GLOBAL))
-            .map(|g| g.id())),
-    }
-}
-
-/// Refuses modules that already carry the ABI.
-pub(crate) fn check_not_instrumented(module: &Module) -> Result<()> {
-    for export in module.exports.iter() {
-        if [
-            abi::START_UNWIND,
-            abi::STOP_UNWIND,
-            abi::START_REWIND,
-            abi::STOP_REWIND,
-            abi::GET_STATE,
-            abi::STATE_GLOBAL,
-            abi::DATA_GLOBAL,
-        ]
-        .contains(&export.name.as_str())
-        {
-            return Err(Error::AlreadyInstrumented(export.name.clone()));
-        }
-    }
-    for global in module.globals.iter() {
-        if let Some(name) = &global.name
-            && (name == abi::STATE_GLOBAL || name == abi::DATA_GLOBAL)
-        {
-            return Err(Error::AlreadyInstrumented(name.clone()));
-        }
-    }
-    Ok(())
-}
 
 /// Adds the globals and the overflow trap.
 pub(crate) fn install_state(

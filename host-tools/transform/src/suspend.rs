@@ -1,5 +1,6 @@
 //! Which instructions of a function can suspend: calls the analysis marked
-//! as state-changing, and every block, loop or `if` that contains one.
+//! as state-changing, and every block, loop, `if` or `try` that contains
+//! one.
 
 use std::collections::HashSet;
 
@@ -7,7 +8,7 @@ use walrus::LocalFunction;
 use walrus::ir::{Instr, InstrSeqId};
 
 use crate::analysis::Analysis;
-use crate::ir::children;
+use crate::ir::{Target, callee, children};
 
 /// The suspending instructions of one function.
 #[derive(Debug)]
@@ -18,42 +19,44 @@ pub(crate) struct Suspends<'a> {
 }
 
 impl<'a> Suspends<'a> {
-    /// Scans `func` bottom-up.
+    /// Scans `func` bottom-up, with an explicit stack: nesting depth costs
+    /// heap, not native stack.
     pub fn scan(analysis: &'a Analysis, func: &LocalFunction) -> Self {
         let mut this = Suspends {
             analysis,
             containing: HashSet::new(),
         };
-        this.visit(func, func.entry_block());
-        this
-    }
-
-    fn visit(&mut self, func: &LocalFunction, seq: InstrSeqId) -> bool {
-        let mut any = false;
-        for (instr, _) in &func.block(seq).instrs {
-            let mut here = self.is_call(instr);
-            for child in children(instr) {
-                here |= self.visit(func, child);
+        // Sequences in pre-order with their parents; walking the list
+        // backwards visits every child before its parent.
+        let mut order: Vec<(InstrSeqId, Option<InstrSeqId>)> = vec![(func.entry_block(), None)];
+        let mut i = 0;
+        while i < order.len() {
+            let (seq, _) = order[i];
+            for (instr, _) in &func.block(seq).instrs {
+                if this.is_call(instr) {
+                    this.containing.insert(seq);
+                }
+                order.extend(children(instr).into_iter().map(|c| (c, Some(seq))));
             }
-            any |= here;
+            i += 1;
         }
-        if any {
-            self.containing.insert(seq);
+        for (seq, parent) in order.into_iter().rev() {
+            if let Some(parent) = parent
+                && this.containing.contains(&seq)
+            {
+                this.containing.insert(parent);
+            }
         }
-        any
+        this
     }
 
     /// Whether `instr` is a call that may change the unwind state.
     pub fn is_call(&self, instr: &Instr) -> bool {
         let a = self.analysis;
-        match instr {
-            Instr::Call(c) => a.changes_state.contains(&c.func),
-            Instr::ReturnCall(c) => a.changes_state.contains(&c.func),
-            Instr::CallIndirect(c) => a.suspending_types.contains(&c.ty),
-            Instr::ReturnCallIndirect(c) => a.suspending_types.contains(&c.ty),
-            Instr::CallRef(c) => a.suspending_types.contains(&c.ty),
-            Instr::ReturnCallRef(c) => a.suspending_types.contains(&c.ty),
-            _ => false,
+        match callee(instr).map(|site| site.target) {
+            Some(Target::Func(f)) => a.changes_state.contains(&f),
+            Some(Target::Table(ty, _) | Target::Ref(ty)) => a.suspending_types.contains(&ty),
+            None => false,
         }
     }
 

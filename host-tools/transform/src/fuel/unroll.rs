@@ -42,8 +42,7 @@ use std::collections::{HashMap, HashSet};
 use walrus::ir::{BinaryOp, Block, Br, Instr, InstrSeqId, InstrSeqType, LocalGet, LocalSet};
 use walrus::{LocalFunction, LocalId};
 
-use crate::fuel::offset;
-use crate::ir::{Code, at, children, copy_code, if_then, nested_seqs};
+use crate::ir::{Code, at, callee, children, copy_code, if_then, nested_seqs, offset};
 
 /// The most instructions (of the body before metering) the extra copies of
 /// one loop body may add.
@@ -128,6 +127,7 @@ fn copyable_size(
         }
     };
     let copyable = |instr: &Instr| match instr {
+        _ if callee(instr).is_some() => false,
         Instr::Br(b) => inner.contains(&b.block) || plain_exit(&b.block),
         Instr::BrIf(b) => inner.contains(&b.block) || plain_exit(&b.block),
         Instr::BrTable(t) => t
@@ -136,12 +136,6 @@ fn copyable_size(
             .chain([&t.default])
             .all(|b| inner.contains(b)),
         Instr::Loop(_)
-        | Instr::Call(_)
-        | Instr::CallIndirect(_)
-        | Instr::CallRef(_)
-        | Instr::ReturnCall(_)
-        | Instr::ReturnCallIndirect(_)
-        | Instr::ReturnCallRef(_)
         | Instr::Try(_)
         | Instr::TryTable(_)
         | Instr::Throw(_)

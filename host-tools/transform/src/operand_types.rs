@@ -14,6 +14,8 @@ use walrus::{FunctionId, LocalId, ModuleLocals, RefType, TypeId, ValType};
 
 use std::collections::HashMap;
 
+use crate::ir::{CallSite, Target, callee};
+
 /// Module-level facts needed to type instructions.
 #[derive(Debug)]
 pub(crate) struct TypeContext {
@@ -55,6 +57,14 @@ impl TypeContext {
             .get(&ty)
             .map(|(p, r)| (p.as_slice(), r.as_slice()))
             .unwrap_or((&[], &[]))
+    }
+
+    /// Parameters and results of the function a call calls.
+    pub fn call_signature(&self, site: &CallSite) -> (&[ValType], &[ValType]) {
+        match site.target {
+            Target::Func(f) => self.signature(self.func_types[&f]),
+            Target::Table(ty, _) | Target::Ref(ty) => self.signature(ty),
+        }
     }
 
     /// Parameters and results of a block type.
@@ -152,12 +162,13 @@ impl StackTyper<'_> {
             Instr::Block(b) => self.block(b.seq, 0, stack)?,
             Instr::Loop(b) => self.block(b.seq, 0, stack)?,
             Instr::IfElse(b) => self.block(b.consequent, 1, stack)?,
-            Instr::Call(c) => {
-                let ty = ctx.func_types[&c.func];
-                self.call(ty, 0, stack)?;
+            _ if callee(instr).is_some_and(|c| !c.tail) => {
+                let site = callee(instr).expect("a call");
+                let (params, results) = ctx.call_signature(&site);
+                let n = params.len() + site.extra_operands();
+                pop(stack, n)?;
+                stack.extend(results.iter().copied());
             }
-            Instr::CallIndirect(c) => self.call(c.ty, 1, stack)?,
-            Instr::CallRef(c) => self.call(c.ty, 1, stack)?,
             Instr::LocalGet(l) => stack.push(self.local(l.local)),
             Instr::LocalSet(_) | Instr::GlobalSet(_) | Instr::Drop(_) => pop(stack, 1)?,
             Instr::LocalTee(_) => {}
@@ -285,17 +296,6 @@ impl StackTyper<'_> {
         }
         stack.truncate(stack.len() - n);
         stack.extend(results);
-        Ok(())
-    }
-
-    fn call(&self, ty: TypeId, extra: usize, stack: &mut Stack) -> Result<(), Untypable> {
-        let (params, results) = self.ctx.signature(ty);
-        let n = params.len() + extra;
-        if stack.len() < n {
-            return Err(Untypable("operand stack underflow".into()));
-        }
-        stack.truncate(stack.len() - n);
-        stack.extend(results.iter().copied());
         Ok(())
     }
 }

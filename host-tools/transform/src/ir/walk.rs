@@ -1,9 +1,14 @@
-//! Small helpers over walrus's instruction tree shared by the phases.
+//! Walking and rewriting walrus's instruction tree without recursion: the
+//! sequences an instruction owns, every sequence of a function, branch
+//! retargeting, and deep copies of nested code.
 
 use std::collections::HashMap;
 
-use walrus::ir::{Const, IfElse, Instr, InstrLocId, InstrSeqId, InstrSeqType, LegacyCatch, Value};
-use walrus::{FunctionId, LocalFunction, Module};
+use walrus::LocalFunction;
+use walrus::ir::{Instr, InstrLocId, InstrSeqId, LegacyCatch};
+
+use super::Code;
+use super::calls::callee;
 
 /// The nested sequences an instruction owns, in order.
 pub(crate) fn children(instr: &Instr) -> Vec<InstrSeqId> {
@@ -28,6 +33,33 @@ pub(crate) fn children(instr: &Instr) -> Vec<InstrSeqId> {
     }
 }
 
+/// Every sequence of the function reachable from its entry, outer first.
+pub(crate) fn sequences(func: &LocalFunction) -> Vec<InstrSeqId> {
+    let mut out = vec![func.entry_block()];
+    let mut i = 0;
+    while i < out.len() {
+        for (instr, _) in &func.block(out[i]).instrs {
+            out.extend(children(instr));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Whether `instr` never falls through to the next instruction.
+pub(crate) fn diverges(instr: &Instr) -> bool {
+    matches!(
+        instr,
+        Instr::Unreachable(_)
+            | Instr::Return(_)
+            | Instr::Br(_)
+            | Instr::BrTable(_)
+            | Instr::Throw(_)
+            | Instr::ThrowRef(_)
+            | Instr::Rethrow(_)
+    ) || callee(instr).is_some_and(|c| c.tail)
+}
+
 /// Calls `f` on every instruction of `func` from sequence `root` down,
 /// nested ones included.
 pub(crate) fn for_each_instr(func: &LocalFunction, root: InstrSeqId, mut f: impl FnMut(&Instr)) {
@@ -38,44 +70,6 @@ pub(crate) fn for_each_instr(func: &LocalFunction, root: InstrSeqId, mut f: impl
             pending.extend(children(instr));
         }
     }
-}
-
-/// The name used for a function in messages: its name-section name, or
-/// `func[INDEX]`.
-pub(crate) fn function_name(module: &Module, id: FunctionId) -> String {
-    match &module.funcs.get(id).name {
-        Some(name) => name.clone(),
-        None => format!("func[{}]", id.index()),
-    }
-}
-
-/// Generated instructions, ready to splice into a sequence.
-pub(crate) type Code = Vec<(Instr, InstrLocId)>;
-
-/// An instruction with no source location.
-pub(crate) fn at(instr: Instr) -> (Instr, InstrLocId) {
-    (instr, InstrLocId::default())
-}
-
-/// `i32.const v`.
-pub(crate) fn i32_const(v: i32) -> Instr {
-    Instr::Const(Const {
-        value: Value::I32(v),
-    })
-}
-
-/// `test; if { body }`, with fresh sequences for both arms.
-pub(crate) fn if_then(func: &mut LocalFunction, test: Code, body: Code) -> Code {
-    let builder = func.builder_mut();
-    let consequent = builder.dangling_instr_seq(InstrSeqType::Simple(None)).id();
-    let alternative = builder.dangling_instr_seq(InstrSeqType::Simple(None)).id();
-    func.block_mut(consequent).instrs = body;
-    let mut code = test;
-    code.push(at(Instr::IfElse(IfElse {
-        consequent,
-        alternative,
-    })));
-    code
 }
 
 /// The labels `instr` branches to, for rewriting.

@@ -1,0 +1,68 @@
+//! Where the ABI state of an instrumented module lives (the two globals,
+//! the save-stack memory and its pointer width, the overflow trap), and
+//! the pointer-width code that reads and writes the data structure.
+
+use walrus::ir::{BinaryOp, Binop, Const, Instr, Value};
+use walrus::{FunctionId, GlobalId, MemoryId, ValType};
+
+use crate::ir::{load, store};
+
+/// Where the ABI state lives.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Abi {
+    pub state: GlobalId,
+    pub data: GlobalId,
+    pub memory: MemoryId,
+    pub memory64: bool,
+    /// Traps after marking the state as overflowed.
+    pub overflow: FunctionId,
+}
+
+impl Abi {
+    /// The pointer type of the save-stack memory.
+    pub fn ptr(&self) -> ValType {
+        if self.memory64 {
+            ValType::I64
+        } else {
+            ValType::I32
+        }
+    }
+
+    /// A pointer-typed constant.
+    pub fn ptr_const(&self, v: u64) -> Instr {
+        Instr::Const(Const {
+            value: if self.memory64 {
+                Value::I64(v as i64)
+            } else {
+                Value::I32(v as i32)
+            },
+        })
+    }
+
+    /// The 32- or 64-bit form of a pointer operation.
+    pub fn ptr_op(&self, op32: BinaryOp, op64: BinaryOp) -> Instr {
+        Instr::Binop(Binop {
+            op: if self.memory64 { op64 } else { op32 },
+        })
+    }
+
+    /// Loads a pointer-sized field of the data structure.
+    pub fn load_ptr(&self, offset: u64) -> Instr {
+        load(self.memory, self.ptr(), offset)
+    }
+
+    /// Stores a pointer-sized field of the data structure.
+    pub fn store_ptr(&self, offset: u64) -> Instr {
+        store(self.memory, self.ptr(), offset)
+    }
+
+    /// Loads a saved value of type `ty` from the save stack.
+    pub fn load(&self, ty: ValType, offset: u64) -> Instr {
+        load(self.memory, ty, offset)
+    }
+
+    /// Stores a value of type `ty` to the save stack.
+    pub fn store(&self, ty: ValType, offset: u64) -> Instr {
+        store(self.memory, ty, offset)
+    }
+}
