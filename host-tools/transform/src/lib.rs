@@ -103,6 +103,7 @@ pub mod report;
 mod runtime;
 mod suspend;
 mod transform;
+mod writes;
 
 pub use error::{Error, Result};
 pub use fuel::{Costs, FuelOptions};
