@@ -15,7 +15,9 @@
 use crate::abi;
 use crate::config::Config;
 use crate::data::{Frame, HostData, HostFuture, Suspension};
-use crate::error::{BoxError, DriverTrap, Error, ImportFailed, Result, types_to_string};
+use crate::error::{
+    BoxError, DriverTrap, Error, ImportFailed, Result, error_chain, types_to_string,
+};
 use crate::instance::Instance;
 use crate::module::Module;
 use std::future::Future;
@@ -393,16 +395,4 @@ fn failed(import: &str, error: &BoxError) -> wasmi::Error {
         import: import.to_string(),
         message: error_chain(error.as_ref()),
     })
-}
-
-/// `error: cause: cause`.
-pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
