@@ -328,17 +328,9 @@ fn suspending_import<T>(
         Some(buffer) => buffer,
         None => {
             let shared = caller.data().driver.shared.clone();
-            let free = crate::data::Shared::lock(&shared).pool.take_free();
-            let buffer = match free {
-                Some(buffer) => buffer,
-                None => {
-                    let buffer = placer
-                        .place(&mut *caller, &runtime)
-                        .map_err(|m| wasmi::Error::host(DriverTrap::Placement(m)))?;
-                    crate::data::Shared::lock(&shared).pool.record_placed();
-                    buffer
-                }
-            };
+            let buffer = placer
+                .take_or_place(&mut *caller, &runtime, &shared)
+                .map_err(|m| wasmi::Error::host(DriverTrap::Placement(m)))?;
             frame(caller).buffer = Some(buffer);
             buffer
         }

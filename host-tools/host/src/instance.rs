@@ -208,21 +208,21 @@ impl<T: 'static> Instance<T> {
     /// [`Error::BufferPlacement`], [`Error::Poisoned`].
     pub fn reserve_buffers(&mut self, count: usize) -> Result<()> {
         self.check_usable()?;
-        loop {
-            let mut shared = Shared::lock(&self.shared);
-            let free = shared.pool.free_count();
-            if free >= count {
-                return Ok(());
-            }
-            drop(shared);
+        // Taking `count` buffers, free ones first, and giving them all back
+        // leaves at least `count` free.
+        let mut taken = Vec::new();
+        let placed = (0..count).try_for_each(|_| {
             let buffer = self
                 .placer
-                .place(&mut self.store, &self.runtime)
-                .map_err(Error::BufferPlacement)?;
-            shared = Shared::lock(&self.shared);
-            shared.pool.record_placed();
+                .take_or_place(&mut self.store, &self.runtime, &self.shared)?;
+            taken.push(buffer);
+            Ok(())
+        });
+        let mut shared = Shared::lock(&self.shared);
+        for buffer in taken.into_iter().rev() {
             shared.pool.give_back(buffer);
         }
+        placed.map_err(Error::BufferPlacement)
     }
 
     /// How many save buffers were ever placed in guest memory. It grows
