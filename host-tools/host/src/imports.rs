@@ -211,10 +211,7 @@ impl<T: 'static> Linker<T> {
         data: T,
         config: Config,
     ) -> Result<Instance<T>> {
-        match crate::fuel::out_of_fuel_linker(self, module) {
-            Some(linker) => Instance::new(&linker.inner, module, data, config),
-            None => Instance::new(&self.inner, module, data, config),
-        }
+        Instance::new(self, module, data, config)
     }
 
     /// A copy of this linker (wasmi linkers share their definitions).
@@ -223,6 +220,11 @@ impl<T: 'static> Linker<T> {
             inner: self.inner.clone(),
             suspending: self.suspending.clone(),
         }
+    }
+
+    /// The wrapped wasmi linker, by value.
+    pub(crate) fn into_wasmi(self) -> wasmi::Linker<HostData<T>> {
+        self.inner
     }
 }
 

@@ -9,7 +9,9 @@ use crate::config::{Config, ResumeOrder};
 use crate::data::{Driver, HostData, Shared};
 use crate::error::{Error, Result};
 use crate::executor::block_on;
+use crate::fuel_imports;
 use crate::future::CallFuture;
+use crate::imports::Linker;
 use crate::module::Module;
 use crate::runtime::Runtime;
 use std::fmt;
@@ -51,7 +53,7 @@ impl<T> fmt::Debug for Instance<T> {
 
 impl<T: 'static> Instance<T> {
     pub(crate) fn new(
-        linker: &wasmi::Linker<HostData<T>>,
+        linker: &Linker<T>,
         module: &Module,
         data: T,
         config: Config,
@@ -69,7 +71,7 @@ impl<T: 'static> Instance<T> {
             shared: shared.clone(),
         };
         let mut store = Store::new(linker.engine(), HostData::new(data, driver));
-        let (linker, imported_fuel) = crate::fuel::define_fuel_import(linker, &mut store, module)?;
+        let (linker, imported_fuel) = fuel_imports::complete(linker, &mut store, module)?;
         let instance = linker
             .instantiate_and_start(&mut store, module.wasmi())
             .map_err(Error::Instantiate)?;

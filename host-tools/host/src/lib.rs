@@ -150,6 +150,7 @@ mod data;
 mod error;
 mod executor;
 pub mod fuel;
+mod fuel_imports;
 mod future;
 mod imports;
 mod instance;
