@@ -16,6 +16,8 @@
 //! Needs the `wasm32-unknown-unknown` target (`rustup target add
 //! wasm32-unknown-unknown`); without it the build fails saying so.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

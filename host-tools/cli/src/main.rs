@@ -11,6 +11,8 @@
 //!
 //! Exit codes: 0 success, 1 failure, 2 usage error (clap's own).
 
+#![forbid(unsafe_code)]
+
 mod asyncify_cmd;
 mod cli;
 mod demo_budget;
