@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::io::IoArgs;
+
 /// Pause and resume WebAssembly anywhere: build-time unwind/rewind
 /// instrumentation with the ABI of Binaryen's Asyncify.
 #[derive(Debug, Parser)]
@@ -58,17 +60,8 @@ Examples:
 /// Arguments of `rewind fuel`.
 #[derive(Debug, Args)]
 pub struct FuelArgs {
-    /// The module to meter, binary (.wasm) or text (.wat); `-` reads stdin
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
-
-    /// Where to write the metered module; `-` writes to stdout
-    #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
-
-    /// Write the text format instead of the binary format
-    #[arg(short = 't', long = "wat")]
-    pub wat: bool,
+    #[command(flatten)]
+    pub io: IoArgs,
 
     /// Override instruction costs: one `CLASS COST` per line
     #[arg(long, value_name = "FILE", help_heading = "Fuel")]
@@ -251,17 +244,8 @@ import-globals (relocatable), memory, verbose. `--asyncify` is ignored.";
 /// Arguments of `rewind asyncify`.
 #[derive(Debug, Args)]
 pub struct AsyncifyArgs {
-    /// The module to instrument, binary (.wasm) or text (.wat); `-` reads stdin
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
-
-    /// Where to write the instrumented module; `-` writes to stdout
-    #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
-
-    /// Write the text format instead of the binary format
-    #[arg(short = 't', long = "wat")]
-    pub wat: bool,
+    #[command(flatten)]
+    pub io: IoArgs,
 
     #[command(flatten)]
     pub transform: TransformArgs,

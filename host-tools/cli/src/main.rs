@@ -18,10 +18,12 @@ mod cli;
 mod demo_budget;
 mod demo_cmd;
 mod fuel_cmd;
+mod io;
 mod lists;
 mod pass_args;
 mod run_cmd;
 mod stats;
+mod transform_options;
 mod wasi;
 
 use std::io::Write;
