@@ -2,15 +2,15 @@
 //! [`TransformArgs`] of the command line, with every LIST parsed, as
 //! [`rewind_transform::Options`].
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use rewind_transform::Options;
 
 use crate::cli::TransformArgs;
 use crate::lists;
 
 /// Turns the command-line arguments into transform options: parses every
-/// LIST (reading `@file`s), applies Binaryen's `propagate-addlist` flag and
-/// rejects combinations that make no sense.
+/// LIST (reading `@file`s) and applies Binaryen's `propagate-addlist` flag.
+/// Combinations that make no sense are the transform's to reject.
 pub fn build(args: &TransformArgs) -> Result<Options> {
     let mut options = Options {
         imports: optional_list("--imports", &args.imports)?,
@@ -29,25 +29,6 @@ pub fn build(args: &TransformArgs) -> Result<Options> {
     if args.add_list_propagates {
         let add = std::mem::take(&mut options.add_list);
         options.propagate_add_list.extend(add);
-    }
-
-    if options.only_list.is_some() {
-        let others: Vec<&str> = [
-            ("--add-list", &args.add_list),
-            ("--propagate-add-list", &args.propagate_add_list),
-            ("--remove-list", &args.remove_list),
-        ]
-        .into_iter()
-        .filter(|(_, raw)| !raw.is_empty())
-        .map(|(flag, _)| flag)
-        .collect();
-        if !others.is_empty() {
-            bail!(
-                "`--only-list` cannot be combined with `{}`: the only-list already \
-                 names every function to instrument",
-                others.join("`, `")
-            );
-        }
     }
     Ok(options)
 }
@@ -236,35 +217,6 @@ mod tests {
         ]);
         assert!(got.add_list.is_empty());
         assert_eq!(got.propagate_add_list, ["p", "a"]);
-    }
-
-    #[test]
-    fn only_list_with_another_list_names_both_flags() {
-        let msg = error(&["--only-list", "a", "--add-list", "b"]);
-        assert!(
-            msg.contains("`--only-list` cannot be combined with `--add-list`"),
-            "{msg}"
-        );
-        let msg = error(&[
-            "--only-list",
-            "a",
-            "--remove-list",
-            "b",
-            "--propagate-add-list",
-            "c",
-        ]);
-        assert!(
-            msg.contains("`--propagate-add-list`, `--remove-list`"),
-            "{msg}"
-        );
-        let msg = error(&[
-            "--pass-arg=asyncify-onlylist@a",
-            "--pass-arg=asyncify-addlist@b",
-        ]);
-        assert!(
-            msg.contains("`--only-list` cannot be combined with `--add-list`"),
-            "{msg}"
-        );
     }
 
     #[test]
