@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::cost_classes;
 use crate::io::IoArgs;
 
 /// Pause and resume WebAssembly anywhere: build-time unwind/rewind
@@ -34,7 +35,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Meter a module with deterministic fuel; running out of fuel suspends
     /// (through the asyncify instrumentation) instead of trapping
-    #[command(after_long_help = FUEL_AFTER_HELP)]
+    #[command(after_long_help = fuel_after_help())]
     Fuel(FuelArgs),
 }
 
@@ -50,12 +51,23 @@ when missing), which suspends: the host adds fuel and rewinds, and execution
 continues exactly where it stopped.
 
 A cost file (--costs) has one `CLASS COST` per line (`#` starts a comment).
-Classes and defaults: default 1, local 0, const 0, call 5, load 1, store 1,
-memory_grow 100, bulk 10.
+The classes and their default costs:
+";
 
+const FUEL_EXAMPLES: &str = "
 Examples:
   rewind fuel app.wasm -o app.fuel.wasm
   rewind run app.fuel.wasm --invoke main --fuel-slice 100000";
+
+/// The long help's text after `rewind fuel`'s options, with the transform's
+/// default costs.
+fn fuel_after_help() -> String {
+    let mut help = FUEL_AFTER_HELP.to_owned();
+    for (class, cost) in cost_classes::default_costs() {
+        help.push_str(&format!("  {class:<12} {cost}\n"));
+    }
+    help + FUEL_EXAMPLES
+}
 
 /// Arguments of `rewind fuel`.
 #[derive(Debug, Args)]
@@ -331,6 +343,19 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn fuel_help_lists_the_default_costs() {
+        let help = fuel_after_help();
+        for (class, cost) in cost_classes::default_costs() {
+            assert!(
+                help.lines().any(|line| line
+                    .split_whitespace()
+                    .eq([class.as_str(), &cost.to_string()])),
+                "{class} {cost} missing:\n{help}"
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 mod asyncify_cmd;
 mod cli;
+mod cost_classes;
 mod demo_budget;
 mod demo_cmd;
 mod fuel_cmd;
