@@ -10,8 +10,8 @@
 //!    * `cpu-budget`: metered and instrumented (`rewind fuel --fuel-handler
 //!      rewind_out_of_fuel --imports rewind.out_of_fuel`);
 //! 3. writes `game_loop.async.wasm`, `game_loop_facts.rs` and
-//!    `cpu_budget.fuel.wasm` to `OUT_DIR`, which `src/demo_cmd.rs` and
-//!    `src/demo_budget.rs` include.
+//!    `cpu_budget.fuel.wasm` to `OUT_DIR`, which `src/demo/game_loop.rs`
+//!    and `src/demo/budget.rs` include.
 //!
 //! Needs the `wasm32-unknown-unknown` target (`rustup target add
 //! wasm32-unknown-unknown`); without it the build fails saying so.

@@ -16,8 +16,7 @@
 mod asyncify_cmd;
 mod cli;
 mod cost_classes;
-mod demo_budget;
-mod demo_cmd;
+mod demo;
 mod fuel_cmd;
 mod io;
 mod lists;
@@ -52,7 +51,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Asyncify(args) => asyncify_cmd::run(args).map(|()| ExitCode::SUCCESS),
         Command::Run(args) => run_cmd::run(args),
-        Command::Demo(args) => demo_cmd::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Demo(args) => demo::run(args).map(|()| ExitCode::SUCCESS),
         Command::Fuel(args) => fuel_cmd::run(args).map(|()| ExitCode::SUCCESS),
     };
 

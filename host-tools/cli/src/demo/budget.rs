@@ -20,12 +20,11 @@ use anyhow::{Context, Result, bail};
 use rewind_host::wasmi::{Caller, Engine, Val};
 use rewind_host::{FuelOutcome, HostData, Linker, Module};
 
+use super::{emit, quiet_broken_pipe, read_guest};
 use crate::cli::BudgetArgs;
-use crate::demo_cmd::{emit, quiet_broken_pipe, read_guest};
 
 /// The metered cpu-budget module.
-pub const CPU_BUDGET_WASM: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/cpu_budget.fuel.wasm"));
+const CPU_BUDGET_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/cpu_budget.fuel.wasm"));
 
 /// The tasks, in the order the guest numbers them, with what their
 /// progress counts.
