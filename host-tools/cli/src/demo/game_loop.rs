@@ -1,7 +1,7 @@
 //! `rewind demo`: the game-loop example, frame by frame under rewind-host.
 //!
 //! The module is `examples/game-loop`, built for wasm32 and instrumented by
-//! `build.rs`. Its `run` export is
+//! `build.rs` (see `built`). Its `run` export is
 //! `loop { update(); render_to_text(); yield_to_host(); }`; each frame the
 //! driver resumes the call (a rewind into the loop), the guest renders and
 //! presents a frame through `env.present(ptr, len)` and yields, which
@@ -14,17 +14,9 @@ use anyhow::{Context, Result, bail};
 use rewind_host::wasmi::{Caller, Engine, FuncType};
 use rewind_host::{CallOutcome, HostData, Linker, Module};
 
+use super::built::{GameLoop, GameLoopFacts};
 use super::{emit, quiet_broken_pipe, read_guest};
 use crate::cli::DemoArgs;
-
-/// The instrumented game-loop module.
-const GAME_LOOP_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/game_loop.async.wasm"));
-
-/// Sizes and counts from the build (`BYTES_BEFORE`, `BYTES_AFTER`,
-/// `FUNCTIONS_TOTAL`, `FUNCTIONS_INSTRUMENTED`).
-mod facts {
-    include!(concat!(env!("OUT_DIR"), "/game_loop_facts.rs"));
-}
 
 /// The last frame the guest presented, until the host shows it.
 #[derive(Debug, Default)]
@@ -32,18 +24,18 @@ struct Screen {
     frame: Option<Vec<u8>>,
 }
 
-/// Runs `rewind demo`.
-pub fn run(args: &DemoArgs) -> Result<()> {
+/// Runs `rewind demo` with `game`.
+pub fn run(args: &DemoArgs, game: &GameLoop) -> Result<()> {
     match &args.emit_wasm {
-        Some(path) => emit(path, GAME_LOOP_WASM),
-        None => quiet_broken_pipe(play(args)),
+        Some(path) => emit(path, game.wasm),
+        None => quiet_broken_pipe(play(args, game)),
     }
 }
 
 /// Runs the frames, printing each; then the statistics.
-fn play(args: &DemoArgs) -> Result<()> {
+fn play(args: &DemoArgs, game: &GameLoop) -> Result<()> {
     let engine = Engine::default();
-    let module = Module::new(&engine, GAME_LOOP_WASM).context("failed to load the game loop")?;
+    let module = Module::new(&engine, game.wasm).context("failed to load the game loop")?;
     let mut linker = Linker::<Screen>::new(&engine);
     linker.func_wrap("env", "present", present)?;
     linker.func_yield("rewind", "yield_to_host", FuncType::new([], []))?;
@@ -98,6 +90,7 @@ fn play(args: &DemoArgs) -> Result<()> {
             times: &times,
             buffers: instance.buffers_placed(),
             buffer_size: instance.buffer_size(),
+            module: &game.facts,
         };
         stats.print(&mut out)?;
     }
@@ -135,6 +128,8 @@ struct Stats<'a> {
     times: &'a [Duration],
     buffers: usize,
     buffer_size: u64,
+    /// What instrumenting the module did.
+    module: &'a GameLoopFacts,
 }
 
 impl Stats<'_> {
@@ -165,10 +160,10 @@ impl Stats<'_> {
         writeln!(
             out,
             "module         {} → {} bytes instrumented, {} of {} functions touched",
-            facts::BYTES_BEFORE,
-            facts::BYTES_AFTER,
-            facts::FUNCTIONS_INSTRUMENTED,
-            facts::FUNCTIONS_TOTAL
+            self.module.bytes_before,
+            self.module.bytes_after,
+            self.module.functions_instrumented,
+            self.module.functions_total
         )
     }
 }

@@ -1,11 +1,12 @@
 //! `rewind demo`: the examples that show Rewind at work, built ahead of
-//! time by `build.rs` (nothing is built at run time): the game loop
+//! time by `build.rs` (`built`; nothing is built at run time): the game loop
 //! (`game_loop`) and, as `rewind demo budget`, CPU budgets for untrusted
 //! code (`budget`). What both need is here: writing the module out instead
 //! of running it, reading guest memory in an import, and a quiet end when
 //! stdout closes.
 
 mod budget;
+mod built;
 mod game_loop;
 
 use std::path::Path;
@@ -17,9 +18,10 @@ use crate::cli::{DemoArgs, DemoCommand};
 
 /// Runs `rewind demo` (or `rewind demo budget`).
 pub fn run(args: &DemoArgs) -> Result<()> {
+    let demos = built::demos()?;
     match &args.demo {
-        Some(DemoCommand::Budget(budget)) => budget::run(budget),
-        None => game_loop::run(args),
+        Some(DemoCommand::Budget(budget)) => budget::run(budget, demos.cpu_budget),
+        None => game_loop::run(args, &demos.game_loop),
     }
 }
 
