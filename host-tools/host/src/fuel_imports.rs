@@ -15,6 +15,9 @@ use crate::module::Module;
 use std::borrow::Cow;
 use wasmi::{ExternType, FuncType, Global, Mutability, Store, Val};
 
+/// A wasmi linker: the caller's, or a copy with definitions added.
+type MaybeCopied<'l, D> = Cow<'l, wasmi::Linker<D>>;
+
 /// The wasmi linker to instantiate `module` with: `linker`, plus the fuel
 /// imports `module` needs and `linker` lacks; and the fuel global defined
 /// for this instance, or the one `linker` defines, when `module` imports
@@ -23,7 +26,7 @@ pub(crate) fn complete<'l, T: 'static>(
     linker: &'l Linker<T>,
     store: &mut Store<HostData<T>>,
     module: &Module,
-) -> Result<(Cow<'l, wasmi::Linker<HostData<T>>>, Option<Global>)> {
+) -> Result<(MaybeCopied<'l, HostData<T>>, Option<Global>)> {
     let linker = match with_out_of_fuel_yield(linker, module) {
         Some(copy) => Cow::Owned(copy.into_wasmi()),
         None => Cow::Borrowed(linker.wasmi()),
@@ -53,10 +56,10 @@ fn with_out_of_fuel_yield<T: 'static>(linker: &Linker<T>, module: &Module) -> Op
 /// fresh mutable `i64` global of `store` (unless the linker already defines
 /// it), and that global.
 fn with_fuel_global<'l, D>(
-    linker: Cow<'l, wasmi::Linker<D>>,
+    linker: MaybeCopied<'l, D>,
     store: &mut Store<D>,
     module: &Module,
-) -> Result<(Cow<'l, wasmi::Linker<D>>, Option<Global>)> {
+) -> Result<(MaybeCopied<'l, D>, Option<Global>)> {
     let imported = module.wasmi().imports().any(|import| {
         import.module() == FUEL_GLOBAL_IMPORT_MODULE
             && import.name() == FUEL_GLOBAL
