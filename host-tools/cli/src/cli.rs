@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use rewind_transform::Costs;
 
-use crate::cost_classes;
 use crate::io::IoArgs;
 
 /// Pause and resume WebAssembly anywhere: build-time unwind/rewind
@@ -63,7 +63,7 @@ Examples:
 /// default costs.
 fn fuel_after_help() -> String {
     let mut help = FUEL_AFTER_HELP.to_owned();
-    for (class, cost) in cost_classes::default_costs() {
+    for (class, cost) in Costs::default().classes() {
         help.push_str(&format!("  {class:<12} {cost}\n"));
     }
     help + FUEL_EXAMPLES
@@ -348,11 +348,10 @@ mod tests {
     #[test]
     fn fuel_help_lists_the_default_costs() {
         let help = fuel_after_help();
-        for (class, cost) in cost_classes::default_costs() {
+        for (class, cost) in Costs::default().classes() {
             assert!(
-                help.lines().any(|line| line
-                    .split_whitespace()
-                    .eq([class.as_str(), &cost.to_string()])),
+                help.lines()
+                    .any(|line| line.split_whitespace().eq([class, &cost.to_string()])),
                 "{class} {cost} missing:\n{help}"
             );
         }

@@ -15,7 +15,6 @@
 
 mod asyncify_cmd;
 mod cli;
-mod cost_classes;
 mod demo;
 mod fuel_cmd;
 mod io;
