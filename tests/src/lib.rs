@@ -6,12 +6,14 @@
 //! * [`region`]: where the data structure and the save stack live;
 //! * [`policy`]: when imports suspend, and fuel budgets;
 //! * [`smith`]: random modules and case parameters for the fuzzers;
+//! * [`extreme`]: valid but extreme modules (deep nesting, many locals);
 //! * [`differential`]: original-vs-instrumented execution tests;
 //! * [`golden`] and [`options_header`]: golden text tests;
 //! * [`instrument`]: loading programs, calling the transform, validating.
 
 pub mod differential;
 pub mod driver;
+pub mod extreme;
 pub mod golden;
 pub mod host;
 pub mod instrument;

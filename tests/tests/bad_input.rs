@@ -238,7 +238,7 @@ fn immutable_stack_pointer_cannot_be_set() {
         (global $__stack_pointer i32 (i32.const 0)))"#);
     let (e, text) = expect_err(&m, &Options::default());
     assert!(
-        !matches!(e, Error::InvalidOutput(_)),
+        !matches!(e, Error::InvalidOutput { .. }),
         "the transform produced an invalid module instead of reporting the input: {text}"
     );
     assert!(text.contains("mutable"), "{text}");
@@ -255,7 +255,10 @@ fn intrinsic_with_the_wrong_signature() {
             r#"(module {import} (memory 1) (global $__stack_pointer (mut i32) (i32.const 0)))"#
         ));
         let (e, text) = expect_err(&m, &Options::default());
-        assert!(!matches!(e, Error::InvalidOutput(_)), "{import}: {text}");
+        assert!(
+            !matches!(e, Error::InvalidOutput { .. }),
+            "{import}: {text}"
+        );
         assert!(text.contains("has type"), "{import}: {text}");
     }
 }

@@ -103,6 +103,7 @@ pub mod report;
 mod runtime;
 mod suspend;
 mod transform;
+mod validate;
 mod writes;
 
 pub use error::{Error, Result};

@@ -5,13 +5,13 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use walrus::{FunctionId, FunctionKind, Module, ModuleConfig, ValType};
-use wasmparser::{Validator, WasmFeatures};
 
 use crate::analysis;
 use crate::error::{Error, Result};
 use crate::hints::Hints;
 use crate::instrument::{Instrumented, Shared, instrument};
 use crate::operand_types::TypeContext;
+use crate::validate::validate;
 use crate::{FuelOptions, Options, Output, Report, facts, intrinsics, runtime};
 
 /// Parses a binary or text module.
@@ -26,9 +26,7 @@ pub(crate) fn parse(input: &[u8]) -> Result<(Module, usize)> {
 /// Emits and validates.
 pub(crate) fn emit(module: &mut Module) -> Result<Vec<u8>> {
     let wasm = module.emit_wasm();
-    Validator::new_with_features(WasmFeatures::all())
-        .validate_all(&wasm)
-        .map_err(Error::InvalidOutput)?;
+    validate(&wasm)?;
     Ok(wasm)
 }
 
