@@ -90,21 +90,6 @@ fn reference_local_live_across_a_suspension() {
 }
 
 #[test]
-fn return_call_in_an_instrumented_function() {
-    unsupported(
-        &format!(
-            r#"(module {SLEEP} (memory 1)
-                (func $g (result i32) (i32.const 1))
-                (func $tail (export "f") (result i32)
-                  (call $sleep)
-                  (return_call $g)))"#
-        ),
-        "tail",
-        &["return_call", "tail call"],
-    );
-}
-
-#[test]
 fn try_table_in_an_instrumented_function() {
     unsupported(
         &format!(

@@ -58,6 +58,7 @@ const PROGRAMS: &[&str] = &[
     "rewind_args",
     "several_calls_one_expression",
     "stack_pointer",
+    "tail_calls",
     "unreachable_tail",
     "value_before_block",
     "value_types",
@@ -817,4 +818,24 @@ fn if_condition_local_modified() {
         .call("with_result", &[I32(0)])
         .run();
     assert_eq!(singles(&t), [I32(0), I32(2)]);
+}
+
+#[test]
+fn tail_calls() {
+    let t = Exec::file("tail_calls")
+        .call("direct", &[I32(300)])
+        .call("indirect", &[I32(3)])
+        .call("pure_tail", &[I32(7)])
+        .run();
+    // `direct(300)`: 301 sleeps, k = 1..=301.
+    let direct: i32 = (1..=301).map(|k| 10 * k).sum();
+    let first = t.events.iter().find_map(|e| match e {
+        Event::Finished { outcome, .. } => Some(outcome.clone()),
+        _ => None,
+    });
+    assert_eq!(first, Some(Outcome::Returned(vec![I32(direct)])));
+    // `pure_tail(7)` adds 1 after its sleep, through a tail call that stays.
+    assert_eq!(t.returned(), [I32(8)]);
+    let out = instrument(Exec::file("tail_calls").wasm(), &Options::default()).unwrap();
+    assert_eq!(out.report.tail_calls_lowered, 3, "{:?}", out.report);
 }

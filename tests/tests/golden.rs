@@ -51,6 +51,7 @@ goldens!(
     spill,
     stack_pointer_by_index,
     stack_pointer_by_name,
+    tail_calls,
     untouched,
 );
 

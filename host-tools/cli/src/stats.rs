@@ -53,6 +53,13 @@ pub fn print_stats(out: &mut dyn Write, report: &Report, elapsed: Duration) -> i
     )?;
     writeln!(out, "call sites:    {}", report.call_sites)?;
     writeln!(out, "locals saved:  {}", report.locals_saved)?;
+    if report.tail_calls_lowered > 0 {
+        writeln!(
+            out,
+            "tail calls:    {} to suspending functions became call + return (stack depth grows with them)",
+            report.tail_calls_lowered
+        )?;
+    }
     writeln!(
         out,
         "size:          {} -> {} bytes ({})",
@@ -91,6 +98,7 @@ mod tests {
             functions_instrumented: 56,
             call_sites: 78,
             locals_saved: 90,
+            tail_calls_lowered: 0,
             bytes_before: 1_048_576,
             bytes_after: 1_100_000,
             elapsed: Duration::from_millis(123),
@@ -114,6 +122,19 @@ mod tests {
                 },
             ],
         }
+    }
+
+    #[test]
+    fn stats_name_lowered_tail_calls() {
+        let r = Report {
+            tail_calls_lowered: 3,
+            ..report()
+        };
+        let text = render(|out| print_stats(out, &r, r.elapsed));
+        assert!(
+            text.contains("tail calls:    3 to suspending functions became call + return"),
+            "{text}"
+        );
     }
 
     #[test]

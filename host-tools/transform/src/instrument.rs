@@ -16,7 +16,9 @@ use crate::frame::Frame;
 use crate::hints::Hints;
 use crate::ir::{Code, at, function_name, retarget};
 use crate::liveness::live_after;
-use crate::normalize::{check_supported, lower_block_params, trim_dead_code};
+use crate::normalize::{
+    check_supported, lower_block_params, lower_suspending_tail_calls, trim_dead_code,
+};
 use crate::operand_types::TypeContext;
 use crate::suspend::Suspends;
 
@@ -37,6 +39,8 @@ pub(crate) struct Instrumented {
     pub sites: usize,
     /// Locals saved with the frame.
     pub saved: usize,
+    /// Tail calls to suspending functions that became call + `return`.
+    pub tail_calls_lowered: usize,
 }
 
 /// Instruments one function, or returns `None` when it has no suspending
@@ -70,6 +74,7 @@ pub(crate) fn instrument(
     if !suspends.contains(entry) {
         return Ok(None);
     }
+    let tail_calls_lowered = lower_suspending_tail_calls(func, &suspends);
     check_supported(func, &suspends, name)?;
     lower_block_params(func, &suspends, ctx, types, locals, name)?;
 
@@ -129,5 +134,6 @@ pub(crate) fn instrument(
     Ok(Some(Instrumented {
         sites: rewritten.sites as usize,
         saved: frame.saved(),
+        tail_calls_lowered,
     }))
 }

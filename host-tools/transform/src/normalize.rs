@@ -3,6 +3,10 @@
 //! * Code after an unconditional branch, `return` or `unreachable` is
 //!   dropped: it can never run, and it would make the operand stack
 //!   polymorphic.
+//! * A tail call (`return_call*`) to a function that may suspend becomes a
+//!   call followed by `return`: the caller's frame has to stay to be
+//!   saved, so such a call no longer runs in constant stack space. Tail
+//!   calls to functions that cannot suspend stay tail calls.
 //! * Constructs the transform does not handle are reported.
 //! * Blocks, loops and `if`s that contain a suspending call and take
 //!   parameters get them through fresh locals instead of the operand stack,
@@ -10,7 +14,10 @@
 //!   stack. Branches back to such a loop store their values into those
 //!   locals first.
 
-use walrus::ir::{Instr, InstrLocId, InstrSeqId, InstrSeqType, LocalGet, LocalSet};
+use walrus::ir::{
+    Call, CallIndirect, CallRef, Instr, InstrLocId, InstrSeqId, InstrSeqType, LocalGet, LocalSet,
+    Return,
+};
 use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes};
 
 use crate::error::{Error, Result};
@@ -26,6 +33,37 @@ pub(crate) fn trim_dead_code(func: &mut LocalFunction) {
             instrs.truncate(at + 1);
         }
     }
+}
+
+/// Turns every tail call that may suspend into a call and `return`.
+/// Returns how many it turned.
+pub(crate) fn lower_suspending_tail_calls(func: &mut LocalFunction, suspends: &Suspends) -> usize {
+    let mut lowered = 0;
+    for seq in sequences(func) {
+        let instrs = &mut func.block_mut(seq).instrs;
+        let tail_calls: Vec<usize> = instrs
+            .iter()
+            .enumerate()
+            .filter(|(_, (i, _))| callee(i).is_some_and(|c| c.tail) && suspends.is_call(i))
+            .map(|(at, _)| at)
+            .collect();
+        for at in tail_calls.into_iter().rev() {
+            let (instr, loc) = &mut instrs[at];
+            *instr = match instr {
+                Instr::ReturnCall(c) => Instr::Call(Call { func: c.func }),
+                Instr::ReturnCallIndirect(c) => Instr::CallIndirect(CallIndirect {
+                    ty: c.ty,
+                    table: c.table,
+                }),
+                Instr::ReturnCallRef(c) => Instr::CallRef(CallRef { ty: c.ty }),
+                _ => unreachable!("a tail call"),
+            };
+            let loc = *loc;
+            instrs.insert(at + 1, (Instr::Return(Return {}), loc));
+            lowered += 1;
+        }
+    }
+    lowered
 }
 
 /// Reports constructs that cannot be instrumented.
@@ -49,12 +87,6 @@ pub(crate) fn check_supported(func: &LocalFunction, suspends: &Suspends, name: &
                 }
                 _ if !suspends.is_call(instr) => {}
                 _ => match callee(instr) {
-                    Some(site) if site.tail => {
-                        return Err(unsupported(format!(
-                            "a tail call (`{}`) to a function that may suspend",
-                            instr_name(instr)
-                        )));
-                    }
                     Some(site) if matches!(site.target, Target::Ref(_)) => {
                         return Err(unsupported(
                             "`call_ref` to a function that may suspend (the callee reference cannot be saved)"

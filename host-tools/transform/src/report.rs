@@ -13,6 +13,11 @@ pub struct Report {
     pub call_sites: usize,
     /// Locals saved across suspensions, summed over instrumented functions.
     pub locals_saved: usize,
+    /// Tail calls (`return_call*`) to functions that may suspend, turned
+    /// into a call and `return`: each keeps its caller's frame on the stack
+    /// while the callee runs, so a tail-recursive loop through one now
+    /// grows the native stack (and the save stack when it suspends).
+    pub tail_calls_lowered: usize,
     /// Size of the input binary.
     pub bytes_before: usize,
     /// Size of the output binary.

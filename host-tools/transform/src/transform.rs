@@ -9,7 +9,7 @@ use walrus::{FunctionId, FunctionKind, Module, ModuleConfig, ValType};
 use crate::analysis;
 use crate::error::{Error, Result};
 use crate::hints::Hints;
-use crate::instrument::{Instrumented, Shared, instrument};
+use crate::instrument::{Shared, instrument};
 use crate::operand_types::TypeContext;
 use crate::validate::validate;
 use crate::{FuelOptions, Options, Output, Report, facts, intrinsics, runtime};
@@ -108,10 +108,20 @@ pub(crate) fn instrument_module(
             fast_path: options.fast_path,
         };
         match instrument(module, func, &shared, &mut ctx)? {
-            Some(Instrumented { sites, saved }) => {
+            Some(done) => {
                 report.functions_instrumented += 1;
-                report.call_sites += sites;
-                report.locals_saved += saved;
+                report.call_sites += done.sites;
+                report.locals_saved += done.saved;
+                report.tail_calls_lowered += done.tail_calls_lowered;
+                if done.tail_calls_lowered > 0 {
+                    analysis.note(
+                        func,
+                        &format!(
+                            "{} tail call(s) to suspending functions became call + return",
+                            done.tail_calls_lowered
+                        ),
+                    );
+                }
             }
             None => analysis.left_unchanged(func),
         }

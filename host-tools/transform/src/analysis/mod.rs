@@ -72,6 +72,14 @@ pub(crate) struct Analysis {
 }
 
 impl Analysis {
+    /// Adds `note` to the reason of `f`'s decision.
+    pub fn note(&mut self, f: FunctionId, note: &str) {
+        if let Some(d) = self.decisions.get_mut(&f) {
+            d.reason.push_str("; ");
+            d.reason.push_str(note);
+        }
+    }
+
     /// Records that `f`, selected for instrumentation, turned out to have
     /// no suspending call site and was left unchanged.
     pub fn left_unchanged(&mut self, f: FunctionId) {
