@@ -124,6 +124,8 @@ mod runtime;
 #[cfg(feature = "heapless")]
 pub mod sched;
 mod sys;
+#[cfg(feature = "heapless")]
+mod task_id;
 
 pub use block::{Config, StaticMemory};
 pub use coroutine::{Coroutine, Resume, Yielder};

@@ -48,42 +48,7 @@ use crate::block::Config as BlockConfig;
 use crate::block::{Config, Header, Outcome, RawCoroutine, Request};
 use crate::error::Error;
 use crate::runtime;
-
-/// Identifies a task of a [`Scheduler`]. Ids are not reused: a finished
-/// task's slot gets a new generation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaskId {
-    index: u16,
-    generation: u16,
-}
-
-impl TaskId {
-    /// The slot the task occupies (`0..N`).
-    pub fn index(self) -> usize {
-        usize::from(self.index)
-    }
-
-    fn to_bits(self) -> u32 {
-        u32::from(self.index) | (u32::from(self.generation) << 16)
-    }
-
-    fn from_bits(bits: u32) -> Self {
-        TaskId {
-            index: bits as u16,
-            generation: (bits >> 16) as u16,
-        }
-    }
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task {}", self.index)?;
-        if self.generation != 0 {
-            write!(f, " (generation {})", self.generation)?;
-        }
-        Ok(())
-    }
-}
+pub use crate::task_id::TaskId;
 
 /// What a task has used so far (feature `fuel`): see
 /// [`Scheduler::stats`].
@@ -875,20 +840,6 @@ mod tests {
             simulate(&mut core, &mut scripts, 10),
             Err(Error::Deadlock { blocked: 2 })
         );
-    }
-
-    #[test]
-    fn task_ids_display() {
-        let id = TaskId {
-            index: 3,
-            generation: 0,
-        };
-        assert_eq!(std::format!("{id}"), "task 3");
-        let id = TaskId {
-            index: 3,
-            generation: 2,
-        };
-        assert_eq!(std::format!("{id}"), "task 3 (generation 2)");
     }
 
     #[test]
