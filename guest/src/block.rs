@@ -221,7 +221,7 @@ pub(crate) struct Header {
     pub task_id: Cell<u32>,
     /// Its fuel budget and what it used (see `fuel`).
     #[cfg(feature = "fuel")]
-    pub fuel: crate::fuel::Account,
+    pub fuel: crate::fuel_account::Account,
 }
 
 /// The result of checking a coroutine's stacks at a switch.
@@ -603,7 +603,7 @@ unsafe fn init_block<P>(
         now: Cell::new(0),
         task_id: Cell::new(0),
         #[cfg(feature = "fuel")]
-        fuel: crate::fuel::Account::new(),
+        fuel: crate::fuel_account::Account::new(),
     };
     // SAFETY: every offset is inside the block and suitably aligned (the
     // layout aligns the payload to `align_of::<P>()`, the header to the

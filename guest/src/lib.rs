@@ -117,6 +117,8 @@ mod coroutine;
 mod error;
 #[cfg(feature = "fuel")]
 pub mod fuel;
+#[cfg(feature = "fuel")]
+mod fuel_account;
 mod generator;
 pub mod heap;
 mod host;
