@@ -137,27 +137,6 @@ impl StatusCell {
     }
 }
 
-/// What a scheduler task asked for when it suspended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(not(feature = "heapless"), allow(dead_code))]
-pub(crate) enum Request {
-    /// Run again in the next round.
-    Yield,
-    /// Run again after this many ticks.
-    Sleep(u64),
-    /// Run again when the task with this slot and generation has finished.
-    Join {
-        /// Slot index.
-        index: u16,
-        /// Generation of the slot.
-        generation: u16,
-    },
-    /// Ran out of fuel (the out-of-fuel handler suspended it): run again
-    /// in the next round, like `Yield`.
-    #[cfg(feature = "fuel")]
-    Preempt,
-}
-
 /// The function `resume` calls to start a coroutine: it takes the closure
 /// out of the payload, runs it, and stores its result.
 ///
@@ -186,9 +165,6 @@ pub(crate) struct Header {
     /// Non-zero when a yield found the shadow stack overflowed (a byte, not
     /// a `bool`, for the same reason as `StatusCell`).
     pub overflowed: Cell<u8>,
-    /// Non-zero for scheduler tasks, which may suspend with
-    /// `sched::yield_now` & co.
-    pub is_task: u8,
     /// First byte of the save stack.
     pub save_start: usize,
     /// One past the save stack.
@@ -213,12 +189,6 @@ pub(crate) struct Header {
     pub payload: *mut u8,
     /// Drops the payload in place.
     pub drop_payload: unsafe fn(*mut u8),
-    /// What a scheduler task asked for when it last suspended.
-    pub request: Cell<Request>,
-    /// The scheduler's clock while this task runs.
-    pub now: Cell<u64>,
-    /// The task's id (`index | generation << 16`), for `sched::current`.
-    pub task_id: Cell<u32>,
     /// Its fuel budget and what it used (see `fuel`).
     #[cfg(feature = "fuel")]
     pub fuel: crate::fuel_account::Account,
@@ -445,7 +415,6 @@ impl RawCoroutine {
         save_stack: usize,
         payload: P,
         entry: Entry,
-        is_task: bool,
     ) -> Result<Self, Error> {
         let addr = memory.as_mut_ptr() as usize;
         let (skip, layout) = BlockLayout::fit(Layout::new::<P>(), save_stack, addr, memory.len())?;
@@ -453,7 +422,7 @@ impl RawCoroutine {
         // the memory is ours for 'static: the `&'static mut` is consumed.
         let base = unsafe { memory.as_mut_ptr().add(skip) };
         // SAFETY: as above; `base` is aligned to `layout.align` by `fit`.
-        let header = unsafe { init_block(base, &layout, payload, entry, is_task) };
+        let header = unsafe { init_block(base, &layout, payload, entry) };
         Ok(RawCoroutine {
             header,
             storage: Storage::Static,
@@ -462,12 +431,7 @@ impl RawCoroutine {
 
     /// Builds a coroutine in a block from the global allocator.
     #[cfg(feature = "alloc")]
-    pub(crate) fn allocate<P>(
-        config: Config,
-        payload: P,
-        entry: Entry,
-        is_task: bool,
-    ) -> Result<Self, Error> {
+    pub(crate) fn allocate<P>(config: Config, payload: P, entry: Entry) -> Result<Self, Error> {
         let layout = BlockLayout::new(Layout::new::<P>(), config)?;
         let alloc_layout =
             Layout::from_size_align(layout.size, layout.align).map_err(|_| Error::InvalidConfig)?;
@@ -476,7 +440,7 @@ impl RawCoroutine {
         let ptr = NonNull::new(raw).ok_or(Error::OutOfMemory)?;
         // SAFETY: a fresh allocation of `layout.size` bytes, aligned to
         // `layout.align`, owned by this coroutine until it is freed in `drop`.
-        let header = unsafe { init_block(ptr.as_ptr(), &layout, payload, entry, is_task) };
+        let header = unsafe { init_block(ptr.as_ptr(), &layout, payload, entry) };
         Ok(RawCoroutine {
             header,
             storage: Storage::Heap {
@@ -577,7 +541,6 @@ unsafe fn init_block<P>(
     layout: &BlockLayout,
     payload: P,
     entry: Entry,
-    is_task: bool,
 ) -> NonNull<Header> {
     let b = base as usize;
     let header = Header {
@@ -585,7 +548,6 @@ unsafe fn init_block<P>(
         stack_end: Cell::new(b + layout.save_end),
         status: StatusCell::new(Status::New),
         overflowed: Cell::new(0),
-        is_task: u8::from(is_task),
         save_start: b + layout.save_start,
         save_end: b + layout.save_end,
         stack_lo: b + layout.stack_lo,
@@ -599,9 +561,6 @@ unsafe fn init_block<P>(
         // SAFETY: inside the block per the contract.
         payload: unsafe { base.add(layout.payload) },
         drop_payload: drop_payload::<P>,
-        request: Cell::new(Request::Yield),
-        now: Cell::new(0),
-        task_id: Cell::new(0),
         #[cfg(feature = "fuel")]
         fuel: crate::fuel_account::Account::new(),
     };
@@ -771,7 +730,7 @@ mod tests {
 
     #[test]
     fn canaries_detect_overflow_and_corruption() {
-        let raw = RawCoroutine::in_memory(leak(4096), 512, 0u32, never, false).unwrap();
+        let raw = RawCoroutine::in_memory(leak(4096), 512, 0u32, never).unwrap();
         let h = raw.header();
         assert_eq!(h.stack_top % 16, 0);
         assert_eq!(h.check_stack(h.stack_top - 64), StackCheck::Ok);
@@ -789,7 +748,7 @@ mod tests {
 
     #[test]
     fn a_header_with_foreign_addresses_counts_as_corrupted() {
-        let raw = RawCoroutine::in_memory(leak(4096), 512, 0u32, never, false).unwrap();
+        let raw = RawCoroutine::in_memory(leak(4096), 512, 0u32, never).unwrap();
         let p = raw.header.as_ptr();
         // SAFETY: the header is valid; this simulates an overflow that
         // overwrote one of its address fields.
@@ -802,7 +761,7 @@ mod tests {
 
     #[test]
     fn data_structure_starts_empty() {
-        let raw = RawCoroutine::in_memory(leak(4096), 512, (), never, false).unwrap();
+        let raw = RawCoroutine::in_memory(leak(4096), 512, (), never).unwrap();
         let h = raw.header();
         assert_eq!(h.data_ptr() as usize, raw.header.as_ptr() as usize);
         assert_eq!(h.stack_pos.get(), h.save_start);
@@ -823,14 +782,12 @@ mod tests {
     fn dropping_a_new_or_done_coroutine_drops_the_payload() {
         let drops = Rc::new(Cell::new(0));
         let raw =
-            RawCoroutine::in_memory(leak(4096), 256, DropCounter(drops.clone()), never, false)
-                .unwrap();
+            RawCoroutine::in_memory(leak(4096), 256, DropCounter(drops.clone()), never).unwrap();
         drop(raw);
         assert_eq!(drops.get(), 1);
 
         let raw =
-            RawCoroutine::in_memory(leak(4096), 256, DropCounter(drops.clone()), never, false)
-                .unwrap();
+            RawCoroutine::in_memory(leak(4096), 256, DropCounter(drops.clone()), never).unwrap();
         raw.header().status.set(Status::Done);
         drop(raw);
         assert_eq!(drops.get(), 2);
@@ -840,9 +797,8 @@ mod tests {
     fn dropping_a_suspended_coroutine_leaks_its_payload() {
         let drops = Rc::new(Cell::new(0));
         for status in [Status::Suspended, Status::Failed, Status::Running] {
-            let raw =
-                RawCoroutine::in_memory(leak(4096), 256, DropCounter(drops.clone()), never, false)
-                    .unwrap();
+            let raw = RawCoroutine::in_memory(leak(4096), 256, DropCounter(drops.clone()), never)
+                .unwrap();
             raw.header().status.set(status);
             drop(raw);
         }
@@ -853,13 +809,8 @@ mod tests {
     #[test]
     fn allocated_blocks_are_aligned_and_freed() {
         let drops = Rc::new(Cell::new(0));
-        let raw = RawCoroutine::allocate(
-            Config::new(128, 512),
-            DropCounter(drops.clone()),
-            never,
-            false,
-        )
-        .unwrap();
+        let raw = RawCoroutine::allocate(Config::new(128, 512), DropCounter(drops.clone()), never)
+            .unwrap();
         let h = raw.header();
         assert_eq!(raw.header.as_ptr() as usize % 16, 0);
         assert_eq!(h.save_end - h.save_start, 128);
@@ -870,7 +821,7 @@ mod tests {
 
     #[test]
     fn resume_refuses_finished_and_running_coroutines() {
-        let mut raw = RawCoroutine::in_memory(leak(4096), 256, (), never, false).unwrap();
+        let mut raw = RawCoroutine::in_memory(leak(4096), 256, (), never).unwrap();
         raw.header().status.set(Status::Done);
         assert_eq!(raw.resume(), Err(Error::Finished));
         raw.header().status.set(Status::Failed);

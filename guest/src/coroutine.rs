@@ -189,8 +189,7 @@ impl<'a, I, Y, R> Coroutine<'a, I, Y, R> {
     where
         F: FnOnce(&Yielder<I, Y>, I) -> R + 'a,
     {
-        let raw =
-            RawCoroutine::allocate(config, Self::payload(f), trampoline::<I, Y, R, F>, false)?;
+        let raw = RawCoroutine::allocate(config, Self::payload(f), trampoline::<I, Y, R, F>)?;
         Ok(Self::from_raw(raw))
     }
 
@@ -222,7 +221,6 @@ impl<'a, I, Y, R> Coroutine<'a, I, Y, R> {
             save_stack,
             Self::payload(f),
             trampoline::<I, Y, R, F>,
-            false,
         )?;
         Ok(Self::from_raw(raw))
     }

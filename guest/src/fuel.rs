@@ -63,9 +63,9 @@
 //! host slice may overdraw by up to one task slice), and metering is not a
 //! sandbox: code in the module can call [`set`].
 
-use crate::block::{Header, Request};
 use crate::fuel_account;
 use crate::runtime;
+use crate::sched;
 use crate::sys;
 
 /// The fuel left in the running context's counter (`__rewind_fuel`);
@@ -97,67 +97,13 @@ pub fn set(fuel: i64) {
 pub extern "C" fn rewind_out_of_fuel() {
     // The handler is not metered, but what it calls is, and the counter is
     // negative: until `suspend` parks it, nothing here may reach a check
-    // (`current` and `action` have none; the fuel accessors are inlined).
-    // SAFETY: a non-null current header is the running coroutine's, alive
-    // during this call.
-    let current = unsafe { runtime::current().as_ref() };
-    match action(current) {
+    // (`current` and `sched::preempt` have no loops and do not recurse).
+    if runtime::current().is_null() {
         // SAFETY: the host implements the import as a suspension of the
         // main context, which is what is running.
-        Action::Forward => unsafe { sys::out_of_fuel() },
-        Action::Preempt(task) => {
-            task.request.set(Request::Preempt);
-            // SAFETY: we are in a task, i.e. a coroutine; this function is
-            // instrumented (it can suspend).
-            unsafe { runtime::suspend() };
-        }
-        Action::Continue => {}
-    }
-}
-
-/// What the handler does.
-enum Action<'a> {
-    /// Call the host's `rewind.out_of_fuel`.
-    Forward,
-    /// Preempt this scheduler task.
-    Preempt(&'a Header),
-    /// Nothing: run on.
-    Continue,
-}
-
-/// The handler's choice for the running coroutine (`None`: the main
-/// context).
-fn action(current: Option<&Header>) -> Action<'_> {
-    match current {
-        None => Action::Forward,
-        Some(h) if h.is_task != 0 => Action::Preempt(h),
-        Some(_) => Action::Continue,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    extern crate std;
-
-    use super::*;
-    use crate::block::RawCoroutine;
-    use std::boxed::Box;
-    use std::vec;
-
-    unsafe extern "C" fn never(_: *const Header, _: u64, _: f64) -> f64 {
-        unreachable!()
-    }
-
-    #[test]
-    fn the_handler_preempts_tasks_forwards_from_main_and_lets_coroutines_run() {
-        let memory = || Box::leak(vec![0u8; 4096].into_boxed_slice());
-        let task = RawCoroutine::in_memory(memory(), 256, (), never, true).unwrap();
-        let plain = RawCoroutine::in_memory(memory(), 256, (), never, false).unwrap();
-        assert!(matches!(action(None), Action::Forward));
-        assert!(matches!(
-            action(Some(task.header())),
-            Action::Preempt(h) if core::ptr::eq(h, task.header())
-        ));
-        assert!(matches!(action(Some(plain.header())), Action::Continue));
+        unsafe { sys::out_of_fuel() }
+    } else {
+        // Only a scheduler task is suspended; any other coroutine runs on.
+        sched::preempt();
     }
 }

@@ -38,14 +38,17 @@
 //! `Scheduler::stats` tells each task's fuel, turns and preemptions (see
 //! the `fuel` module for the accounting).
 
+use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering::Relaxed};
 
 use heapless::{Deque, Vec};
 
 #[cfg(feature = "alloc")]
 use crate::block::Config as BlockConfig;
-use crate::block::{Config, Header, Outcome, RawCoroutine, Request};
+use crate::block::{Config, Header, Outcome, RawCoroutine};
 use crate::error::Error;
 use crate::runtime;
 pub use crate::task_id::TaskId;
@@ -62,6 +65,21 @@ pub struct TaskStats {
     /// Turns that ended because its budget (or the scheduler's fuel) ran
     /// out.
     pub preemptions: u64,
+}
+
+/// What a task asked for when it suspended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Request {
+    /// Run again in the next round.
+    Yield,
+    /// Run again after this many ticks.
+    Sleep(u64),
+    /// Run again when this task has finished.
+    Join(TaskId),
+    /// Ran out of fuel (the out-of-fuel handler suspended it): run again
+    /// in the next round, like `Yield`.
+    #[cfg(feature = "fuel")]
+    Preempt,
 }
 
 /// A task's scheduling state.
@@ -189,8 +207,7 @@ impl<T, const N: usize> Core<T, N> {
             Request::Sleep(ticks) => {
                 self.entries[i].state = State::Sleeping(self.now.saturating_add(ticks));
             }
-            Request::Join { index, generation } => {
-                let target = TaskId { index, generation };
+            Request::Join(target) => {
                 if self.is_finished(target) {
                     return Next::RunAgain;
                 }
@@ -355,7 +372,7 @@ impl<'a, const N: usize> Scheduler<'a, N> {
     pub fn spawn<F: FnOnce() + 'a>(&mut self, f: F) -> Result<TaskId, Error> {
         let config: BlockConfig = self.config;
         self.spawn_raw(
-            |payload| RawCoroutine::allocate(config, payload, task_trampoline::<F>, true),
+            |payload| RawCoroutine::allocate(config, payload, task_trampoline::<F>),
             f,
         )
     }
@@ -444,9 +461,7 @@ impl<'a, const N: usize> Scheduler<'a, N> {
         f: F,
     ) -> Result<TaskId, Error> {
         self.spawn_raw(
-            |payload| {
-                RawCoroutine::in_memory(memory, save_stack, payload, task_trampoline::<F>, true)
-            },
+            |payload| RawCoroutine::in_memory(memory, save_stack, payload, task_trampoline::<F>),
             f,
         )
     }
@@ -460,11 +475,7 @@ impl<'a, const N: usize> Scheduler<'a, N> {
             return Err(Error::SchedulerFull { capacity: N });
         }
         let co = make(TaskPayload { closure: Some(f) })?;
-        let id = self.core.add(co)?;
-        if let Some(co) = &self.core.entries[id.index()].task {
-            co.header().task_id.set(id.to_bits());
-        }
-        Ok(id)
+        self.core.add(co)
     }
 
     /// Runs one round (see the [module docs](self)). Returns whether tasks
@@ -482,13 +493,11 @@ impl<'a, const N: usize> Scheduler<'a, N> {
                 break;
             };
             loop {
-                let now = self.core.now;
+                let (id, now) = (self.core.id(index), self.core.now);
                 let Some(co) = self.core.entries[usize::from(index)].task.as_mut() else {
                     break;
                 };
-                co.header().now.set(now);
-                let outcome = co.resume();
-                let request = co.header().request.get();
+                let (outcome, request) = run_turn(co, id, now);
                 #[cfg(feature = "fuel")]
                 {
                     let used = co.header().fuel.used();
@@ -502,7 +511,6 @@ impl<'a, const N: usize> Scheduler<'a, N> {
                     }
                     Ok(Outcome::Completed) => drop(self.core.finish(index)),
                     Err(_) => {
-                        let id = self.core.id(index);
                         drop(self.core.finish(index));
                         return Err(Error::TaskStackOverflow(id));
                     }
@@ -575,15 +583,51 @@ fn budget(slice: u64) -> Result<i64, Error> {
     }
 }
 
-/// The running task's header.
-fn task_header() -> &'static Header {
-    let h = runtime::current();
-    // SAFETY: a non-null current header belongs to a running coroutine,
-    // whose block outlives this call.
-    match unsafe { h.as_ref() } {
-        Some(h) if h.is_task != 0 => h,
-        _ => not_in_task(),
-    }
+/// A task's turn as the task sees it: set up by [`run_turn`] in its own
+/// frame for one resume of the task, and found by the task's code through
+/// [`TURN`].
+struct Turn {
+    /// The task's coroutine. Code running in a coroutine that the task
+    /// resumed is not the task: it has no turn.
+    task: *const Header,
+    /// The task's id.
+    id: TaskId,
+    /// The scheduler's clock.
+    now: u64,
+    /// What the task asks for when it suspends.
+    request: Cell<Request>,
+}
+
+/// The turn of the task that the innermost running [`run_turn`] resumed;
+/// null when none is running.
+static TURN: AtomicPtr<Turn> = AtomicPtr::new(ptr::null_mut());
+
+/// Resumes task `id` (its coroutine `co`) for one turn at time `now`:
+/// returns how the turn ended and what the task asked for.
+fn run_turn(co: &mut RawCoroutine, id: TaskId, now: u64) -> (Result<Outcome, Error>, Request) {
+    let turn = Turn {
+        task: co.header(),
+        id,
+        now,
+        request: Cell::new(Request::Yield),
+    };
+    let outer = TURN.load(Relaxed);
+    TURN.store(ptr::from_ref(&turn).cast_mut(), Relaxed);
+    let outcome = co.resume();
+    TURN.store(outer, Relaxed);
+    (outcome, turn.request.get())
+}
+
+/// `f` applied to the running task's turn; `None` when the running
+/// coroutine is not a scheduler task (or no coroutine runs). The turn is
+/// lent for the call only: it ends with the task's suspension.
+fn with_turn<R>(f: impl FnOnce(&Turn) -> R) -> Option<R> {
+    // SAFETY: a non-null `TURN` points to the turn in the frame of a
+    // `run_turn` that has not returned (it puts the outer turn back before
+    // it returns), so the turn is alive for as long as this call, which
+    // runs inside that `run_turn`.
+    let turn = unsafe { TURN.load(Relaxed).as_ref() }?;
+    ptr::eq(turn.task, runtime::current()).then(|| f(turn))
 }
 
 #[cold]
@@ -592,12 +636,34 @@ fn not_in_task() -> ! {
     panic!("rewind-guest: sched::yield_now/sleep/join/now called outside a scheduler task")
 }
 
-fn suspend_task(request: Request) {
-    let h = task_header();
-    h.request.set(request);
-    // SAFETY: we are in a task, i.e. a coroutine; this function is
-    // instrumented.
+/// Suspends the running task, asking for `request`. Returns `false`, having
+/// done nothing, when the running coroutine is not a scheduler task.
+fn try_suspend_task(request: Request) -> bool {
+    if with_turn(|turn| turn.request.set(request)).is_none() {
+        return false;
+    }
+    // SAFETY: the running coroutine is a task (checked just above), and
+    // this function is instrumented (it can suspend).
     unsafe { runtime::suspend() };
+    true
+}
+
+/// [`try_suspend_task`], for the task functions.
+///
+/// # Panics
+///
+/// Outside a scheduler task.
+fn suspend_task(request: Request) {
+    if !try_suspend_task(request) {
+        not_in_task()
+    }
+}
+
+/// Preempts the running task: what the out-of-fuel handler does inside a
+/// scheduler task. Inside any other coroutine it does nothing.
+#[cfg(feature = "fuel")]
+pub(crate) fn preempt() {
+    try_suspend_task(Request::Preempt);
 }
 
 /// Lets the other ready tasks run; this one runs again in the next round.
@@ -625,10 +691,7 @@ pub fn sleep(ticks: u64) {
 ///
 /// Outside a scheduler task.
 pub fn join(task: TaskId) {
-    suspend_task(Request::Join {
-        index: task.index,
-        generation: task.generation,
-    });
+    suspend_task(Request::Join(task));
 }
 
 /// The scheduler's clock, as seen by the running task.
@@ -637,17 +700,12 @@ pub fn join(task: TaskId) {
 ///
 /// Outside a scheduler task.
 pub fn now() -> u64 {
-    task_header().now.get()
+    with_turn(|turn| turn.now).unwrap_or_else(|| not_in_task())
 }
 
 /// The running task's id; `None` outside a scheduler task.
 pub fn current() -> Option<TaskId> {
-    let h = runtime::current();
-    // SAFETY: as in `task_header`.
-    match unsafe { h.as_ref() } {
-        Some(h) if h.is_task != 0 => Some(TaskId::from_bits(h.task_id.get())),
-        _ => None,
-    }
+    with_turn(|turn| turn.id)
 }
 
 #[cfg(test)]
@@ -736,10 +794,7 @@ mod tests {
         let mut core: Core<usize, 4> = Core::new();
         let a = core.add(0).unwrap();
         core.add(1).unwrap();
-        let join_a = Request::Join {
-            index: a.index,
-            generation: a.generation,
-        };
+        let join_a = Request::Join(a);
         let mut scripts = vec![
             vec![Some(Request::Yield), Some(Request::Yield), None],
             // joins a (waits), then joins a again (finished: no wait).
@@ -813,7 +868,6 @@ mod tests {
         assert_ne!(a, b);
         assert!(core.is_finished(a));
         assert!(!core.is_finished(b));
-        assert_eq!(TaskId::from_bits(b.to_bits()), b);
     }
 
     #[test]
@@ -829,12 +883,7 @@ mod tests {
         let mut core: Core<usize, 4> = Core::new();
         let a = core.add(0).unwrap();
         let b = core.add(1).unwrap();
-        let join = |t: TaskId| {
-            Some(Request::Join {
-                index: t.index,
-                generation: t.generation,
-            })
-        };
+        let join = |t: TaskId| Some(Request::Join(t));
         let mut scripts = vec![vec![join(b)], vec![join(a)]];
         assert_eq!(
             simulate(&mut core, &mut scripts, 10),
@@ -859,5 +908,6 @@ mod tests {
     #[test]
     fn outside_a_task_there_is_no_current_task() {
         assert_eq!(current(), None);
+        assert!(!try_suspend_task(Request::Yield));
     }
 }

@@ -18,17 +18,6 @@ impl TaskId {
     pub fn index(self) -> usize {
         usize::from(self.index)
     }
-
-    pub(crate) fn to_bits(self) -> u32 {
-        u32::from(self.index) | (u32::from(self.generation) << 16)
-    }
-
-    pub(crate) fn from_bits(bits: u32) -> Self {
-        TaskId {
-            index: bits as u16,
-            generation: (bits >> 16) as u16,
-        }
-    }
 }
 
 impl fmt::Display for TaskId {
