@@ -4,9 +4,12 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::ptr;
 
-use crate::block::{Config, Header, Outcome, RawCoroutine, Status};
+use crate::config::Config;
 use crate::error::Error;
+use crate::header::Header;
+use crate::raw_coroutine::{Outcome, RawCoroutine};
 use crate::runtime;
+use crate::status::Status;
 
 /// What [`Coroutine::resume`] returns when it does not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -40,7 +40,8 @@
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::Relaxed};
 
-use crate::block::{ENTRY_TAG, Header, StackCheck, Status};
+use crate::header::{ENTRY_TAG, Header, StackCheck};
+use crate::status::Status;
 use crate::sys;
 
 /// The running coroutine; null in the main context.

@@ -46,10 +46,10 @@ use core::sync::atomic::{AtomicPtr, Ordering::Relaxed};
 
 use heapless::{Deque, Vec};
 
-#[cfg(feature = "alloc")]
-use crate::block::Config as BlockConfig;
-use crate::block::{Config, Header, Outcome, RawCoroutine};
+use crate::config::Config;
 use crate::error::Error;
+use crate::header::Header;
+use crate::raw_coroutine::{Outcome, RawCoroutine};
 use crate::runtime;
 pub use crate::task_id::TaskId;
 
@@ -370,7 +370,7 @@ impl<'a, const N: usize> Scheduler<'a, N> {
     /// [`Error::InvalidConfig`], [`Error::OutOfMemory`].
     #[cfg(feature = "alloc")]
     pub fn spawn<F: FnOnce() + 'a>(&mut self, f: F) -> Result<TaskId, Error> {
-        let config: BlockConfig = self.config;
+        let config = self.config;
         self.spawn_raw(
             |payload| RawCoroutine::allocate(config, payload, task_trampoline::<F>),
             f,
