@@ -23,10 +23,10 @@ pub(crate) unsafe fn write(addr: *mut u8) {
 /// # Safety
 ///
 /// `addr..addr + CANARY_LEN` must be readable.
-pub(crate) unsafe fn is_intact(addr: usize) -> bool {
-    let p = addr as *const [u8; CANARY_LEN];
-    // SAFETY: readable per the contract; volatile because the bytes may have
-    // been written through pointers the compiler does not know about (an
-    // overflowing shadow stack).
-    unsafe { ptr::read_volatile(p) == CANARY }
+pub(crate) unsafe fn is_intact(addr: *const u8) -> bool {
+    // SAFETY: readable per the contract, and a byte array needs no
+    // alignment; volatile because the bytes may have been written through
+    // pointers the compiler does not know about (an overflowing shadow
+    // stack).
+    unsafe { ptr::read_volatile(addr.cast::<[u8; CANARY_LEN]>()) == CANARY }
 }

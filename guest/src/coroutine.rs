@@ -294,8 +294,7 @@ impl<'a, I, Y, R> Coroutine<'a, I, Y, R> {
 
     /// The sizes of its save stack and shadow stack.
     pub fn config(&self) -> Config {
-        let h = self.raw.header();
-        Config::new(h.save_end - h.save_start, h.stack_top - h.stack_lo)
+        self.raw.config()
     }
 }
 

@@ -112,6 +112,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+mod block;
 mod canary;
 mod config;
 mod coroutine;

@@ -1,29 +1,26 @@
 //! [`RawCoroutine`]: the untyped owner of one control block, which creates
-//! it, resumes it and frees it.
+//! it (in caller memory or from the global allocator), resumes it and
+//! frees it.
 
 use core::alloc::Layout;
-use core::cell::Cell;
 use core::fmt;
 use core::ptr::{self, NonNull};
 
-use crate::canary;
-#[cfg(feature = "alloc")]
+use crate::block::Block;
 use crate::config::Config;
 use crate::error::Error;
-#[cfg(feature = "fuel")]
-use crate::fuel_account::Account;
 use crate::header::{Entry, Header};
 use crate::layout::BlockLayout;
 use crate::runtime;
-use crate::status::{Status, StatusCell};
+use crate::status::Status;
 
 /// Who owns a block's memory.
 enum Storage {
     /// Caller-provided `'static` memory: never given back.
     Static,
-    /// From the global allocator.
+    /// From the global allocator, with this layout.
     #[cfg(feature = "alloc")]
-    Heap { ptr: NonNull<u8>, layout: Layout },
+    Heap(Layout),
 }
 
 /// Drops a payload of type `P` in place.
@@ -47,8 +44,10 @@ pub(crate) enum Outcome {
 
 /// An untyped coroutine: the owner of one control block.
 pub(crate) struct RawCoroutine {
-    pub(crate) header: NonNull<Header>,
+    block: Block,
     storage: Storage,
+    /// Drops the payload in place.
+    drop_payload: unsafe fn(*mut u8),
 }
 
 impl RawCoroutine {
@@ -59,16 +58,18 @@ impl RawCoroutine {
         payload: P,
         entry: Entry,
     ) -> Result<Self, Error> {
-        let addr = memory.as_mut_ptr() as usize;
+        let addr = memory.as_ptr().addr();
         let (skip, layout) = BlockLayout::fit(Layout::new::<P>(), save_stack, addr, memory.len())?;
-        // SAFETY: `skip + layout.size <= memory.len()` (checked by `fit`), and
-        // the memory is ours for 'static: the `&'static mut` is consumed.
-        let base = unsafe { memory.as_mut_ptr().add(skip) };
-        // SAFETY: as above; `base` is aligned to `layout.align` by `fit`.
-        let header = unsafe { init_block(base, &layout, payload, entry) };
+        // SAFETY: `skip + layout.size <= memory.len()` (checked by `fit`).
+        let base = unsafe { NonNull::new_unchecked(memory.as_mut_ptr().add(skip)) };
+        // SAFETY: as above, and the memory is ours for 'static: the
+        // `&'static mut` is consumed; `base` is aligned to `layout.align` by
+        // `fit`.
+        let block = unsafe { Block::init(base, layout, payload, entry) };
         Ok(RawCoroutine {
-            header,
+            block,
             storage: Storage::Static,
+            drop_payload: drop_payload::<P>,
         })
     }
 
@@ -80,23 +81,20 @@ impl RawCoroutine {
             Layout::from_size_align(layout.size, layout.align).map_err(|_| Error::InvalidConfig)?;
         // SAFETY: the layout has a non-zero size (it holds at least a header).
         let raw = unsafe { alloc::alloc::alloc(alloc_layout) };
-        let ptr = NonNull::new(raw).ok_or(Error::OutOfMemory)?;
+        let base = NonNull::new(raw).ok_or(Error::OutOfMemory)?;
         // SAFETY: a fresh allocation of `layout.size` bytes, aligned to
         // `layout.align`, owned by this coroutine until it is freed in `drop`.
-        let header = unsafe { init_block(ptr.as_ptr(), &layout, payload, entry) };
+        let block = unsafe { Block::init(base, layout, payload, entry) };
         Ok(RawCoroutine {
-            header,
-            storage: Storage::Heap {
-                ptr,
-                layout: alloc_layout,
-            },
+            block,
+            storage: Storage::Heap(alloc_layout),
+            drop_payload: drop_payload::<P>,
         })
     }
 
     /// The header.
     pub(crate) fn header(&self) -> &Header {
-        // SAFETY: the block lives as long as `self`.
-        unsafe { self.header.as_ref() }
+        self.block.header()
     }
 
     /// The payload.
@@ -107,6 +105,11 @@ impl RawCoroutine {
     /// Current status.
     pub(crate) fn status(&self) -> Status {
         self.header().status.get()
+    }
+
+    /// The sizes of its save stack and shadow stack.
+    pub(crate) fn config(&self) -> Config {
+        self.block.config()
     }
 
     /// Runs the coroutine until it yields or returns.
@@ -122,9 +125,9 @@ impl RawCoroutine {
         // charged what the coroutine used when it is back (see `fuel`).
         #[cfg(feature = "fuel")]
         let outer = self.header().fuel.park();
-        // SAFETY: the header is alive and initialised, and its status is New
+        // SAFETY: the block is alive and initialised, and its status is New
         // or Suspended.
-        unsafe { runtime::resume_raw(self.header.as_ptr()) };
+        unsafe { runtime::resume_raw(&self.block) };
         #[cfg(feature = "fuel")]
         self.header().fuel.settle(outer);
         match self.status() {
@@ -139,17 +142,17 @@ impl Drop for RawCoroutine {
     fn drop(&mut self) {
         match self.status() {
             Status::New | Status::Done => {
-                let h = self.header();
                 // SAFETY: a new coroutine never ran, a done one returned: no
                 // frame refers to the payload any more, and it is valid.
-                unsafe { (h.drop_payload)(h.payload) };
+                unsafe { (self.drop_payload)(self.payload()) };
                 match self.storage {
                     Storage::Static => {}
                     #[cfg(feature = "alloc")]
-                    Storage::Heap { ptr, layout } => {
+                    Storage::Heap(layout) => {
+                        let base = self.block.header_ptr().cast::<u8>();
                         // SAFETY: allocated in `allocate` with this layout;
                         // nothing refers to the block any more.
-                        unsafe { alloc::alloc::dealloc(ptr.as_ptr(), layout) }
+                        unsafe { alloc::alloc::dealloc(base.as_ptr(), layout) }
                     }
                 }
             }
@@ -163,59 +166,13 @@ impl Drop for RawCoroutine {
 
 impl fmt::Debug for RawCoroutine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let h = self.header();
+        let config = self.config();
         f.debug_struct("RawCoroutine")
-            .field("block", &self.header)
-            .field("status", &h.status.get())
-            .field("save_stack", &(h.save_end - h.save_start))
-            .field("shadow_stack", &(h.stack_top - h.stack_lo))
+            .field("block", &self.block.header_ptr())
+            .field("status", &self.status())
+            .field("save_stack", &config.save_stack)
+            .field("shadow_stack", &config.shadow_stack)
             .finish()
-    }
-}
-
-/// Writes the header, the payload and both canaries of a block at `base`.
-///
-/// # Safety
-///
-/// `base..base + layout.size` must be writable, exclusively owned by the
-/// new block for as long as it lives, and `base` aligned to `layout.align`.
-unsafe fn init_block<P>(
-    base: *mut u8,
-    layout: &BlockLayout,
-    payload: P,
-    entry: Entry,
-) -> NonNull<Header> {
-    let b = base as usize;
-    let header = Header {
-        stack_pos: Cell::new(b + layout.save_start),
-        stack_end: Cell::new(b + layout.save_end),
-        status: StatusCell::new(Status::New),
-        overflowed: Cell::new(0),
-        save_start: b + layout.save_start,
-        save_end: b + layout.save_end,
-        stack_lo: b + layout.stack_lo,
-        stack_top: b + layout.size,
-        header_canary: b + layout.header_canary,
-        stack_canary: b + layout.stack_canary,
-        saved_sp: Cell::new(b + layout.size),
-        save_used: Cell::new(0),
-        parent: Cell::new(ptr::null()),
-        entry,
-        // SAFETY: inside the block per the contract.
-        payload: unsafe { base.add(layout.payload) },
-        drop_payload: drop_payload::<P>,
-        #[cfg(feature = "fuel")]
-        fuel: Account::new(),
-    };
-    // SAFETY: every offset is inside the block and suitably aligned (the
-    // layout aligns the payload to `align_of::<P>()`, the header to the
-    // block's alignment), per the contract.
-    unsafe {
-        ptr::write(base.cast::<Header>(), header);
-        ptr::write(base.add(layout.payload).cast::<P>(), payload);
-        canary::write(base.add(layout.header_canary));
-        canary::write(base.add(layout.stack_canary));
-        NonNull::new_unchecked(base.cast::<Header>())
     }
 }
 
@@ -224,6 +181,7 @@ mod tests {
     extern crate std;
 
     use super::*;
+    use core::cell::Cell;
     use std::boxed::Box;
     use std::rc::Rc;
     use std::vec;
@@ -276,10 +234,8 @@ mod tests {
         let drops = Rc::new(Cell::new(0));
         let raw = RawCoroutine::allocate(Config::new(128, 512), DropCounter(drops.clone()), never)
             .unwrap();
-        let h = raw.header();
-        assert_eq!(raw.header.as_ptr() as usize % 16, 0);
-        assert_eq!(h.save_end - h.save_start, 128);
-        assert_eq!(h.stack_top - h.stack_lo, 512);
+        assert_eq!(raw.block.header_ptr().addr().get() % 16, 0);
+        assert_eq!(raw.config(), Config::new(128, 512));
         drop(raw);
         assert_eq!(drops.get(), 1);
     }
