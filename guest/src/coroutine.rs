@@ -2,7 +2,6 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-use core::ptr;
 
 use crate::config::Config;
 use crate::error::Error;
@@ -23,15 +22,16 @@ pub enum Resume<Y, R> {
 
 /// The values passed between a coroutine and its resumer. They live in the
 /// control block, so nothing is allocated per switch.
-#[repr(C)]
 struct Slots<I, Y, R> {
     input: Option<I>,
     yielded: Option<Y>,
     result: Option<R>,
 }
 
-/// Everything a coroutine keeps in its block besides the header.
-#[repr(C)]
+/// Everything a coroutine keeps in its block besides the header. The
+/// handle, which does not know `F`, reaches the slots through a pointer
+/// projected to the field while `F` is known (`Coroutine::from_raw`), so
+/// nothing depends on where the compiler puts them.
 struct Payload<I, Y, R, F> {
     slots: Slots<I, Y, R>,
     closure: Option<F>,
@@ -69,6 +69,7 @@ struct Payload<I, Y, R, F> {
 /// coroutine cannot resume itself ([`Error::Running`]).
 pub struct Coroutine<'a, I, Y, R> {
     raw: RawCoroutine,
+    /// The slots in `raw`'s payload.
     slots: *mut Slots<I, Y, R>,
     _marker: PhantomData<(*mut I, *mut Y, *mut R, &'a ())>,
 }
@@ -136,9 +137,9 @@ where
     let yielder = Yielder {
         header: h,
         // SAFETY: field projections inside the valid payload.
-        input: unsafe { ptr::addr_of_mut!((*payload).slots.input) },
+        input: unsafe { &raw mut (*payload).slots.input },
         // SAFETY: as above.
-        yielded: unsafe { ptr::addr_of_mut!((*payload).slots.yielded) },
+        yielded: unsafe { &raw mut (*payload).slots.yielded },
     };
     let result = f(&yielder, input);
     // SAFETY: as above.
@@ -158,8 +159,13 @@ impl<'a, I, Y, R> Coroutine<'a, I, Y, R> {
         }
     }
 
-    fn from_raw(raw: RawCoroutine) -> Self {
-        let slots = raw.payload().cast::<Slots<I, Y, R>>();
+    /// The coroutine whose block `raw` holds a `Payload<I, Y, R, F>` (made
+    /// by `payload::<F>`).
+    fn from_raw<F>(raw: RawCoroutine) -> Self {
+        let payload = raw.payload().cast::<Payload<I, Y, R, F>>();
+        // SAFETY: a field projection inside the payload, which is alive as
+        // long as `raw`; no reference is made.
+        let slots = unsafe { &raw mut (*payload).slots };
         Coroutine {
             raw,
             slots,
@@ -193,7 +199,7 @@ impl<'a, I, Y, R> Coroutine<'a, I, Y, R> {
         F: FnOnce(&Yielder<I, Y>, I) -> R + 'a,
     {
         let raw = RawCoroutine::allocate(config, Self::payload(f), trampoline::<I, Y, R, F>)?;
-        Ok(Self::from_raw(raw))
+        Ok(Self::from_raw::<F>(raw))
     }
 
     /// A coroutine running `f`, in caller-provided memory (no allocator):
@@ -225,7 +231,7 @@ impl<'a, I, Y, R> Coroutine<'a, I, Y, R> {
             Self::payload(f),
             trampoline::<I, Y, R, F>,
         )?;
-        Ok(Self::from_raw(raw))
+        Ok(Self::from_raw::<F>(raw))
     }
 
     /// Runs the coroutine until it yields or returns. `input` becomes the
