@@ -6,10 +6,10 @@
 ///   yields: for each function on the coroutine's call stack, its live
 ///   locals plus a call-site index (typically 10 to 100 bytes per frame).
 ///   Too small a save stack is a trap the host can identify (see
-///   [`Error`]).
+///   [`Error`](crate::Error)).
 /// * `shadow_stack`: the coroutine's own C stack (`__stack_pointer`), for
 ///   the locals Rust keeps in memory. Overflow is detected at the next
-///   switch (see [`Error::ShadowStackOverflow`]).
+///   switch (see [`Error::ShadowStackOverflow`](crate::Error::ShadowStackOverflow)).
 ///
 /// Both are rounded up to multiples of 16.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
