@@ -101,8 +101,12 @@ pub(crate) unsafe fn resume_raw(block: &Block) {
     if c.status.get() == Status::Suspended {
         c.status.set(Status::Rewinding);
         // SAFETY: the coroutine's shadow stack is exactly as it was when it
-        // unwound at `saved_sp`, and its save stack holds the frames of that
-        // unwind; nothing below `saved_sp` on that stack is live.
+        // unwound at `saved_sp` (16-byte aligned, as every frame's), and its
+        // save stack holds the frames of that unwind, unchanged since;
+        // nothing below `saved_sp` on that stack is live. No unwind or
+        // rewind is under way (a coroutine is resumed from running code),
+        // and this function is not instrumented and calls the coroutine's
+        // entry next.
         unsafe {
             sys::set_stack_pointer(c.saved_sp.get() as *mut u8);
             sys::start_rewind(block.data_ptr());
@@ -237,7 +241,11 @@ pub(crate) unsafe fn suspend_raw() {
     }
     block.reset_save_stack();
     c.status.set(Status::Suspending);
-    // SAFETY: the data structure describes this coroutine's own save stack.
+    // SAFETY: the data structure, reset just above, describes this
+    // coroutine's own save stack, which nothing else uses until its rewind
+    // has ended; nothing is unwinding or rewinding (the coroutine runs), and
+    // this function is the top-most runtime, returning right after to its
+    // instrumented caller; `resume_raw` stops the unwind.
     unsafe { sys::start_unwind(block.data_ptr()) };
 }
 
