@@ -162,7 +162,7 @@ mod tests {
     use std::boxed::Box;
     use std::vec;
 
-    unsafe extern "C" fn never(_: *const Header, _: u64, _: f64) -> f64 {
+    extern "C" fn never(_: *const Header, _: u64, _: f64) -> f64 {
         unreachable!()
     }
 

@@ -106,8 +106,12 @@
 //!   [`sched::Scheduler`]: untrusted code compiled into the module runs in
 //!   slices and cannot starve the other tasks.
 #![no_std]
-#![deny(missing_docs)]
-#![warn(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
+#![deny(
+    missing_docs,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

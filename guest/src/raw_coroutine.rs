@@ -186,7 +186,7 @@ mod tests {
     use std::rc::Rc;
     use std::vec;
 
-    unsafe extern "C" fn never(_: *const Header, _: u64, _: f64) -> f64 {
+    extern "C" fn never(_: *const Header, _: u64, _: f64) -> f64 {
         unreachable!()
     }
 
