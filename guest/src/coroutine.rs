@@ -122,7 +122,9 @@ impl<I, Y> fmt::Debug for Yielder<I, Y> {
 /// # Safety
 ///
 /// `h` must be the header of a block whose payload is a
-/// `Payload<I, Y, R, F>` with the closure and the first input present.
+/// `Payload<I, Y, R, F>`, called by `resume_raw` for the coroutine's first
+/// run (the closure and the first input present) or to rewind its
+/// suspension.
 unsafe extern "C" fn trampoline<I, Y, R, F>(h: *const Header, _tag: u64, _zero: f64) -> f64
 where
     F: FnOnce(&Yielder<I, Y>, I) -> R,

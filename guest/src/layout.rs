@@ -19,9 +19,10 @@
 //! reported as an error, and one that reached the header stops the program
 //! before the corrupted header is used.
 //!
-//! Nothing in the block depends on the size of linear memory: every field is
-//! an address inside the block, and linear memory never moves when it
-//! grows, so a suspended coroutine survives `memory.grow`.
+//! Nothing in the block depends on the size of linear memory: every address
+//! the runtime keeps (in the header, and in the block's `Block`) points
+//! inside the block, and linear memory never moves when it grows, so a
+//! suspended coroutine survives `memory.grow`.
 
 use core::alloc::Layout;
 

@@ -60,7 +60,8 @@ impl RawCoroutine {
     ) -> Result<Self, Error> {
         let addr = memory.as_ptr().addr();
         let (skip, layout) = BlockLayout::fit(Layout::new::<P>(), save_stack, addr, memory.len())?;
-        // SAFETY: `skip + layout.size <= memory.len()` (checked by `fit`).
+        // SAFETY: `skip + layout.size <= memory.len()` (checked by `fit`):
+        // the offset stays inside `memory`, so the pointer is not null.
         let base = unsafe { NonNull::new_unchecked(memory.as_mut_ptr().add(skip)) };
         // SAFETY: as above, and the memory is ours for 'static: the
         // `&'static mut` is consumed; `base` is aligned to `layout.align` by

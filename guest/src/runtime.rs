@@ -123,18 +123,23 @@ pub(crate) unsafe fn resume_raw(block: &Block) {
     // A volatile read: the call must stay indirect, never be inlined here.
     // SAFETY: the field is initialised and aligned.
     let entry = unsafe { ptr::read_volatile(&c.entry) };
-    // SAFETY: the entry of this block, called with its own header.
+    // SAFETY: the entry of this block, called with its own header, for the
+    // coroutine's first run or to rewind its suspension (its status said
+    // which).
     unsafe { entry(block.header_ptr().as_ptr(), ENTRY_TAG, 0.0) };
     #[cfg(feature = "fuel")]
     c.fuel.leave();
     // SAFETY: reading `__asyncify_state` has no preconditions.
     let state = unsafe { sys::get_state() };
     if state == sys::STATE_UNWINDING {
-        // SAFETY: an unwind reached the bottom of the coroutine's stack.
+        // SAFETY: an unwind is under way (the state says so) and has
+        // returned through the coroutine's entry to this function, which is
+        // not instrumented.
         unsafe { sys::stop_unwind() };
         // SAFETY: reading `__stack_pointer` has no preconditions.
         let sp = unsafe { sys::get_stack_pointer() }.addr();
-        // SAFETY: back to the stack of the code that called `resume`.
+        // SAFETY: back to the stack of the code that called `resume`, as it
+        // was when this function started: nothing below it is live.
         unsafe { sys::set_stack_pointer(caller_sp) };
         CURRENT.store(running.resumer, Relaxed);
         if c.status.get() != Status::Suspending {
@@ -154,7 +159,7 @@ pub(crate) unsafe fn resume_raw(block: &Block) {
         // SAFETY: reading `__stack_pointer` has no preconditions.
         let sp = unsafe { sys::get_stack_pointer() }.addr();
         let check = block.check_stack(sp);
-        // SAFETY: back to the stack of the code that called `resume`.
+        // SAFETY: as above.
         unsafe { sys::set_stack_pointer(caller_sp) };
         CURRENT.store(running.resumer, Relaxed);
         if state == sys::STATE_REWINDING {

@@ -183,8 +183,9 @@ pub fn current() -> Option<TaskId> {
 ///
 /// # Safety
 ///
-/// `h` must be the header of a block whose payload is an `Option<F>`
-/// holding the closure.
+/// `h` must be the header of a block whose payload is an `Option<F>`,
+/// called by `resume_raw` for the task's first run (the closure present) or
+/// to rewind its suspension.
 pub(super) unsafe extern "C" fn task_trampoline<F: FnOnce()>(
     h: *const Header,
     _tag: u64,
