@@ -297,6 +297,13 @@ mod tests {
     use std::vec;
     use std::vec::Vec as StdVec;
 
+    /// A bookkeeping of capacity 4 holding tasks `0..n`, and their ids.
+    fn tasks(n: usize) -> (Bookkeeping<usize, 4>, StdVec<TaskId>) {
+        let mut book = Bookkeeping::new();
+        let ids = (0..n).map(|task| book.add(task).unwrap()).collect();
+        (book, ids)
+    }
+
     /// Runs rounds of `book` where each task follows a script of requests
     /// (`None` = return), recording `(round, task)` for every turn.
     fn simulate<const N: usize>(
@@ -328,9 +335,7 @@ mod tests {
 
     #[test]
     fn yields_alternate_round_robin() {
-        let mut book: Bookkeeping<usize, 4> = Bookkeeping::new();
-        book.add(0).unwrap();
-        book.add(1).unwrap();
+        let (mut book, _) = tasks(2);
         let mut scripts = vec![
             vec![Some(Request::Yield), Some(Request::Yield), None],
             vec![Some(Request::Yield), None],
@@ -342,9 +347,7 @@ mod tests {
 
     #[test]
     fn sleep_skips_rounds_and_idle_time() {
-        let mut book: Bookkeeping<usize, 4> = Bookkeeping::new();
-        book.add(0).unwrap();
-        book.add(1).unwrap();
+        let (mut book, _) = tasks(2);
         let mut scripts = vec![
             vec![Some(Request::Sleep(3)), None],
             vec![Some(Request::Sleep(1)), Some(Request::Yield), None],
@@ -354,8 +357,7 @@ mod tests {
         // 1, 2 and is done; round 3 runs task 0 only.
         assert_eq!(log, vec![(0, 0), (0, 1), (1, 1), (2, 1), (3, 0)]);
 
-        let mut book: Bookkeeping<usize, 4> = Bookkeeping::new();
-        book.add(0).unwrap();
+        let (mut book, _) = tasks(1);
         let mut scripts = vec![vec![Some(Request::Sleep(100)), None]];
         let log = simulate(&mut book, &mut scripts, 10).unwrap();
         assert_eq!(log, vec![(0, 0), (100, 0)]);
@@ -363,9 +365,8 @@ mod tests {
 
     #[test]
     fn join_waits_for_the_target_and_returns_at_once_when_done() {
-        let mut book: Bookkeeping<usize, 4> = Bookkeeping::new();
-        let a = book.add(0).unwrap();
-        book.add(1).unwrap();
+        let (mut book, ids) = tasks(2);
+        let a = ids[0];
         let join_a = Request::Join(a);
         let mut scripts = vec![
             vec![Some(Request::Yield), Some(Request::Yield), None],
@@ -380,9 +381,8 @@ mod tests {
     #[cfg(feature = "fuel")]
     #[test]
     fn preempted_tasks_are_queued_at_the_back_and_counted() {
-        let mut book: Bookkeeping<usize, 4> = Bookkeeping::new();
-        let a = book.add(0).unwrap();
-        let b = book.add(1).unwrap();
+        let (mut book, ids) = tasks(2);
+        let (a, b) = (ids[0], ids[1]);
         let mut scripts = vec![
             vec![Some(Request::Preempt), Some(Request::Preempt), None],
             vec![Some(Request::Yield), None],
@@ -433,9 +433,8 @@ mod tests {
 
     #[test]
     fn join_cycle_is_a_deadlock() {
-        let mut book: Bookkeeping<usize, 4> = Bookkeeping::new();
-        let a = book.add(0).unwrap();
-        let b = book.add(1).unwrap();
+        let (mut book, ids) = tasks(2);
+        let (a, b) = (ids[0], ids[1]);
         let join = |t: TaskId| Some(Request::Join(t));
         let mut scripts = vec![vec![join(b)], vec![join(a)]];
         assert_eq!(
