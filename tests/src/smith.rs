@@ -11,7 +11,7 @@ use rewind_transform::Options;
 use crate::driver::{Call, RunConfig, engine, run};
 use crate::host::Mode;
 use crate::policy::{Policy, Rng};
-use crate::trace::Trace;
+use crate::trace::{Event, Outcome, Trace};
 use crate::value::{Value, zero};
 
 /// The memory the harness adds for the save stack, so the program's own
@@ -311,4 +311,26 @@ pub fn with_big_stack(f: fn()) {
         .expect("spawn the fuzz thread")
         .join()
         .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
+
+/// Where `got` first stopped with a native stack overflow that tail calls
+/// turned into calls explain (`lowered`: the transform's report counted
+/// some; see docs/transform.md): a long tail-recursive loop then needs a
+/// frame per iteration. Nothing after that point is comparable (the state
+/// it left differs).
+pub fn stack_exhausted_by_lowered_tail_calls(got: &Trace, lowered: bool) -> Option<usize> {
+    if !lowered {
+        return None;
+    }
+    got.events.iter().position(|e| {
+        matches!(e, Event::Finished {
+            outcome: Outcome::Trapped(trap),
+            ..
+        } if trap.contains("StackOverflow"))
+    })
+}
+
+/// Whether the first `n` events of `got` are the oracle's.
+pub fn same_before(got: &Trace, oracle: &Trace, n: usize) -> bool {
+    got.events[..n] == oracle.events[..n.min(oracle.events.len())]
 }

@@ -52,6 +52,7 @@ const PROGRAMS: &[&str] = &[
     "operand_stack",
     "overflow",
     "recursion",
+    "references",
     "reentrant_callback",
     "repeated_sleeps",
     "result_from_call",
@@ -838,4 +839,32 @@ fn tail_calls() {
     assert_eq!(t.returned(), [I32(8)]);
     let out = instrument(Exec::file("tail_calls").wasm(), &Options::default()).unwrap();
     assert_eq!(out.report.tail_calls_lowered, 3, "{:?}", out.report);
+}
+
+#[test]
+fn references() {
+    let t = Exec::file("references")
+        .call("locals", &[I32(1)])
+        .call("locals", &[I32(0)])
+        .call("stack", &[])
+        .call("levels", &[I32(5)])
+        .run();
+    // Levels 5..1 add 11 (odd) or 22 (even): 11 + 22 + 11 + 22 + 11.
+    assert_eq!(t.returned(), [I32(77)]);
+    let finished: Vec<Outcome> = t
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Finished { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        finished[..3],
+        [
+            Outcome::Returned(vec![I32(111)]),
+            Outcome::Returned(vec![I32(122)]),
+            Outcome::Returned(vec![I32(22)]),
+        ]
+    );
 }

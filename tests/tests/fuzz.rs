@@ -112,20 +112,15 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         }
         return Ok(());
     }
-    if out.report.tail_calls_lowered > 0
-        && let Some(Event::Finished {
-            outcome: Outcome::Trapped(trap),
-            ..
-        }) = got.events.last()
-        && trap.contains("StackOverflow")
+    if let Some(at) =
+        smith::stack_exhausted_by_lowered_tail_calls(&got, out.report.tail_calls_lowered > 0)
     {
-        // A tail call to a suspending function becomes a call and return
-        // (documented): a long tail-recursive loop then needs native stack
-        // in proportion to its length. What came before must match.
+        // What came before must match.
         tally.stack_overflows += 1;
-        let before = got.events.len() - 1;
-        if got.events[..before] != oracle.events[..before.min(oracle.events.len())] {
-            return Err("stack overflow after lowered tail calls, with different events before".into());
+        if !smith::same_before(&got, &oracle, at) {
+            return Err(
+                "stack overflow after lowered tail calls, with different events before".into(),
+            );
         }
         return Ok(());
     }

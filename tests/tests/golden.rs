@@ -50,6 +50,7 @@ goldens!(
     remove_list,
     spill,
     stack_pointer_by_index,
+    references,
     stack_pointer_by_name,
     tail_calls,
     untouched,

@@ -2,10 +2,10 @@
 //! locals to save, and wrap the body between the frame restore and the
 //! frame save.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use walrus::ir::{Block, Instr, InstrSeqType, Return};
-use walrus::{FunctionId, FunctionKind, Module, ValType};
+use walrus::ir::{Block, Instr, InstrSeqId, InstrSeqType, Return};
+use walrus::{FunctionId, FunctionKind, LocalId, Module, ValType};
 
 use crate::abi_state::Abi;
 use crate::analysis::Analysis;
@@ -13,13 +13,17 @@ use crate::error::Result;
 use crate::fast_path;
 use crate::flow::{Flow, FlowContext};
 use crate::frame::Frame;
+use crate::guards::Guards;
 use crate::hints::Hints;
-use crate::ir::{Code, at, function_name, retarget};
+use crate::ir::{Code, at, function_name, nullable, retarget};
 use crate::liveness::live_after;
 use crate::normalize::{
-    check_supported, lower_block_params, lower_suspending_tail_calls, trim_dead_code,
+    check_supported, lower_block_params, lower_suspending_tail_calls, make_locals_nullable,
+    trim_dead_code,
 };
 use crate::operand_types::TypeContext;
+use crate::placeholder::Placeholders;
+use crate::side_tables::SideTables;
 use crate::suspend::Suspends;
 
 /// What the rewrite of every function reads.
@@ -50,14 +54,104 @@ pub(crate) fn instrument(
     id: FunctionId,
     shared: &Shared,
     ctx: &mut TypeContext,
+    extras: &mut Extras,
 ) -> Result<Option<Instrumented>> {
     let name = &function_name(module, id);
+    let Some(rewritten) = rewrite(module, id, shared, ctx, name)? else {
+        return Ok(None);
+    };
+    // What the frame code needs from the module: a side table for each
+    // reference type saved, placeholders for the results.
+    let mut side = HashMap::new();
+    for local in &rewritten.saved {
+        if let ValType::Ref(r) = module.locals.get(*local).ty() {
+            side.insert(nullable(r), extras.side_tables.get_or_add(module, r));
+        }
+    }
+    let placeholders = extras
+        .placeholders
+        .results(module, &rewritten.results, name)?;
+
+    let abi = shared.abi;
+    let Module { funcs, locals, .. } = module;
+    let FunctionKind::Local(func) = &mut funcs.get_mut(id).kind else {
+        unreachable!("rewritten above");
+    };
+    let frame = Frame::new(&rewritten.saved, rewritten.site, abi, locals, &side);
+    let Rewritten {
+        prologue,
+        body,
+        body_ty,
+        unwind,
+    } = rewritten.layout;
+    let mut code = prologue;
+    let mut run = vec![at(Instr::Block(Block { seq: body }))];
+    if shared.fast_path {
+        let mut slow = frame.restore(func, abi);
+        slow.append(&mut run);
+        run = fast_path::dispatch(func, abi.state, body_ty, body, &rewritten.guards, slow);
+    } else {
+        code.extend(frame.restore(func, abi));
+    }
+    run.push(at(Instr::Return(Return {})));
+    func.block_mut(unwind).instrs = run;
+    code.push(at(Instr::Block(Block { seq: unwind })));
+    code.extend(frame.save(func, abi, placeholders));
+    let entry = func.entry_block();
+    func.block_mut(entry).instrs = code;
+    make_locals_nullable(func, locals);
+    Ok(Some(Instrumented {
+        sites: rewritten.sites as usize,
+        saved: frame.saved(),
+        tail_calls_lowered: rewritten.tail_calls_lowered,
+    }))
+}
+
+/// Module-level additions that instrumented functions share.
+#[derive(Debug, Default)]
+pub(crate) struct Extras {
+    pub side_tables: SideTables,
+    pub placeholders: Placeholders,
+}
+
+/// Where the rewritten body sits, before the frame code goes around it.
+struct Rewritten {
+    /// Code that runs on every entry, before the frame is restored.
+    prologue: Code,
+    /// The original body, rewritten, and its type.
+    body: InstrSeqId,
+    body_ty: InstrSeqType,
+    /// The block a branch to which starts saving the frame.
+    unwind: InstrSeqId,
+}
+
+/// One function after its flow rewrite and liveness.
+struct Prepared {
+    layout: Rewritten,
+    /// The locals to save, site number excluded.
+    saved: Vec<LocalId>,
+    site: LocalId,
+    sites: u32,
+    guards: Guards,
+    results: Vec<ValType>,
+    tail_calls_lowered: usize,
+}
+
+/// Normalises the function, rewrites its flow and finds the locals to
+/// save; `None` when it has no suspending call site.
+fn rewrite(
+    module: &mut Module,
+    id: FunctionId,
+    shared: &Shared,
+    ctx: &mut TypeContext,
+    name: &str,
+) -> Result<Option<Prepared>> {
     let Shared {
         analysis,
         abi,
         imports,
         hints,
-        fast_path,
+        ..
     } = *shared;
     let Module {
         funcs,
@@ -75,7 +169,7 @@ pub(crate) fn instrument(
         return Ok(None);
     }
     let tail_calls_lowered = lower_suspending_tail_calls(func, &suspends);
-    check_supported(func, &suspends, name)?;
+    check_supported(func, name)?;
     lower_block_params(func, &suspends, ctx, types, locals, name)?;
 
     // The original body moves into `$body`, inside `$unwind`.
@@ -87,7 +181,6 @@ pub(crate) fn instrument(
         .dangling_instr_seq(InstrSeqType::Simple(None))
         .id();
     let mut instrs = std::mem::take(&mut func.block_mut(entry).instrs);
-    // Code that may run on every entry, before the frame is restored.
     let prologue_len = hints
         .prologue
         .get(&id)
@@ -108,32 +201,25 @@ pub(crate) fn instrument(
         imports,
         hints,
     };
-    let rewritten = Flow::run(cx, func, body)?;
-    let positions = rewritten.call_positions.iter().copied().collect();
-    let mut saved = live_after(func, body, &positions, &rewritten.guards);
-    saved.extend(rewritten.rewind_reads);
+    let flow = Flow::run(cx, func, body)?;
+    let positions = flow.call_positions.iter().copied().collect();
+    let mut saved = live_after(func, body, &positions, &flow.guards);
+    saved.extend(flow.rewind_reads);
     saved.retain(|l| *l != site);
     saved.sort();
     saved.dedup();
-    let frame = Frame::new(&saved, site, abi, locals, name)?;
-
-    let mut code = prologue;
-    let mut run = vec![at(Instr::Block(Block { seq: body }))];
-    if fast_path {
-        let mut slow = frame.restore(func, abi);
-        slow.append(&mut run);
-        run = fast_path::dispatch(func, abi.state, body_ty, body, &rewritten.guards, slow);
-    } else {
-        code.extend(frame.restore(func, abi));
-    }
-    run.push(at(Instr::Return(Return {})));
-    func.block_mut(unwind).instrs = run;
-    code.push(at(Instr::Block(Block { seq: unwind })));
-    code.extend(frame.save(func, abi, &results, name)?);
-    func.block_mut(entry).instrs = code;
-    Ok(Some(Instrumented {
-        sites: rewritten.sites as usize,
-        saved: frame.saved(),
+    Ok(Some(Prepared {
+        layout: Rewritten {
+            prologue,
+            body,
+            body_ty,
+            unwind,
+        },
+        saved,
+        site,
+        sites: flow.sites,
+        guards: flow.guards,
+        results,
         tail_calls_lowered,
     }))
 }

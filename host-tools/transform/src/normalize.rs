@@ -8,20 +8,27 @@
 //!   saved, so such a call no longer runs in constant stack space. Tail
 //!   calls to functions that cannot suspend stay tail calls.
 //! * Constructs the transform does not handle are reported.
+//! * After the rewrite, every local of a non-nullable reference type
+//!   (parameters aside) becomes nullable, and each read of it is followed by
+//!   `ref.as_non_null`: the rewrite moves sets and reads into different
+//!   blocks, which validation's tracking of non-defaultable locals would
+//!   reject, and the frame restore sets them outside the original code.
 //! * Blocks, loops and `if`s that contain a suspending call and take
 //!   parameters get them through fresh locals instead of the operand stack,
 //!   so every sequence that contains a suspension starts with an empty
 //!   stack. Branches back to such a loop store their values into those
 //!   locals first.
 
+use std::collections::HashSet;
+
 use walrus::ir::{
-    Call, CallIndirect, CallRef, Instr, InstrLocId, InstrSeqId, InstrSeqType, LocalGet, LocalSet,
-    Return,
+    Call, CallIndirect, CallRef, Instr, InstrLocId, InstrSeqId, InstrSeqType, Local, LocalGet,
+    LocalSet, RefAsNonNull, Return,
 };
-use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes};
+use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes, ValType};
 
 use crate::error::{Error, Result};
-use crate::ir::{Target, callee, children, diverges, sequences};
+use crate::ir::{callee, children, diverges, nullable, sequences};
 use crate::operand_types::{TypeContext, instr_name};
 use crate::suspend::Suspends;
 
@@ -67,7 +74,7 @@ pub(crate) fn lower_suspending_tail_calls(func: &mut LocalFunction, suspends: &S
 }
 
 /// Reports constructs that cannot be instrumented.
-pub(crate) fn check_supported(func: &LocalFunction, suspends: &Suspends, name: &str) -> Result<()> {
+pub(crate) fn check_supported(func: &LocalFunction, name: &str) -> Result<()> {
     let unsupported = |construct: String| Error::Unsupported {
         function: name.to_string(),
         construct,
@@ -85,16 +92,7 @@ pub(crate) fn check_supported(func: &LocalFunction, suspends: &Suspends, name: &
                         instr_name(instr)
                     )));
                 }
-                _ if !suspends.is_call(instr) => {}
-                _ => match callee(instr) {
-                    Some(site) if matches!(site.target, Target::Ref(_)) => {
-                        return Err(unsupported(
-                            "`call_ref` to a function that may suspend (the callee reference cannot be saved)"
-                                .into(),
-                        ));
-                    }
-                    _ => {}
-                },
+                _ => {}
             }
         }
     }
@@ -228,5 +226,51 @@ impl TypeContext {
                 .or_insert_with(|| (params.to_vec(), results.to_vec()));
         }
         ty
+    }
+}
+
+/// Makes every non-parameter local of `func` whose type is a non-nullable
+/// reference nullable, and follows every `local.get` and `local.tee` of it
+/// with `ref.as_non_null`, so that readers see the type they saw before.
+pub(crate) fn make_locals_nullable(func: &mut LocalFunction, locals: &mut ModuleLocals) {
+    let params: HashSet<LocalId> = func.args.iter().copied().collect();
+    let mut retyped = HashSet::new();
+    for seq in sequences(func) {
+        for (instr, _) in &func.block(seq).instrs {
+            let local = match instr {
+                Instr::LocalGet(l) => l.local,
+                Instr::LocalSet(l) => l.local,
+                Instr::LocalTee(l) => l.local,
+                _ => continue,
+            };
+            if let ValType::Ref(r) = locals.get(local).ty()
+                && !r.nullable
+                && !params.contains(&local)
+                && retyped.insert(local)
+            {
+                let name = locals.get(local).name.clone();
+                *locals.get_mut(local) = Local::new(local, ValType::Ref(nullable(r)));
+                locals.get_mut(local).name = name;
+            }
+        }
+    }
+    if retyped.is_empty() {
+        return;
+    }
+    for seq in sequences(func) {
+        let instrs = std::mem::take(&mut func.block_mut(seq).instrs);
+        let mut out = Vec::with_capacity(instrs.len());
+        for (instr, loc) in instrs {
+            let read = match &instr {
+                Instr::LocalGet(l) => retyped.contains(&l.local),
+                Instr::LocalTee(l) => retyped.contains(&l.local),
+                _ => false,
+            };
+            out.push((instr, loc));
+            if read {
+                out.push((Instr::RefAsNonNull(RefAsNonNull {}), loc));
+            }
+        }
+        func.block_mut(seq).instrs = out;
     }
 }

@@ -30,6 +30,11 @@ pub(crate) struct TypeContext {
     /// Element types of array types, unpacked.
     pub array_elements: HashMap<TypeId, ValType>,
     pub func_types: HashMap<FunctionId, TypeId>,
+    /// The module uses typed function references (or GC), so `ref.func` has
+    /// the function's exact non-null type; without them it is a plain
+    /// `funcref`, and the output must not need a proposal the input did
+    /// not.
+    pub typed_references: bool,
     pub global_types: HashMap<walrus::GlobalId, ValType>,
     pub table_types: HashMap<walrus::TableId, (RefType, bool)>,
     pub memory64: HashMap<walrus::MemoryId, bool>,
@@ -57,6 +62,7 @@ impl TypeContext {
             .filter_map(|t| Some((t.id(), t.as_array()?.field.element_type.unpack())))
             .collect();
         TypeContext {
+            typed_references: uses_typed_references(module),
             types_params,
             struct_fields,
             array_elements,
@@ -312,10 +318,11 @@ impl StackTyper<'_> {
                 stack.replace(1, [I32])?
             }
             Instr::RefEq(_) => stack.replace(2, [I32])?,
-            Instr::RefFunc(f) => stack.push(Ref(RefType {
+            Instr::RefFunc(f) if ctx.typed_references => stack.push(Ref(RefType {
                 nullable: false,
                 heap_type: HeapType::Concrete(ctx.func_types[&f.func]),
             })),
+            Instr::RefFunc(_) => stack.push(Ref(RefType::FUNCREF)),
             Instr::RefAsNonNull(_) => {
                 let ty = stack.nth_from_top(0)?;
                 stack.replace(1, [non_null(ty)])?;
@@ -391,6 +398,26 @@ impl StackTyper<'_> {
         stack.extend(results);
         Ok(())
     }
+}
+
+/// Whether `module` uses typed function references or GC: a reference
+/// type that is non-nullable or names a defined type anywhere in its types,
+/// globals, tables or locals.
+fn uses_typed_references(module: &walrus::Module) -> bool {
+    let typed = |ty: &ValType| {
+        matches!(ty, ValType::Ref(r)
+            if !r.nullable || !matches!(r.heap_type, HeapType::Abstract(_)))
+    };
+    let in_types = module.types.iter().any(|t| {
+        !t.is_function() || t.supertype.is_some() || t.params().iter().chain(t.results()).any(typed)
+    });
+    in_types
+        || module.globals.iter().any(|g| typed(&g.ty))
+        || module
+            .tables
+            .iter()
+            .any(|t| typed(&ValType::Ref(t.element_ty)))
+        || module.locals.iter().any(|l| typed(&l.ty()))
 }
 
 /// `ty` without null (for a reference; other types are unchanged).

@@ -9,7 +9,7 @@ use walrus::{FunctionId, FunctionKind, Module, ModuleConfig, ValType};
 use crate::analysis;
 use crate::error::{Error, Result};
 use crate::hints::Hints;
-use crate::instrument::{Shared, instrument};
+use crate::instrument::{Extras, Shared, instrument};
 use crate::operand_types::TypeContext;
 use crate::validate::validate;
 use crate::{FuelOptions, Options, Output, Report, facts, intrinsics, runtime};
@@ -99,6 +99,7 @@ pub(crate) fn instrument_module(
         .filter(|f| matches!(f.kind, FunctionKind::Import(_)))
         .map(|f| f.id())
         .collect();
+    let mut extras = Extras::default();
     for func in targets {
         let shared = Shared {
             analysis: &analysis,
@@ -107,7 +108,7 @@ pub(crate) fn instrument_module(
             hints,
             fast_path: options.fast_path,
         };
-        match instrument(module, func, &shared, &mut ctx)? {
+        match instrument(module, func, &shared, &mut ctx, &mut extras)? {
             Some(done) => {
                 report.functions_instrumented += 1;
                 report.call_sites += done.sites;
