@@ -3,6 +3,7 @@
 //! [`crate::options_header`]), printed with wasmprinter and
 //! compared with `goldens/NAME.expected.wat`. `BLESS=1` rewrites the
 //! expected file; a missing expected file is a failure that says to bless.
+//! Outputs validate, and instantiate under wasmi whenever the input does.
 
 use std::path::PathBuf;
 
@@ -36,8 +37,12 @@ pub fn check(name: &str) -> Result<(), String> {
     }
     .map_err(|e| format!("{name}: the transform failed:\n{e}"))?;
     validate(&out.wasm).map_err(|e| format!("{name}: the output does not validate: {e}"))?;
-    check_instantiates(&out.wasm)
-        .map_err(|e| format!("{name}: wasmi does not instantiate the output: {e:#}"))?;
+    // wasmi runs neither exception handling nor GC; where it instantiates
+    // the input it must instantiate the output.
+    if check_instantiates(&wasm).is_ok() {
+        check_instantiates(&out.wasm)
+            .map_err(|e| format!("{name}: wasmi does not instantiate the output: {e:#}"))?;
+    }
     let printed = print(&out.wasm);
     if blessing() {
         std::fs::write(&expected_path, &printed)

@@ -92,22 +92,6 @@ fn result_of_a_type_with_no_placeholder_value() {
 }
 
 #[test]
-fn try_table_in_an_instrumented_function() {
-    unsupported(
-        &format!(
-            r#"(module {SLEEP} (memory 1)
-                (tag $e)
-                (func $catcher (export "f")
-                  (block $h
-                    (try_table (catch $e $h)
-                      (call $sleep)))))"#
-        ),
-        "catcher",
-        &["try_table", "exception"],
-    );
-}
-
-#[test]
 fn no_memory() {
     let m = wat(&format!(
         r#"(module {SLEEP} (func (export "f") (call $sleep)))"#

@@ -24,6 +24,8 @@ macro_rules! goldens {
 goldens!(
     add_list,
     block,
+    catch_lowering,
+    catch_rethrow,
     br_table,
     export_globals,
     fast_path,
@@ -53,6 +55,8 @@ goldens!(
     references,
     stack_pointer_by_name,
     tail_calls,
+    try_body,
+    try_table,
     untouched,
 );
 

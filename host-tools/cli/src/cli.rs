@@ -328,6 +328,13 @@ pub struct TransformArgs {
     #[arg(long, value_name = "INDEX", help_heading = "ABI")]
     pub stack_pointer_global: Option<u32>,
 
+    /// Calls inside legacy `catch`/`catch_all` handlers never suspend: leave
+    /// the handlers uninstrumented (Binaryen's
+    /// `asyncify-ignore-unwind-from-catch`). Without it, a handler that may
+    /// suspend runs after its `try`
+    #[arg(long, help_heading = "Code generation")]
+    pub ignore_unwind_from_catch: bool,
+
     /// Give each instrumented function a second copy of its body, run when
     /// it is called in normal state, without the rewind guards: faster,
     /// about twice the instrumented code (rewind's own; no Binaryen equivalent)

@@ -32,6 +32,10 @@ const NAMES: &[(&str, Meaning)] = &[
     ("imports", Meaning::Value("--imports")),
     ("ignore-imports", Meaning::Flag("--ignore-imports")),
     ("ignore-indirect", Meaning::Flag("--ignore-indirect")),
+    (
+        "ignore-unwind-from-catch",
+        Meaning::Flag("--ignore-unwind-from-catch"),
+    ),
     ("onlylist", Meaning::Value("--only-list")),
     ("whitelist", Meaning::Value("--only-list")),
     ("addlist", Meaning::Value("--add-list")),
@@ -199,6 +203,10 @@ mod tests {
             ("asyncify-imports@a.b", "--imports=a.b"),
             ("asyncify-ignore-imports", "--ignore-imports"),
             ("asyncify-ignore-indirect", "--ignore-indirect"),
+            (
+                "asyncify-ignore-unwind-from-catch",
+                "--ignore-unwind-from-catch",
+            ),
             ("asyncify-onlylist@f", "--only-list=f"),
             ("asyncify-whitelist@f", "--only-list=f"),
             ("asyncify-addlist@f", "--add-list=f"),

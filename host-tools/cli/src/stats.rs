@@ -60,6 +60,13 @@ pub fn print_stats(out: &mut dyn Write, report: &Report, elapsed: Duration) -> i
             report.tail_calls_lowered
         )?;
     }
+    if report.catch_handlers_lowered + report.catch_handlers_unresumable > 0 {
+        writeln!(
+            out,
+            "catch:         {} handler(s) moved after their try, {} left in it (resuming inside traps)",
+            report.catch_handlers_lowered, report.catch_handlers_unresumable
+        )?;
+    }
     writeln!(
         out,
         "size:          {} -> {} bytes ({})",
@@ -98,7 +105,6 @@ mod tests {
             functions_instrumented: 56,
             call_sites: 78,
             locals_saved: 90,
-            tail_calls_lowered: 0,
             bytes_before: 1_048_576,
             bytes_after: 1_100_000,
             elapsed: Duration::from_millis(123),
@@ -121,18 +127,25 @@ mod tests {
                     reason: String::new(),
                 },
             ],
+            ..Report::default()
         }
     }
 
     #[test]
-    fn stats_name_lowered_tail_calls() {
+    fn stats_name_lowered_tail_calls_and_handlers() {
         let r = Report {
             tail_calls_lowered: 3,
+            catch_handlers_lowered: 2,
+            catch_handlers_unresumable: 1,
             ..report()
         };
         let text = render(|out| print_stats(out, &r, r.elapsed));
         assert!(
             text.contains("tail calls:    3 to suspending functions became call + return"),
+            "{text}"
+        );
+        assert!(
+            text.contains("catch:         2 handler(s) moved after their try, 1 left in it"),
             "{text}"
         );
     }

@@ -25,6 +25,7 @@ pub fn build(args: &TransformArgs) -> Result<Options> {
         memory: args.memory.clone(),
         stack_pointer_global: args.stack_pointer_global,
         fast_path: args.fast_path,
+        ignore_unwind_from_catch: args.ignore_unwind_from_catch,
     };
     if args.add_list_propagates {
         let add = std::mem::take(&mut options.add_list);

@@ -68,6 +68,11 @@ pub const SET_STACK_POINTER: &str = "set_stack_pointer";
 /// Name of the shadow-stack-pointer global that `wasm-ld` emits.
 pub const STACK_POINTER_GLOBAL: &str = "__stack_pointer";
 
+/// Name of the function a rewind traps in when the call it must resume is
+/// inside a legacy catch handler that rethrows its exception (a handler
+/// that cannot be moved out of its `try`, so cannot be re-entered).
+pub const RESUME_IN_CATCH_FUNCTION: &str = "__rewind_resume_in_catch_with_rethrow";
+
 /// Name of the function an overflowing unwind traps in.
 pub const OVERFLOW_FUNCTION: &str = "__asyncify_save_stack_overflow";
 

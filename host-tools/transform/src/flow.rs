@@ -32,8 +32,8 @@
 //! million blocks deep costs heap, not stack.
 
 use walrus::ir::{
-    BinaryOp, Binop, Block, Br, BrIf, Const, GlobalGet, Instr, InstrLocId, InstrSeqId,
-    InstrSeqType, LocalGet, LocalSet, UnaryOp, Unop, Value,
+    BinaryOp, Binop, Block, Br, BrIf, Call, Const, GlobalGet, Instr, InstrLocId, InstrSeqId,
+    InstrSeqType, LegacyCatch, LocalGet, LocalSet, UnaryOp, Unop, Unreachable, Value,
 };
 use walrus::{GlobalId, LocalFunction, LocalId, ModuleLocals, ValType};
 
@@ -43,7 +43,7 @@ use crate::abi;
 use crate::error::{Error, Result};
 use crate::guards::{GuardKind, Guards};
 use crate::hints::Hints;
-use crate::ir::{Code, Target, at, callee, i32_const, if_then};
+use crate::ir::{Code, Target, at, callee, children, i32_const, if_then};
 use crate::operand_types::{Stack, StackTyper, TypeContext, instr_name};
 use crate::suspend::Suspends;
 use crate::writes::LocalWrites;
@@ -67,6 +67,7 @@ pub(crate) struct Flow<'a> {
     hints: &'a Hints,
     /// Which locals each nested instruction writes.
     writes: LocalWrites,
+    resume_in_catch: Option<walrus::FunctionId>,
     /// What the rewrite has produced so far.
     out: Rewritten,
 }
@@ -105,6 +106,9 @@ pub(crate) struct FlowContext<'a> {
     pub imports: &'a HashSet<walrus::FunctionId>,
     /// Fuel checks of a metered module.
     pub hints: &'a Hints,
+    /// Where a rewind into a catch handler that could not be moved out of
+    /// its `try` traps (see `catches.rs`); present when the module has one.
+    pub resume_in_catch: Option<walrus::FunctionId>,
 }
 
 impl<'a> Flow<'a> {
@@ -126,6 +130,7 @@ impl<'a> Flow<'a> {
             imports: cx.imports,
             hints: cx.hints,
             writes: LocalWrites::new(func, body),
+            resume_in_catch: cx.resume_in_catch,
             out: Rewritten::default(),
         };
         let mut stack = vec![flow.start(func, body, Tail::Unguarded)?];
@@ -146,8 +151,11 @@ impl<'a> Flow<'a> {
     }
 
     /// Starts cutting `seq`, which contains a suspending instruction and
-    /// starts with an empty operand stack.
+    /// starts with an empty operand stack (or, a catch handler, with the
+    /// caught values).
     fn start(&mut self, func: &mut LocalFunction, seq: InstrSeqId, tail: Tail) -> Result<Cutting> {
+        // Only a catch handler left in its `try` still takes values.
+        let (params, _) = self.ctx.block_signature(func.block(seq).ty);
         let old = std::mem::take(&mut func.block_mut(seq).instrs);
         // Where each suspending fuel check's condition starts, and its length.
         let conditions: HashMap<usize, usize> = old
@@ -167,8 +175,12 @@ impl<'a> Flow<'a> {
             old: old.into_iter().enumerate(),
             conditions,
             out: Vec::new(),
-            segment: Segment::new(self, func, &[])?,
-            previous: None,
+            segment: Segment::entered_with(&params),
+            place: if params.is_empty() {
+                Place::Guarded
+            } else {
+                Place::Plain
+            },
             pending: None,
         })
     }
@@ -179,6 +191,7 @@ impl<'a> Flow<'a> {
     fn step(&mut self, func: &mut LocalFunction, c: &mut Cutting) -> Result<Step> {
         if let Some(pending) = &mut c.pending {
             if let Some(next) = pending.nested.pop() {
+                pending.starts.push((next, self.out.sites));
                 return Ok(Step::Descend(next, pending.tail));
             }
             let pending = c.pending.take().expect("checked above");
@@ -201,7 +214,7 @@ impl<'a> Flow<'a> {
         let inputs_len = self.inputs(func, &instr);
         let segment = std::mem::take(&mut c.segment);
         let clobbered = segment.origins_written(|l| self.writes.writes(&instr, l));
-        let sources = segment.spill(self, func, &mut c.out, inputs_len, &clobbered, c.previous)?;
+        let sources = segment.spill(self, func, &mut c.out, inputs_len, &clobbered, c.place)?;
         let (persist, inputs) = sources.split_at(sources.len() - inputs_len);
         let results = self.results(func, &instr);
         let outputs: Vec<LocalId> = results.iter().map(|t| self.locals.add(*t)).collect();
@@ -210,7 +223,7 @@ impl<'a> Flow<'a> {
             _ if callee(&instr).is_some() => {
                 let (piece, guard) = self.call_piece(func, instr, loc, inputs, &outputs);
                 c.out.extend(piece);
-                c.previous = Some(guard);
+                c.place = Place::After(guard);
                 c.segment = Segment::new(self, func, &carried(persist, &outputs))?;
                 return Ok(Step::Next);
             }
@@ -225,6 +238,21 @@ impl<'a> Flow<'a> {
             }
             Instr::Block(b) => vec![b.seq],
             Instr::Loop(l) => vec![l.seq],
+            Instr::TryTable(t) => vec![t.seq],
+            // The body, then the handlers still inside (those that rethrow
+            // their exception; see `catches.rs`).
+            Instr::Try(t) => std::iter::once(t.seq)
+                .chain(t.catches.iter().filter_map(|c| match c {
+                    LegacyCatch::Catch { handler, .. } | LegacyCatch::CatchAll { handler } => {
+                        Some(*handler)
+                    }
+                    LegacyCatch::Delegate { .. } => None,
+                }))
+                .filter(|seq| self.suspends.contains(*seq))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect(),
             other => {
                 return Err(Error::Unsupported {
                     function: self.name.to_string(),
@@ -242,6 +270,7 @@ impl<'a> Flow<'a> {
             },
             persist: persist.to_vec(),
             nested,
+            starts: Vec::new(),
             tail: Tail::Unguarded,
         });
         Ok(Step::Next)
@@ -279,18 +308,33 @@ impl<'a> Flow<'a> {
                 outputs,
                 first,
             } => {
+                // A handler still inside its `try` cannot be re-entered by
+                // a rewind: resuming at a site in it traps.
+                let handlers: Vec<(u32, u32)> = match &instr {
+                    Instr::Try(t) => p
+                        .starts
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (seq, _))| *seq != t.seq)
+                        .map(|(i, (_, start))| {
+                            let end = p.starts.get(i + 1).map_or(self.out.sites, |n| n.1);
+                            (*start, end.saturating_sub(1).max(*start))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 let mut body = reload(&inputs);
                 body.push((instr, loc));
                 body.extend(spill(&outputs));
                 let last = self.out.sites.saturating_sub(1).max(first);
-                let (guard, seq, _) = self.site_guard(func, first, last, body);
+                let (guard, seq, _) = self.site_guard(func, first, last, &handlers, body);
                 c.out.extend(guard);
-                c.previous = Some(seq);
+                c.place = Place::After(seq);
                 c.segment = Segment::new(self, func, &carried(&p.persist, &outputs))?;
             }
             PendingKind::Check { mut check } => {
                 c.out.append(&mut check);
-                c.previous = None;
+                c.place = Place::Guarded;
                 c.segment = Segment::new(self, func, &p.persist)?;
             }
         }
@@ -331,11 +375,12 @@ impl<'a> Flow<'a> {
         let segment = std::mem::take(&mut c.segment);
         let clobbered =
             segment.origins_written(|l| teed.contains(&l) || self.writes.writes(if_instr, l));
-        let persist = segment.spill(self, func, &mut c.out, 0, &clobbered, c.previous)?;
+        let persist = segment.spill(self, func, &mut c.out, 0, &clobbered, c.place)?;
         c.pending = Some(Pending {
             kind: PendingKind::Check { check },
             persist,
             nested: vec![consequent],
+            starts: Vec::new(),
             tail: Tail::Guarded,
         });
         Ok(())
@@ -354,29 +399,23 @@ impl<'a> Flow<'a> {
         if let Some(site) = callee(instr) {
             return self.ctx.call_signature(&site).0.len() + site.extra_operands();
         }
-        match instr {
-            Instr::IfElse(i) => {
-                self.ctx
-                    .block_signature(func.block(i.consequent).ty)
-                    .0
-                    .len()
-                    + 1
-            }
-            Instr::Block(b) => self.ctx.block_signature(func.block(b.seq).ty).0.len(),
-            Instr::Loop(l) => self.ctx.block_signature(func.block(l.seq).ty).0.len(),
-            _ => 0,
-        }
+        let condition = usize::from(matches!(instr, Instr::IfElse(_)));
+        self.block_signature(func, instr).0.len() + condition
     }
 
     fn results(&self, func: &LocalFunction, instr: &Instr) -> Vec<ValType> {
         if let Some(site) = callee(instr) {
             return self.ctx.call_signature(&site).1.to_vec();
         }
-        match instr {
-            Instr::IfElse(i) => self.ctx.block_signature(func.block(i.consequent).ty).1,
-            Instr::Block(b) => self.ctx.block_signature(func.block(b.seq).ty).1,
-            Instr::Loop(l) => self.ctx.block_signature(func.block(l.seq).ty).1,
-            _ => Vec::new(),
+        self.block_signature(func, instr).1
+    }
+
+    /// Parameters and results of a structured instruction (its first
+    /// nested sequence: the body, or an `if`'s `then`).
+    fn block_signature(&self, func: &LocalFunction, instr: &Instr) -> (Vec<ValType>, Vec<ValType>) {
+        match children(instr).first() {
+            Some(seq) => self.ctx.block_signature(func.block(*seq).ty),
+            None => (Vec::new(), Vec::new()),
         }
     }
 
@@ -413,7 +452,7 @@ impl<'a> Flow<'a> {
         body.push((instr, loc));
         body.extend(self.unwind_check(func, site));
         body.extend(spill(outputs));
-        let (guard, seq, offset) = self.site_guard(func, site, site, body);
+        let (guard, seq, offset) = self.site_guard(func, site, site, &[], body);
         self.out.call_positions.push((seq, offset + call_at));
         (guard, seq)
     }
@@ -430,13 +469,15 @@ impl<'a> Flow<'a> {
 
     /// `block $g { if state != NORMAL { br_if $g (site not in
     /// first..=last) } body }`: in normal state a global read and a branch
-    /// not taken. Returns the code, the block's sequence and where `body`
-    /// starts in it.
+    /// not taken. While rewinding toward a site in one of the `traps`
+    /// ranges, it traps instead (a catch handler a rewind cannot re-enter).
+    /// Returns the code, the block's sequence and where `body` starts in it.
     fn site_guard(
         &mut self,
         func: &mut LocalFunction,
         first: u32,
         last: u32,
+        traps: &[(u32, u32)],
         body: Code,
     ) -> (Code, InstrSeqId, usize) {
         let block = func
@@ -445,6 +486,20 @@ impl<'a> Flow<'a> {
             .id();
         let mut skip = self.site_outside(first, last);
         skip.push(at(Instr::BrIf(BrIf { block })));
+        for &(lo, hi) in traps {
+            let trap = self
+                .resume_in_catch
+                .expect("the trap exists when a handler stays in its try");
+            let mut inside = self.site_outside(lo, hi);
+            inside.push(at(Instr::Unop(Unop {
+                op: UnaryOp::I32Eqz,
+            })));
+            let call = vec![
+                at(Instr::Call(Call { func: trap })),
+                at(Instr::Unreachable(Unreachable {})),
+            ];
+            skip.extend(if_then(func, inside, call));
+        }
         let state = vec![at(Instr::GlobalGet(GlobalGet { global: self.state }))];
         let mut code = self.guard(func, GuardKind::Rewinding, state, skip);
         let offset = code.len();
@@ -513,6 +568,20 @@ enum Tail {
     Guarded,
 }
 
+/// Where the plain code before a suspending instruction goes.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// At the end of the previous instruction's site guard: it runs
+    /// exactly when that guard was entered.
+    After(InstrSeqId),
+    /// Under a guard of its own, skipped while rewinding.
+    Guarded,
+    /// As it is: the head of a catch handler that stays in its `try`, whose
+    /// caught values are on the stack. Only an exception enters it, and
+    /// none is thrown while unwinding or rewinding, so the state is normal.
+    Plain,
+}
+
 /// A sequence being cut into pieces.
 struct Cutting {
     seq: InstrSeqId,
@@ -525,10 +594,8 @@ struct Cutting {
     out: Code,
     /// The plain code since the last suspending instruction.
     segment: Segment,
-    /// The site guard of the previous suspending instruction: the plain
-    /// code after it runs exactly when that guard was entered, so it goes
-    /// inside instead of under a guard of its own.
-    previous: Option<InstrSeqId>,
+    /// Where the plain code before the next suspending instruction goes.
+    place: Place,
     /// The suspending instruction whose nested sequences are being cut.
     pending: Option<Pending>,
 }
@@ -540,12 +607,15 @@ struct Pending {
     persist: Vec<Source>,
     /// Nested sequences still to cut, the next one last.
     nested: Vec<InstrSeqId>,
+    /// The nested sequences cut so far, each with its first call site.
+    starts: Vec<(InstrSeqId, u32)>,
     /// How their tails run.
     tail: Tail,
 }
 
 enum PendingKind {
-    /// A block, loop or `if`: it gets a site guard for the sites inside.
+    /// A block, loop, `if`, `try` or `try_table`: it gets a site guard for
+    /// the sites inside.
     Structured {
         instr: Instr,
         loc: InstrLocId,
@@ -622,6 +692,15 @@ struct Segment {
 }
 
 impl Segment {
+    /// An empty segment whose stack holds values of `types` that no code
+    /// pushed (a catch handler's caught values).
+    fn entered_with(types: &[ValType]) -> Segment {
+        let mut segment = Segment::default();
+        segment.stack.extend(types.iter().copied());
+        segment.origins = vec![None; types.len()];
+        segment
+    }
+
     fn new(flow: &Flow, func: &LocalFunction, carried: &[Source]) -> Result<Segment> {
         let mut segment = Segment {
             code: Vec::new(),
@@ -702,9 +781,10 @@ impl Segment {
     }
 
     /// Ends the segment before a suspending instruction that consumes
-    /// `inputs` values and writes the locals in `written`: emits the
-    /// segment, guarded, into `out` (or at the end of the `previous` site
-    /// guard) and returns where each stack value now lives.
+    /// `inputs` values and overwrites the locals in `clobbered`: emits the
+    /// segment at `place` (the end of the previous site guard, guarded into
+    /// `out`, or plainly into `out`) and returns where each stack value now
+    /// lives.
     fn spill(
         self,
         flow: &mut Flow,
@@ -712,7 +792,7 @@ impl Segment {
         out: &mut Code,
         inputs: usize,
         clobbered: &HashSet<LocalId>,
-        previous: Option<InstrSeqId>,
+        place: Place,
     ) -> Result<Vec<Source>> {
         if self.stack.len() < inputs {
             return Err(Error::Unsupported {
@@ -748,10 +828,13 @@ impl Segment {
             .map(|(_, c)| c)
             .collect();
         body.extend(spill(&spills));
-        match previous {
+        match place {
             _ if body.is_empty() => {}
-            Some(guard) => func.block_mut(guard).instrs.extend(body),
-            None => out.extend(flow.guard(func, GuardKind::Normal, flow.normal_test(), body)),
+            Place::After(guard) => func.block_mut(guard).instrs.extend(body),
+            Place::Guarded => {
+                out.extend(flow.guard(func, GuardKind::Normal, flow.normal_test(), body))
+            }
+            Place::Plain => out.extend(body),
         }
         Ok(sources)
     }

@@ -9,6 +9,9 @@ use walrus::{FunctionId, FunctionKind, LocalId, Module, ValType};
 
 use crate::abi_state::Abi;
 use crate::analysis::Analysis;
+use crate::catches::{Handlers, lower_suspending_handlers};
+use crate::depths::Depths;
+use crate::error::Error;
 use crate::error::Result;
 use crate::fast_path;
 use crate::flow::{Flow, FlowContext};
@@ -18,8 +21,7 @@ use crate::hints::Hints;
 use crate::ir::{Code, at, function_name, nullable, retarget};
 use crate::liveness::live_after;
 use crate::normalize::{
-    check_supported, lower_block_params, lower_suspending_tail_calls, make_locals_nullable,
-    trim_dead_code,
+    lower_block_params, lower_suspending_tail_calls, make_locals_nullable, trim_dead_code,
 };
 use crate::operand_types::TypeContext;
 use crate::placeholder::Placeholders;
@@ -35,6 +37,11 @@ pub(crate) struct Shared<'a> {
     pub hints: &'a Hints,
     /// `Options::fast_path`.
     pub fast_path: bool,
+    /// `Options::ignore_unwind_from_catch`.
+    pub ignore_unwind_from_catch: bool,
+    /// Where resuming inside a catch handler that stayed in its `try`
+    /// traps, when the module has one (see `catches.rs`).
+    pub resume_in_catch: Option<FunctionId>,
 }
 
 /// What instrumenting one function did.
@@ -45,6 +52,8 @@ pub(crate) struct Instrumented {
     pub saved: usize,
     /// Tail calls to suspending functions that became call + `return`.
     pub tail_calls_lowered: usize,
+    /// Catch handlers moved after their `try`, and left in it.
+    pub handlers: Handlers,
 }
 
 /// Instruments one function, or returns `None` when it has no suspending
@@ -104,6 +113,7 @@ pub(crate) fn instrument(
         sites: rewritten.sites as usize,
         saved: frame.saved(),
         tail_calls_lowered: rewritten.tail_calls_lowered,
+        handlers: rewritten.handlers,
     }))
 }
 
@@ -135,6 +145,7 @@ struct Prepared {
     guards: Guards,
     results: Vec<ValType>,
     tail_calls_lowered: usize,
+    handlers: Handlers,
 }
 
 /// Normalises the function, rewrites its flow and finds the locals to
@@ -151,6 +162,8 @@ fn rewrite(
         abi,
         imports,
         hints,
+        ignore_unwind_from_catch,
+        resume_in_catch,
         ..
     } = *shared;
     let Module {
@@ -163,14 +176,18 @@ fn rewrite(
         return Ok(None);
     };
     trim_dead_code(func);
-    let suspends = Suspends::scan(analysis, func);
+    let mut suspends = Suspends::scan(analysis, func, ignore_unwind_from_catch);
     let entry = func.entry_block();
     if !suspends.contains(entry) {
         return Ok(None);
     }
     let tail_calls_lowered = lower_suspending_tail_calls(func, &suspends);
-    check_supported(func, name)?;
+    let mut depths = Depths::absolutize(func, entry);
     lower_block_params(func, &suspends, ctx, types, locals, name)?;
+    let handlers = lower_suspending_handlers(func, &suspends, depths.as_ref(), ctx, types, locals);
+    if handlers.lowered > 0 {
+        suspends = Suspends::scan(analysis, func, ignore_unwind_from_catch);
+    }
 
     // The original body moves into `$body`, inside `$unwind`.
     let results = ctx.signature(func.ty()).1.to_vec();
@@ -188,6 +205,9 @@ fn rewrite(
     let prologue: Code = instrs.drain(..prologue_len).collect();
     func.block_mut(body).instrs = instrs;
     retarget(func, body, entry, body);
+    if let Some(depths) = &mut depths {
+        depths.retarget(entry, body);
+    }
 
     let site = locals.add(ValType::I32);
     let cx = FlowContext {
@@ -200,8 +220,17 @@ fn rewrite(
         name,
         imports,
         hints,
+        resume_in_catch,
     };
     let flow = Flow::run(cx, func, body)?;
+    if let Some(depths) = &depths
+        && !depths.relativize(func, body)
+    {
+        return Err(Error::Unsupported {
+            function: name.to_string(),
+            construct: "a `rethrow` or `delegate` whose target the rewrite moved (a bug)".into(),
+        });
+    }
     let positions = flow.call_positions.iter().copied().collect();
     let mut saved = live_after(func, body, &positions, &flow.guards);
     saved.extend(flow.rewind_reads);
@@ -221,5 +250,6 @@ fn rewrite(
         guards: flow.guards,
         results,
         tail_calls_lowered,
+        handlers,
     }))
 }

@@ -83,6 +83,8 @@ pub mod abi;
 mod abi_state;
 mod analysis;
 mod callgraph;
+mod catches;
+mod depths;
 pub mod error;
 mod facts;
 mod fast_path;

@@ -7,7 +7,6 @@
 //!   call followed by `return`: the caller's frame has to stay to be
 //!   saved, so such a call no longer runs in constant stack space. Tail
 //!   calls to functions that cannot suspend stay tail calls.
-//! * Constructs the transform does not handle are reported.
 //! * After the rewrite, every local of a non-nullable reference type
 //!   (parameters aside) becomes nullable, and each read of it is followed by
 //!   `ref.as_non_null`: the rewrite moves sets and reads into different
@@ -29,7 +28,7 @@ use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes, ValType};
 
 use crate::error::{Error, Result};
 use crate::ir::{callee, children, diverges, nullable, sequences};
-use crate::operand_types::{TypeContext, instr_name};
+use crate::operand_types::TypeContext;
 use crate::suspend::Suspends;
 
 /// Drops unreachable code after unconditional control transfers.
@@ -73,32 +72,6 @@ pub(crate) fn lower_suspending_tail_calls(func: &mut LocalFunction, suspends: &S
     lowered
 }
 
-/// Reports constructs that cannot be instrumented.
-pub(crate) fn check_supported(func: &LocalFunction, name: &str) -> Result<()> {
-    let unsupported = |construct: String| Error::Unsupported {
-        function: name.to_string(),
-        construct,
-    };
-    for seq in sequences(func) {
-        for (instr, _) in &func.block(seq).instrs {
-            match instr {
-                Instr::TryTable(_)
-                | Instr::Try(_)
-                | Instr::Throw(_)
-                | Instr::ThrowRef(_)
-                | Instr::Rethrow(_) => {
-                    return Err(unsupported(format!(
-                        "exception handling (`{}`)",
-                        instr_name(instr)
-                    )));
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Moves the parameters of suspending blocks, loops and `if`s into locals.
 pub(crate) fn lower_block_params(
     func: &mut LocalFunction,
@@ -112,7 +85,11 @@ pub(crate) fn lower_block_params(
         let instrs = std::mem::take(&mut func.block_mut(seq).instrs);
         let mut out = Vec::with_capacity(instrs.len());
         for (instr, loc) in instrs {
-            let owned = children(&instr);
+            // A `try`'s handlers take the caught values, not its parameters.
+            let owned = match &instr {
+                Instr::Try(t) => vec![t.seq],
+                _ => children(&instr),
+            };
             let Some(&first) = owned.first() else {
                 out.push((instr, loc));
                 continue;

@@ -30,6 +30,9 @@ pub(crate) struct TypeContext {
     /// Element types of array types, unpacked.
     pub array_elements: HashMap<TypeId, ValType>,
     pub func_types: HashMap<FunctionId, TypeId>,
+    /// The function type of each tag (its parameters are what a `catch`
+    /// of it receives).
+    pub tag_types: HashMap<walrus::TagId, TypeId>,
     /// The module uses typed function references (or GC), so `ref.func` has
     /// the function's exact non-null type; without them it is a plain
     /// `funcref`, and the output must not need a proposal the input did
@@ -67,6 +70,7 @@ impl TypeContext {
             struct_fields,
             array_elements,
             func_types: module.funcs.iter().map(|f| (f.id(), f.ty())).collect(),
+            tag_types: module.tags.iter().map(|t| (t.id(), t.ty())).collect(),
             global_types: module.globals.iter().map(|g| (g.id(), g.ty)).collect(),
             table_types: module
                 .tables
@@ -197,7 +201,7 @@ impl Stack {
     fn push(&mut self, ty: ValType) {
         self.types.push(ty);
     }
-    fn extend(&mut self, tys: impl IntoIterator<Item = ValType>) {
+    pub fn extend(&mut self, tys: impl IntoIterator<Item = ValType>) {
         self.types.extend(tys);
     }
 }

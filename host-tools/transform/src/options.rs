@@ -45,4 +45,10 @@ pub struct Options {
     /// state, without the rewind guards (see `fast_path.rs`). Faster in
     /// normal state, about twice the instrumented code.
     pub fast_path: bool,
+    /// Calls inside legacy `catch`/`catch_all` handlers are assumed never
+    /// to suspend, and the handlers are left uninstrumented (Binaryen's
+    /// `asyncify-ignore-unwind-from-catch`). Without it, a handler that may
+    /// suspend runs after its `try` (and one that rethrows its own
+    /// exception stays, resuming inside it trapping).
+    pub ignore_unwind_from_catch: bool,
 }

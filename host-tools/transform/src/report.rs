@@ -18,6 +18,13 @@ pub struct Report {
     /// while the callee runs, so a tail-recursive loop through one now
     /// grows the native stack (and the save stack when it suspends).
     pub tail_calls_lowered: usize,
+    /// Legacy catch handlers that may suspend, moved after their `try` so
+    /// that a rewind can re-enter them.
+    pub catch_handlers_lowered: usize,
+    /// Legacy catch handlers that may suspend but rethrow their own
+    /// exception, left in their `try`: a suspension inside one unwinds, but
+    /// resuming it traps in `__rewind_resume_in_catch_with_rethrow`.
+    pub catch_handlers_unresumable: usize,
     /// Size of the input binary.
     pub bytes_before: usize,
     /// Size of the output binary.

@@ -99,6 +99,8 @@ pub(crate) fn instrument_module(
         .filter(|f| matches!(f.kind, FunctionKind::Import(_)))
         .map(|f| f.id())
         .collect();
+    let resume_in_catch =
+        has_rethrow(module).then(|| runtime::install_resume_in_catch_trap(module));
     let mut extras = Extras::default();
     for func in targets {
         let shared = Shared {
@@ -107,6 +109,8 @@ pub(crate) fn instrument_module(
             imports: &imports,
             hints,
             fast_path: options.fast_path,
+            ignore_unwind_from_catch: options.ignore_unwind_from_catch,
+            resume_in_catch,
         };
         match instrument(module, func, &shared, &mut ctx, &mut extras)? {
             Some(done) => {
@@ -114,6 +118,27 @@ pub(crate) fn instrument_module(
                 report.call_sites += done.sites;
                 report.locals_saved += done.saved;
                 report.tail_calls_lowered += done.tail_calls_lowered;
+                report.catch_handlers_lowered += done.handlers.lowered;
+                report.catch_handlers_unresumable += done.handlers.kept.len();
+                if done.handlers.lowered > 0 {
+                    analysis.note(
+                        func,
+                        &format!(
+                            "{} catch handler(s) that may suspend run after their try",
+                            done.handlers.lowered
+                        ),
+                    );
+                }
+                if !done.handlers.kept.is_empty() {
+                    analysis.note(
+                        func,
+                        &format!(
+                            "{} catch handler(s) that may suspend rethrow their exception and stay in their try: resuming inside one traps in `{}`",
+                            done.handlers.kept.len(),
+                            crate::abi::RESUME_IN_CATCH_FUNCTION
+                        ),
+                    );
+                }
                 if done.tail_calls_lowered > 0 {
                     analysis.note(
                         func,
@@ -133,4 +158,26 @@ pub(crate) fn instrument_module(
         .into_values()
         .collect();
     Ok(report)
+}
+
+/// Whether any function rethrows or delegates: only then can a catch
+/// handler have to stay in its `try` (see `catches.rs`).
+fn has_rethrow(module: &Module) -> bool {
+    module.funcs.iter().any(|f| match &f.kind {
+        FunctionKind::Local(local) => {
+            let mut found = false;
+            crate::ir::for_each_instr(local, local.entry_block(), |i| {
+                found |= match i {
+                    walrus::ir::Instr::Rethrow(_) => true,
+                    walrus::ir::Instr::Try(t) => t
+                        .catches
+                        .iter()
+                        .any(|c| matches!(c, walrus::ir::LegacyCatch::Delegate { .. })),
+                    _ => false,
+                };
+            });
+            found
+        }
+        _ => false,
+    })
 }
