@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::cli::AsyncifyArgs;
-use crate::{stats, transform_options};
+use crate::{progress, stats, transform_options};
 
 /// Runs `rewind asyncify`.
 pub fn run(args: &AsyncifyArgs) -> Result<()> {
@@ -16,8 +16,12 @@ pub fn run(args: &AsyncifyArgs) -> Result<()> {
     let wasm = args.io.read_module()?;
 
     let start = Instant::now();
-    let output = rewind_transform::asyncify(&wasm, &options)
-        .with_context(|| format!("failed to instrument `{}`", args.io.input_name()))?;
+    let output = rewind_transform::asyncify_with_progress(
+        &wasm,
+        &options,
+        &mut progress::to_stderr(args.stats),
+    )
+    .with_context(|| format!("failed to instrument `{}`", args.io.input_name()))?;
     let measured = start.elapsed();
     let report = &output.report;
 

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use rewind_transform::{Costs, FuelOptions, FuelReport};
 
 use crate::cli::FuelArgs;
-use crate::{stats, transform_options};
+use crate::{progress, stats, transform_options};
 
 /// Runs `rewind fuel`.
 pub fn run(args: &FuelArgs) -> Result<()> {
@@ -32,8 +32,13 @@ pub fn run(args: &FuelArgs) -> Result<()> {
     };
 
     let wasm = args.io.read_module()?;
-    let output = rewind_transform::meter(&wasm, &fuel, &options)
-        .with_context(|| format!("failed to meter `{}`", args.io.input_name()))?;
+    let output = rewind_transform::meter_with_progress(
+        &wasm,
+        &fuel,
+        &options,
+        &mut progress::to_stderr(args.stats),
+    )
+    .with_context(|| format!("failed to meter `{}`", args.io.input_name()))?;
     let report = &output.report;
 
     let mut stderr = io::stderr().lock();

@@ -20,6 +20,7 @@ mod fuel_cmd;
 mod io;
 mod lists;
 mod pass_args;
+mod progress;
 mod run_cmd;
 mod stats;
 mod transform_options;

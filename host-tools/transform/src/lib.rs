@@ -102,6 +102,7 @@ mod operand_types;
 pub mod options;
 pub mod patterns;
 mod placeholder;
+pub mod progress;
 pub mod report;
 mod runtime;
 mod side_tables;
@@ -114,6 +115,7 @@ pub use error::{Error, Result};
 pub use fuel::{Costs, FuelOptions};
 pub use options::Options;
 pub use patterns::matches;
+pub use progress::Progress;
 pub use report::{Decision, FuelReport, Report};
 
 /// The instrumented module and what the transform did.
@@ -130,7 +132,17 @@ pub struct Output {
 /// The output has the Asyncify ABI described in [`abi`] and always
 /// validates; anything the transform cannot handle is an [`Error`].
 pub fn asyncify(input: &[u8], options: &Options) -> Result<Output> {
-    transform::run(input, options)
+    transform::run(input, options, &mut |_| {})
+}
+
+/// [`asyncify`], reporting how far it has got to `progress` (see
+/// [`Progress`]); for a progress display on big inputs.
+pub fn asyncify_with_progress(
+    input: &[u8],
+    options: &Options,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Output> {
+    transform::run(input, options, progress)
 }
 
 /// Meters `input` with fuel (see [`fuel`]) and instruments it so that
@@ -139,5 +151,15 @@ pub fn asyncify(input: &[u8], options: &Options) -> Result<Output> {
 /// Unless `options.imports` names more, the out-of-fuel handler is the only
 /// suspending entry point: ordinary imports are assumed not to suspend.
 pub fn meter(input: &[u8], fuel: &FuelOptions, options: &Options) -> Result<Output> {
-    transform::run_metered(input, fuel, options)
+    transform::run_metered(input, fuel, options, &mut |_| {})
+}
+
+/// [`meter`], reporting how far it has got to `progress`.
+pub fn meter_with_progress(
+    input: &[u8],
+    fuel: &FuelOptions,
+    options: &Options,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Output> {
+    transform::run_metered(input, fuel, options, progress)
 }

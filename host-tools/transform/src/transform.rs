@@ -12,7 +12,7 @@ use crate::hints::Hints;
 use crate::instrument::{Extras, Shared, instrument};
 use crate::operand_types::TypeContext;
 use crate::validate::validate;
-use crate::{FuelOptions, Options, Output, Report, facts, intrinsics, runtime};
+use crate::{FuelOptions, Options, Output, Progress, Report, facts, intrinsics, runtime};
 
 /// Parses a binary or text module.
 pub(crate) fn parse(input: &[u8]) -> Result<(Module, usize)> {
@@ -24,27 +24,40 @@ pub(crate) fn parse(input: &[u8]) -> Result<(Module, usize)> {
 }
 
 /// Emits and validates.
-pub(crate) fn emit(module: &mut Module) -> Result<Vec<u8>> {
+pub(crate) fn emit(module: &mut Module, progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>> {
     let wasm = module.emit_wasm();
+    progress(Progress::Emitted);
     validate(&wasm)?;
     Ok(wasm)
 }
 
-pub(crate) fn run(input: &[u8], options: &Options) -> Result<Output> {
+pub(crate) fn run(
+    input: &[u8],
+    options: &Options,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Output> {
     let started = Instant::now();
     let (mut module, bytes_before) = parse(input)?;
-    let mut report = instrument_module(&mut module, options, &Hints::default())?;
-    let wasm = emit(&mut module)?;
+    progress(Progress::Parsed);
+    let mut report = instrument_module(&mut module, options, &Hints::default(), progress)?;
+    let wasm = emit(&mut module, progress)?;
     report.bytes_before = bytes_before;
     report.bytes_after = wasm.len();
     report.elapsed = started.elapsed();
     Ok(Output { wasm, report })
 }
 
-pub(crate) fn run_metered(input: &[u8], fuel: &FuelOptions, options: &Options) -> Result<Output> {
+pub(crate) fn run_metered(
+    input: &[u8],
+    fuel: &FuelOptions,
+    options: &Options,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Output> {
     let started = Instant::now();
     let (mut module, bytes_before) = parse(input)?;
+    progress(Progress::Parsed);
     let metered = crate::fuel::meter(&mut module, fuel)?;
+    progress(Progress::Metered);
     let mut options = options.clone();
     if options.ignore_imports && metered.handler_is_import {
         return Err(Error::Options(
@@ -57,8 +70,8 @@ pub(crate) fn run_metered(input: &[u8], fuel: &FuelOptions, options: &Options) -
         imports.push(format!("{m}.{n}"));
     }
     options.imports = Some(imports);
-    let mut report = instrument_module(&mut module, &options, &metered.hints)?;
-    let wasm = emit(&mut module)?;
+    let mut report = instrument_module(&mut module, &options, &metered.hints, progress)?;
+    let wasm = emit(&mut module, progress)?;
     report.fuel = Some(metered.report);
     report.bytes_before = bytes_before;
     report.bytes_after = wasm.len();
@@ -72,6 +85,7 @@ pub(crate) fn instrument_module(
     module: &mut Module,
     options: &Options,
     hints: &Hints,
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<Report> {
     facts::check_not_instrumented(module)?;
     let (memory, memory64) = facts::save_memory(module, options)?;
@@ -93,6 +107,9 @@ pub(crate) fn instrument_module(
         ..Report::default()
     };
     let targets: Vec<FunctionId> = analysis.instrument.iter().copied().collect();
+    progress(Progress::Analysed {
+        functions: targets.len(),
+    });
     let imports: HashSet<FunctionId> = module
         .funcs
         .iter()
@@ -102,7 +119,11 @@ pub(crate) fn instrument_module(
     let resume_in_catch =
         has_rethrow(module).then(|| runtime::install_resume_in_catch_trap(module));
     let mut extras = Extras::default();
-    for func in targets {
+    let total = targets.len();
+    for (done, func) in targets.into_iter().enumerate() {
+        if done % crate::progress::EVERY == 0 && done > 0 {
+            progress(Progress::Instrumenting { done, total });
+        }
         let shared = Shared {
             analysis: &analysis,
             abi: &abi,
@@ -152,6 +173,7 @@ pub(crate) fn instrument_module(
             None => analysis.left_unchanged(func),
         }
     }
+    progress(Progress::Instrumenting { done: total, total });
     runtime::install_api(module, &abi, &intrinsics, stack_pointer)?;
     report.warnings = std::mem::take(&mut analysis.warnings);
     report.decisions = std::mem::take(&mut analysis.decisions)
