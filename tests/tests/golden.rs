@@ -23,6 +23,7 @@ macro_rules! goldens {
 
 goldens!(
     add_list,
+    asserts,
     block,
     catch_lowering,
     catch_rethrow,

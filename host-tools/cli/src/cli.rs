@@ -328,6 +328,12 @@ pub struct TransformArgs {
     #[arg(long, value_name = "INDEX", help_heading = "ABI")]
     pub stack_pointer_global: Option<u32>,
 
+    /// Make every function left uninstrumented check that no suspension
+    /// passes through it, and trap naming itself and the call if one does
+    /// (Binaryen's `asyncify-asserts`, with names)
+    #[arg(long, help_heading = "Code generation")]
+    pub asserts: bool,
+
     /// Calls inside legacy `catch`/`catch_all` handlers never suspend: leave
     /// the handlers uninstrumented (Binaryen's
     /// `asyncify-ignore-unwind-from-catch`). Without it, a handler that may

@@ -26,6 +26,7 @@ pub fn build(args: &TransformArgs) -> Result<Options> {
         stack_pointer_global: args.stack_pointer_global,
         fast_path: args.fast_path,
         ignore_unwind_from_catch: args.ignore_unwind_from_catch,
+        asserts: args.asserts,
     };
     if args.add_list_propagates {
         let add = std::mem::take(&mut options.add_list);

@@ -127,11 +127,11 @@ fn unknown_asyncify_pass_arg_is_named() {
         "-o",
         "x",
         "--pass-arg",
-        "asyncify-asserts",
+        "asyncify-in-secondary-memory",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("`asyncify-asserts`"),
+        stderr(&out).contains("`asyncify-in-secondary-memory`"),
         "{}",
         stderr(&out)
     );

@@ -82,6 +82,7 @@
 pub mod abi;
 mod abi_state;
 mod analysis;
+mod asserts;
 mod callgraph;
 mod catches;
 mod depths;

@@ -51,4 +51,10 @@ pub struct Options {
     /// suspend runs after its `try` (and one that rethrows its own
     /// exception stays, resuming inside it trapping).
     pub ignore_unwind_from_catch: bool,
+    /// Every function left uninstrumented checks, after each call that can
+    /// change the state and on entry, that no suspension is passing
+    /// through it, and traps naming itself if one is (Binaryen's
+    /// `asyncify-asserts`, with names; see `asserts.rs` and
+    /// [`crate::abi::ASSERTS_SECTION`]).
+    pub asserts: bool,
 }

@@ -25,6 +25,8 @@ pub struct Report {
     /// exception, left in their `try`: a suspension inside one unwinds, but
     /// resuming it traps in `__rewind_resume_in_catch_with_rethrow`.
     pub catch_handlers_unresumable: usize,
+    /// With `Options::asserts`: checks added to uninstrumented functions.
+    pub assert_checks: usize,
     /// Size of the input binary.
     pub bytes_before: usize,
     /// Size of the output binary.

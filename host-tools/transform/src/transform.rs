@@ -12,7 +12,7 @@ use crate::hints::Hints;
 use crate::instrument::{Extras, Shared, instrument};
 use crate::operand_types::TypeContext;
 use crate::validate::validate;
-use crate::{FuelOptions, Options, Output, Progress, Report, facts, intrinsics, runtime};
+use crate::{FuelOptions, Options, Output, Progress, Report, asserts, facts, intrinsics, runtime};
 
 /// Parses a binary or text module.
 pub(crate) fn parse(input: &[u8]) -> Result<(Module, usize)> {
@@ -120,6 +120,8 @@ pub(crate) fn instrument_module(
         has_rethrow(module).then(|| runtime::install_resume_in_catch_trap(module));
     let mut extras = Extras::default();
     let total = targets.len();
+    let defined: Vec<FunctionId> = analysis.decisions.keys().copied().collect();
+    let mut instrumented = HashSet::new();
     for (done, func) in targets.into_iter().enumerate() {
         if done % crate::progress::EVERY == 0 && done > 0 {
             progress(Progress::Instrumenting { done, total });
@@ -135,6 +137,7 @@ pub(crate) fn instrument_module(
         };
         match instrument(module, func, &shared, &mut ctx, &mut extras)? {
             Some(done) => {
+                instrumented.insert(func);
                 report.functions_instrumented += 1;
                 report.call_sites += done.sites;
                 report.locals_saved += done.saved;
@@ -174,6 +177,17 @@ pub(crate) fn instrument_module(
         }
     }
     progress(Progress::Instrumenting { done: total, total });
+    if options.asserts {
+        report.assert_checks = asserts::install(
+            module,
+            &analysis,
+            &defined,
+            &instrumented,
+            &intrinsics,
+            abi.state,
+            options.only_list.is_some(),
+        );
+    }
     runtime::install_api(module, &abi, &intrinsics, stack_pointer)?;
     report.warnings = std::mem::take(&mut analysis.warnings);
     report.decisions = std::mem::take(&mut analysis.decisions)

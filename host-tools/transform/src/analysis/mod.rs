@@ -65,6 +65,9 @@ pub(crate) struct Analysis {
     pub changes_state: HashSet<FunctionId>,
     /// Types whose indirect calls are suspending call sites.
     pub suspending_types: HashSet<TypeId>,
+    /// Runtime functions: callers of the `asyncify.*` intrinsics that
+    /// change the state (top-most and bottom-most).
+    pub runtime: HashSet<FunctionId>,
     /// One decision per defined function.
     pub decisions: BTreeMap<FunctionId, Decision>,
     /// List entries that matched nothing, and similar findings.
@@ -134,6 +137,7 @@ pub(crate) fn analyse(
         instrument,
         changes_state,
         suspending_types,
+        runtime: roots.top_most.union(&roots.bottom_most).copied().collect(),
         decisions,
         warnings,
     })
