@@ -117,7 +117,7 @@ pub use fuel::{Costs, FuelOptions};
 pub use options::Options;
 pub use patterns::matches;
 pub use progress::Progress;
-pub use report::{Decision, FuelReport, Report};
+pub use report::{Decision, Explanation, FuelReport, Report, Step};
 
 /// The instrumented module and what the transform did.
 #[derive(Debug, Clone)]
@@ -144,6 +144,13 @@ pub fn asyncify_with_progress(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Output> {
     transform::run(input, options, progress)
+}
+
+/// Explains why each function whose name matches `pattern` (`*`
+/// wildcards; `func[N]` for a function without a name) is or is not
+/// instrumented under `options`.
+pub fn explain(input: &[u8], options: &Options, pattern: &str) -> Result<Vec<Explanation>> {
+    transform::explain(input, options, pattern)
 }
 
 /// Meters `input` with fuel (see [`fuel`]) and instruments it so that

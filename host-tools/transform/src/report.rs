@@ -65,3 +65,28 @@ pub struct FuelReport {
     /// iterations.
     pub loops_unrolled: usize,
 }
+
+/// Why one function is or is not instrumented (`rewind explain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// Name-section name, or `func[INDEX]`.
+    pub function: String,
+    /// Whether the analysis selects it.
+    pub instrumented: bool,
+    /// The rule that decided, as in `--verbose`.
+    pub rule: String,
+    /// For a function reached by propagation: a shortest chain of calls
+    /// from it to where the suspension starts, the last step naming the
+    /// root and why it changes the state. Empty otherwise.
+    pub path: Vec<Step>,
+}
+
+/// One step of an [`Explanation`]'s chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The function (or, last, the import) at this step.
+    pub function: String,
+    /// How it leads to the next step (for the last: why it changes the
+    /// state).
+    pub how: String,
+}

@@ -88,14 +88,10 @@ pub(crate) fn instrument_module(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report> {
     facts::check_not_instrumented(module)?;
-    let (memory, memory64) = facts::save_memory(module, options)?;
-    let stack_pointer = facts::stack_pointer(module, options)?;
-    let ptr = if memory64 { ValType::I64 } else { ValType::I32 };
-    let sp_ty = stack_pointer.map(|g| (module.globals.get(g).ty, module.globals.get(g).mutable));
-    let intrinsics = intrinsics::find(module, ptr, sp_ty)?;
+    let (facts, intrinsics) = module_facts(module, options)?;
     let mut analysis = analysis::analyse(module, options, &intrinsics)?;
 
-    let abi = runtime::install_state(module, options, memory, memory64);
+    let abi = runtime::install_state(module, options, facts.memory, facts.memory64);
     let mut ctx = TypeContext::new(module);
     let mut report = Report {
         functions_total: module
@@ -188,12 +184,40 @@ pub(crate) fn instrument_module(
             options.only_list.is_some(),
         );
     }
-    runtime::install_api(module, &abi, &intrinsics, stack_pointer)?;
+    runtime::install_api(module, &abi, &intrinsics, facts.stack_pointer)?;
     report.warnings = std::mem::take(&mut analysis.warnings);
     report.decisions = std::mem::take(&mut analysis.decisions)
         .into_values()
         .collect();
     Ok(report)
+}
+
+/// Where the save stack and the shadow-stack pointer are.
+struct Facts {
+    memory: walrus::MemoryId,
+    memory64: bool,
+    stack_pointer: Option<walrus::GlobalId>,
+}
+
+/// The module facts and the intrinsic imports (checked against them).
+fn module_facts(
+    module: &Module,
+    options: &Options,
+) -> Result<(
+    Facts,
+    std::collections::HashMap<FunctionId, intrinsics::Intrinsic>,
+)> {
+    let (memory, memory64) = facts::save_memory(module, options)?;
+    let stack_pointer = facts::stack_pointer(module, options)?;
+    let ptr = if memory64 { ValType::I64 } else { ValType::I32 };
+    let sp_ty = stack_pointer.map(|g| (module.globals.get(g).ty, module.globals.get(g).mutable));
+    let intrinsics = intrinsics::find(module, ptr, sp_ty)?;
+    let facts = Facts {
+        memory,
+        memory64,
+        stack_pointer,
+    };
+    Ok((facts, intrinsics))
 }
 
 /// Whether any function rethrows or delegates: only then can a catch
@@ -216,4 +240,20 @@ fn has_rethrow(module: &Module) -> bool {
         }
         _ => false,
     })
+}
+
+pub(crate) fn explain(
+    input: &[u8],
+    options: &Options,
+    pattern: &str,
+) -> Result<Vec<crate::Explanation>> {
+    let (module, _) = parse(input)?;
+    let (_, intrinsics) = module_facts(&module, options)?;
+    let analysis = analysis::analyse(&module, options, &intrinsics)?;
+    Ok(analysis
+        .decisions
+        .iter()
+        .filter(|(_, d)| crate::matches(pattern, &d.function))
+        .map(|(f, _)| analysis::explain(&module, options, &intrinsics, &analysis, *f))
+        .collect())
 }

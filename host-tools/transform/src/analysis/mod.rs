@@ -39,6 +39,7 @@
 //! why it is or is not instrumented.
 
 mod decisions;
+mod explain;
 mod lists;
 mod propagate;
 mod roots;
@@ -53,6 +54,7 @@ use crate::intrinsics::Intrinsic;
 use crate::options::Options;
 use crate::report::Decision;
 
+pub(crate) use explain::explain;
 use lists::Lists;
 use roots::Roots;
 
