@@ -62,6 +62,7 @@ pub fn parse(flags: &str) -> Result<Options, String> {
             "--memory" => o.memory = Some(value()?.to_string()),
             "--fast-path" => o.fast_path = true,
             "--asserts" => o.asserts = true,
+            "--record-unwinds" => o.record_unwinds = true,
             "--ignore-unwind-from-catch" => o.ignore_unwind_from_catch = true,
             "--stack-pointer-global" => {
                 let v = value()?;

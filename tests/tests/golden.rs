@@ -53,6 +53,7 @@ goldens!(
     remove_list,
     spill,
     stack_pointer_by_index,
+    record_unwinds,
     references,
     stack_pointer_by_name,
     tail_calls,

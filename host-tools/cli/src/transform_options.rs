@@ -27,6 +27,8 @@ pub fn build(args: &TransformArgs) -> Result<Options> {
         fast_path: args.fast_path,
         ignore_unwind_from_catch: args.ignore_unwind_from_catch,
         asserts: args.asserts,
+        // Only `rewind advise` records unwinds, on a copy of its own.
+        record_unwinds: false,
     };
     if args.add_list_propagates {
         let add = std::mem::take(&mut options.add_list);

@@ -118,3 +118,14 @@ pub const MISSING_CALLEE_REWOUND_INTO: i32 = -3;
 pub const ASSERTS_SECTION: &str = "rewind.asserts";
 /// First line of [`ASSERTS_SECTION`].
 pub const ASSERTS_SECTION_HEADER: &str = "rewind asserts 1";
+
+/// With `Options::record_unwinds`: the import instrumented functions call
+/// with their id as they save their frame, `[i32] -> []`.
+pub const UNWOUND_IMPORT: (&str, &str) = ("rewind", "unwound");
+/// With `Options::record_unwinds`: the custom section naming the ids
+/// passed to [`UNWOUND_IMPORT`]: the header [`UNWOUND_SECTION_HEADER`], then
+/// one function name a line, id 0 first (the format of
+/// [`ASSERTS_SECTION`] without its `lists` line).
+pub const UNWOUND_SECTION: &str = "rewind.unwound";
+/// First line of [`UNWOUND_SECTION`].
+pub const UNWOUND_SECTION_HEADER: &str = "rewind unwound 1";

@@ -26,35 +26,13 @@
 use std::collections::{HashMap, HashSet};
 
 use walrus::ir::{Call, Const, GlobalGet, GlobalSet, Instr, Unreachable, Value};
-use walrus::{
-    ConstExpr, FunctionBuilder, FunctionId, FunctionKind, GlobalId, Module, RawCustomSection,
-    ValType,
-};
+use walrus::{ConstExpr, FunctionBuilder, FunctionId, FunctionKind, GlobalId, Module, ValType};
 
 use crate::abi;
 use crate::analysis::Analysis;
 use crate::intrinsics::Intrinsic;
 use crate::ir::{Code, Target, at, callee, function_name, if_then, sequences};
-
-/// Names and their ids in the `rewind.asserts` section.
-#[derive(Default)]
-struct Names {
-    list: Vec<String>,
-    ids: HashMap<String, i32>,
-}
-
-impl Names {
-    fn id(&mut self, name: String) -> i32 {
-        if let Some(id) = self.ids.get(&name) {
-            return *id;
-        }
-        let id = self.list.len() as i32;
-        self.list.push(name.replace('\n', "\\n"));
-        self.ids
-            .insert(self.list.last().expect("pushed").clone(), id);
-        id
-    }
-}
+use crate::name_table::NameTable;
 
 /// What a checked call calls, by name.
 fn callee_name(module: &Module, target: Target) -> Option<String> {
@@ -120,7 +98,7 @@ pub(crate) fn install(
                 || (analysis.runtime.contains(&g) && analysis.changes_state.contains(&g))
         }
     };
-    let mut names = Names::default();
+    let mut names = NameTable::default();
     let mut checks = 0;
     for &id in functions {
         if instrumented.contains(&id) || analysis.runtime.contains(&id) {
@@ -186,14 +164,10 @@ pub(crate) fn install(
         func.block_mut(entry).instrs.splice(0..0, on_entry);
     }
     let lists = if only_list { "only-list" } else { "add-list" };
-    let mut text = format!("{}\nlists {lists}\n", abi::ASSERTS_SECTION_HEADER);
-    for name in &names.list {
-        text.push_str(name);
-        text.push('\n');
-    }
-    module.customs.add(RawCustomSection {
-        name: abi::ASSERTS_SECTION.to_string(),
-        data: text.into_bytes(),
-    });
+    let header = [
+        abi::ASSERTS_SECTION_HEADER.to_string(),
+        format!("lists {lists}"),
+    ];
+    names.write(module, abi::ASSERTS_SECTION, &header);
     checks
 }

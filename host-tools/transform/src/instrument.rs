@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use walrus::ir::{Block, Instr, InstrSeqId, InstrSeqType, Return};
+use walrus::ir::{Block, Call, Instr, InstrSeqId, InstrSeqType, Return};
 use walrus::{FunctionId, FunctionKind, LocalId, Module, ValType};
 
 use crate::abi_state::Abi;
@@ -18,8 +18,9 @@ use crate::flow::{Flow, FlowContext};
 use crate::frame::Frame;
 use crate::guards::Guards;
 use crate::hints::Hints;
-use crate::ir::{Code, at, function_name, nullable, retarget};
+use crate::ir::{Code, at, function_name, i32_const, nullable, retarget};
 use crate::liveness::live_after;
+use crate::name_table::NameTable;
 use crate::normalize::{
     lower_block_params, lower_suspending_tail_calls, make_locals_nullable, trim_dead_code,
 };
@@ -42,6 +43,9 @@ pub(crate) struct Shared<'a> {
     /// Where resuming inside a catch handler that stayed in its `try`
     /// traps, when the module has one (see `catches.rs`).
     pub resume_in_catch: Option<FunctionId>,
+    /// With `Options::record_unwinds`: the import each unwinding frame
+    /// reports itself to.
+    pub unwound: Option<FunctionId>,
 }
 
 /// What instrumenting one function did.
@@ -80,6 +84,13 @@ pub(crate) fn instrument(
     let placeholders = extras
         .placeholders
         .results(module, &rewritten.results, name)?;
+    let report_unwind: Code = match shared.unwound {
+        Some(recorder) => vec![
+            at(i32_const(extras.unwound_names.id(name.clone()))),
+            at(Instr::Call(Call { func: recorder })),
+        ],
+        None => Vec::new(),
+    };
 
     let abi = shared.abi;
     let Module { funcs, locals, .. } = module;
@@ -105,6 +116,7 @@ pub(crate) fn instrument(
     run.push(at(Instr::Return(Return {})));
     func.block_mut(unwind).instrs = run;
     code.push(at(Instr::Block(Block { seq: unwind })));
+    code.extend(report_unwind);
     code.extend(frame.save(func, abi, placeholders));
     let entry = func.entry_block();
     func.block_mut(entry).instrs = code;
@@ -122,6 +134,8 @@ pub(crate) fn instrument(
 pub(crate) struct Extras {
     pub side_tables: SideTables,
     pub placeholders: Placeholders,
+    /// The ids passed to the unwind recorder.
+    pub unwound_names: NameTable,
 }
 
 /// Where the rewritten body sits, before the frame code goes around it.

@@ -98,6 +98,7 @@ mod instrument;
 mod intrinsics;
 mod ir;
 mod liveness;
+mod name_table;
 mod normalize;
 mod operand_types;
 pub mod options;

@@ -57,4 +57,11 @@ pub struct Options {
     /// `asyncify-asserts`, with names; see `asserts.rs` and
     /// [`crate::abi::ASSERTS_SECTION`]).
     pub asserts: bool,
+    /// Every instrumented function calls the import `rewind.unwound(id)`
+    /// as it saves its frame, the ids naming functions in the custom
+    /// section `rewind.unwound` ([`crate::abi::UNWOUND_SECTION`]): a host
+    /// learns which functions were on the stack at each suspension (what
+    /// `rewind advise` records). Adds an import, so only for diagnostic
+    /// builds.
+    pub record_unwinds: bool,
 }

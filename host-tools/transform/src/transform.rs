@@ -114,6 +114,11 @@ pub(crate) fn instrument_module(
         .collect();
     let resume_in_catch =
         has_rethrow(module).then(|| runtime::install_resume_in_catch_trap(module));
+    let unwound = options.record_unwinds.then(|| {
+        let (m, n) = crate::abi::UNWOUND_IMPORT;
+        let ty = module.types.add(&[ValType::I32], &[]);
+        module.add_import_func(m, n, ty).0
+    });
     let mut extras = Extras::default();
     let total = targets.len();
     let defined: Vec<FunctionId> = analysis.decisions.keys().copied().collect();
@@ -130,6 +135,7 @@ pub(crate) fn instrument_module(
             fast_path: options.fast_path,
             ignore_unwind_from_catch: options.ignore_unwind_from_catch,
             resume_in_catch,
+            unwound,
         };
         match instrument(module, func, &shared, &mut ctx, &mut extras)? {
             Some(done) => {
@@ -173,6 +179,14 @@ pub(crate) fn instrument_module(
         }
     }
     progress(Progress::Instrumenting { done: total, total });
+    if unwound.is_some() {
+        let header = [crate::abi::UNWOUND_SECTION_HEADER.to_string()];
+        std::mem::take(&mut extras.unwound_names).write(
+            module,
+            crate::abi::UNWOUND_SECTION,
+            &header,
+        );
+    }
     if options.asserts {
         report.assert_checks = asserts::install(
             module,
