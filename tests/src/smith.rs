@@ -8,11 +8,13 @@
 use arbitrary::Unstructured;
 use rewind_transform::Options;
 
-use crate::driver::{Call, RunConfig, engine, run};
+use crate::driver::{Call, RunConfig, run};
+use crate::engine::EngineKind;
 use crate::host::Mode;
+use crate::module_info::ModuleInfo;
 use crate::policy::{Policy, Rng};
 use crate::trace::Trace;
-use crate::value::{Value, zero};
+use crate::value::Value;
 
 /// The memory the harness adds for the save stack, so the program's own
 /// memories never share bytes with it.
@@ -203,54 +205,50 @@ pub fn calls_with_zero_args(wasm: &[u8]) -> Vec<Call> {
 }
 
 fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
-    let module = zero_args
-        .then(|| wasmi::Module::new(&engine(), wasm).ok())
-        .flatten();
-    let args = |name: &str| -> Vec<Value> {
-        let Some(ty) = module.as_ref().and_then(|m| m.get_export(name)) else {
-            return Vec::new();
-        };
-        ty.func().map_or_else(Vec::new, |f| {
-            f.params()
-                .iter()
-                .map(|t| Value::from_val(&zero(*t)))
-                .collect()
-        })
+    let Ok(info) = ModuleInfo::read(wasm) else {
+        return Vec::new();
     };
-    let mut calls = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        let Ok(wasmparser::Payload::ExportSection(reader)) = payload else {
-            continue;
-        };
-        for export in reader.into_iter().flatten() {
-            if export.kind == wasmparser::ExternalKind::Func {
-                calls.push(Call::new(export.name, &args(export.name)));
-            }
-        }
-    }
-    calls
+    info.export_funcs()
+        .map(|(name, sig)| {
+            let args: Vec<Value> = if zero_args {
+                sig.params.iter().map(|t| Value::zero(*t)).collect()
+            } else {
+                Vec::new()
+            };
+            Call::new(name, &args)
+        })
+        .collect()
 }
 
-/// The fuzzers' run configuration: save stack in [`SAVE_MEMORY`], `suspending`
-/// imports, and calls go on after a trap.
-pub fn config(mode: Mode, policy: Policy, suspending: &[String]) -> RunConfig {
+/// The fuzzers' run configuration: on `engine` (the one that runs both the
+/// original and what the transform made of it, [`EngineKind::for_modules`]),
+/// save stack in [`SAVE_MEMORY`], `suspending` imports, and calls go on
+/// after a trap.
+pub fn config(engine: EngineKind, mode: Mode, policy: Policy, suspending: &[String]) -> RunConfig {
     let mut cfg = RunConfig::new(mode, policy);
+    cfg.engine = Some(engine);
     cfg.memory_export = SAVE_MEMORY.into();
     cfg.suspending = suspending.to_vec();
     cfg.continue_after_trap = true;
     cfg
 }
 
-/// Runs the original `wasm` (the oracle); `Ok(None)` when its start function
-/// traps, or wasmi panics on it, which leaves nothing to compare.
+/// Runs the original `wasm` on `engine` (the oracle); `Ok(None)` when its
+/// start function traps, or wasmi panics on it, which leaves nothing to
+/// compare.
 ///
 /// wasmi 2.0.0 panics (`unreachable!()` in its translator,
 /// `translator/func/mod.rs:2583`) on a store to a memory other than 0 whose
 /// address and value are the local just set from the previous result, e.g.
 /// `local.get 0 i32.eqz local.tee 0 local.get 0 i32.store 1` in a module
 /// with two memories (minimised from seed 1001650 of the fuel fuzzer).
-pub fn oracle(wasm: &[u8], suspending: &[String], calls: &[Call]) -> Result<Option<Trace>, String> {
-    let cfg = config(Mode::Original, Policy::Never, suspending);
+pub fn oracle(
+    engine: EngineKind,
+    wasm: &[u8],
+    suspending: &[String],
+    calls: &[Call],
+) -> Result<Option<Trace>, String> {
+    let cfg = config(engine, Mode::Original, Policy::Never, suspending);
     match catch_panic(|| run(wasm, &cfg, calls)) {
         Err(_) => Ok(None),
         Ok(Ok(trace)) => Ok(Some(trace)),

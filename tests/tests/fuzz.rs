@@ -22,7 +22,7 @@
 use rewind_tests::driver::run;
 use rewind_tests::policy::Rng;
 use rewind_tests::smith::{self, env_u64, with_big_stack};
-use rewind_tests::{Mode, Outcome, Policy, trace::Event};
+use rewind_tests::{EngineKind, Mode, Outcome, Policy, trace::Event};
 use rewind_transform::Options;
 
 struct Case {
@@ -77,11 +77,17 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         return Ok(());
     };
     let calls = smith::calls(&case.wasm);
-    let Some(oracle) = smith::oracle(&case.wasm, &case.suspending, &calls)? else {
+    let engine = EngineKind::for_modules(&[&case.wasm, &out.wasm]);
+    let Some(oracle) = smith::oracle(engine, &case.wasm, &case.suspending, &calls)? else {
         tally.not_runnable += 1;
         return Ok(());
     };
-    let mut cfg = smith::config(Mode::Instrumented, case.policy.clone(), &case.suspending);
+    let mut cfg = smith::config(
+        engine,
+        Mode::Instrumented,
+        case.policy.clone(),
+        &case.suspending,
+    );
     cfg.capacity = case.capacity;
     let got = run(&out.wasm, &cfg, &calls).map_err(|e| format!("instrumented: {e:#}"))?;
     tally.compared += 1;

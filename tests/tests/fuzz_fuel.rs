@@ -43,7 +43,7 @@
 use rewind_tests::driver::{Call, run};
 use rewind_tests::policy::Rng;
 use rewind_tests::smith::{self, SAVE_MEMORY, env_u64, with_big_stack};
-use rewind_tests::{Event, FuelSchedule, FuelStats, Mode, Outcome, Policy, Trace};
+use rewind_tests::{EngineKind, Event, FuelSchedule, FuelStats, Mode, Outcome, Policy, Trace};
 use rewind_transform::{FuelOptions, Options};
 
 struct Case {
@@ -158,11 +158,13 @@ fn unrolled_fuel_is_the_same(case: &Case, metered: &[u8]) -> Result<(), String> 
         .map_err(|e| format!("meter without unrolling failed: {e}"))?
         .wasm;
     let calls = smith::calls_with_zero_args(&case.wasm);
-    let Some(oracle) = smith::oracle(&case.wasm, &case.suspending, &calls)? else {
+    let engine = EngineKind::for_modules(&[&case.wasm, &plain, metered]);
+    let Some(oracle) = smith::oracle(engine, &case.wasm, &case.suspending, &calls)? else {
         return Ok(());
     };
     let per_call = |wasm: &[u8]| {
         metered_run(
+            engine,
             wasm,
             &case.suspending,
             &calls,
@@ -213,11 +215,13 @@ fn compare(
     tally: &mut Tally,
 ) -> Result<(), String> {
     let calls = smith::calls_with_zero_args(original);
-    let Some(oracle) = smith::oracle(original, suspending, &calls)? else {
+    let engine = EngineKind::for_modules(&[original, metered]);
+    let Some(oracle) = smith::oracle(engine, original, suspending, &calls)? else {
         tally.not_runnable += 1;
         return Ok(());
     };
     let whole = metered_run(
+        engine,
         metered,
         suspending,
         &calls,
@@ -235,7 +239,9 @@ fn compare(
     let work = whole.stats.consumed.max(whole.steps);
     for (policy, schedule) in runs {
         let schedule = &widened(schedule, work, max_slices);
-        let got = metered_run(metered, suspending, &calls, &oracle, policy, schedule)?;
+        let got = metered_run(
+            engine, metered, suspending, &calls, &oracle, policy, schedule,
+        )?;
         tally.slices += got.stats.slices;
         tally.out_of_fuel += got.stats.out_of_fuel;
         tally.sleeps += got.sleeps;
@@ -309,11 +315,12 @@ struct Run {
     steps: u64,
 }
 
-/// Runs `metered` under `policy` with `schedule`; its trace must match the
-/// oracle's, except that a deep call stack may overflow the save stack
+/// Runs `metered` on `engine` under `policy` with `schedule`; its trace
+/// must match the oracle's, except that a deep call stack may overflow the save stack
 /// (which is only a page): then the run stops there, and everything before
 /// must match.
 fn metered_run(
+    engine: EngineKind,
     metered: &[u8],
     suspending: &[String],
     calls: &[Call],
@@ -321,7 +328,7 @@ fn metered_run(
     policy: &Policy,
     schedule: &FuelSchedule,
 ) -> Result<Run, String> {
-    let mut cfg = smith::config(Mode::Instrumented, policy.clone(), suspending);
+    let mut cfg = smith::config(engine, Mode::Instrumented, policy.clone(), suspending);
     cfg.fuel = Some(schedule.clone());
     let context = || format!("metered, {policy:?}, {schedule:?}");
     let got = smith::catch_panic(|| run(metered, &cfg, calls))
@@ -572,9 +579,19 @@ fn trapping_call_is_charged_up_to_its_last_stop() {
     )
     .unwrap();
     let calls = smith::calls_with_zero_args(&wasm);
-    let oracle = smith::oracle(&wasm, &[], &calls).unwrap().unwrap();
+    let engine = EngineKind::Wasmi;
+    let oracle = smith::oracle(engine, &wasm, &[], &calls).unwrap().unwrap();
     let consumed = |metered: &[u8], schedule: &FuelSchedule| {
-        let run = metered_run(metered, &[], &calls, &oracle, &Policy::Never, schedule).unwrap();
+        let run = metered_run(
+            engine,
+            metered,
+            &[],
+            &calls,
+            &oracle,
+            &Policy::Never,
+            schedule,
+        )
+        .unwrap();
         run.stats.per_call.clone()
     };
     for (unroll, last_stop) in [(1, 31), (4, 28)] {
