@@ -8,7 +8,8 @@
 //! * [`module_info`]: a module's imports and exports, with their types;
 //! * [`region`]: where the data structure and the save stack live;
 //! * [`policy`]: when imports suspend, and fuel budgets;
-//! * [`smith`]: random modules and case parameters for the fuzzers;
+//! * [`smith`]: random modules and case parameters for the fuzzers, and
+//!   [`rejections`]: what they ask of the transform that it does not support;
 //! * [`differential`]: original-vs-instrumented execution tests;
 //! * [`golden`] and [`options_header`]: golden text tests;
 //! * [`instrument`]: loading programs, calling the transform, validating.
@@ -24,6 +25,7 @@ pub mod options_header;
 pub mod policy;
 pub mod program_gen;
 pub mod region;
+pub mod rejections;
 pub mod smith;
 pub mod trace;
 pub mod value;

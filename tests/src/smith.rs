@@ -13,6 +13,7 @@ use crate::engine::EngineKind;
 use crate::host::Mode;
 use crate::module_info::ModuleInfo;
 use crate::policy::{Policy, Rng};
+use crate::rejections::Rejections;
 use crate::trace::Trace;
 use crate::value::Value;
 
@@ -38,31 +39,49 @@ pub struct Generated {
     pub indirect: bool,
 }
 
-/// A module from `rng`, or `None` when wasm-smith cannot build one from its
-/// bytes.
-pub fn module(rng: &mut Rng) -> Option<Generated> {
-    module_with(rng, true)
+/// The proposals a generated module may use (beyond the MVP, multi-value,
+/// SIMD, bulk memory, multi-memory and memory64, which every module may).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proposals {
+    /// What wasmi runs: tail calls in one module in four, reference types
+    /// (`funcref`/`externref`, several tables) when asked. The fuel fuzzer
+    /// keeps to this: metering makes every loop a suspension point, and
+    /// the transform rejects most reference-typed values live across one.
+    Wasmi {
+        /// Whether reference types are on.
+        reference_types: bool,
+    },
+    /// Also exceptions (`try_table`, `throw`, `throw_ref`, `exnref`), GC
+    /// and typed function references, and always tail calls: modules that
+    /// run on wasmtime. (wasm-smith 0.245 generates no legacy exception
+    /// handling.)
+    All,
 }
 
-/// As [`module`]; without `reference_types`, no reference-typed values (and
-/// at most one table). Metering makes every loop a suspension point, and
-/// the transform rejects reference-typed locals live across one.
-pub fn module_with(rng: &mut Rng, reference_types: bool) -> Option<Generated> {
+/// A module from `rng` that may use `proposals`, or `None` when wasm-smith
+/// cannot build one from its bytes.
+pub fn module(rng: &mut Rng, proposals: Proposals) -> Option<Generated> {
     let mut bytes = vec![0u8; 1024 + rng.below(8192) as usize];
     bytes.iter_mut().for_each(|b| *b = rng.next_u64() as u8);
+    let some_tail_calls = rng.below(4) == 0;
+    let (reference_types, all) = match proposals {
+        Proposals::Wasmi { reference_types } => (reference_types, false),
+        Proposals::All => (true, true),
+    };
     let config = wasm_smith::Config {
         available_imports: Some(wat::parse_str(IMPORTS).ok()?),
         export_everything: true,
         canonicalize_nans: true,
-        // Features wasmi runs and the transform supports or rejects cleanly.
-        gc_enabled: false,
-        exceptions_enabled: false,
+        // Features the harness's engines run and the transform supports or
+        // rejects cleanly.
+        gc_enabled: all,
+        exceptions_enabled: all,
         threads_enabled: false,
         relaxed_simd_enabled: false,
         custom_page_sizes_enabled: false,
         wide_arithmetic_enabled: false,
         reference_types_enabled: reference_types,
-        tail_call_enabled: rng.below(4) == 0,
+        tail_call_enabled: all || some_tail_calls,
         min_funcs: 1,
         max_funcs: 12,
         max_instructions: 80,
@@ -81,24 +100,29 @@ pub fn module_with(rng: &mut Rng, reference_types: bool) -> Option<Generated> {
 }
 
 /// The output of a transform of a fuzz case: `Ok(None)` when the transform
-/// rejects the module as unsupported (named with `REWIND_FUZZ_VERBOSE`),
-/// `Err` when it fails otherwise (`what` names the transform).
+/// rejects the module as unsupported (counted in `rejections`, named with
+/// `REWIND_FUZZ_VERBOSE`), `Err` when it fails otherwise (`what` names the
+/// transform).
 pub fn transformed(
     result: rewind_transform::Result<rewind_transform::Output>,
     what: &str,
+    rejections: &mut Rejections,
 ) -> Result<Option<rewind_transform::Output>, String> {
     match result {
         Ok(out) => Ok(Some(out)),
-        Err(e @ rewind_transform::Error::Unsupported { .. }) => {
-            if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
-                println!("  unsupported: {e}");
+        Err(e) => match &e {
+            rewind_transform::Error::Unsupported { construct, .. } => {
+                if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
+                    println!("  unsupported: {e}");
+                }
+                rejections.note(construct);
+                Ok(None)
             }
-            Ok(None)
-        }
-        Err(e) => Err(format!(
-            "{what} failed: {e}: {:?}",
-            std::error::Error::source(&e)
-        )),
+            _ => Err(format!(
+                "{what} failed: {e}: {:?}",
+                std::error::Error::source(&e)
+            )),
+        },
     }
 }
 

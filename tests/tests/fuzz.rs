@@ -21,7 +21,8 @@
 
 use rewind_tests::driver::run;
 use rewind_tests::policy::Rng;
-use rewind_tests::smith::{self, env_u64, with_big_stack};
+use rewind_tests::rejections::Rejections;
+use rewind_tests::smith::{self, Proposals, env_u64, with_big_stack};
 use rewind_tests::{EngineKind, Mode, Outcome, Policy, trace::Event};
 use rewind_transform::Options;
 
@@ -37,7 +38,7 @@ struct Case {
 /// cannot build a module from the seed's bytes.
 fn generate(seed: u64) -> Option<Case> {
     let mut rng = Rng(seed ^ 0x5eed_f00d);
-    let module = smith::module(&mut rng)?;
+    let module = smith::module(&mut rng, proposals(seed))?;
     let (mut options, suspending) = smith::options(&mut rng, module.indirect);
     // Odd seeds with a fast path (not drawn, so that seeds keep their cases).
     options.fast_path = seed % 2 == 1;
@@ -52,13 +53,31 @@ fn generate(seed: u64) -> Option<Case> {
     })
 }
 
+/// One seed in three (2, 5, 8, ...) may use exceptions, GC and typed
+/// function references, and mostly runs on wasmtime; the others keep to
+/// what wasmi runs (not drawn, so that those seeds keep their cases, the
+/// regression seeds among them).
+fn proposals(seed: u64) -> Proposals {
+    if seed % 3 == 2 {
+        Proposals::All
+    } else {
+        Proposals::Wasmi {
+            reference_types: true,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Tally {
+    /// Cases wasm-smith built a module for.
+    generated: u64,
     compared: u64,
+    /// Compared cases that ran on wasmtime.
+    on_wasmtime: u64,
     suspensions: u64,
     import_calls: u64,
     overflows: u64,
-    unsupported: u64,
+    unsupported: Rejections,
     not_runnable: u64,
 }
 
@@ -68,12 +87,13 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         tally.not_runnable += 1;
         return Ok(());
     };
+    tally.generated += 1;
     let Some(out) = smith::transformed(
         rewind_transform::asyncify(&case.wasm, &case.options),
         "transform",
+        &mut tally.unsupported,
     )?
     else {
-        tally.unsupported += 1;
         return Ok(());
     };
     let calls = smith::calls(&case.wasm);
@@ -91,6 +111,7 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
     cfg.capacity = case.capacity;
     let got = run(&out.wasm, &cfg, &calls).map_err(|e| format!("instrumented: {e:#}"))?;
     tally.compared += 1;
+    tally.on_wasmtime += u64::from(engine == EngineKind::Wasmtime);
     tally.suspensions += got.suspensions;
     tally.import_calls += got.imports().len() as u64;
     if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
@@ -133,6 +154,7 @@ fn fuzz_differential_smoke() {
 fn smoke() {
     let first = env_u64("REWIND_FUZZ_SEED", 0);
     let cases = env_u64("REWIND_FUZZ_CASES", 500);
+    let started = std::time::Instant::now();
     let mut tally = Tally::default();
     let mut failures = Vec::new();
     for seed in first..first + cases {
@@ -140,7 +162,20 @@ fn smoke() {
             failures.push(report_failure(seed, &why));
         }
     }
-    println!("fuzz: seeds {first}..{} {tally:?}", first + cases);
+    println!(
+        "fuzz: seeds {first}..{} in {:.1?}: generated {}, compared {} ({} on wasmtime), \
+         suspensions {}, import calls {}, overflows {}, not runnable {}",
+        first + cases,
+        started.elapsed(),
+        tally.generated,
+        tally.compared,
+        tally.on_wasmtime,
+        tally.suspensions,
+        tally.import_calls,
+        tally.overflows,
+        tally.not_runnable,
+    );
+    println!("fuzz: {}", tally.unsupported.report(tally.generated, 8));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The run must exercise the transform, not only generate modules.
     assert!(

@@ -42,7 +42,8 @@
 
 use rewind_tests::driver::{Call, run};
 use rewind_tests::policy::Rng;
-use rewind_tests::smith::{self, SAVE_MEMORY, env_u64, with_big_stack};
+use rewind_tests::rejections::Rejections;
+use rewind_tests::smith::{self, Proposals, SAVE_MEMORY, env_u64, with_big_stack};
 use rewind_tests::{EngineKind, Event, FuelSchedule, FuelStats, Mode, Outcome, Policy, Trace};
 use rewind_transform::{FuelOptions, Options};
 
@@ -58,9 +59,9 @@ struct Case {
 fn generate(seed: u64) -> Option<Case> {
     let mut rng = Rng(seed ^ 0xf0e1_5eed);
     // Half the modules without reference types: with them, metering often
-    // makes the transform reject the module (see `smith::module_with`).
+    // makes the transform reject the module (see `smith::Proposals`).
     let reference_types = rng.below(2) == 0;
-    let module = smith::module_with(&mut rng, reference_types)?;
+    let module = smith::module(&mut rng, Proposals::Wasmi { reference_types })?;
     let (mut options, mut suspending) = smith::options(&mut rng, module.indirect);
     // Odd seeds with a fast path (not drawn, so that seeds keep their cases).
     options.fast_path = seed % 2 == 1;
@@ -96,6 +97,8 @@ fn generate(seed: u64) -> Option<Case> {
 
 #[derive(Debug, Default)]
 struct Tally {
+    /// Cases wasm-smith built a module for.
+    generated: u64,
     compared: u64,
     /// Budgets granted in the sliced runs (one per export call and refill).
     slices: u64,
@@ -110,7 +113,7 @@ struct Tally {
     trap_fuel_differs: u64,
     /// Loops the metering unrolled (see `unrolled_fuel_is_the_same`).
     unrolled_loops: u64,
-    unsupported: u64,
+    unsupported: Rejections,
     not_runnable: u64,
 }
 
@@ -120,12 +123,13 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         tally.not_runnable += 1;
         return Ok(());
     };
+    tally.generated += 1;
     let Some(out) = smith::transformed(
         rewind_transform::meter(&case.wasm, &FuelOptions::default(), &case.options),
         "meter",
+        &mut tally.unsupported,
     )?
     else {
-        tally.unsupported += 1;
         return Ok(());
     };
     let unrolled = out.report.fuel.map_or(0, |f| f.loops_unrolled as u64);
@@ -400,6 +404,10 @@ fn smoke() {
         "fuel fuzz: seeds {first}..{} in {:.1?}: {tally:?}",
         first + cases,
         started.elapsed()
+    );
+    println!(
+        "fuel fuzz: {}",
+        tally.unsupported.report(tally.generated, 5)
     );
     if tally.trap_fuel_differs > 0 {
         println!(

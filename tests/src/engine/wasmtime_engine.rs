@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use anyhow::{Context, Result};
 use wasmtime::{
     AsContextMut, Collector, Config, Engine, ExternRef, ExternType, Global, Linker, Memory, Module,
-    Ref, Store, Table, Tag, Trap, Val, ValType,
+    Ref, Store, Table, Tag, ThrownException, Trap, Val, ValType,
 };
 
 use crate::engine::{Instance, Machine};
@@ -101,8 +101,13 @@ impl<C: Reach> Machine for Cx<C> {
             .map(|(v, t)| to_val(&mut self.0, *v, &t))
             .collect::<Result<Vec<_>, _>>()?;
         let mut out: Vec<Val> = ty.results().map(|_| Val::I32(0)).collect();
-        func.call(self.0.as_context_mut(), &args, &mut out)
-            .map_err(|e| describe(&e))?;
+        if let Err(e) = func.call(self.0.as_context_mut(), &args, &mut out) {
+            if e.is::<ThrownException>() {
+                // Leave the store as a trap would: nothing pending.
+                self.0.as_context_mut().take_pending_exception();
+            }
+            return Err(describe(&e));
+        }
         Ok(out.iter().map(|v| from_val(&mut self.0, v)).collect())
     }
 
@@ -231,10 +236,14 @@ impl Instance for WasmtimeInstance {
     }
 }
 
-/// A trap by wasmi's name for it, or the error an import returned.
+/// A trap by wasmi's name for it, an exception that escaped the call as
+/// `UncaughtException` (as node says), or the error an import returned.
 fn describe(e: &wasmtime::Error) -> String {
     if let Some(failed) = e.downcast_ref::<ImportFailed>() {
         return failed.0.clone();
+    }
+    if e.is::<ThrownException>() {
+        return "UncaughtException".into();
     }
     match e.downcast_ref::<Trap>() {
         Some(Trap::StackOverflow) => "StackOverflow".into(),
