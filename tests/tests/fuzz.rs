@@ -18,12 +18,14 @@
 //! so that overflow is exercised: then the instrumented run must either match
 //! or stop with a clean save-stack overflow (the driver checks that nothing
 //! outside the save stack was written), and everything before must match.
+//! The others get one page; a case that overflows it (a deep recursion) is
+//! run again with bigger save stacks and must then match.
 
 use rewind_tests::driver::run;
 use rewind_tests::policy::Rng;
 use rewind_tests::rejections::Rejections;
 use rewind_tests::smith::{self, Proposals, env_u64, with_big_stack};
-use rewind_tests::{EngineKind, Mode, Outcome, Policy, trace::Event};
+use rewind_tests::{EngineKind, Mode, Outcome, Policy, Trace};
 use rewind_transform::Options;
 
 struct Case {
@@ -77,6 +79,9 @@ struct Tally {
     suspensions: u64,
     import_calls: u64,
     overflows: u64,
+    /// Cases run again with a bigger save stack after overflowing the
+    /// default one (see [`BIGGER_SAVE_STACKS`]).
+    reruns: u64,
     unsupported: Rejections,
     not_runnable: u64,
 }
@@ -102,14 +107,17 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         tally.not_runnable += 1;
         return Ok(());
     };
-    let mut cfg = smith::config(
-        engine,
-        Mode::Instrumented,
-        case.policy.clone(),
-        &case.suspending,
-    );
-    cfg.capacity = case.capacity;
-    let got = run(&out.wasm, &cfg, &calls).map_err(|e| format!("instrumented: {e:#}"))?;
+    let instrumented = |capacity: Option<u64>| {
+        let mut cfg = smith::config(
+            engine,
+            Mode::Instrumented,
+            case.policy.clone(),
+            &case.suspending,
+        );
+        cfg.capacity = capacity;
+        run(&out.wasm, &cfg, &calls).map_err(|e| format!("instrumented: {e:#}"))
+    };
+    let mut got = instrumented(case.capacity)?;
     tally.compared += 1;
     tally.on_wasmtime += u64::from(engine == EngineKind::Wasmtime);
     tally.suspensions += got.suspensions;
@@ -122,22 +130,50 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
             got.suspensions
         );
     }
-    if let Some(Event::Finished {
-        outcome: Outcome::SaveStackOverflow { .. },
-        ..
-    }) = got.events.last()
-    {
+    if overflowed(&got) {
         // Overflow is allowed with a tiny save stack; what came before must match.
         tally.overflows += 1;
         let before = got.events.len() - 1;
-        if case.capacity.is_none()
-            || got.events[..before] != oracle.events[..before.min(oracle.events.len())]
-        {
-            return Err(format!("overflow with capacity {:?}", case.capacity));
+        if got.events[..before] != oracle.events[..before.min(oracle.events.len())] {
+            return Err(format!(
+                "overflow after a difference, with capacity {:?}",
+                case.capacity
+            ));
         }
-        return Ok(());
+        if case.capacity.is_some() {
+            return Ok(());
+        }
+        // The default save stack is one page: a legitimately deep recursion
+        // needs more. The case must run with a bigger one.
+        tally.reruns += 1;
+        for capacity in BIGGER_SAVE_STACKS {
+            got = instrumented(Some(capacity))?;
+            if !overflowed(&got) {
+                break;
+            }
+        }
+        if overflowed(&got) {
+            return Err(format!(
+                "overflow with a save stack of {} bytes",
+                BIGGER_SAVE_STACKS[BIGGER_SAVE_STACKS.len() - 1]
+            ));
+        }
     }
     got.diff(&oracle)
+}
+
+/// Save stacks for a case that overflows the default one-page save stack:
+/// a recursion as deep as wasmi allows (1000 frames) with frames of a few
+/// dozen bytes needs more than a page (seeds 8106460 and 8108722: frames
+/// of 152 and 72 bytes).
+const BIGGER_SAVE_STACKS: [u64; 2] = [1 << 20, 16 << 20];
+
+/// Whether the run stopped with a save-stack overflow.
+fn overflowed(trace: &Trace) -> bool {
+    matches!(
+        trace.last_outcome(),
+        Some(Outcome::SaveStackOverflow { .. })
+    )
 }
 
 fn report_failure(seed: u64, why: &str) -> String {
@@ -164,7 +200,8 @@ fn smoke() {
     }
     println!(
         "fuzz: seeds {first}..{} in {:.1?}: generated {}, compared {} ({} on wasmtime), \
-         suspensions {}, import calls {}, overflows {}, not runnable {}",
+         suspensions {}, import calls {}, overflows {} (rerun with a bigger save stack: {}), \
+         not runnable {}",
         first + cases,
         started.elapsed(),
         tally.generated,
@@ -173,6 +210,7 @@ fn smoke() {
         tally.suspensions,
         tally.import_calls,
         tally.overflows,
+        tally.reruns,
         tally.not_runnable,
     );
     println!("fuzz: {}", tally.unsupported.report(tally.generated, 8));
@@ -202,6 +240,25 @@ fn regressions() {
         assert!(
             tally.suspensions > 100,
             "seed {seed} no longer suspends: {tally:?}"
+        );
+    }
+}
+
+/// Cases that recurse deeper than a one-page save stack holds: they
+/// overflow it cleanly and match the original with a bigger one.
+#[test]
+fn fuzz_deep_recursion_regressions() {
+    with_big_stack(deep_recursion_regressions);
+}
+
+fn deep_recursion_regressions() {
+    for seed in [8_106_460, 8_108_722] {
+        let mut tally = Tally::default();
+        check(seed, &mut tally).unwrap_or_else(|why| panic!("seed {seed}: {why}"));
+        assert_eq!(
+            (tally.compared, tally.reruns),
+            (1, 1),
+            "seed {seed} no longer overflows one page: {tally:?}"
         );
     }
 }
