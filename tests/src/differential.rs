@@ -157,12 +157,8 @@ impl Exec {
     fn oracle_on(&self, engine: EngineKind) -> Trace {
         let mut cfg = self.config(Mode::Original, Policy::Never);
         cfg.engine = Some(engine);
-        let trace = run(&self.wasm, &cfg, &self.calls).unwrap_or_else(|e| {
-            panic!(
-                "[{}] the original does not run on {engine:?}: {e:#}",
-                self.name
-            )
-        });
+        let trace = run(&self.wasm, &cfg, &self.calls)
+            .unwrap_or_else(|e| panic!("[{}] the original does not run: {e:#}", self.name));
         if let Some(Outcome::Protocol(m)) = trace.last_outcome() {
             panic!(
                 "[{}] protocol violation in the original run: {m}",

@@ -130,26 +130,11 @@ pub fn instantiate(
     host: HostState,
     save_memory: Option<&str>,
 ) -> Result<Box<dyn Instance>> {
-    Ok(match engine {
-        EngineKind::Wasmi => Box::new(wasmi_engine::WasmiInstance::new(
-            wasm,
-            info,
-            host,
-            save_memory,
-        )?),
-        EngineKind::Wasmtime => Box::new(wasmtime_engine::WasmtimeInstance::new(
-            wasm,
-            info,
-            host,
-            save_memory,
-        )?),
-        EngineKind::Node => Box::new(node_engine::NodeInstance::new(
-            wasm,
-            info,
-            host,
-            save_memory,
-        )?),
-    })
+    match engine {
+        EngineKind::Wasmi => wasmi_engine::instantiate(wasm, info, host, save_memory),
+        EngineKind::Wasmtime => wasmtime_engine::instantiate(wasm, info, host, save_memory),
+        EngineKind::Node => node_engine::instantiate(wasm, info, host, save_memory),
+    }
 }
 
 #[cfg(test)]

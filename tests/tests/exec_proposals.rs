@@ -18,7 +18,7 @@
 
 use rewind_tests::instrument::{package_dir, wat};
 use rewind_tests::value::Reference;
-use rewind_tests::{EngineKind, Event, Exec, Outcome, Trace, Value};
+use rewind_tests::{EngineKind, Exec, Trace, Value};
 
 use Value::{I32, I64};
 
@@ -53,25 +53,6 @@ fn program(name: &str) -> Exec {
     Exec::file(&format!("proposals/{name}"))
 }
 
-/// The results of every top-level call, in order.
-fn results(t: &Trace) -> Vec<Vec<Value>> {
-    t.events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Finished { outcome, .. } => Some(match outcome {
-                Outcome::Returned(v) => v.clone(),
-                other => panic!("unexpected outcome {other:?}\n{t:?}"),
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The single result of every top-level call.
-fn singles(t: &Trace) -> Vec<Value> {
-    results(t).into_iter().map(|v| v[0]).collect()
-}
-
 /// Runs the original of `exec`, which must get `engine`.
 fn original(exec: &Exec, engine: EngineKind) -> Trace {
     assert_eq!(exec.engine(), engine, "the program runs on another engine");
@@ -95,7 +76,7 @@ fn eh_legacy_try_program() -> Exec {
 fn eh_legacy_try_original() {
     let t = original(&eh_legacy_try_program(), EngineKind::Node);
     // 5 + 10 doubled; 95 + 20 thrown and negated; 7 thrown after a sleep.
-    assert_eq!(singles(&t), [I32(30), I32(-115), I32(1007)]);
+    assert_eq!(t.first_results(), [I32(30), I32(-115), I32(1007)]);
     assert_eq!(logs(&t), [I32(15), I32(115)]);
 }
 
@@ -116,7 +97,7 @@ fn eh_legacy_catch_program() -> Exec {
 fn eh_legacy_catch_original() {
     let t = original(&eh_legacy_catch_program(), EngineKind::Node);
     // (5, 500) summed; (6, 600) summed; 3 * 4 + 20.
-    assert_eq!(singles(&t), [I64(505), I64(606), I32(32)]);
+    assert_eq!(t.first_results(), [I64(505), I64(606), I32(32)]);
     assert_eq!(logs(&t), [I32(10)]);
 }
 
@@ -136,7 +117,7 @@ fn eh_legacy_rethrow_program() -> Exec {
 fn eh_legacy_rethrow_original() {
     let t = original(&eh_legacy_rethrow_program(), EngineKind::Node);
     // 5 rethrown after the sleep, + 10; -3 rethrown at once, + 20.
-    assert_eq!(singles(&t), [I32(15), I32(17)]);
+    assert_eq!(t.first_results(), [I32(15), I32(17)]);
     assert_eq!(logs(&t), [I32(5), I32(6)]);
     assert_eq!(t.args_of("env.sleep").len(), 1);
 }
@@ -156,7 +137,7 @@ fn eh_legacy_delegate_program() -> Exec {
 #[test]
 fn eh_legacy_delegate_original() {
     let t = original(&eh_legacy_delegate_program(), EngineKind::Node);
-    assert_eq!(singles(&t), [I32(14), I32(42)]);
+    assert_eq!(t.first_results(), [I32(14), I32(42)]);
     assert!(logs(&t).is_empty(), "the delegate skipped the catch_all");
 }
 
@@ -176,7 +157,7 @@ fn eh_legacy_nested_program() -> Exec {
 fn eh_legacy_nested_original() {
     let t = original(&eh_legacy_nested_program(), EngineKind::Node);
     // 10 + 20 + 5 rethrown as $f, + 30; then 40 + 50 after the inner catch.
-    assert_eq!(singles(&t), [I32(65), I32(90)]);
+    assert_eq!(t.first_results(), [I32(65), I32(90)]);
     assert_eq!(logs(&t), [I32(0), I32(90)]);
 }
 
@@ -199,7 +180,7 @@ fn eh_try_table_program() -> Exec {
 #[test]
 fn eh_try_table_original() {
     let t = original(&eh_try_table_program(), EngineKind::Wasmtime);
-    assert_eq!(singles(&t), [I32(26), I32(9), I32(77), I32(509)]);
+    assert_eq!(t.first_results(), [I32(26), I32(9), I32(77), I32(509)]);
     assert_eq!(logs(&t), [I32(20)]);
 }
 
@@ -216,7 +197,7 @@ fn eh_throw_ref_live_program() -> Exec {
 #[test]
 fn eh_throw_ref_live_original() {
     let t = original(&eh_throw_ref_live_program(), EngineKind::Wasmtime);
-    assert_eq!(singles(&t), [I32(1009)]);
+    assert_eq!(t.first_results(), [I32(1009)]);
     assert_eq!(logs(&t), [I32(10)]);
 }
 
@@ -242,7 +223,7 @@ fn ref_locals_program() -> Exec {
 fn ref_locals_original() {
     let t = original(&ref_locals_program(), EngineKind::Wasmi);
     assert_eq!(
-        results(&t),
+        t.results(),
         [
             vec![Value::host(7), Value::host(10)],
             vec![Value::host(8)],
@@ -279,7 +260,7 @@ fn gc_refs_program() -> Exec {
 fn gc_refs_original() {
     let t = original(&gc_refs_program(), EngineKind::Wasmtime);
     assert_eq!(
-        singles(&t),
+        t.first_results(),
         [
             I32(6 + 10),
             I32(8),
@@ -318,7 +299,7 @@ fn tail_calls_original() {
     let t = original(&tail_calls_program(), EngineKind::Wasmi);
     // deep: DEEP + 10 after sleeps at 100000, 75000, 50000, 25000;
     // indirect: 3 + 2 + 1 + 20 after four sleeps.
-    assert_eq!(singles(&t), [I32(DEEP + 10), I32(26)]);
+    assert_eq!(t.first_results(), [I32(DEEP + 10), I32(26)]);
     assert_eq!(t.args_of("env.sleep").len(), 4 + 4);
 }
 
@@ -335,7 +316,7 @@ fn tail_call_ref_program() -> Exec {
 #[test]
 fn tail_call_ref_original() {
     let t = original(&tail_call_ref_program(), EngineKind::Wasmtime);
-    assert_eq!(singles(&t), [I32(18)]);
+    assert_eq!(t.first_results(), [I32(18)]);
 }
 
 #[test]
@@ -354,7 +335,7 @@ fn call_ref_program() -> Exec {
 fn call_ref_original() {
     let t = original(&call_ref_program(), EngineKind::Wasmtime);
     // $sleepy: 5 + 10 + 1; $plain: 3 * 6 + 1.
-    assert_eq!(singles(&t), [I32(16), I32(19)]);
+    assert_eq!(t.first_results(), [I32(16), I32(19)]);
 }
 
 #[test]
@@ -410,7 +391,7 @@ fn br_table_ladder_program() -> Exec {
 fn br_table_ladder_original() {
     let t = original(&br_table_ladder_program(), EngineKind::Wasmi);
     assert_eq!(
-        singles(&t),
+        t.first_results(),
         [I32(10), I32(4321 + 20), I32(9000 + 30), I32(-1 + 40)]
     );
     // One sleep per call, and one more in cases 0 and 9000.

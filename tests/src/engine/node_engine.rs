@@ -25,7 +25,7 @@ use crate::value::{Reference, Value};
 
 /// A module instance in a node subprocess.
 #[derive(Debug)]
-pub struct NodeInstance {
+struct NodeInstance {
     child: Child,
     input: ChildStdin,
     output: BufReader<ChildStdout>,
@@ -37,10 +37,20 @@ pub struct NodeInstance {
     fuel: u64,
 }
 
+/// Starts node, instantiates `wasm` and runs its start function (see
+/// [`crate::engine::instantiate`]).
+pub fn instantiate(
+    wasm: &[u8],
+    info: &ModuleInfo,
+    host: HostState,
+    save_memory: Option<&str>,
+) -> Result<Box<dyn Instance>> {
+    NodeInstance::start(wasm, info, host, save_memory)
+        .map(|node| Box::new(node) as Box<dyn Instance>)
+}
+
 impl NodeInstance {
-    /// Starts node, instantiates `wasm` and runs its start function (see
-    /// [`crate::engine::instantiate`]).
-    pub fn new(
+    fn start(
         wasm: &[u8],
         info: &ModuleInfo,
         host: HostState,

@@ -48,7 +48,7 @@ trait Reach: AsContextMut<Data = Data> {
     fn store_data(&mut self) -> &mut Data;
 }
 
-impl Reach for &mut Store<Data> {
+impl Reach for Store<Data> {
     fn store_data(&mut self) -> &mut Data {
         self.data_mut()
     }
@@ -127,84 +127,50 @@ impl<C: Reach> Machine for Cx<C> {
     }
 }
 
-/// A wasmi instance with its store.
-#[derive(Debug)]
-pub struct WasmiInstance {
-    store: Store<Data>,
+/// Instantiates `wasm` on wasmi and runs its start function (see
+/// [`crate::engine::instantiate`]).
+pub fn instantiate(
+    wasm: &[u8],
+    info: &ModuleInfo,
+    host: HostState,
+    save_memory: Option<&str>,
+) -> Result<Box<dyn Instance>> {
+    let engine = engine();
+    let module = Module::new(&engine, wasm).context("wasmi rejects the module")?;
+    let data = Data {
+        host,
+        instance: None,
+        memory: None,
+    };
+    let mut store = Store::new(&engine, data);
+    store
+        .set_fuel(crate::driver::FUEL)
+        .context("setting fuel")?;
+    let linker = linker_for(&mut store, &module, info)?;
+    let instance = linker
+        .instantiate_and_start(&mut store, &module)
+        .context("instantiation failed")?;
+    let memory = save_memory.and_then(|name| instance.get_memory(&store, name));
+    let data = store.data_mut();
+    data.instance = Some(instance);
+    data.memory = memory;
+    Ok(Box::new(Cx(store)))
 }
 
-impl WasmiInstance {
-    /// Instantiates `wasm` and runs its start function (see
-    /// [`crate::engine::instantiate`]).
-    pub fn new(
-        wasm: &[u8],
-        info: &ModuleInfo,
-        host: HostState,
-        save_memory: Option<&str>,
-    ) -> Result<Self> {
-        let engine = engine();
-        let module = Module::new(&engine, wasm).context("wasmi rejects the module")?;
-        let data = Data {
-            host,
-            instance: None,
-            memory: None,
-        };
-        let mut store = Store::new(&engine, data);
-        store
-            .set_fuel(crate::driver::FUEL)
-            .context("setting fuel")?;
-        let linker = linker_for(&mut store, &module, info)?;
-        let instance = linker
-            .instantiate_and_start(&mut store, &module)
-            .context("instantiation failed")?;
-        let memory = save_memory.and_then(|name| instance.get_memory(&store, name));
-        let data = store.data_mut();
-        data.instance = Some(instance);
-        data.memory = memory;
-        Ok(Self { store })
-    }
-}
-
-impl Machine for WasmiInstance {
-    fn host(&mut self) -> &mut HostState {
-        &mut self.store.data_mut().host
-    }
-
-    fn call(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>, String> {
-        Cx(&mut self.store).call(name, args)
-    }
-
-    fn memory(&mut self) -> Vec<u8> {
-        Cx(&mut self.store).memory()
-    }
-
-    fn write_memory(&mut self, at: u64, bytes: &[u8]) {
-        Cx(&mut self.store).write_memory(at, bytes)
-    }
-
-    fn global(&mut self, name: &str) -> Option<Value> {
-        Cx(&mut self.store).global(name)
-    }
-
-    fn set_global(&mut self, name: &str, value: Value) -> Result<(), String> {
-        Cx(&mut self.store).set_global(name, value)
-    }
-}
-
-impl Instance for WasmiInstance {
+impl Instance for Cx<Store<Data>> {
     fn grow_memory(&mut self, pages: u64) -> Result<u64> {
-        let memory = self.store.data().memory.context("no save memory")?;
+        let memory = self.0.data().memory.context("no save memory")?;
         memory
-            .grow(&mut self.store, pages)
+            .grow(&mut self.0, pages)
             .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
-        self.store.set_fuel(fuel).context("setting fuel")
+        self.0.set_fuel(fuel).context("setting fuel")
     }
 
     fn fuel(&mut self) -> u64 {
-        self.store.get_fuel().unwrap_or(0)
+        self.0.get_fuel().unwrap_or(0)
     }
 }
 

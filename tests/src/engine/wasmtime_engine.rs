@@ -67,7 +67,7 @@ trait Reach: AsContextMut<Data = Data> {
     fn store_data(&mut self) -> &mut Data;
 }
 
-impl Reach for &mut Store<Data> {
+impl Reach for Store<Data> {
     fn store_data(&mut self) -> &mut Data {
         self.data_mut()
     }
@@ -145,94 +145,55 @@ impl<C: Reach> Machine for Cx<C> {
     }
 }
 
-/// A wasmtime instance with its store.
-pub struct WasmtimeInstance {
-    store: Store<Data>,
+/// Instantiates `wasm` on wasmtime and runs its start function (see
+/// [`crate::engine::instantiate`]).
+pub fn instantiate(
+    wasm: &[u8],
+    info: &ModuleInfo,
+    host: HostState,
+    save_memory: Option<&str>,
+) -> Result<Box<dyn Instance>> {
+    let engine = engine();
+    let module = Module::new(engine, wasm)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .context("wasmtime rejects the module")?;
+    let data = Data {
+        host,
+        instance: None,
+        memory: None,
+    };
+    let mut store = Store::new(engine, data);
+    store
+        .set_fuel(crate::driver::FUEL)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let linker = linker_for(&mut store, &module, info)?;
+    let instance = linker
+        .instantiate(&mut store, &module)
+        .map_err(|e| anyhow::anyhow!("{}", describe(&e)))
+        .context("instantiation failed")?;
+    let memory = save_memory.and_then(|name| instance.get_memory(&mut store, name));
+    let data = store.data_mut();
+    data.instance = Some(instance);
+    data.memory = memory;
+    Ok(Box::new(Cx(store)))
 }
 
-impl std::fmt::Debug for WasmtimeInstance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WasmtimeInstance").finish_non_exhaustive()
-    }
-}
-
-impl WasmtimeInstance {
-    /// Instantiates `wasm` and runs its start function (see
-    /// [`crate::engine::instantiate`]).
-    pub fn new(
-        wasm: &[u8],
-        info: &ModuleInfo,
-        host: HostState,
-        save_memory: Option<&str>,
-    ) -> Result<Self> {
-        let engine = engine();
-        let module = Module::new(engine, wasm)
-            .map_err(|e| anyhow::anyhow!("{e:?}"))
-            .context("wasmtime rejects the module")?;
-        let data = Data {
-            host,
-            instance: None,
-            memory: None,
-        };
-        let mut store = Store::new(engine, data);
-        store
-            .set_fuel(crate::driver::FUEL)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let linker = linker_for(&mut store, &module, info)?;
-        let instance = linker
-            .instantiate(&mut store, &module)
-            .map_err(|e| anyhow::anyhow!("{}", describe(&e)))
-            .context("instantiation failed")?;
-        let memory = save_memory.and_then(|name| instance.get_memory(&mut store, name));
-        let data = store.data_mut();
-        data.instance = Some(instance);
-        data.memory = memory;
-        Ok(Self { store })
-    }
-}
-
-impl Machine for WasmtimeInstance {
-    fn host(&mut self) -> &mut HostState {
-        &mut self.store.data_mut().host
-    }
-
-    fn call(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>, String> {
-        Cx(&mut self.store).call(name, args)
-    }
-
-    fn memory(&mut self) -> Vec<u8> {
-        Cx(&mut self.store).memory()
-    }
-
-    fn write_memory(&mut self, at: u64, bytes: &[u8]) {
-        Cx(&mut self.store).write_memory(at, bytes)
-    }
-
-    fn global(&mut self, name: &str) -> Option<Value> {
-        Cx(&mut self.store).global(name)
-    }
-
-    fn set_global(&mut self, name: &str, value: Value) -> Result<(), String> {
-        Cx(&mut self.store).set_global(name, value)
-    }
-}
-
-impl Instance for WasmtimeInstance {
+impl Instance for Cx<Store<Data>> {
     fn grow_memory(&mut self, pages: u64) -> Result<u64> {
-        let memory = self.store.data().memory.context("no save memory")?;
+        let memory = self.0.data().memory.context("no save memory")?;
         memory
-            .grow(&mut self.store, pages)
+            .grow(&mut self.0, pages)
             .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
-        self.store
+        self.0
             .set_fuel(fuel)
             .map_err(|e| anyhow::anyhow!("setting fuel: {e}"))
     }
 
     fn fuel(&mut self) -> u64 {
-        self.store.get_fuel().unwrap_or(0)
+        self.0.get_fuel().unwrap_or(0)
     }
 }
 
