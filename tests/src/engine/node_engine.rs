@@ -9,6 +9,13 @@
 //! `node` (20 or newer) must be on `PATH`; without it every run on this
 //! engine fails saying so. node has no instruction fuel: a module that
 //! loops forever hangs its test.
+//!
+//! One difference from the other engines: an import that fails (a
+//! protocol violation, or a trap inside a host callback passed on) throws a
+//! JS exception, which a wasm `catch_all` can catch, where wasmi and
+//! wasmtime trap. A violation is still reported (the driver reads it from
+//! the host state), and an original and its instrumented version always
+//! run on the same engine.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
