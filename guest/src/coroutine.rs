@@ -2,11 +2,13 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-use core::ptr;
 
-use crate::block::{Config, Header, Outcome, RawCoroutine, Status};
+use crate::config::Config;
 use crate::error::Error;
+use crate::header::Header;
+use crate::raw_coroutine::{Outcome, RawCoroutine};
 use crate::runtime;
+use crate::status::Status;
 
 /// What [`Coroutine::resume`] returns when it does not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,15 +22,16 @@ pub enum Resume<Y, R> {
 
 /// The values passed between a coroutine and its resumer. They live in the
 /// control block, so nothing is allocated per switch.
-#[repr(C)]
 struct Slots<I, Y, R> {
     input: Option<I>,
     yielded: Option<Y>,
     result: Option<R>,
 }
 
-/// Everything a coroutine keeps in its block besides the header.
-#[repr(C)]
+/// Everything a coroutine keeps in its block besides the header. The
+/// handle, which does not know `F`, reaches the slots through a pointer
+/// projected to the field while `F` is known (`Coroutine::from_raw`), so
+/// nothing depends on where the compiler puts them.
 struct Payload<I, Y, R, F> {
     slots: Slots<I, Y, R>,
     closure: Option<F>,
@@ -66,6 +69,7 @@ struct Payload<I, Y, R, F> {
 /// coroutine cannot resume itself ([`Error::Running`]).
 pub struct Coroutine<'a, I, Y, R> {
     raw: RawCoroutine,
+    /// The slots in `raw`'s payload.
     slots: *mut Slots<I, Y, R>,
     _marker: PhantomData<(*mut I, *mut Y, *mut R, &'a ())>,
 }
@@ -118,7 +122,9 @@ impl<I, Y> fmt::Debug for Yielder<I, Y> {
 /// # Safety
 ///
 /// `h` must be the header of a block whose payload is a
-/// `Payload<I, Y, R, F>` with the closure and the first input present.
+/// `Payload<I, Y, R, F>`, called by `resume_raw` for the coroutine's first
+/// run (the closure and the first input present) or to rewind its
+/// suspension.
 unsafe extern "C" fn trampoline<I, Y, R, F>(h: *const Header, _tag: u64, _zero: f64) -> f64
 where
     F: FnOnce(&Yielder<I, Y>, I) -> R,
@@ -133,9 +139,9 @@ where
     let yielder = Yielder {
         header: h,
         // SAFETY: field projections inside the valid payload.
-        input: unsafe { ptr::addr_of_mut!((*payload).slots.input) },
+        input: unsafe { &raw mut (*payload).slots.input },
         // SAFETY: as above.
-        yielded: unsafe { ptr::addr_of_mut!((*payload).slots.yielded) },
+        yielded: unsafe { &raw mut (*payload).slots.yielded },
     };
     let result = f(&yielder, input);
     // SAFETY: as above.
@@ -155,8 +161,13 @@ impl<'a, I, Y, R> Coroutine<'a, I, Y, R> {
         }
     }
 
-    fn from_raw(raw: RawCoroutine) -> Self {
-        let slots = raw.payload().cast::<Slots<I, Y, R>>();
+    /// The coroutine whose block `raw` holds a `Payload<I, Y, R, F>` (made
+    /// by `payload::<F>`).
+    fn from_raw<F>(raw: RawCoroutine) -> Self {
+        let payload = raw.payload().cast::<Payload<I, Y, R, F>>();
+        // SAFETY: a field projection inside the payload, which is alive as
+        // long as `raw`; no reference is made.
+        let slots = unsafe { &raw mut (*payload).slots };
         Coroutine {
             raw,
             slots,
@@ -189,9 +200,8 @@ impl<'a, I, Y, R> Coroutine<'a, I, Y, R> {
     where
         F: FnOnce(&Yielder<I, Y>, I) -> R + 'a,
     {
-        let raw =
-            RawCoroutine::allocate(config, Self::payload(f), trampoline::<I, Y, R, F>, false)?;
-        Ok(Self::from_raw(raw))
+        let raw = RawCoroutine::allocate(config, Self::payload(f), trampoline::<I, Y, R, F>)?;
+        Ok(Self::from_raw::<F>(raw))
     }
 
     /// A coroutine running `f`, in caller-provided memory (no allocator):
@@ -222,9 +232,8 @@ impl<'a, I, Y, R> Coroutine<'a, I, Y, R> {
             save_stack,
             Self::payload(f),
             trampoline::<I, Y, R, F>,
-            false,
         )?;
-        Ok(Self::from_raw(raw))
+        Ok(Self::from_raw::<F>(raw))
     }
 
     /// Runs the coroutine until it yields or returns. `input` becomes the
@@ -293,8 +302,7 @@ impl<'a, I, Y, R> Coroutine<'a, I, Y, R> {
 
     /// The sizes of its save stack and shadow stack.
     pub fn config(&self) -> Config {
-        let h = self.raw.header();
-        Config::new(h.save_end - h.save_start, h.stack_top - h.stack_lo)
+        self.raw.config()
     }
 }
 

@@ -3,7 +3,7 @@
 use core::fmt;
 
 #[cfg(feature = "heapless")]
-use crate::sched::TaskId;
+use crate::task_id::TaskId;
 
 /// Everything that can go wrong in `rewind-guest` without corrupting memory.
 ///

@@ -63,15 +63,10 @@
 //! host slice may overdraw by up to one task slice), and metering is not a
 //! sandbox: code in the module can call [`set`].
 
-use core::cell::Cell;
-
-use crate::block::{Header, Request};
+use crate::fuel_account;
 use crate::runtime;
+use crate::sched;
 use crate::sys;
-
-/// What the counter holds while the runtime switches stacks: never
-/// negative, so no check fires there.
-const PARKED: i64 = i64::MAX;
 
 /// The fuel left in the running context's counter (`__rewind_fuel`);
 /// negative when it is overdrawn.
@@ -81,8 +76,7 @@ const PARKED: i64 = i64::MAX;
 /// Outside wasm (the crate's host build).
 #[inline(always)]
 pub fn remaining() -> i64 {
-    // SAFETY: reading the counter has no preconditions.
-    unsafe { sys::get_fuel() }
+    fuel_account::counter()
 }
 
 /// Sets the running context's counter: inside a budgeted task, the rest of
@@ -93,8 +87,7 @@ pub fn remaining() -> i64 {
 /// Outside wasm (the crate's host build).
 #[inline(always)]
 pub fn set(fuel: i64) {
-    // SAFETY: writing the counter has no preconditions.
-    unsafe { sys::set_fuel(fuel) }
+    fuel_account::set_counter(fuel)
 }
 
 /// The out-of-fuel handler: name it with `rewind fuel --fuel-handler
@@ -104,210 +97,13 @@ pub fn set(fuel: i64) {
 pub extern "C" fn rewind_out_of_fuel() {
     // The handler is not metered, but what it calls is, and the counter is
     // negative: until `suspend` parks it, nothing here may reach a check
-    // (`current` and `action` have none; the fuel accessors are inlined).
-    // SAFETY: a non-null current header is the running coroutine's, alive
-    // during this call.
-    let current = unsafe { runtime::current().as_ref() };
-    match action(current) {
+    // (`current` and `sched::preempt` have no loops and do not recurse).
+    if runtime::current().is_null() {
         // SAFETY: the host implements the import as a suspension of the
         // main context, which is what is running.
-        Action::Forward => unsafe { sys::out_of_fuel() },
-        Action::Preempt(task) => {
-            task.request.set(Request::Preempt);
-            // SAFETY: we are in a task, i.e. a coroutine; this function is
-            // instrumented (it can suspend).
-            unsafe { runtime::suspend() };
-        }
-        Action::Continue => {}
-    }
-}
-
-/// What the handler does.
-enum Action<'a> {
-    /// Call the host's `rewind.out_of_fuel`.
-    Forward,
-    /// Preempt this scheduler task.
-    Preempt(&'a Header),
-    /// Nothing: run on.
-    Continue,
-}
-
-/// The handler's choice for the running coroutine (`None`: the main
-/// context).
-fn action(current: Option<&Header>) -> Action<'_> {
-    match current {
-        None => Action::Forward,
-        Some(h) if h.is_task != 0 => Action::Preempt(h),
-        Some(_) => Action::Continue,
-    }
-}
-
-/// The fuel side of a control block: its budget and the accounting of its
-/// current turn. Used in this order by the runtime: `park` (resumer),
-/// `enter` / `leave` (around the coroutine's code, or `stash` before it
-/// suspends), `settle` (resumer).
-#[derive(Debug)]
-pub(crate) struct Account {
-    /// The counter each turn starts with; 0: no budget (shares the
-    /// resumer's counter).
-    budget: Cell<i64>,
-    /// The counter the current turn started with.
-    start: Cell<i64>,
-    /// The counter when the coroutine suspended, kept before the switch.
-    stashed: Cell<Option<i64>>,
-    /// Fuel used by the last turn.
-    used: Cell<u64>,
-}
-
-impl Account {
-    pub(crate) const fn new() -> Self {
-        Account {
-            budget: Cell::new(0),
-            start: Cell::new(0),
-            stashed: Cell::new(None),
-            used: Cell::new(0),
-        }
-    }
-
-    /// Gives the coroutine `budget` fresh fuel per turn (`0`: none).
-    pub(crate) fn set_budget(&self, budget: i64) {
-        self.budget.set(budget.max(0));
-    }
-
-    /// Before the switch into the coroutine: parks the counter and
-    /// returns the resumer's.
-    #[inline(always)]
-    pub(crate) fn park(&self) -> i64 {
-        let outer = remaining();
-        self.start.set(turn_start(self.budget.get(), outer));
-        self.stashed.set(None);
-        set(PARKED);
-        outer
-    }
-
-    /// When the coroutine's code starts or continues (the end of a rewind):
-    /// its counter. Before that point a rewind passes uninstrumented runtime
-    /// code, which must not see a negative counter.
-    #[inline(always)]
-    pub(crate) fn enter(&self) {
-        set(self.start.get());
-    }
-
-    /// At a suspension, before the switch: keeps what the coroutine left
-    /// and parks the counter.
-    #[inline(always)]
-    pub(crate) fn stash(&self) {
-        self.stashed.set(Some(remaining()));
-        set(PARKED);
-    }
-
-    /// Right after the coroutine's code returned to the runtime (it
-    /// suspended or completed): computes what the turn used and parks the
-    /// counter.
-    #[inline(always)]
-    pub(crate) fn leave(&self) {
-        let left = match self.stashed.take() {
-            Some(left) => left,
-            None => remaining(),
-        };
-        self.used.set(turn_used(self.start.get(), left));
-        set(PARKED);
-    }
-
-    /// Back in the resumer: its counter `outer`, less what the turn used.
-    #[inline(always)]
-    pub(crate) fn settle(&self, outer: i64) {
-        set(charge(outer, self.used.get()));
-    }
-
-    /// Fuel used by the last turn.
-    pub(crate) fn used(&self) -> u64 {
-        self.used.get()
-    }
-}
-
-/// The counter a turn starts with: the budget, or (none) the resumer's.
-fn turn_start(budget: i64, outer: i64) -> i64 {
-    if budget > 0 { budget } else { outer }
-}
-
-/// Fuel used by a turn that started at `start` and left `left`. An
-/// overdraw counts; a counter raised with [`set`] counts as nothing used.
-fn turn_used(start: i64, left: i64) -> u64 {
-    u64::try_from(start.saturating_sub(left)).unwrap_or(0)
-}
-
-/// The resumer's counter `outer` after a turn that used `used`.
-fn charge(outer: i64, used: u64) -> i64 {
-    outer.saturating_sub(i64::try_from(used).unwrap_or(i64::MAX))
-}
-
-#[cfg(test)]
-mod tests {
-    extern crate std;
-
-    use super::*;
-    use crate::block::RawCoroutine;
-    use std::boxed::Box;
-    use std::vec;
-
-    unsafe extern "C" fn never(_: *const Header, _: u64, _: f64) -> f64 {
-        unreachable!()
-    }
-
-    #[test]
-    fn a_budgeted_turn_starts_fresh_and_charges_its_resumer() {
-        // Budget 100, resumer at 1000: the turn starts at 100 whatever the
-        // resumer has, and 100 - (-7) = 107 is charged back.
-        assert_eq!(turn_start(100, 1000), 100);
-        assert_eq!(turn_start(100, -50), 100);
-        let used = turn_used(100, -7);
-        assert_eq!(used, 107);
-        assert_eq!(charge(1000, used), 893);
-        // The resumer may go negative: its own next check acts.
-        assert_eq!(charge(50, used), -57);
-    }
-
-    #[test]
-    fn an_unbudgeted_turn_shares_the_resumers_counter() {
-        // Starting from the resumer's 1000 and leaving 400 hands back 400.
-        let start = turn_start(0, 1000);
-        assert_eq!(start, 1000);
-        assert_eq!(charge(1000, turn_used(start, 400)), 400);
-        // An overdrawn resumer: so is the turn, and its overdraw adds up.
-        let start = turn_start(0, -5);
-        assert_eq!(start, -5);
-        assert_eq!(charge(-5, turn_used(start, -8)), -8);
-    }
-
-    #[test]
-    fn accounting_saturates_instead_of_overflowing() {
-        assert_eq!(turn_used(10, 20), 0);
-        assert_eq!(turn_used(i64::MAX, i64::MIN), u64::MAX >> 1);
-        assert_eq!(charge(i64::MIN, 5), i64::MIN);
-        assert_eq!(charge(0, u64::MAX), -i64::MAX);
-    }
-
-    #[test]
-    fn the_handler_preempts_tasks_forwards_from_main_and_lets_coroutines_run() {
-        let memory = || Box::leak(vec![0u8; 4096].into_boxed_slice());
-        let task = RawCoroutine::in_memory(memory(), 256, (), never, true).unwrap();
-        let plain = RawCoroutine::in_memory(memory(), 256, (), never, false).unwrap();
-        assert!(matches!(action(None), Action::Forward));
-        assert!(matches!(
-            action(Some(task.header())),
-            Action::Preempt(h) if core::ptr::eq(h, task.header())
-        ));
-        assert!(matches!(action(Some(plain.header())), Action::Continue));
-    }
-
-    #[test]
-    fn budgets_are_never_negative() {
-        let account = Account::new();
-        account.set_budget(-3);
-        assert_eq!(account.budget.get(), 0);
-        account.set_budget(5000);
-        assert_eq!(account.budget.get(), 5000);
-        assert_eq!(account.used(), 0);
+        unsafe { sys::out_of_fuel() }
+    } else {
+        // Only a scheduler task is suspended; any other coroutine runs on.
+        sched::preempt();
     }
 }

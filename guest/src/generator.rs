@@ -4,7 +4,7 @@ use core::fmt;
 use core::iter::FusedIterator;
 
 #[cfg(feature = "alloc")]
-use crate::block::Config;
+use crate::config::Config;
 use crate::coroutine::{Coroutine, Resume, Yielder};
 use crate::error::Error;
 

@@ -106,27 +106,43 @@
 //!   [`sched::Scheduler`]: untrusted code compiled into the module runs in
 //!   slices and cannot starve the other tasks.
 #![no_std]
-#![deny(missing_docs)]
-#![warn(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
+#![deny(
+    missing_docs,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
 mod block;
+mod canary;
+mod config;
 mod coroutine;
 mod error;
 #[cfg(feature = "fuel")]
 pub mod fuel;
+#[cfg(feature = "fuel")]
+mod fuel_account;
 mod generator;
+mod header;
 pub mod heap;
 mod host;
+mod layout;
+mod raw_coroutine;
 mod runtime;
 #[cfg(feature = "heapless")]
 pub mod sched;
+mod static_memory;
+mod status;
 mod sys;
+#[cfg(feature = "heapless")]
+mod task_id;
 
-pub use block::{Config, StaticMemory};
+pub use config::Config;
 pub use coroutine::{Coroutine, Resume, Yielder};
 pub use error::Error;
 pub use generator::Generator;
 pub use host::{try_yield_to_host, yield_to_host};
+pub use static_memory::StaticMemory;

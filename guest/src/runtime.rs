@@ -11,8 +11,10 @@
 //!
 //! # One switch, step by step
 //!
-//! `resume_raw(c)` saves the caller's `__stack_pointer` in a local, makes `c`
-//! the current coroutine and either points `__stack_pointer` at the top of
+//! `resume_raw(c)` makes `c` the current coroutine, recording in its own
+//! frame (on the caller's stack) `c`'s block, the caller's
+//! `__stack_pointer` and the coroutine that was current, and either points
+//! `__stack_pointer` at the top of
 //! `c`'s shadow stack (first run) or back to the value it had when `c`
 //! unwound and calls `start_rewind(c)` (later runs). Then it calls `c`'s
 //! entry function. During a rewind every instrumented frame restores its
@@ -30,63 +32,89 @@
 //! fire in these two functions: they must not suspend.
 //!
 //! `suspend_raw()` checks the current coroutine `c`'s canaries and stack
-//! pointer, resets `c`'s save stack and calls `start_unwind(c)`. Every instrumented frame saves
-//! its locals and returns without running its epilogue, so when the entry
+//! pointer (at the addresses in that record, not in `c`'s header), resets
+//! `c`'s save stack and calls `start_unwind(c)`. Every instrumented frame
+//! saves its locals and returns without running its epilogue, so when the entry
 //! function returns to `resume_raw`, `__stack_pointer` still holds the
 //! innermost frame's value: `resume_raw` calls `stop_unwind`, saves that
 //! value for the rewind, and restores the caller's stack pointer and
 //! current coroutine.
 
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::{AtomicPtr, Ordering::Relaxed};
 
-use crate::block::{ENTRY_TAG, Header, StackCheck, Status};
+use crate::block::{Block, StackCheck};
+use crate::header::{ENTRY_TAG, Header};
+use crate::status::Status;
 use crate::sys;
 
-/// The running coroutine; null in the main context.
-static CURRENT: AtomicPtr<Header> = AtomicPtr::new(ptr::null_mut());
+/// The running coroutine, as [`resume_raw`] records it in its own frame, on
+/// the resumer's stack: out of reach of the coroutine's shadow stack.
+struct Running<'b> {
+    /// Its block, lent by its `RawCoroutine` for the length of the call.
+    block: &'b Block,
+    /// The record of the coroutine that resumed it (null: the main
+    /// context).
+    resumer: *mut Running<'static>,
+    /// The resumer's `__stack_pointer`: where a panic raised on the
+    /// coroutine's damaged stack is moved to before it runs.
+    resumer_sp: *mut u8,
+}
 
-/// `__stack_pointer` of the innermost `resume_raw` caller: where a panic
-/// raised on a coroutine's damaged stack is moved to before it runs.
-static RESUMER_SP: AtomicUsize = AtomicUsize::new(0);
+/// The record of the running coroutine; null in the main context.
+///
+/// Invariant: a non-null value points to the record in the frame of the
+/// innermost `resume_raw` that has not returned (each puts the previous
+/// value back before it returns). All code that reads it runs inside that
+/// call, so the record and the block it lends are alive while it is read.
+static CURRENT: AtomicPtr<Running<'static>> = AtomicPtr::new(ptr::null_mut());
 
 /// The running coroutine's header, or null in the main context.
 #[inline]
 pub(crate) fn current() -> *const Header {
-    CURRENT.load(Relaxed)
+    // SAFETY: see `CURRENT`.
+    match unsafe { CURRENT.load(Relaxed).as_ref() } {
+        Some(running) => running.block.header_ptr().as_ptr(),
+        None => ptr::null(),
+    }
 }
 
-/// Runs the coroutine `h` until it yields (status `Suspended`), returns
-/// (`Done`), or is found to have overflowed its shadow stack (`Failed`).
+/// Runs the coroutine of `block` until it yields (status `Suspended`),
+/// returns (`Done`), or is found to have overflowed its shadow stack
+/// (`Failed`).
 ///
 /// # Safety
 ///
-/// `h` must point to an initialised, live header whose status is `New` or
-/// `Suspended`, in a module instrumented by `rewind asyncify`.
+/// The block's status must be `New` or `Suspended`, and the module
+/// instrumented by `rewind asyncify`.
 #[inline(never)]
-pub(crate) unsafe fn resume_raw(h: *const Header) {
-    // SAFETY: per the contract.
-    let c = unsafe { &*h };
+pub(crate) unsafe fn resume_raw(block: &Block) {
+    let c = block.header();
     // SAFETY: reading `__stack_pointer` has no preconditions.
     let caller_sp = unsafe { sys::get_stack_pointer() };
-    let parent = CURRENT.load(Relaxed);
-    let parent_resumer_sp = RESUMER_SP.load(Relaxed);
-    c.parent.set(parent);
-    CURRENT.store(h as *mut Header, Relaxed);
-    RESUMER_SP.store(caller_sp as usize, Relaxed);
+    let running = Running {
+        block,
+        resumer: CURRENT.load(Relaxed),
+        resumer_sp: caller_sp,
+    };
+    CURRENT.store(ptr::from_ref(&running).cast_mut().cast(), Relaxed);
     if c.status.get() == Status::Suspended {
         c.status.set(Status::Rewinding);
         // SAFETY: the coroutine's shadow stack is exactly as it was when it
-        // unwound at `saved_sp`, and its save stack holds the frames of that
-        // unwind; nothing below `saved_sp` on that stack is live.
+        // unwound at `saved_sp` (16-byte aligned, as every frame's), and its
+        // save stack holds the frames of that unwind, unchanged since;
+        // nothing below `saved_sp` on that stack is live. No unwind or
+        // rewind is under way (a coroutine is resumed from running code),
+        // and this function is not instrumented and calls the coroutine's
+        // entry next.
         unsafe {
             sys::set_stack_pointer(c.saved_sp.get() as *mut u8);
-            sys::start_rewind(c.data_ptr());
+            sys::start_rewind(block.data_ptr());
         }
     } else {
         c.status.set(Status::Running);
         // SAFETY: a fresh, 16-byte aligned, unused stack.
-        unsafe { sys::set_stack_pointer(c.stack_top as *mut u8) };
+        unsafe { sys::set_stack_pointer(block.stack_top()) };
         // The coroutine's fuel counter, from its first instruction on (a
         // rewind gets it in `suspend_raw`, when the rewind is complete).
         #[cfg(feature = "fuel")]
@@ -95,30 +123,32 @@ pub(crate) unsafe fn resume_raw(h: *const Header) {
     // A volatile read: the call must stay indirect, never be inlined here.
     // SAFETY: the field is initialised and aligned.
     let entry = unsafe { ptr::read_volatile(&c.entry) };
-    // SAFETY: the entry of this block, called with its own header.
-    unsafe { entry(h, ENTRY_TAG, 0.0) };
+    // SAFETY: the entry of this block, called with its own header, for the
+    // coroutine's first run or to rewind its suspension (its status said
+    // which).
+    unsafe { entry(block.header_ptr().as_ptr(), ENTRY_TAG, 0.0) };
     #[cfg(feature = "fuel")]
     c.fuel.leave();
-    // SAFETY: no preconditions.
+    // SAFETY: reading `__asyncify_state` has no preconditions.
     let state = unsafe { sys::get_state() };
     if state == sys::STATE_UNWINDING {
-        // SAFETY: an unwind reached the bottom of the coroutine's stack.
+        // SAFETY: an unwind is under way (the state says so) and has
+        // returned through the coroutine's entry to this function, which is
+        // not instrumented.
         unsafe { sys::stop_unwind() };
-        // SAFETY: no preconditions.
-        let sp = unsafe { sys::get_stack_pointer() } as usize;
-        // SAFETY: back to the stack of the code that called `resume`.
+        // SAFETY: reading `__stack_pointer` has no preconditions.
+        let sp = unsafe { sys::get_stack_pointer() }.addr();
+        // SAFETY: back to the stack of the code that called `resume`, as it
+        // was when this function started: nothing below it is live.
         unsafe { sys::set_stack_pointer(caller_sp) };
-        CURRENT.store(parent, Relaxed);
-        RESUMER_SP.store(parent_resumer_sp, Relaxed);
+        CURRENT.store(running.resumer, Relaxed);
         if c.status.get() != Status::Suspending {
             c.status.set(Status::Failed);
             foreign_unwind();
         }
         c.saved_sp.set(sp);
-        let used = c.stack_pos.get() - c.save_start;
-        if used > c.save_used.get() {
-            c.save_used.set(used);
-        }
+        c.save_used
+            .set(c.save_used.get().max(block.save_stack_in_use()));
         c.status.set(if c.overflowed.get() != 0 {
             Status::Failed
         } else {
@@ -126,13 +156,12 @@ pub(crate) unsafe fn resume_raw(h: *const Header) {
         });
     } else {
         // Completed. Check before the stack pointer moves away from it.
-        // SAFETY: no preconditions.
-        let sp = unsafe { sys::get_stack_pointer() } as usize;
-        let check = c.check_stack(sp);
-        // SAFETY: back to the stack of the code that called `resume`.
+        // SAFETY: reading `__stack_pointer` has no preconditions.
+        let sp = unsafe { sys::get_stack_pointer() }.addr();
+        let check = block.check_stack(sp);
+        // SAFETY: as above.
         unsafe { sys::set_stack_pointer(caller_sp) };
-        CURRENT.store(parent, Relaxed);
-        RESUMER_SP.store(parent_resumer_sp, Relaxed);
+        CURRENT.store(running.resumer, Relaxed);
         if state == sys::STATE_REWINDING {
             c.status.set(Status::Failed);
             lost_rewind();
@@ -158,7 +187,8 @@ pub(crate) unsafe fn resume_raw(h: *const Header) {
 #[inline(always)]
 pub(crate) unsafe fn suspend() {
     #[cfg(feature = "fuel")]
-    // SAFETY: a non-null current header is the running coroutine's.
+    // SAFETY: a non-null current header is the running coroutine's, alive
+    // while it runs (see `CURRENT`).
     if let Some(c) = unsafe { current().as_ref() } {
         c.fuel.stash();
     }
@@ -183,13 +213,12 @@ pub(crate) unsafe fn suspend() {
 /// this is).
 #[inline(never)]
 pub(crate) unsafe fn suspend_raw() {
-    let h = CURRENT.load(Relaxed);
-    if h.is_null() {
-        not_in_coroutine();
-    }
-    // SAFETY: a non-null `CURRENT` is the live header of the running (or
-    // rewinding) coroutine, per `resume_raw`.
-    let c = unsafe { &*h };
+    // SAFETY: see `CURRENT`.
+    let Some(running) = (unsafe { CURRENT.load(Relaxed).as_ref() }) else {
+        not_in_coroutine()
+    };
+    let block = running.block;
+    let c = block.header();
     if c.status.get() == Status::Rewinding {
         c.status.set(Status::Running);
         // SAFETY: the rewind of this coroutine has reached the call that
@@ -199,9 +228,9 @@ pub(crate) unsafe fn suspend_raw() {
         c.fuel.enter();
         return;
     }
-    // SAFETY: no preconditions.
-    let sp = unsafe { sys::get_stack_pointer() } as usize;
-    match c.check_stack(sp) {
+    // SAFETY: reading `__stack_pointer` has no preconditions.
+    let sp = unsafe { sys::get_stack_pointer() }.addr();
+    match block.check_stack(sp) {
         StackCheck::Ok => {}
         // Unwind all the same (the header is intact and the save stack is
         // ours); `resume_raw` then marks the coroutine failed.
@@ -211,14 +240,18 @@ pub(crate) unsafe fn suspend_raw() {
             // resumer's, which is intact (this coroutine never returns).
             // SAFETY: the resumer's stack pointer, saved by `resume_raw`;
             // everything below it is free.
-            unsafe { sys::set_stack_pointer(RESUMER_SP.load(Relaxed) as *mut u8) };
+            unsafe { sys::set_stack_pointer(running.resumer_sp) };
             corrupted();
         }
     }
-    c.reset_save_stack();
+    block.reset_save_stack();
     c.status.set(Status::Suspending);
-    // SAFETY: the data structure describes this coroutine's own save stack.
-    unsafe { sys::start_unwind(c.data_ptr()) };
+    // SAFETY: the data structure, reset just above, describes this
+    // coroutine's own save stack, which nothing else uses until its rewind
+    // has ended; nothing is unwinding or rewinding (the coroutine runs), and
+    // this function is the top-most runtime, returning right after to its
+    // instrumented caller; `resume_raw` stops the unwind.
+    unsafe { sys::start_unwind(block.data_ptr()) };
 }
 
 #[cold]

@@ -38,276 +38,23 @@
 //! `Scheduler::stats` tells each task's fuel, turns and preemptions (see
 //! the `fuel` module for the accounting).
 
+mod bookkeeping;
+mod task;
+
 use core::fmt;
 use core::marker::PhantomData;
 
-use heapless::{Deque, Vec};
-
-#[cfg(feature = "alloc")]
-use crate::block::Config as BlockConfig;
-use crate::block::{Config, Header, Outcome, RawCoroutine, Request};
+use crate::config::Config;
 use crate::error::Error;
-use crate::runtime;
-
-/// Identifies a task of a [`Scheduler`]. Ids are not reused: a finished
-/// task's slot gets a new generation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaskId {
-    index: u16,
-    generation: u16,
-}
-
-impl TaskId {
-    /// The slot the task occupies (`0..N`).
-    pub fn index(self) -> usize {
-        usize::from(self.index)
-    }
-
-    fn to_bits(self) -> u32 {
-        u32::from(self.index) | (u32::from(self.generation) << 16)
-    }
-
-    fn from_bits(bits: u32) -> Self {
-        TaskId {
-            index: bits as u16,
-            generation: (bits >> 16) as u16,
-        }
-    }
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task {}", self.index)?;
-        if self.generation != 0 {
-            write!(f, " (generation {})", self.generation)?;
-        }
-        Ok(())
-    }
-}
-
-/// What a task has used so far (feature `fuel`): see
-/// [`Scheduler::stats`].
+use crate::raw_coroutine::RawCoroutine;
+pub use crate::task_id::TaskId;
+use bookkeeping::Bookkeeping;
 #[cfg(feature = "fuel")]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TaskStats {
-    /// Fuel its code used, over all its turns (an overdraw counts).
-    pub fuel_used: u64,
-    /// Turns it ran: times it was resumed.
-    pub slices: u64,
-    /// Turns that ended because its budget (or the scheduler's fuel) ran
-    /// out.
-    pub preemptions: u64,
-}
-
-/// A task's scheduling state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Free,
-    Ready,
-    Sleeping(u64),
-    Joining(TaskId),
-}
-
-#[derive(Debug)]
-struct Entry<T> {
-    generation: u16,
-    state: State,
-    task: Option<T>,
-    /// Kept after the task finishes, until the slot is reused.
-    #[cfg(feature = "fuel")]
-    stats: TaskStats,
-}
-
-/// What to do with a task that just suspended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Next {
-    /// Resume it again at once (it joined a finished task).
-    RunAgain,
-    /// It is queued or waiting.
-    Parked,
-}
-
-/// The bookkeeping of a scheduler, independent of what a task is (pure
-/// logic, tested on the host).
-#[derive(Debug)]
-struct Core<T, const N: usize> {
-    entries: Vec<Entry<T>, N>,
-    queue: Deque<u16, N>,
-    now: u64,
-    live: usize,
-}
-
-impl<T, const N: usize> Core<T, N> {
-    const CAPACITY_FITS: () = assert!(N <= u16::MAX as usize, "at most 65535 tasks");
-
-    const fn new() -> Self {
-        #[allow(clippy::let_unit_value)]
-        let () = Self::CAPACITY_FITS;
-        Core {
-            entries: Vec::new(),
-            queue: Deque::new(),
-            now: 0,
-            live: 0,
-        }
-    }
-
-    fn is_full(&self) -> bool {
-        self.live == N
-    }
-
-    fn id(&self, index: u16) -> TaskId {
-        TaskId {
-            index,
-            generation: self.entries[usize::from(index)].generation,
-        }
-    }
-
-    /// Adds a ready task at the back of the queue.
-    fn add(&mut self, task: T) -> Result<TaskId, Error> {
-        if self.is_full() {
-            return Err(Error::SchedulerFull { capacity: N });
-        }
-        let index = match self.entries.iter().position(|e| e.state == State::Free) {
-            Some(i) => i,
-            None => {
-                let fresh = Entry {
-                    generation: 0,
-                    state: State::Free,
-                    task: None,
-                    #[cfg(feature = "fuel")]
-                    stats: TaskStats::default(),
-                };
-                if self.entries.push(fresh).is_err() {
-                    return Err(Error::SchedulerFull { capacity: N });
-                }
-                self.entries.len() - 1
-            }
-        };
-        let entry = &mut self.entries[index];
-        entry.task = Some(task);
-        #[cfg(feature = "fuel")]
-        {
-            entry.stats = TaskStats::default();
-        }
-        self.live += 1;
-        let index = index as u16;
-        self.make_ready(index);
-        Ok(self.id(index))
-    }
-
-    /// Makes task `index` ready and queues it at the back.
-    fn make_ready(&mut self, index: u16) {
-        self.entries[usize::from(index)].state = State::Ready;
-        // Never full: every live task is queued at most once, and there are
-        // at most N.
-        let pushed = self.queue.push_back(index);
-        debug_assert!(pushed.is_ok());
-    }
-
-    fn is_finished(&self, id: TaskId) -> bool {
-        match self.entries.get(id.index()) {
-            Some(e) => e.generation != id.generation || e.state == State::Free,
-            None => id.index() >= N || id.generation == 0,
-        }
-    }
-
-    /// Records what a suspended task asked for.
-    fn suspended(&mut self, index: u16, request: Request) -> Next {
-        let i = usize::from(index);
-        match request {
-            Request::Yield | Request::Sleep(0..=1) => self.make_ready(index),
-            #[cfg(feature = "fuel")]
-            Request::Preempt => {
-                self.entries[i].stats.preemptions += 1;
-                self.make_ready(index);
-            }
-            Request::Sleep(ticks) => {
-                self.entries[i].state = State::Sleeping(self.now.saturating_add(ticks));
-            }
-            Request::Join { index, generation } => {
-                let target = TaskId { index, generation };
-                if self.is_finished(target) {
-                    return Next::RunAgain;
-                }
-                self.entries[i].state = State::Joining(target);
-            }
-        }
-        Next::Parked
-    }
-
-    /// Frees a finished task's slot, wakes its joiners, and hands the task
-    /// back (to be dropped).
-    fn finish(&mut self, index: u16) -> Option<T> {
-        let id = self.id(index);
-        let entry = &mut self.entries[usize::from(index)];
-        entry.state = State::Free;
-        entry.generation = entry.generation.wrapping_add(1);
-        let task = entry.task.take();
-        self.live -= 1;
-        for j in 0..self.entries.len() {
-            if self.entries[j].state == State::Joining(id) {
-                self.make_ready(j as u16);
-            }
-        }
-        task
-    }
-
-    /// Counts a turn of task `index` that used `fuel`.
-    #[cfg(feature = "fuel")]
-    fn record(&mut self, index: u16, fuel: u64) {
-        let stats = &mut self.entries[usize::from(index)].stats;
-        stats.slices += 1;
-        stats.fuel_used = stats.fuel_used.saturating_add(fuel);
-    }
-
-    /// The stats of a live task, or of a finished one whose slot has not
-    /// been reused.
-    #[cfg(feature = "fuel")]
-    fn stats(&self, id: TaskId) -> Option<TaskStats> {
-        let e = self.entries.get(id.index())?;
-        let finished_here = e.state == State::Free && e.generation == id.generation.wrapping_add(1);
-        let live_here = e.generation == id.generation && e.state != State::Free;
-        (live_here || finished_here).then_some(e.stats)
-    }
-
-    fn wake_sleepers(&mut self) {
-        for j in 0..self.entries.len() {
-            if let State::Sleeping(until) = self.entries[j].state
-                && until <= self.now
-            {
-                self.make_ready(j as u16);
-            }
-        }
-    }
-
-    /// Ends a round: advances the clock, wakes sleepers, skips idle time.
-    /// Returns whether tasks remain.
-    fn end_round(&mut self) -> Result<bool, Error> {
-        self.now += 1;
-        self.wake_sleepers();
-        if self.live == 0 {
-            return Ok(false);
-        }
-        if self.queue.is_empty() {
-            let next_wake = self
-                .entries
-                .iter()
-                .filter_map(|e| match e.state {
-                    State::Sleeping(until) => Some(until),
-                    _ => None,
-                })
-                .min();
-            match next_wake {
-                Some(t) => {
-                    self.now = t;
-                    self.wake_sleepers();
-                }
-                None => return Err(Error::Deadlock { blocked: self.live }),
-            }
-        }
-        Ok(true)
-    }
-}
+pub use bookkeeping::TaskStats;
+#[cfg(feature = "fuel")]
+pub(crate) use task::preempt;
+use task::task_trampoline;
+pub use task::{current, join, now, sleep, yield_now};
 
 /// A round-robin scheduler of at most `N` tasks (see the [module
 /// docs](self) for the exact order).
@@ -336,33 +83,10 @@ impl<T, const N: usize> Core<T, N> {
 ///
 /// [`Coroutine`]: crate::Coroutine
 pub struct Scheduler<'a, const N: usize> {
-    core: Core<RawCoroutine, N>,
+    book: Bookkeeping<RawCoroutine, N>,
     #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     config: Config,
     _marker: PhantomData<&'a ()>,
-}
-
-/// The payload of a task's block.
-struct TaskPayload<F> {
-    closure: Option<F>,
-}
-
-/// The entry function of a task with closure `F`.
-///
-/// # Safety
-///
-/// `h` must be the header of a block whose payload is a `TaskPayload<F>`
-/// holding the closure.
-unsafe extern "C" fn task_trampoline<F: FnOnce()>(h: *const Header, _tag: u64, _zero: f64) -> f64 {
-    // SAFETY: per the contract.
-    let payload = unsafe { (*h).payload.cast::<TaskPayload<F>>() };
-    // SAFETY: valid payload, only touched by this task now.
-    let f = unsafe { (*payload).closure.take() };
-    match f {
-        Some(f) => f(),
-        None => unreachable!("rewind-guest: task started twice"),
-    }
-    0.0
 }
 
 impl<'a, const N: usize> Scheduler<'a, N> {
@@ -374,7 +98,7 @@ impl<'a, const N: usize> Scheduler<'a, N> {
     /// An empty scheduler whose tasks get blocks of the given sizes.
     pub const fn with_config(config: Config) -> Self {
         Scheduler {
-            core: Core::new(),
+            book: Bookkeeping::new(),
             config,
             _marker: PhantomData,
         }
@@ -388,9 +112,9 @@ impl<'a, const N: usize> Scheduler<'a, N> {
     /// [`Error::InvalidConfig`], [`Error::OutOfMemory`].
     #[cfg(feature = "alloc")]
     pub fn spawn<F: FnOnce() + 'a>(&mut self, f: F) -> Result<TaskId, Error> {
-        let config: BlockConfig = self.config;
+        let config = self.config;
         self.spawn_raw(
-            |payload| RawCoroutine::allocate(config, payload, task_trampoline::<F>, true),
+            |payload| RawCoroutine::allocate(config, payload, task_trampoline::<F>),
             f,
         )
     }
@@ -440,7 +164,7 @@ impl<'a, const N: usize> Scheduler<'a, N> {
     #[cfg(feature = "fuel")]
     pub fn set_budget(&mut self, id: TaskId, slice: u64) -> Result<(), Error> {
         let budget = budget(slice)?;
-        match self.live(id) {
+        match self.book.live(id) {
             Some(co) => {
                 co.header().fuel.set_budget(budget);
                 Ok(())
@@ -453,16 +177,7 @@ impl<'a, const N: usize> Scheduler<'a, N> {
     /// after it finished, until its slot is reused by a new task.
     #[cfg(feature = "fuel")]
     pub fn stats(&self, id: TaskId) -> Option<TaskStats> {
-        self.core.stats(id)
-    }
-
-    /// Task `id`'s coroutine, if it has not finished.
-    #[cfg(feature = "fuel")]
-    fn live(&self, id: TaskId) -> Option<&RawCoroutine> {
-        if self.core.is_finished(id) {
-            return None;
-        }
-        self.core.entries[id.index()].task.as_ref()
+        self.book.stats(id)
     }
 
     /// Adds a task running `f`, in caller-provided memory (see
@@ -479,27 +194,21 @@ impl<'a, const N: usize> Scheduler<'a, N> {
         f: F,
     ) -> Result<TaskId, Error> {
         self.spawn_raw(
-            |payload| {
-                RawCoroutine::in_memory(memory, save_stack, payload, task_trampoline::<F>, true)
-            },
+            |payload| RawCoroutine::in_memory(memory, save_stack, payload, task_trampoline::<F>),
             f,
         )
     }
 
     fn spawn_raw<F: FnOnce() + 'a>(
         &mut self,
-        make: impl FnOnce(TaskPayload<F>) -> Result<RawCoroutine, Error>,
+        make: impl FnOnce(Option<F>) -> Result<RawCoroutine, Error>,
         f: F,
     ) -> Result<TaskId, Error> {
-        if self.core.is_full() {
+        if self.book.is_full() {
             return Err(Error::SchedulerFull { capacity: N });
         }
-        let co = make(TaskPayload { closure: Some(f) })?;
-        let id = self.core.add(co)?;
-        if let Some(co) = &self.core.entries[id.index()].task {
-            co.header().task_id.set(id.to_bits());
-        }
-        Ok(id)
+        let co = make(Some(f))?;
+        self.book.add(co)
     }
 
     /// Runs one round (see the [module docs](self)). Returns whether tasks
@@ -511,41 +220,7 @@ impl<'a, const N: usize> Scheduler<'a, N> {
     ///   was removed (its joiners are woken) and the round cut short;
     /// * [`Error::Deadlock`]: the remaining tasks wait for each other.
     pub fn step(&mut self) -> Result<bool, Error> {
-        let round = self.core.queue.len();
-        for _ in 0..round {
-            let Some(index) = self.core.queue.pop_front() else {
-                break;
-            };
-            loop {
-                let now = self.core.now;
-                let Some(co) = self.core.entries[usize::from(index)].task.as_mut() else {
-                    break;
-                };
-                co.header().now.set(now);
-                let outcome = co.resume();
-                let request = co.header().request.get();
-                #[cfg(feature = "fuel")]
-                {
-                    let used = co.header().fuel.used();
-                    self.core.record(index, used);
-                }
-                match outcome {
-                    Ok(Outcome::Yielded) => {
-                        if self.core.suspended(index, request) == Next::RunAgain {
-                            continue;
-                        }
-                    }
-                    Ok(Outcome::Completed) => drop(self.core.finish(index)),
-                    Err(_) => {
-                        let id = self.core.id(index);
-                        drop(self.core.finish(index));
-                        return Err(Error::TaskStackOverflow(id));
-                    }
-                }
-                break;
-            }
-        }
-        self.core.end_round()
+        self.book.round(task::run_turn)
     }
 
     /// Runs rounds until every task has finished.
@@ -560,17 +235,17 @@ impl<'a, const N: usize> Scheduler<'a, N> {
 
     /// Whether task `id` has finished (or never existed).
     pub fn is_finished(&self, id: TaskId) -> bool {
-        self.core.is_finished(id)
+        self.book.is_finished(id)
     }
 
     /// Tasks not finished yet.
     pub fn len(&self) -> usize {
-        self.core.live
+        self.book.live
     }
 
     /// Whether every task has finished.
     pub fn is_empty(&self) -> bool {
-        self.core.live == 0
+        self.book.live == 0
     }
 
     /// The most tasks it can hold at once.
@@ -580,7 +255,7 @@ impl<'a, const N: usize> Scheduler<'a, N> {
 
     /// The clock: rounds run so far (plus idle rounds skipped).
     pub fn now(&self) -> u64 {
-        self.core.now
+        self.book.now
     }
 }
 
@@ -594,9 +269,9 @@ impl<const N: usize> fmt::Debug for Scheduler<'_, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scheduler")
             .field("capacity", &N)
-            .field("tasks", &self.core.live)
-            .field("now", &self.core.now)
-            .field("queue", &self.core.queue)
+            .field("tasks", &self.book.live)
+            .field("now", &self.book.now)
+            .field("queue", &self.book.queue)
             .finish()
     }
 }
@@ -610,214 +285,13 @@ fn budget(slice: u64) -> Result<i64, Error> {
     }
 }
 
-/// The running task's header.
-fn task_header() -> &'static Header {
-    let h = runtime::current();
-    // SAFETY: a non-null current header belongs to a running coroutine,
-    // whose block outlives this call.
-    match unsafe { h.as_ref() } {
-        Some(h) if h.is_task != 0 => h,
-        _ => not_in_task(),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn not_in_task() -> ! {
-    panic!("rewind-guest: sched::yield_now/sleep/join/now called outside a scheduler task")
-}
-
-fn suspend_task(request: Request) {
-    let h = task_header();
-    h.request.set(request);
-    // SAFETY: we are in a task, i.e. a coroutine; this function is
-    // instrumented.
-    unsafe { runtime::suspend() };
-}
-
-/// Lets the other ready tasks run; this one runs again in the next round.
-///
-/// # Panics
-///
-/// Outside a scheduler task.
-pub fn yield_now() {
-    suspend_task(Request::Yield);
-}
-
-/// Suspends the running task for `ticks` rounds: it runs again in round
-/// `now() + ticks` (`sleep(0)` and `sleep(1)` are [`yield_now`]).
-///
-/// # Panics
-///
-/// Outside a scheduler task.
-pub fn sleep(ticks: u64) {
-    suspend_task(Request::Sleep(ticks));
-}
-
-/// Waits until task `task` has finished (returns at once if it has).
-///
-/// # Panics
-///
-/// Outside a scheduler task.
-pub fn join(task: TaskId) {
-    suspend_task(Request::Join {
-        index: task.index,
-        generation: task.generation,
-    });
-}
-
-/// The scheduler's clock, as seen by the running task.
-///
-/// # Panics
-///
-/// Outside a scheduler task.
-pub fn now() -> u64 {
-    task_header().now.get()
-}
-
-/// The running task's id; `None` outside a scheduler task.
-pub fn current() -> Option<TaskId> {
-    let h = runtime::current();
-    // SAFETY: as in `task_header`.
-    match unsafe { h.as_ref() } {
-        Some(h) if h.is_task != 0 => Some(TaskId::from_bits(h.task_id.get())),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
 
     use super::*;
     use std::vec;
-    use std::vec::Vec as StdVec;
 
-    /// Runs rounds of `core` where each task follows a script of requests
-    /// (`None` = return), recording `(round, task)` for every resume.
-    fn simulate<const N: usize>(
-        core: &mut Core<usize, N>,
-        scripts: &mut [StdVec<Option<Request>>],
-        max_rounds: usize,
-    ) -> Result<StdVec<(u64, usize)>, Error> {
-        let mut log = StdVec::new();
-        for _ in 0..max_rounds {
-            let round = core.queue.len();
-            for _ in 0..round {
-                let index = core.queue.pop_front().unwrap();
-                loop {
-                    let task = core.entries[usize::from(index)].task.unwrap();
-                    log.push((core.now, task));
-                    // Every turn uses 10 fuel.
-                    #[cfg(feature = "fuel")]
-                    core.record(index, 10);
-                    match scripts[task].remove(0) {
-                        Some(r) => {
-                            if core.suspended(index, r) == Next::RunAgain {
-                                continue;
-                            }
-                        }
-                        None => {
-                            core.finish(index);
-                        }
-                    }
-                    break;
-                }
-            }
-            if !core.end_round()? {
-                return Ok(log);
-            }
-        }
-        panic!("did not finish");
-    }
-
-    #[test]
-    fn yields_alternate_round_robin() {
-        let mut core: Core<usize, 4> = Core::new();
-        core.add(0).unwrap();
-        core.add(1).unwrap();
-        let mut scripts = vec![
-            vec![Some(Request::Yield), Some(Request::Yield), None],
-            vec![Some(Request::Yield), None],
-        ];
-        let log = simulate(&mut core, &mut scripts, 10).unwrap();
-        assert_eq!(log, vec![(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)]);
-        assert_eq!(core.now, 3);
-    }
-
-    #[test]
-    fn sleep_skips_rounds_and_idle_time() {
-        let mut core: Core<usize, 4> = Core::new();
-        core.add(0).unwrap();
-        core.add(1).unwrap();
-        let mut scripts = vec![
-            vec![Some(Request::Sleep(3)), None],
-            vec![Some(Request::Sleep(1)), Some(Request::Yield), None],
-        ];
-        let log = simulate(&mut core, &mut scripts, 10).unwrap();
-        // Task 0 sleeps in round 0 until round 3; task 1 runs in rounds 0,
-        // 1, 2 and is done; round 3 runs task 0 only.
-        assert_eq!(log, vec![(0, 0), (0, 1), (1, 1), (2, 1), (3, 0)]);
-
-        let mut core: Core<usize, 4> = Core::new();
-        core.add(0).unwrap();
-        let mut scripts = vec![vec![Some(Request::Sleep(100)), None]];
-        let log = simulate(&mut core, &mut scripts, 10).unwrap();
-        assert_eq!(log, vec![(0, 0), (100, 0)]);
-    }
-
-    #[test]
-    fn join_waits_for_the_target_and_returns_at_once_when_done() {
-        let mut core: Core<usize, 4> = Core::new();
-        let a = core.add(0).unwrap();
-        core.add(1).unwrap();
-        let join_a = Request::Join {
-            index: a.index,
-            generation: a.generation,
-        };
-        let mut scripts = vec![
-            vec![Some(Request::Yield), Some(Request::Yield), None],
-            // joins a (waits), then joins a again (finished: no wait).
-            vec![Some(join_a), Some(join_a), None],
-        ];
-        let log = simulate(&mut core, &mut scripts, 10).unwrap();
-        assert_eq!(log, vec![(0, 0), (0, 1), (1, 0), (2, 0), (3, 1), (3, 1)]);
-        assert!(core.is_finished(a));
-    }
-
-    #[cfg(feature = "fuel")]
-    #[test]
-    fn preempted_tasks_are_queued_at_the_back_and_counted() {
-        let mut core: Core<usize, 4> = Core::new();
-        let a = core.add(0).unwrap();
-        let b = core.add(1).unwrap();
-        let mut scripts = vec![
-            vec![Some(Request::Preempt), Some(Request::Preempt), None],
-            vec![Some(Request::Yield), None],
-        ];
-        let log = simulate(&mut core, &mut scripts, 10).unwrap();
-        // A preemption reschedules like a yield: the two tasks alternate.
-        assert_eq!(log, vec![(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)]);
-        let stats = |fuel_used, slices, preemptions| TaskStats {
-            fuel_used,
-            slices,
-            preemptions,
-        };
-        // Both have finished; their stats stay until the slots are reused.
-        assert_eq!(core.stats(a), Some(stats(30, 3, 2)));
-        assert_eq!(core.stats(b), Some(stats(20, 2, 0)));
-        let c = core.add(2).unwrap();
-        assert_eq!(c.index(), a.index());
-        assert_eq!(core.stats(a), None);
-        assert_eq!(core.stats(c), Some(stats(0, 0, 0)));
-        let never = TaskId {
-            index: 3,
-            generation: 0,
-        };
-        assert_eq!(core.stats(never), None);
-    }
-
-    #[cfg(feature = "fuel")]
     #[test]
     fn budgets_are_checked_and_need_a_live_task() {
         assert_eq!(budget(0), Err(Error::InvalidBudget));
@@ -838,60 +312,6 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_not_reused() {
-        let mut core: Core<usize, 2> = Core::new();
-        let a = core.add(0).unwrap();
-        core.queue.pop_front();
-        core.finish(a.index);
-        let b = core.add(1).unwrap();
-        assert_eq!(a.index(), b.index());
-        assert_ne!(a, b);
-        assert!(core.is_finished(a));
-        assert!(!core.is_finished(b));
-        assert_eq!(TaskId::from_bits(b.to_bits()), b);
-    }
-
-    #[test]
-    fn full_scheduler_is_an_error() {
-        let mut core: Core<usize, 2> = Core::new();
-        core.add(0).unwrap();
-        core.add(1).unwrap();
-        assert_eq!(core.add(2), Err(Error::SchedulerFull { capacity: 2 }));
-    }
-
-    #[test]
-    fn join_cycle_is_a_deadlock() {
-        let mut core: Core<usize, 4> = Core::new();
-        let a = core.add(0).unwrap();
-        let b = core.add(1).unwrap();
-        let join = |t: TaskId| {
-            Some(Request::Join {
-                index: t.index,
-                generation: t.generation,
-            })
-        };
-        let mut scripts = vec![vec![join(b)], vec![join(a)]];
-        assert_eq!(
-            simulate(&mut core, &mut scripts, 10),
-            Err(Error::Deadlock { blocked: 2 })
-        );
-    }
-
-    #[test]
-    fn task_ids_display() {
-        let id = TaskId {
-            index: 3,
-            generation: 0,
-        };
-        assert_eq!(std::format!("{id}"), "task 3");
-        let id = TaskId {
-            index: 3,
-            generation: 2,
-        };
-        assert_eq!(std::format!("{id}"), "task 3 (generation 2)");
-    }
-
-    #[test]
     fn scheduler_full_is_checked_before_allocating() {
         let mut s: Scheduler<'_, 1> = Scheduler::new();
         let mem = std::boxed::Box::leak(vec![0u8; 4096].into_boxed_slice());
@@ -903,10 +323,5 @@ mod tests {
         );
         assert_eq!(s.len(), 1);
         assert_eq!(s.capacity(), 1);
-    }
-
-    #[test]
-    fn outside_a_task_there_is_no_current_task() {
-        assert_eq!(current(), None);
     }
 }

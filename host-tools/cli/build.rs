@@ -9,12 +9,19 @@
 //!    * `game-loop`: instrumented (`--imports rewind.yield_to_host`);
 //!    * `cpu-budget`: metered and instrumented (`rewind fuel --fuel-handler
 //!      rewind_out_of_fuel --imports rewind.out_of_fuel`);
-//! 3. writes `game_loop.async.wasm`, `game_loop_facts.rs` and
-//!    `cpu_budget.fuel.wasm` to `OUT_DIR`, which `src/demo_cmd.rs` and
-//!    `src/demo_budget.rs` include.
+//! 3. writes `game_loop.async.wasm` and `cpu_budget.fuel.wasm` to
+//!    `OUT_DIR`, and `demos.rs`, the expression `src/demo/built.rs`
+//!    includes: `Some(Demos { .. })` with the modules and the game loop's
+//!    sizes and counts.
 //!
-//! Needs the `wasm32-unknown-unknown` target (`rustup target add
-//! wasm32-unknown-unknown`); without it the build fails saying so.
+//! Without the `wasm32-unknown-unknown` target (the directory rustc names
+//! for its standard library does not exist) nothing is built: `demos.rs` is
+//! `None`, cargo prints a warning, and `rewind demo` says how to install the
+//! target; `rewind` itself builds as usual (`cargo install` needs no wasm32
+//! target). Once the target is installed, the next build builds the demos.
+//! Any other failure of the nested build fails the build.
+
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -64,36 +71,59 @@ fn main() {
     ] {
         println!("cargo::rerun-if-changed={}", examples.join(path).display());
     }
-    let builder = Builder {
-        examples,
-        target_dir: out_dir.join("examples-target"),
+    let demos = match missing_target_libdir() {
+        Some(libdir) => {
+            // Installing the target adds `<target>/lib` to `lib/rustlib`,
+            // which changes that directory: then this script runs again.
+            // (A missing path would rerun it, and rebuild `rewind`, on every
+            // build: only the fallback when there is no `lib/rustlib`.)
+            let rustlib = libdir.parent().and_then(Path::parent);
+            let watched = rustlib.filter(|dir| dir.is_dir()).unwrap_or(&libdir);
+            println!("cargo::rerun-if-changed={}", watched.display());
+            println!(
+                "cargo::warning=`rewind demo` is left out: the {TARGET} target is not installed \
+                 (rustup target add {TARGET}, then build again)"
+            );
+            "None".to_string()
+        }
+        None => {
+            let builder = Builder {
+                examples,
+                target_dir: out_dir.join("examples-target"),
+            };
+            build_demos(&builder, &out_dir)
+        }
     };
+    write(&out_dir.join("demos.rs"), demos.as_bytes());
+}
 
+/// When rustc names the directory of TARGET's standard library and it does
+/// not exist, that directory: the target is not installed. `None` when it
+/// is installed, or when rustc cannot say (the nested build then reports
+/// what is wrong).
+fn missing_target_libdir() -> Option<PathBuf> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", TARGET])
+        .output()
+        .ok()
+        .filter(|output| output.status.success())?;
+    let libdir = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
+    (!libdir.is_dir()).then_some(libdir)
+}
+
+/// Builds and transforms both examples into `out_dir`; returns the text of
+/// `demos.rs`.
+fn build_demos(builder: &Builder, out_dir: &Path) -> String {
     let (built, wasm) = builder.build("game-loop");
     let options = rewind_transform::Options {
         imports: Some(vec![YIELD_IMPORT.to_string()]),
         ..Default::default()
     };
-    let output = rewind_transform::asyncify(&wasm, &options)
+    let game = rewind_transform::asyncify(&wasm, &options)
         .unwrap_or_else(|e| fail(&format!("instrumenting {}: {e}", built.display())));
-    write(&out_dir.join("game_loop.async.wasm"), &output.wasm);
-
-    let report = &output.report;
-    let facts = format!(
-        "/// Size of the game-loop module before instrumentation, in bytes.\n\
-         pub const BYTES_BEFORE: usize = {};\n\
-         /// Size after instrumentation, in bytes.\n\
-         pub const BYTES_AFTER: usize = {};\n\
-         /// Functions defined in the module.\n\
-         pub const FUNCTIONS_TOTAL: usize = {};\n\
-         /// Functions the transform instrumented.\n\
-         pub const FUNCTIONS_INSTRUMENTED: usize = {};\n",
-        wasm.len(),
-        output.wasm.len(),
-        report.functions_total,
-        report.functions_instrumented,
-    );
-    write(&out_dir.join("game_loop_facts.rs"), facts.as_bytes());
+    write(&out_dir.join("game_loop.async.wasm"), &game.wasm);
+    let bytes_before = wasm.len();
 
     let (built, wasm) = builder.build("cpu-budget");
     let fuel = rewind_transform::FuelOptions {
@@ -104,9 +134,28 @@ fn main() {
         imports: Some(vec![OUT_OF_FUEL_IMPORT.to_string()]),
         ..Default::default()
     };
-    let output = rewind_transform::meter(&wasm, &fuel, &options)
+    let budget = rewind_transform::meter(&wasm, &fuel, &options)
         .unwrap_or_else(|e| fail(&format!("metering {}: {e}", built.display())));
-    write(&out_dir.join("cpu_budget.fuel.wasm"), &output.wasm);
+    write(&out_dir.join("cpu_budget.fuel.wasm"), &budget.wasm);
+
+    format!(
+        r#"Some(Demos {{
+    game_loop: GameLoop {{
+        wasm: include_bytes!(concat!(env!("OUT_DIR"), "/game_loop.async.wasm")),
+        facts: GameLoopFacts {{
+            bytes_before: {bytes_before},
+            bytes_after: {bytes_after},
+            functions_total: {functions_total},
+            functions_instrumented: {functions_instrumented},
+        }},
+    }},
+    cpu_budget: include_bytes!(concat!(env!("OUT_DIR"), "/cpu_budget.fuel.wasm")),
+}})
+"#,
+        bytes_after = game.wasm.len(),
+        functions_total = game.report.functions_total,
+        functions_instrumented = game.report.functions_instrumented,
+    )
 }
 
 /// Builds packages of the examples workspace for wasm32.

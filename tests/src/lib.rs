@@ -10,6 +10,7 @@
 //! * [`policy`]: when imports suspend, and fuel budgets;
 //! * [`smith`]: random modules and case parameters for the fuzzers, and
 //!   [`rejections`]: what they ask of the transform that it does not support;
+//! * [`extreme`]: valid but extreme modules (deep nesting, many locals);
 //! * [`differential`]: original-vs-instrumented execution tests;
 //! * [`golden`] and [`options_header`]: golden text tests;
 //! * [`instrument`]: loading programs, calling the transform, validating.
@@ -17,6 +18,7 @@
 pub mod differential;
 pub mod driver;
 pub mod engine;
+pub mod extreme;
 pub mod golden;
 pub mod host;
 pub mod instrument;

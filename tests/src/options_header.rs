@@ -61,6 +61,8 @@ pub fn parse(flags: &str) -> Result<Options, String> {
             "--import-globals" => o.import_globals = true,
             "--memory" => o.memory = Some(value()?.to_string()),
             "--fast-path" => o.fast_path = true,
+            "--asserts" => o.asserts = true,
+            "--ignore-unwind-from-catch" => o.ignore_unwind_from_catch = true,
             "--stack-pointer-global" => {
                 let v = value()?;
                 o.stack_pointer_global =

@@ -14,7 +14,7 @@ use crate::host::Mode;
 use crate::module_info::ModuleInfo;
 use crate::policy::{Policy, Rng};
 use crate::rejections::Rejections;
-use crate::trace::Trace;
+use crate::trace::{Event, Outcome, Trace};
 use crate::value::Value;
 
 /// The memory the harness adds for the save stack, so the program's own
@@ -333,4 +333,30 @@ pub fn with_big_stack(f: fn()) {
         .expect("spawn the fuzz thread")
         .join()
         .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
+
+/// Where `got` first stopped because the native stack ran out: a trap, or
+/// a call the harness made into the module inside an import (the ABI's
+/// `asyncify_get_state`) that overflowed it.
+pub fn stack_exhausted(got: &Trace) -> Option<usize> {
+    got.events.iter().position(|e| {
+        matches!(e, Event::Finished {
+            outcome: Outcome::Trapped(why) | Outcome::Protocol(why),
+            ..
+        } if why.contains("StackOverflow"))
+    })
+}
+
+/// Where `got` first stopped with a native stack overflow that tail calls
+/// turned into calls explain (`lowered`: the transform's report counted
+/// some; see docs/transform.md): a long tail-recursive loop then needs a
+/// frame per iteration. Nothing after that point is comparable (the state
+/// it left differs).
+pub fn stack_exhausted_by_lowered_tail_calls(got: &Trace, lowered: bool) -> Option<usize> {
+    lowered.then(|| stack_exhausted(got)).flatten()
+}
+
+/// Whether the first `n` events of `got` are the oracle's.
+pub fn same_before(got: &Trace, oracle: &Trace, n: usize) -> bool {
+    got.events[..n] == oracle.events[..n.min(oracle.events.len())]
 }

@@ -53,12 +53,14 @@ const PROGRAMS: &[&str] = &[
     "operand_stack",
     "overflow",
     "recursion",
+    "references",
     "reentrant_callback",
     "repeated_sleeps",
     "result_from_call",
     "rewind_args",
     "several_calls_one_expression",
     "stack_pointer",
+    "tail_calls",
     "unreachable_tail",
     "value_before_block",
     "value_types",
@@ -799,4 +801,52 @@ fn if_condition_local_modified() {
         .call("with_result", &[I32(0)])
         .run();
     assert_eq!(t.first_results(), [I32(0), I32(2)]);
+}
+
+#[test]
+fn tail_calls() {
+    let t = Exec::file("tail_calls")
+        .call("direct", &[I32(300)])
+        .call("indirect", &[I32(3)])
+        .call("pure_tail", &[I32(7)])
+        .run();
+    // `direct(300)`: 301 sleeps, k = 1..=301.
+    let direct: i32 = (1..=301).map(|k| 10 * k).sum();
+    let first = t.events.iter().find_map(|e| match e {
+        Event::Finished { outcome, .. } => Some(outcome.clone()),
+        _ => None,
+    });
+    assert_eq!(first, Some(Outcome::Returned(vec![I32(direct)])));
+    // `pure_tail(7)` adds 1 after its sleep, through a tail call that stays.
+    assert_eq!(t.returned(), [I32(8)]);
+    let out = instrument(Exec::file("tail_calls").wasm(), &Options::default()).unwrap();
+    assert_eq!(out.report.tail_calls_lowered, 3, "{:?}", out.report);
+}
+
+#[test]
+fn references() {
+    let t = Exec::file("references")
+        .call("locals", &[I32(1)])
+        .call("locals", &[I32(0)])
+        .call("stack", &[])
+        .call("levels", &[I32(5)])
+        .run();
+    // Levels 5..1 add 11 (odd) or 22 (even): 11 + 22 + 11 + 22 + 11.
+    assert_eq!(t.returned(), [I32(77)]);
+    let finished: Vec<Outcome> = t
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Finished { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        finished[..3],
+        [
+            Outcome::Returned(vec![I32(111)]),
+            Outcome::Returned(vec![I32(122)]),
+            Outcome::Returned(vec![I32(22)]),
+        ]
+    );
 }

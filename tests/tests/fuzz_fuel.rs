@@ -108,6 +108,9 @@ struct Tally {
     sleeps: u64,
     /// Sliced runs stopped by a save-stack overflow.
     overflows: u64,
+    /// Cases whose one-slice run exhausted the native stack through tail
+    /// calls that became calls: their fuel is not comparable.
+    stack_overflows: u64,
     /// Sliced runs that charged a trapping call more than one slice did
     /// (allowed: see the module doc).
     trap_fuel_differs: u64,
@@ -135,9 +138,12 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
     let unrolled = out.report.fuel.map_or(0, |f| f.loops_unrolled as u64);
     if unrolled > 0 {
         tally.unrolled_loops += unrolled;
-        unrolled_fuel_is_the_same(&case, &out.wasm)?;
+        unrolled_fuel_is_the_same(&case, &out.wasm, out.report.tail_calls_lowered > 0)?;
     }
-    let metered = out.wasm;
+    let metered = Metered {
+        wasm: out.wasm,
+        tail_calls_lowered: out.report.tail_calls_lowered > 0,
+    };
     let max_slices = env_u64("REWIND_FUEL_FUZZ_MAX_SLICES", MAX_SLICES);
     compare(
         &case.wasm,
@@ -149,11 +155,33 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
     )
 }
 
+/// A metered module.
+struct Metered {
+    wasm: Vec<u8>,
+    /// Tail calls became calls: a long tail-recursive loop may exhaust the
+    /// native stack (see `smith::stack_exhausted_by_lowered_tail_calls`).
+    tail_calls_lowered: bool,
+}
+
+impl From<Vec<u8>> for Metered {
+    /// A module known to have no lowered tail calls.
+    fn from(wasm: Vec<u8>) -> Self {
+        Metered {
+            wasm,
+            tail_calls_lowered: false,
+        }
+    }
+}
+
 /// Unrolling loops must not change what any call is charged: `metered`
 /// (loops unrolled) and the case metered without unrolling consume the same
 /// fuel per call in one slice, traps included (the global holds the same
 /// value at every call, return and out-of-fuel stop).
-fn unrolled_fuel_is_the_same(case: &Case, metered: &[u8]) -> Result<(), String> {
+fn unrolled_fuel_is_the_same(case: &Case, wasm: &[u8], lowered: bool) -> Result<(), String> {
+    let metered = Metered {
+        wasm: wasm.to_vec(),
+        tail_calls_lowered: lowered,
+    };
     let fuel = FuelOptions {
         unroll: 1,
         ..FuelOptions::default()
@@ -162,14 +190,14 @@ fn unrolled_fuel_is_the_same(case: &Case, metered: &[u8]) -> Result<(), String> 
         .map_err(|e| format!("meter without unrolling failed: {e}"))?
         .wasm;
     let calls = smith::calls_with_zero_args(&case.wasm);
-    let engine = EngineKind::for_modules(&[&case.wasm, &plain, metered]);
+    let engine = EngineKind::for_modules(&[&case.wasm, &plain, wasm]);
     let Some(oracle) = smith::oracle(engine, &case.wasm, &case.suspending, &calls)? else {
         return Ok(());
     };
-    let per_call = |wasm: &[u8]| {
+    let per_call = |metered: &Metered| {
         metered_run(
             engine,
-            wasm,
+            metered,
             &case.suspending,
             &calls,
             &oracle,
@@ -178,7 +206,11 @@ fn unrolled_fuel_is_the_same(case: &Case, metered: &[u8]) -> Result<(), String> 
         )
         .map(|run| run.stats.per_call)
     };
-    let (want, have) = (per_call(&plain)?, per_call(metered)?);
+    let plain = Metered {
+        wasm: plain,
+        tail_calls_lowered: lowered,
+    };
+    let (want, have) = (per_call(&plain)?, per_call(&metered)?);
     if want != have {
         return Err(format!(
             "unrolling loops changed the fuel per call: {want:?} without, {have:?} with"
@@ -212,14 +244,14 @@ fn widened(schedule: &FuelSchedule, work: u64, max_slices: u64) -> FuelSchedule 
 /// the oracle's and every run must consume the fuel of the huge-budget run.
 fn compare(
     original: &[u8],
-    metered: &[u8],
+    metered: &Metered,
     suspending: &[String],
     runs: &[(Policy, FuelSchedule)],
     max_slices: u64,
     tally: &mut Tally,
 ) -> Result<(), String> {
     let calls = smith::calls_with_zero_args(original);
-    let engine = EngineKind::for_modules(&[original, metered]);
+    let engine = EngineKind::for_modules(&[original, &metered.wasm]);
     let Some(oracle) = smith::oracle(engine, original, suspending, &calls)? else {
         tally.not_runnable += 1;
         return Ok(());
@@ -233,6 +265,12 @@ fn compare(
         &Policy::Never,
         &FuelSchedule::HUGE,
     )?;
+    if whole.overflowed && whole.stats.out_of_fuel == 0 {
+        // Nothing unwound, so no save stack ran out: the native stack did,
+        // through lowered tail calls (the events before it matched).
+        tally.stack_overflows += 1;
+        return Ok(());
+    }
     if whole.overflowed || whole.stats.out_of_fuel != 0 {
         return Err(format!(
             "suspended with a budget of i64::MAX per call and no sleeps: {whole:?}"
@@ -325,7 +363,7 @@ struct Run {
 /// must match.
 fn metered_run(
     engine: EngineKind,
-    metered: &[u8],
+    metered: &Metered,
     suspending: &[String],
     calls: &[Call],
     oracle: &Trace,
@@ -335,25 +373,28 @@ fn metered_run(
     let mut cfg = smith::config(engine, Mode::Instrumented, policy.clone(), suspending);
     cfg.fuel = Some(schedule.clone());
     let context = || format!("metered, {policy:?}, {schedule:?}");
-    let got = smith::catch_panic(|| run(metered, &cfg, calls))
+    let got = smith::catch_panic(|| run(&metered.wasm, &cfg, calls))
         .map_err(|p| format!("{}: wasmi panicked: {p}", context()))?
         .map_err(|e| format!("{}: {e:#}", context()))?;
     let stats = got.fuel.clone().expect("a metered run has fuel statistics");
     if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
         println!("  {policy:?} {schedule:?}: {stats:?}");
     }
-    let overflowed = matches!(
+    let save_stack = matches!(
         got.events.last(),
         Some(Event::Finished {
             outcome: Outcome::SaveStackOverflow { .. },
             ..
         })
-    );
-    if overflowed {
-        let before = got.events.len() - 1;
-        if got.events[..before] != oracle.events[..before.min(oracle.events.len())] {
+    )
+    .then(|| got.events.len() - 1);
+    let exhausted = save_stack
+        .or_else(|| smith::stack_exhausted_by_lowered_tail_calls(&got, metered.tail_calls_lowered));
+    let overflowed = exhausted.is_some();
+    if let Some(at) = exhausted {
+        if !smith::same_before(&got, oracle, at) {
             return Err(format!(
-                "{}: overflowed the save stack after a difference\n{got:?}",
+                "{}: overflowed the save or native stack after a difference\n{got:?}",
                 context()
             ));
         }
@@ -487,7 +528,7 @@ fn budget_one_slices_a_loop() {
         let mut tally = Tally::default();
         compare(
             &wasm,
-            &meter_unrolled(&wasm, unroll),
+            &meter_unrolled(&wasm, unroll).into(),
             &[],
             &sliced(FuelSchedule::Fixed(1)),
             u64::MAX,
@@ -508,7 +549,7 @@ fn harness_detects_a_behaviour_difference() {
     for schedule in [FuelSchedule::HUGE, FuelSchedule::Fixed(1)] {
         let err = compare(
             &wasm,
-            &other,
+            &other.clone().into(),
             &[],
             &sliced(schedule),
             u64::MAX,
@@ -552,7 +593,7 @@ fn harness_detects_slicing_dependent_fuel() {
     let wasm = loop_module(100);
     let err = compare(
         &wasm,
-        &bad,
+        &bad.into(),
         &[],
         &sliced(FuelSchedule::Fixed(2)),
         u64::MAX,
@@ -590,9 +631,10 @@ fn trapping_call_is_charged_up_to_its_last_stop() {
     let engine = EngineKind::Wasmi;
     let oracle = smith::oracle(engine, &wasm, &[], &calls).unwrap().unwrap();
     let consumed = |metered: &[u8], schedule: &FuelSchedule| {
+        let metered = Metered::from(metered.to_vec());
         let run = metered_run(
             engine,
-            metered,
+            &metered,
             &[],
             &calls,
             &oracle,
@@ -607,7 +649,7 @@ fn trapping_call_is_charged_up_to_its_last_stop() {
         assert_eq!(consumed(&metered, &FuelSchedule::HUGE), [0]);
         assert_eq!(consumed(&metered, &FuelSchedule::Fixed(1)), [last_stop]);
     }
-    let metered = meter(&wasm);
+    let metered = Metered::from(meter(&wasm));
     let mut tally = Tally::default();
     compare(
         &wasm,

@@ -23,7 +23,10 @@ macro_rules! goldens {
 
 goldens!(
     add_list,
+    asserts,
     block,
+    catch_lowering,
+    catch_rethrow,
     br_table,
     export_globals,
     fast_path,
@@ -50,7 +53,11 @@ goldens!(
     remove_list,
     spill,
     stack_pointer_by_index,
+    references,
     stack_pointer_by_name,
+    tail_calls,
+    try_body,
+    try_table,
     untouched,
 );
 

@@ -115,3 +115,74 @@ fn functions_sharing_a_name_keep_their_own_decisions() {
     );
     assert_eq!(r.functions_instrumented, 1);
 }
+
+fn steps(e: &rewind_transform::Explanation) -> Vec<(String, String)> {
+    e.path
+        .iter()
+        .map(|s| (s.function.clone(), s.how.clone()))
+        .collect()
+}
+
+/// `explain` gives a shortest chain of calls to where the suspension
+/// starts: `main` reaches `env.sleep` through `short` in two calls, not
+/// through the longer chain the propagation may have found first.
+#[test]
+fn explain_gives_a_shortest_chain() {
+    let m = wat(r#"(module
+        (import "env" "sleep" (func $sleep))
+        (memory 1)
+        (func $leaf (call $sleep))
+        (func $long2 (call $leaf))
+        (func $long1 (call $long2))
+        (func $short (call $sleep))
+        (func $main (call $long1) (call $short))
+        (func $pure))"#);
+    let e = rewind_transform::explain(&m, &Options::default(), "main").unwrap();
+    assert_eq!(e.len(), 1);
+    assert!(e[0].instrumented);
+    assert_eq!(
+        steps(&e[0]),
+        [
+            ("main".into(), "calls".into()),
+            ("short".into(), "calls".into()),
+            (
+                "env.sleep".into(),
+                "an import: every import may suspend unless --imports says otherwise".into()
+            ),
+        ]
+    );
+    let pure = &rewind_transform::explain(&m, &Options::default(), "pure").unwrap()[0];
+    assert!(!pure.instrumented);
+    assert_eq!(pure.rule, "cannot reach a suspending call");
+    assert!(pure.path.is_empty());
+}
+
+/// Indirect calls are explained by the type and an addressable function of
+/// it that suspends.
+#[test]
+fn explain_names_the_indirect_step() {
+    let m = wat(r#"(module
+        (import "env" "sleep" (func $sleep))
+        (memory 1)
+        (type $t (func))
+        (table 1 funcref)
+        (elem (i32.const 0) $target)
+        (func $target (type $t) (call $sleep))
+        (func $caller (call_indirect (type $t) (i32.const 0))))"#);
+    let options = Options {
+        imports: Some(vec!["env.sleep".into()]),
+        ..Options::default()
+    };
+    let e = &rewind_transform::explain(&m, &options, "caller").unwrap()[0];
+    assert_eq!(
+        steps(e),
+        [
+            (
+                "caller".into(),
+                "calls indirectly through type [] -> [], which may reach".into()
+            ),
+            ("target".into(), "calls".into()),
+            ("env.sleep".into(), "an import matched by --imports".into()),
+        ]
+    );
+}

@@ -1,30 +1,27 @@
 //! `rewind asyncify`: build the transform options, read the module, run
-//! the transform, report, write the result.
-//!
-//! The output file is written only when everything succeeded, so a failed
-//! run never leaves a half-written or stale module behind under OUT's name
-//! (an existing OUT is left as it was).
+//! the transform, report, write the result (only if everything succeeded,
+//! see `io`).
 
-use std::io::{self, Read, Write};
-use std::path::Path;
+use std::io;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
-use rewind_transform::Options;
+use anyhow::{Context, Result};
 
-use crate::cli::{AsyncifyArgs, TransformArgs};
-use crate::{lists, stats};
+use crate::cli::AsyncifyArgs;
+use crate::{progress, stats, transform_options};
 
 /// Runs `rewind asyncify`.
 pub fn run(args: &AsyncifyArgs) -> Result<()> {
-    let options = build_options(&args.transform)?;
-
-    let input = Endpoint::new(&args.input, "<stdin>");
-    let wasm = read_module(&input)?;
+    let options = transform_options::build(&args.transform)?;
+    let wasm = args.io.read_module()?;
 
     let start = Instant::now();
-    let output = rewind_transform::asyncify(&wasm, &options)
-        .with_context(|| format!("failed to instrument `{}`", input.name))?;
+    let output = rewind_transform::asyncify_with_progress(
+        &wasm,
+        &options,
+        &mut progress::to_stderr(args.stats),
+    )
+    .with_context(|| format!("failed to instrument `{}`", args.io.input_name()))?;
     let measured = start.elapsed();
     let report = &output.report;
 
@@ -36,11 +33,7 @@ pub fn run(args: &AsyncifyArgs) -> Result<()> {
         let _ = stats::print_decisions(&mut stderr, report);
     }
 
-    write_module(
-        &Endpoint::new(&args.output, "<stdout>"),
-        &output.wasm,
-        args.wat,
-    )?;
+    args.io.write_module(&output.wasm)?;
 
     if args.stats {
         let elapsed = if report.elapsed.is_zero() {
@@ -51,340 +44,4 @@ pub fn run(args: &AsyncifyArgs) -> Result<()> {
         let _ = stats::print_stats(&mut stderr, report, elapsed);
     }
     Ok(())
-}
-
-/// Turns the command-line arguments into transform options: parses every
-/// LIST (reading `@file`s), applies Binaryen's `propagate-addlist` flag and
-/// rejects combinations that make no sense.
-pub fn build_options(args: &TransformArgs) -> Result<Options> {
-    let mut options = Options {
-        imports: optional_list("--imports", &args.imports)?,
-        ignore_imports: args.ignore_imports,
-        ignore_indirect: args.ignore_indirect,
-        only_list: optional_list("--only-list", &args.only_list)?,
-        add_list: list("--add-list", &args.add_list)?,
-        propagate_add_list: list("--propagate-add-list", &args.propagate_add_list)?,
-        remove_list: list("--remove-list", &args.remove_list)?,
-        export_globals: args.export_globals,
-        import_globals: args.import_globals,
-        memory: args.memory.clone(),
-        stack_pointer_global: args.stack_pointer_global,
-        fast_path: args.fast_path,
-    };
-    if args.add_list_propagates {
-        let add = std::mem::take(&mut options.add_list);
-        options.propagate_add_list.extend(add);
-    }
-
-    if options.only_list.is_some() {
-        let others: Vec<&str> = [
-            ("--add-list", &args.add_list),
-            ("--propagate-add-list", &args.propagate_add_list),
-            ("--remove-list", &args.remove_list),
-        ]
-        .into_iter()
-        .filter(|(_, raw)| !raw.is_empty())
-        .map(|(flag, _)| flag)
-        .collect();
-        if !others.is_empty() {
-            bail!(
-                "`--only-list` cannot be combined with `{}`: the only-list already \
-                 names every function to instrument",
-                others.join("`, `")
-            );
-        }
-    }
-    Ok(options)
-}
-
-/// All occurrences of a list flag, concatenated.
-fn list(flag: &str, raw: &[String]) -> Result<Vec<String>> {
-    let mut entries = Vec::new();
-    for value in raw {
-        entries.extend(lists::parse(value).with_context(|| format!("invalid `{flag}` list"))?);
-    }
-    Ok(entries)
-}
-
-/// Like [`list`], but `None` when the flag was not given at all.
-fn optional_list(flag: &str, raw: &[String]) -> Result<Option<Vec<String>>> {
-    if raw.is_empty() {
-        Ok(None)
-    } else {
-        list(flag, raw).map(Some)
-    }
-}
-
-/// Reads a module, binary or text. Text is parsed here rather than in the
-/// library so that parse errors point at `file:line:column`.
-pub(crate) fn read_module(input: &Endpoint) -> Result<Vec<u8>> {
-    let bytes = input.read()?;
-    let wasm = wat::Parser::new()
-        .parse_bytes(input.path(), &bytes)
-        .with_context(|| format!("failed to parse `{}`", input.name))?;
-    Ok(wasm.into_owned())
-}
-
-/// Writes an instrumented module, as text when `wat` is set.
-pub(crate) fn write_module(out: &Endpoint, wasm: &[u8], wat: bool) -> Result<()> {
-    if wat {
-        let text = wasmprinter::print_bytes(wasm)
-            .context("failed to print the instrumented module as text")?;
-        out.write(text.as_bytes())
-    } else {
-        out.write(wasm)
-    }
-}
-
-/// A file path, or `-` for stdin/stdout, with its name for messages.
-pub(crate) struct Endpoint<'a> {
-    path: Option<&'a Path>,
-    pub(crate) name: String,
-}
-
-impl<'a> Endpoint<'a> {
-    pub(crate) fn new(path: &'a Path, stdio_name: &str) -> Self {
-        if path.as_os_str() == "-" {
-            Endpoint {
-                path: None,
-                name: stdio_name.to_owned(),
-            }
-        } else {
-            Endpoint {
-                path: Some(path),
-                name: path.display().to_string(),
-            }
-        }
-    }
-
-    fn path(&self) -> Option<&'a Path> {
-        self.path
-    }
-
-    fn read(&self) -> Result<Vec<u8>> {
-        let result = match self.path {
-            Some(path) => std::fs::read(path),
-            None => {
-                let mut bytes = Vec::new();
-                io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes)
-            }
-        };
-        result.with_context(|| format!("failed to read `{}`", self.name))
-    }
-
-    fn write(&self, bytes: &[u8]) -> Result<()> {
-        let result = match self.path {
-            Some(path) => std::fs::write(path, bytes),
-            None => {
-                let mut stdout = io::stdout().lock();
-                stdout.write_all(bytes).and_then(|()| stdout.flush())
-            }
-        };
-        result.with_context(|| format!("failed to write `{}`", self.name))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cli::{Cli, Command};
-    use crate::pass_args;
-    use clap::Parser;
-    use std::ffi::OsString;
-
-    fn parse(args: &[&str]) -> Result<Options> {
-        let argv = ["rewind", "asyncify", "in.wasm", "-o", "out.wasm"]
-            .iter()
-            .chain(args)
-            .map(OsString::from);
-        let argv = pass_args::translate(argv)?;
-        let cli = Cli::try_parse_from(argv)?;
-        #[allow(irrefutable_let_patterns)]
-        let Command::Asyncify(args) = cli.command else {
-            unreachable!("only asyncify is parsed here")
-        };
-        build_options(&args.transform)
-    }
-
-    fn options(args: &[&str]) -> Options {
-        parse(args).unwrap()
-    }
-
-    fn error(args: &[&str]) -> String {
-        format!("{:#}", parse(args).unwrap_err())
-    }
-
-    #[test]
-    fn defaults_are_the_library_defaults() {
-        assert_eq!(options(&[]), Options::default());
-        assert_eq!(options(&["--asyncify"]), Options::default());
-    }
-
-    #[test]
-    fn native_flags() {
-        let got = options(&[
-            "--imports",
-            "env.sleep,env.read*",
-            "--ignore-indirect",
-            "--add-list",
-            "a",
-            "--propagate-add-list",
-            "p",
-            "--remove-list",
-            "r1,r2",
-            "--export-globals",
-            "--memory",
-            "mem",
-            "--stack-pointer-global",
-            "3",
-        ]);
-        assert_eq!(
-            got,
-            Options {
-                imports: Some(vec!["env.sleep".into(), "env.read*".into()]),
-                ignore_indirect: true,
-                add_list: vec!["a".into()],
-                propagate_add_list: vec!["p".into()],
-                remove_list: vec!["r1".into(), "r2".into()],
-                export_globals: true,
-                memory: Some("mem".into()),
-                stack_pointer_global: Some(3),
-                ..Options::default()
-            }
-        );
-    }
-
-    #[test]
-    fn repeated_list_flags_append() {
-        let got = options(&[
-            "--remove-list",
-            "a,b",
-            "--remove-list=c",
-            "--imports",
-            "x.y",
-        ]);
-        assert_eq!(got.remove_list, ["a", "b", "c"]);
-        assert_eq!(got.imports, Some(vec!["x.y".to_owned()]));
-    }
-
-    #[test]
-    fn pass_arg_spelling_gives_the_same_options() {
-        let pairs: &[(&[&str], &[&str])] = &[
-            (
-                &["--pass-arg=asyncify-imports@env.sleep,env.read"],
-                &["--imports", "env.sleep,env.read"],
-            ),
-            (
-                &["--pass-arg", "asyncify-imports@env.sleep"],
-                &["--imports", "env.sleep"],
-            ),
-            (
-                &["--pass-arg=asyncify-ignore-imports"],
-                &["--ignore-imports"],
-            ),
-            (
-                &["--pass-arg=asyncify-ignore-indirect"],
-                &["--ignore-indirect"],
-            ),
-            (
-                &["--pass-arg=asyncify-onlylist@main,f"],
-                &["--only-list", "main,f"],
-            ),
-            (
-                &["--pass-arg=asyncify-whitelist@main"],
-                &["--only-list", "main"],
-            ),
-            (&["--pass-arg=asyncify-addlist@a,b"], &["--add-list", "a,b"]),
-            (
-                &["--pass-arg=asyncify-removelist@r"],
-                &["--remove-list", "r"],
-            ),
-            (
-                &["--pass-arg=asyncify-blacklist@r"],
-                &["--remove-list", "r"],
-            ),
-            (
-                &[
-                    "--pass-arg=asyncify-addlist@a,b",
-                    "--pass-arg=asyncify-propagate-addlist",
-                ],
-                &["--propagate-add-list", "a,b"],
-            ),
-            (
-                &[
-                    "--pass-arg=asyncify-propagate-addlist",
-                    "--pass-arg",
-                    "asyncify-addlist@a",
-                ],
-                &["--propagate-add-list", "a"],
-            ),
-            (
-                &["--pass-arg=asyncify-export-globals"],
-                &["--export-globals"],
-            ),
-            (
-                &["--pass-arg=asyncify-import-globals"],
-                &["--import-globals"],
-            ),
-            (&["--pass-arg=asyncify-relocatable"], &["--import-globals"]),
-            (&["--pass-arg=asyncify-memory@mem"], &["--memory", "mem"]),
-            (
-                &[r#"--pass-arg=asyncify-removelist@["a","b(int, char)"]"#],
-                &["--remove-list", "a", "--remove-list", "b(int, char)"],
-            ),
-            (&["--asyncify", "--pass-arg=asyncify-onlylist@"], &[]),
-        ];
-        for (binaryen, native) in pairs {
-            assert_eq!(options(binaryen), options(native), "{binaryen:?}");
-        }
-    }
-
-    #[test]
-    fn propagate_flag_moves_every_add_list_entry() {
-        let got = options(&[
-            "--add-list",
-            "a",
-            "--propagate-add-list",
-            "p",
-            "--pass-arg=asyncify-propagate-addlist",
-        ]);
-        assert!(got.add_list.is_empty());
-        assert_eq!(got.propagate_add_list, ["p", "a"]);
-    }
-
-    #[test]
-    fn only_list_with_another_list_names_both_flags() {
-        let msg = error(&["--only-list", "a", "--add-list", "b"]);
-        assert!(
-            msg.contains("`--only-list` cannot be combined with `--add-list`"),
-            "{msg}"
-        );
-        let msg = error(&[
-            "--only-list",
-            "a",
-            "--remove-list",
-            "b",
-            "--propagate-add-list",
-            "c",
-        ]);
-        assert!(
-            msg.contains("`--propagate-add-list`, `--remove-list`"),
-            "{msg}"
-        );
-        let msg = error(&[
-            "--pass-arg=asyncify-onlylist@a",
-            "--pass-arg=asyncify-addlist@b",
-        ]);
-        assert!(
-            msg.contains("`--only-list` cannot be combined with `--add-list`"),
-            "{msg}"
-        );
-    }
-
-    #[test]
-    fn unreadable_list_file_names_flag_and_file() {
-        let msg = error(&["--add-list", "@/nonexistent/rewind-add.txt"]);
-        assert!(msg.contains("invalid `--add-list` list"), "{msg}");
-        assert!(msg.contains("/nonexistent/rewind-add.txt"), "{msg}");
-    }
 }

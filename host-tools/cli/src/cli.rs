@@ -7,6 +7,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use rewind_transform::Costs;
+
+use crate::io::IoArgs;
 
 /// Pause and resume WebAssembly anywhere: build-time unwind/rewind
 /// instrumentation with the ABI of Binaryen's Asyncify.
@@ -32,7 +35,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Meter a module with deterministic fuel; running out of fuel suspends
     /// (through the asyncify instrumentation) instead of trapping
-    #[command(after_long_help = FUEL_AFTER_HELP)]
+    #[command(after_long_help = fuel_after_help())]
     Fuel(FuelArgs),
 }
 
@@ -48,27 +51,29 @@ when missing), which suspends: the host adds fuel and rewinds, and execution
 continues exactly where it stopped.
 
 A cost file (--costs) has one `CLASS COST` per line (`#` starts a comment).
-Classes and defaults: default 1, local 0, const 0, call 5, load 1, store 1,
-memory_grow 100, bulk 10.
+The classes and their default costs:
+";
 
+const FUEL_EXAMPLES: &str = "
 Examples:
   rewind fuel app.wasm -o app.fuel.wasm
   rewind run app.fuel.wasm --invoke main --fuel-slice 100000";
 
+/// The long help's text after `rewind fuel`'s options, with the transform's
+/// default costs.
+fn fuel_after_help() -> String {
+    let mut help = FUEL_AFTER_HELP.to_owned();
+    for (class, cost) in Costs::default().classes() {
+        help.push_str(&format!("  {class:<12} {cost}\n"));
+    }
+    help + FUEL_EXAMPLES
+}
+
 /// Arguments of `rewind fuel`.
 #[derive(Debug, Args)]
 pub struct FuelArgs {
-    /// The module to meter, binary (.wasm) or text (.wat); `-` reads stdin
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
-
-    /// Where to write the metered module; `-` writes to stdout
-    #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
-
-    /// Write the text format instead of the binary format
-    #[arg(short = 't', long = "wat")]
-    pub wat: bool,
+    #[command(flatten)]
+    pub io: IoArgs,
 
     /// Override instruction costs: one `CLASS COST` per line
     #[arg(long, value_name = "FILE", help_heading = "Fuel")]
@@ -251,17 +256,8 @@ import-globals (relocatable), memory, verbose. `--asyncify` is ignored.";
 /// Arguments of `rewind asyncify`.
 #[derive(Debug, Args)]
 pub struct AsyncifyArgs {
-    /// The module to instrument, binary (.wasm) or text (.wat); `-` reads stdin
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
-
-    /// Where to write the instrumented module; `-` writes to stdout
-    #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
-
-    /// Write the text format instead of the binary format
-    #[arg(short = 't', long = "wat")]
-    pub wat: bool,
+    #[command(flatten)]
+    pub io: IoArgs,
 
     #[command(flatten)]
     pub transform: TransformArgs,
@@ -332,6 +328,19 @@ pub struct TransformArgs {
     #[arg(long, value_name = "INDEX", help_heading = "ABI")]
     pub stack_pointer_global: Option<u32>,
 
+    /// Make every function left uninstrumented check that no suspension
+    /// passes through it, and trap naming itself and the call if one does
+    /// (Binaryen's `asyncify-asserts`, with names)
+    #[arg(long, help_heading = "Code generation")]
+    pub asserts: bool,
+
+    /// Calls inside legacy `catch`/`catch_all` handlers never suspend: leave
+    /// the handlers uninstrumented (Binaryen's
+    /// `asyncify-ignore-unwind-from-catch`). Without it, a handler that may
+    /// suspend runs after its `try`
+    #[arg(long, help_heading = "Code generation")]
+    pub ignore_unwind_from_catch: bool,
+
     /// Give each instrumented function a second copy of its body, run when
     /// it is called in normal state, without the rewind guards: faster,
     /// about twice the instrumented code (rewind's own; no Binaryen equivalent)
@@ -347,6 +356,18 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn fuel_help_lists_the_default_costs() {
+        let help = fuel_after_help();
+        for (class, cost) in Costs::default().classes() {
+            assert!(
+                help.lines()
+                    .any(|line| line.split_whitespace().eq([class, &cost.to_string()])),
+                "{class} {cost} missing:\n{help}"
+            );
+        }
     }
 
     #[test]

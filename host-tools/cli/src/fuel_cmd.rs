@@ -2,20 +2,19 @@
 //! so that running out of fuel suspends (see `rewind_transform::fuel`).
 //!
 //! Like `rewind asyncify`, the output is written only when everything
-//! succeeded.
+//! succeeded (see `io`).
 
 use std::io::{self, Write};
 
 use anyhow::{Context, Result};
 use rewind_transform::{Costs, FuelOptions, FuelReport};
 
-use crate::asyncify_cmd::{Endpoint, build_options, read_module, write_module};
 use crate::cli::FuelArgs;
-use crate::stats;
+use crate::{progress, stats, transform_options};
 
 /// Runs `rewind fuel`.
 pub fn run(args: &FuelArgs) -> Result<()> {
-    let options = build_options(&args.transform)?;
+    let options = transform_options::build(&args.transform)?;
     let costs = match &args.costs {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -32,19 +31,19 @@ pub fn run(args: &FuelArgs) -> Result<()> {
         unroll: args.unroll_loops,
     };
 
-    let input = Endpoint::new(&args.input, "<stdin>");
-    let wasm = read_module(&input)?;
-    let output = rewind_transform::meter(&wasm, &fuel, &options)
-        .with_context(|| format!("failed to meter `{}`", input.name))?;
+    let wasm = args.io.read_module()?;
+    let output = rewind_transform::meter_with_progress(
+        &wasm,
+        &fuel,
+        &options,
+        &mut progress::to_stderr(args.stats),
+    )
+    .with_context(|| format!("failed to meter `{}`", args.io.input_name()))?;
     let report = &output.report;
 
     let mut stderr = io::stderr().lock();
     let _ = stats::print_warnings(&mut stderr, report);
-    write_module(
-        &Endpoint::new(&args.output, "<stdout>"),
-        &output.wasm,
-        args.wat,
-    )?;
+    args.io.write_module(&output.wasm)?;
     if args.stats {
         if let Some(fuel) = &report.fuel {
             let _ = print_fuel(&mut stderr, fuel);

@@ -11,15 +11,19 @@
 //!
 //! Exit codes: 0 success, 1 failure, 2 usage error (clap's own).
 
+#![forbid(unsafe_code)]
+
 mod asyncify_cmd;
 mod cli;
-mod demo_budget;
-mod demo_cmd;
+mod demo;
 mod fuel_cmd;
+mod io;
 mod lists;
 mod pass_args;
+mod progress;
 mod run_cmd;
 mod stats;
+mod transform_options;
 mod wasi;
 
 use std::io::Write;
@@ -47,7 +51,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Asyncify(args) => asyncify_cmd::run(args).map(|()| ExitCode::SUCCESS),
         Command::Run(args) => run_cmd::run(args),
-        Command::Demo(args) => demo_cmd::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Demo(args) => demo::run(args).map(|()| ExitCode::SUCCESS),
         Command::Fuel(args) => fuel_cmd::run(args).map(|()| ExitCode::SUCCESS),
     };
 

@@ -32,6 +32,10 @@ const NAMES: &[(&str, Meaning)] = &[
     ("imports", Meaning::Value("--imports")),
     ("ignore-imports", Meaning::Flag("--ignore-imports")),
     ("ignore-indirect", Meaning::Flag("--ignore-indirect")),
+    (
+        "ignore-unwind-from-catch",
+        Meaning::Flag("--ignore-unwind-from-catch"),
+    ),
     ("onlylist", Meaning::Value("--only-list")),
     ("whitelist", Meaning::Value("--only-list")),
     ("addlist", Meaning::Value("--add-list")),
@@ -44,7 +48,7 @@ const NAMES: &[(&str, Meaning)] = &[
     ("relocatable", Meaning::Flag("--import-globals")),
     ("memory", Meaning::Value("--memory")),
     ("verbose", Meaning::Flag("--verbose")),
-    ("asserts", Meaning::Unsupported),
+    ("asserts", Meaning::Flag("--asserts")),
     ("in-secondary-memory", Meaning::Unsupported),
     ("secondary-memory-size", Meaning::Unsupported),
 ];
@@ -199,6 +203,11 @@ mod tests {
             ("asyncify-imports@a.b", "--imports=a.b"),
             ("asyncify-ignore-imports", "--ignore-imports"),
             ("asyncify-ignore-indirect", "--ignore-indirect"),
+            ("asyncify-asserts", "--asserts"),
+            (
+                "asyncify-ignore-unwind-from-catch",
+                "--ignore-unwind-from-catch",
+            ),
             ("asyncify-onlylist@f", "--only-list=f"),
             ("asyncify-whitelist@f", "--only-list=f"),
             ("asyncify-addlist@f", "--add-list=f"),
@@ -267,8 +276,11 @@ mod tests {
 
     #[test]
     fn unsupported_binaryen_names_are_named() {
-        let msg = err(&["r", "--pass-arg=asyncify-asserts"]);
-        assert!(msg.contains("`asyncify-asserts` is not supported"), "{msg}");
+        let msg = err(&["r", "--pass-arg=asyncify-in-secondary-memory"]);
+        assert!(
+            msg.contains("`asyncify-in-secondary-memory` is not supported"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -114,6 +114,17 @@ fn exited(err: wasmi::Error) -> Result<Ran> {
     }
 }
 
+/// Under rewind-host: a trap from `proc_exit` is an exit; anything else an
+/// error.
+fn host_exited(err: rewind_host::Error) -> Result<Ran> {
+    if let rewind_host::Error::Trap { source, .. } = &err
+        && let Some(status) = source.i32_exit_status()
+    {
+        return Ok(Ran::Exited(status));
+    }
+    Err(err.into())
+}
+
 /// rewind-host, suspending at every call of the imports `--suspend-at`
 /// selects.
 fn run_suspending(
@@ -146,10 +157,7 @@ fn run_suspending(
                 suspensions += 1;
                 instance.resume(call)
             }
-            Err(rewind_host::Error::Trap { source, .. }) if source.i32_exit_status().is_some() => {
-                break Ok(Ran::Exited(source.i32_exit_status().unwrap_or(1)));
-            }
-            Err(err) => break Err(anyhow::Error::new(err)),
+            Err(err) => break host_exited(err),
         };
     };
     eprintln!("suspensions: {suspensions}");
@@ -218,10 +226,7 @@ fn run_fueled(
                 suspensions += 1;
                 instance.continue_with_fuel(call)
             }
-            Err(rewind_host::Error::Trap { source, .. }) if source.i32_exit_status().is_some() => {
-                break Ok(Ran::Exited(source.i32_exit_status().unwrap_or(1)));
-            }
-            Err(err) => break Err(anyhow::Error::new(err)),
+            Err(err) => break host_exited(err),
         };
     };
     if !args.suspend_at.is_empty() {

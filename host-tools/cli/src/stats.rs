@@ -53,6 +53,20 @@ pub fn print_stats(out: &mut dyn Write, report: &Report, elapsed: Duration) -> i
     )?;
     writeln!(out, "call sites:    {}", report.call_sites)?;
     writeln!(out, "locals saved:  {}", report.locals_saved)?;
+    if report.tail_calls_lowered > 0 {
+        writeln!(
+            out,
+            "tail calls:    {} to suspending functions became call + return (stack depth grows with them)",
+            report.tail_calls_lowered
+        )?;
+    }
+    if report.catch_handlers_lowered + report.catch_handlers_unresumable > 0 {
+        writeln!(
+            out,
+            "catch:         {} handler(s) moved after their try, {} left in it (resuming inside traps)",
+            report.catch_handlers_lowered, report.catch_handlers_unresumable
+        )?;
+    }
     writeln!(
         out,
         "size:          {} -> {} bytes ({})",
@@ -113,7 +127,27 @@ mod tests {
                     reason: String::new(),
                 },
             ],
+            ..Report::default()
         }
+    }
+
+    #[test]
+    fn stats_name_lowered_tail_calls_and_handlers() {
+        let r = Report {
+            tail_calls_lowered: 3,
+            catch_handlers_lowered: 2,
+            catch_handlers_unresumable: 1,
+            ..report()
+        };
+        let text = render(|out| print_stats(out, &r, r.elapsed));
+        assert!(
+            text.contains("tail calls:    3 to suspending functions became call + return"),
+            "{text}"
+        );
+        assert!(
+            text.contains("catch:         2 handler(s) moved after their try, 1 left in it"),
+            "{text}"
+        );
     }
 
     #[test]

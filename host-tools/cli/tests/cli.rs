@@ -127,11 +127,11 @@ fn unknown_asyncify_pass_arg_is_named() {
         "-o",
         "x",
         "--pass-arg",
-        "asyncify-asserts",
+        "asyncify-in-secondary-memory",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("`asyncify-asserts`"),
+        stderr(&out).contains("`asyncify-in-secondary-memory`"),
         "{}",
         stderr(&out)
     );
@@ -193,24 +193,40 @@ fn garbage_binary_input() {
     assert!(out.stdout.is_empty());
 }
 
+/// The transform rejects `--only-list` with another list; the CLI reports
+/// it as an error of the run, names the flags, and writes nothing.
 #[test]
-fn only_list_with_add_list_is_an_error() {
+fn only_list_with_another_list_is_an_error() {
     let dir = scratch("rewind-cli", "only_list_with_add_list");
     let input = sleep_module(&dir);
     let output = dir.join("out.wasm");
     let output = output.to_str().unwrap();
-    for args in [
-        &["--only-list", "a", "--add-list", "b"][..],
-        &[
-            "--pass-arg=asyncify-onlylist@a",
-            "--pass-arg=asyncify-addlist@b",
-        ][..],
+    for (command, args) in [
+        ("asyncify", &["--only-list", "a", "--add-list", "b"][..]),
+        (
+            "asyncify",
+            &[
+                "--pass-arg=asyncify-onlylist@a",
+                "--pass-arg=asyncify-addlist@b",
+            ][..],
+        ),
+        ("asyncify", &["--only-list", "a", "--remove-list", "b"][..]),
+        (
+            "fuel",
+            &["--only-list", "a", "--propagate-add-list", "b"][..],
+        ),
     ] {
-        let mut argv = vec!["asyncify", &input, "-o", output];
+        let mut argv = vec![command, &input, "-o", output];
         argv.extend_from_slice(args);
         let err = assert_error(&rewind(&argv));
-        assert!(err.contains("--only-list"), "{err}");
-        assert!(err.contains("--add-list"), "{err}");
+        assert!(err.contains("\n\nCaused by:\n"), "{err}");
+        assert!(
+            err.contains(
+                "--only-list cannot be combined with --add-list, --propagate-add-list or --remove-list"
+            ),
+            "{err}"
+        );
+        assert!(!dir.join("out.wasm").exists(), "{command} {args:?}");
     }
 }
 

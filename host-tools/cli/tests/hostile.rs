@@ -1,6 +1,7 @@
 //! The hostile-input corpus (`tests/hostile/` at the workspace root) through
 //! the `rewind` binary: every file gives a one-line `error:` with a cause,
-//! exit code 1, no panic and no output file.
+//! exit code 1, no panic and no output file. Valid but extreme modules give
+//! output or such an error, never an abort.
 
 use std::path::Path;
 use std::process::Command;
@@ -44,4 +45,40 @@ fn corpus_through_the_cli() {
     }
     assert!(seen >= 10, "only {seen} corpus files");
     let _ = std::fs::remove_dir_all(&out_dir);
+}
+
+/// A million nested blocks: the instrumented function would exceed the
+/// engines' function-size limit, which the CLI reports as an error naming
+/// the function (or, were it small enough, writes valid output). Never a
+/// crash.
+#[test]
+fn a_million_nested_blocks_through_the_cli() {
+    let dir = std::env::temp_dir().join(format!("rewind-deep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let input = dir.join("deep.wat");
+    std::fs::write(&input, rewind_tests::extreme::nested_blocks(1_000_000)).expect("write");
+    let out = dir.join("out.wasm");
+    let run = Command::new(env!("CARGO_BIN_EXE_rewind"))
+        .arg("asyncify")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("run rewind");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    match run.status.code() {
+        Some(0) => {
+            let wasm = std::fs::read(&out).expect("output written");
+            wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+                .validate_all(&wasm)
+                .expect("output validates");
+        }
+        Some(1) => {
+            assert!(stderr.starts_with("error: "), "{stderr}");
+            assert!(stderr.contains("engine limit"), "{stderr}");
+            assert!(!out.exists(), "an output file was written");
+        }
+        other => panic!("rewind exited with {other:?}: {stderr}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -14,8 +14,10 @@
 
 use crate::abi;
 use crate::config::{ALLOCATOR_EXPORTS, Config, Placement};
+use crate::data::Shared;
 use crate::error::{Error, Result};
 use crate::runtime::Runtime;
+use std::sync::Mutex;
 use wasmi::{AsContextMut, ExternType, Func};
 
 /// One save buffer: its address in guest memory.
@@ -43,13 +45,8 @@ impl BufferPool {
         self.free.push(buffer);
     }
 
-    /// How many placed buffers no call holds.
-    pub(crate) fn free_count(&self) -> usize {
-        self.free.len()
-    }
-
     /// Records a newly placed buffer.
-    pub(crate) fn record_placed(&mut self) {
+    fn record_placed(&mut self) {
         self.placed += 1;
     }
 
@@ -128,13 +125,27 @@ impl Placer {
         })
     }
 
-    /// Places one new buffer in guest memory. May run guest code (the
-    /// allocator) and grow the memory.
-    pub(crate) fn place(
+    /// A buffer for a call: a free one from `shared`'s pool, or else a new
+    /// one placed in guest memory and counted. The pool is not locked while
+    /// placing, which may run guest code (the allocator) and grow the
+    /// memory.
+    pub(crate) fn take_or_place(
         &self,
-        mut ctx: impl AsContextMut,
+        ctx: impl AsContextMut,
         runtime: &Runtime,
+        shared: &Mutex<Shared>,
     ) -> Result<SaveBuffer, String> {
+        let free = Shared::lock(shared).pool.take_free();
+        if let Some(buffer) = free {
+            return Ok(buffer);
+        }
+        let buffer = self.place(ctx, runtime)?;
+        Shared::lock(shared).pool.record_placed();
+        Ok(buffer)
+    }
+
+    /// Places one new buffer in guest memory.
+    fn place(&self, mut ctx: impl AsContextMut, runtime: &Runtime) -> Result<SaveBuffer, String> {
         let ptr = match self.how {
             How::Allocator(func) => {
                 let mut out = [runtime.ptr(0)];

@@ -6,7 +6,8 @@
 //! protocol into a trap carrying one of them, and recognises it again when
 //! the trap comes out of the guest, so the caller gets [`Error::HostFuture`],
 //! [`Error::BufferPlacement`] or [`Error::Protocol`] instead of an opaque
-//! trap.
+//! trap. A failed future's error and its causes are flattened into the one
+//! line such a trap carries by `error_chain`.
 
 use std::fmt;
 
@@ -233,4 +234,16 @@ pub(crate) fn types_to_string(types: impl IntoIterator<Item = wasmi::ValType>) -
         .map(|t| format!("{t:?}").to_lowercase())
         .collect();
     format!("[{}]", items.join(", "))
+}
+
+/// An error and its causes on one line: `error: cause: cause`.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
 }

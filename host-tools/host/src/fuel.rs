@@ -31,11 +31,8 @@
 
 use crate::call::{CallOutcome, SuspendedCall};
 use crate::error::{Error, Result};
-use crate::imports::Linker;
 use crate::instance::Instance;
-use crate::module::Module;
-use std::borrow::Cow;
-use wasmi::{ExternType, FuncType, Global, Mutability, Store, Val, ValType};
+use wasmi::{Global, Store, Val, ValType};
 
 /// Name of the exported fuel global of a metered module.
 pub const FUEL_GLOBAL: &str = "__rewind_fuel";
@@ -87,8 +84,8 @@ pub(crate) struct FuelMeter {
 }
 
 impl FuelMeter {
-    /// The meter of a new instance; `imported` is what
-    /// [`define_fuel_import`] defined.
+    /// The meter of a new instance; `imported` is the global the module
+    /// imports, if it imports it (see `fuel_imports`).
     pub fn new<D>(store: &Store<D>, instance: &wasmi::Instance, imported: Option<Global>) -> Self {
         let exported = || {
             instance
@@ -100,35 +97,6 @@ impl FuelMeter {
             ..FuelMeter::default()
         }
     }
-}
-
-/// When `module` imports the fuel global, a copy of `linker` that defines
-/// it as a fresh mutable `i64` global of `store` (unless the linker already
-/// defines it), and that global.
-pub(crate) fn define_fuel_import<'l, D>(
-    linker: &'l wasmi::Linker<D>,
-    store: &mut Store<D>,
-    module: &Module,
-) -> Result<(Cow<'l, wasmi::Linker<D>>, Option<Global>)> {
-    let imported = module.wasmi().imports().any(|import| {
-        import.module() == FUEL_GLOBAL_IMPORT_MODULE
-            && import.name() == FUEL_GLOBAL
-            && matches!(import.ty(), ExternType::Global(_))
-    });
-    if !imported {
-        return Ok((Cow::Borrowed(linker), None));
-    }
-    if let Some(defined) = linker.get(&*store, FUEL_GLOBAL_IMPORT_MODULE, FUEL_GLOBAL) {
-        return Ok((Cow::Borrowed(linker), defined.into_global()));
-    }
-    let global = Global::new(&mut *store, Val::I64(0), Mutability::Var);
-    let mut copy = linker.clone();
-    copy.define(FUEL_GLOBAL_IMPORT_MODULE, FUEL_GLOBAL, global)
-        .map_err(|e| Error::Define {
-            import: format!("{FUEL_GLOBAL_IMPORT_MODULE}.{FUEL_GLOBAL}"),
-            source: Box::new(e),
-        })?;
-    Ok((Cow::Owned(copy), Some(global)))
 }
 
 impl<T: 'static> Instance<T> {
@@ -243,25 +211,4 @@ impl<T: 'static> Instance<T> {
 fn out_of_fuel_name() -> String {
     let (module, name) = OUT_OF_FUEL_IMPORT;
     format!("{module}.{name}")
-}
-
-/// When `module` imports `rewind.out_of_fuel` and `linker` does not define
-/// it, a copy of `linker` that defines it as a yield.
-pub(crate) fn out_of_fuel_linker<T: 'static>(
-    linker: &Linker<T>,
-    module: &Module,
-) -> Option<Linker<T>> {
-    let (m, n) = OUT_OF_FUEL_IMPORT;
-    let imported = module
-        .wasmi()
-        .imports()
-        .any(|import| import.module() == m && import.name() == n);
-    if !imported || linker.is_suspending(m, n) {
-        return None;
-    }
-    let mut copy = linker.duplicate();
-    // Fails when the name is defined already (as an ordinary import): then
-    // the caller's definition stands.
-    copy.func_yield(m, n, FuncType::new([], [])).ok()?;
-    Some(copy)
 }

@@ -15,7 +15,9 @@
 use crate::abi;
 use crate::config::Config;
 use crate::data::{Frame, HostData, HostFuture, Suspension};
-use crate::error::{BoxError, DriverTrap, Error, ImportFailed, Result, types_to_string};
+use crate::error::{
+    BoxError, DriverTrap, Error, ImportFailed, Result, error_chain, types_to_string,
+};
 use crate::instance::Instance;
 use crate::module::Module;
 use std::future::Future;
@@ -27,7 +29,8 @@ use wasmi::{Caller, Engine, FuncType, IntoFunc, Val, ValType};
 /// `wasmi::Linker<HostData<T>>` that also knows which imports may suspend.
 pub struct Linker<T> {
     inner: wasmi::Linker<HostData<T>>,
-    suspending: Vec<String>,
+    /// `(module, name)` of every import defined as suspending.
+    suspending: Vec<(String, String)>,
 }
 
 impl<T> std::fmt::Debug for Linker<T> {
@@ -119,22 +122,9 @@ impl<T: 'static> Linker<T> {
         F: Fn(&mut Caller<'_, HostData<T>>, &[Val]) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Val>, BoxError>> + Send + 'static,
     {
-        let import: Arc<str> = format!("{module}.{name}").into();
-        let results_ty: Arc<[ValType]> = ty.results().into();
-        self.inner
-            .func_new(module, name, ty, move |mut caller, params, results| {
-                suspending_import(
-                    &mut caller,
-                    &import,
-                    &results_ty,
-                    params,
-                    results,
-                    |caller, params| Some(Box::pin(func(caller, params)) as HostFuture),
-                )
-            })
-            .map_err(|source| define_error(module, name, source))?;
-        self.suspending.push(format!("{module}.{name}"));
-        Ok(self)
+        self.define_suspending(module, name, ty, move |caller, params| {
+            Some(Box::pin(func(caller, params)) as HostFuture)
+        })
     }
 
     /// Defines an import that yields to the host: every call suspends the
@@ -149,36 +139,43 @@ impl<T: 'static> Linker<T> {
     ///
     /// [`Error::Define`] if the name is already defined.
     pub fn func_yield(&mut self, module: &str, name: &str, ty: FuncType) -> Result<&mut Self> {
+        self.define_suspending(module, name, ty, |_, _| None)
+    }
+
+    /// Defines a suspending import; `start` makes the host future of one
+    /// call, or returns `None` for a yield.
+    fn define_suspending(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        start: impl Fn(&mut Caller<'_, HostData<T>>, &[Val]) -> Option<HostFuture>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Result<&mut Self> {
         let import: Arc<str> = format!("{module}.{name}").into();
         let results_ty: Arc<[ValType]> = ty.results().into();
         self.inner
             .func_new(module, name, ty, move |mut caller, params, results| {
-                suspending_import(
-                    &mut caller,
-                    &import,
-                    &results_ty,
-                    params,
-                    results,
-                    |_, _| None,
-                )
+                suspending_import(&mut caller, &import, &results_ty, params, results, &start)
             })
             .map_err(|source| define_error(module, name, source))?;
-        self.suspending.push(format!("{module}.{name}"));
+        self.suspending.push((module.to_owned(), name.to_owned()));
         Ok(self)
     }
 
-    /// `module.name` of every import defined as suspending.
-    pub fn suspending_imports(&self) -> impl Iterator<Item = &str> {
-        self.suspending.iter().map(String::as_str)
+    /// `(module, name)` of every import defined as suspending.
+    pub fn suspending_imports(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.suspending
+            .iter()
+            .map(|(module, name)| (module.as_str(), name.as_str()))
     }
 
     /// Whether `module.name` was defined as a suspending import.
     pub fn is_suspending(&self, module: &str, name: &str) -> bool {
-        self.suspending.iter().any(|s| {
-            s.strip_prefix(module)
-                .and_then(|rest| rest.strip_prefix('.'))
-                == Some(name)
-        })
+        self.suspending_imports()
+            .any(|import| import == (module, name))
     }
 
     /// The wrapped wasmi linker (to define memories, globals, tables).
@@ -214,10 +211,7 @@ impl<T: 'static> Linker<T> {
         data: T,
         config: Config,
     ) -> Result<Instance<T>> {
-        match crate::fuel::out_of_fuel_linker(self, module) {
-            Some(linker) => Instance::new(&linker.inner, module, data, config),
-            None => Instance::new(&self.inner, module, data, config),
-        }
+        Instance::new(self, module, data, config)
     }
 
     /// A copy of this linker (wasmi linkers share their definitions).
@@ -226,6 +220,11 @@ impl<T: 'static> Linker<T> {
             inner: self.inner.clone(),
             suspending: self.suspending.clone(),
         }
+    }
+
+    /// The wrapped wasmi linker, by value.
+    pub(crate) fn into_wasmi(self) -> wasmi::Linker<HostData<T>> {
+        self.inner
     }
 }
 
@@ -326,17 +325,9 @@ fn suspending_import<T>(
         Some(buffer) => buffer,
         None => {
             let shared = caller.data().driver.shared.clone();
-            let free = crate::data::Shared::lock(&shared).pool.take_free();
-            let buffer = match free {
-                Some(buffer) => buffer,
-                None => {
-                    let buffer = placer
-                        .place(&mut *caller, &runtime)
-                        .map_err(|m| wasmi::Error::host(DriverTrap::Placement(m)))?;
-                    crate::data::Shared::lock(&shared).pool.record_placed();
-                    buffer
-                }
-            };
+            let buffer = placer
+                .take_or_place(&mut *caller, &runtime, &shared)
+                .map_err(|m| wasmi::Error::host(DriverTrap::Placement(m)))?;
             frame(caller).buffer = Some(buffer);
             buffer
         }
@@ -395,14 +386,22 @@ fn failed(import: &str, error: &BoxError) -> wasmi::Error {
     })
 }
 
-/// `error: cause: cause`.
-pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suspending_imports_are_module_and_name_pairs() {
+        let mut linker = Linker::<()>::new(&Engine::default());
+        linker
+            .func_yield("a.b", "c", FuncType::new([], []))
+            .unwrap();
+        assert!(linker.is_suspending("a.b", "c"));
+        // The same `a.b.c` when joined with a dot, but another import.
+        assert!(!linker.is_suspending("a", "b.c"));
+        assert_eq!(
+            linker.suspending_imports().collect::<Vec<_>>(),
+            [("a.b", "c")]
+        );
     }
-    message
 }

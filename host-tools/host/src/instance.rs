@@ -9,7 +9,9 @@ use crate::config::{Config, ResumeOrder};
 use crate::data::{Driver, HostData, Shared};
 use crate::error::{Error, Result};
 use crate::executor::block_on;
+use crate::fuel_imports;
 use crate::future::CallFuture;
+use crate::imports::Linker;
 use crate::module::Module;
 use crate::runtime::Runtime;
 use std::fmt;
@@ -51,7 +53,7 @@ impl<T> fmt::Debug for Instance<T> {
 
 impl<T: 'static> Instance<T> {
     pub(crate) fn new(
-        linker: &wasmi::Linker<HostData<T>>,
+        linker: &Linker<T>,
         module: &Module,
         data: T,
         config: Config,
@@ -69,7 +71,7 @@ impl<T: 'static> Instance<T> {
             shared: shared.clone(),
         };
         let mut store = Store::new(linker.engine(), HostData::new(data, driver));
-        let (linker, imported_fuel) = crate::fuel::define_fuel_import(linker, &mut store, module)?;
+        let (linker, imported_fuel) = fuel_imports::complete(linker, &mut store, module)?;
         let instance = linker
             .instantiate_and_start(&mut store, module.wasmi())
             .map_err(Error::Instantiate)?;
@@ -208,21 +210,21 @@ impl<T: 'static> Instance<T> {
     /// [`Error::BufferPlacement`], [`Error::Poisoned`].
     pub fn reserve_buffers(&mut self, count: usize) -> Result<()> {
         self.check_usable()?;
-        loop {
-            let mut shared = Shared::lock(&self.shared);
-            let free = shared.pool.free_count();
-            if free >= count {
-                return Ok(());
-            }
-            drop(shared);
+        // Taking `count` buffers, free ones first, and giving them all back
+        // leaves at least `count` free.
+        let mut taken = Vec::new();
+        let placed = (0..count).try_for_each(|_| {
             let buffer = self
                 .placer
-                .place(&mut self.store, &self.runtime)
-                .map_err(Error::BufferPlacement)?;
-            shared = Shared::lock(&self.shared);
-            shared.pool.record_placed();
+                .take_or_place(&mut self.store, &self.runtime, &self.shared)?;
+            taken.push(buffer);
+            Ok(())
+        });
+        let mut shared = Shared::lock(&self.shared);
+        for buffer in taken.into_iter().rev() {
             shared.pool.give_back(buffer);
         }
+        placed.map_err(Error::BufferPlacement)
     }
 
     /// How many save buffers were ever placed in guest memory. It grows

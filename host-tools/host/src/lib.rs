@@ -139,6 +139,7 @@
 //! # }
 //! ```
 
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod abi;
@@ -149,6 +150,7 @@ mod data;
 mod error;
 mod executor;
 pub mod fuel;
+mod fuel_imports;
 mod future;
 mod imports;
 mod instance;

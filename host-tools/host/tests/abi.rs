@@ -1,7 +1,10 @@
-//! The host's copy of the ABI constants agrees with the transform's.
+//! The host's copies of the ABI names and numbers agree with the
+//! transform's: the Asyncify constants (`rewind_host::abi`) and the fuel
+//! names (`rewind_host::fuel`).
 
-use rewind_host::abi as host;
-use rewind_transform::abi as transform;
+use rewind_host::wasmi::{Engine, ExternType};
+use rewind_host::{abi as host, fuel as host_fuel};
+use rewind_transform::{FuelOptions, Options, abi as transform, fuel as transform_fuel};
 
 #[test]
 fn constants_agree() {
@@ -21,4 +24,49 @@ fn constants_agree() {
             transform::stack_end_offset(memory64)
         );
     }
+}
+
+#[test]
+fn fuel_names_agree() {
+    assert_eq!(host_fuel::FUEL_GLOBAL, transform_fuel::FUEL_GLOBAL);
+    assert_eq!(
+        host_fuel::OUT_OF_FUEL_IMPORT,
+        transform_fuel::OUT_OF_FUEL_IMPORT
+    );
+}
+
+/// What the metering pass really emits, checked against the host's names
+/// (the module of an imported fuel global has no constant in the
+/// transform).
+#[test]
+fn metered_modules_use_the_hosts_fuel_names() {
+    let wasm = wat::parse_str(r#"(module (memory 1) (func (export "f") (loop (br 0))))"#).unwrap();
+    let engine = Engine::default();
+    let meter = |import_fuel| {
+        let fuel = FuelOptions {
+            import_fuel,
+            ..FuelOptions::default()
+        };
+        let metered = rewind_transform::meter(&wasm, &fuel, &Options::default()).unwrap();
+        rewind_host::wasmi::Module::new(&engine, &metered.wasm).unwrap()
+    };
+
+    let exported = meter(false);
+    assert!(matches!(
+        exported.get_export(host_fuel::FUEL_GLOBAL),
+        Some(ExternType::Global(_))
+    ));
+    let (module, name) = host_fuel::OUT_OF_FUEL_IMPORT;
+    assert!(
+        exported
+            .imports()
+            .any(|i| (i.module(), i.name()) == (module, name)
+                && matches!(i.ty(), ExternType::Func(_)))
+    );
+
+    let imported = meter(true);
+    assert!(imported.imports().any(|i| {
+        (i.module(), i.name()) == (host_fuel::FUEL_GLOBAL_IMPORT_MODULE, host_fuel::FUEL_GLOBAL)
+            && matches!(i.ty(), ExternType::Global(_))
+    }));
 }

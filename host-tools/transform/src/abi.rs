@@ -68,6 +68,11 @@ pub const SET_STACK_POINTER: &str = "set_stack_pointer";
 /// Name of the shadow-stack-pointer global that `wasm-ld` emits.
 pub const STACK_POINTER_GLOBAL: &str = "__stack_pointer";
 
+/// Name of the function a rewind traps in when the call it must resume is
+/// inside a legacy catch handler that rethrows its exception (a handler
+/// that cannot be moved out of its `try`, so cannot be re-entered).
+pub const RESUME_IN_CATCH_FUNCTION: &str = "__rewind_resume_in_catch_with_rethrow";
+
 /// Name of the function an overflowing unwind traps in.
 pub const OVERFLOW_FUNCTION: &str = "__asyncify_save_stack_overflow";
 
@@ -87,3 +92,29 @@ pub const OUT_OF_FUEL_IMPORT: (&str, &str) = ("rewind", "out_of_fuel");
 pub const GET_FUEL_IMPORT: (&str, &str) = ("rewind", "get_fuel");
 /// Import resolved to a function setting the counter: `[i64] -> []`.
 pub const SET_FUEL_IMPORT: (&str, &str) = ("rewind", "set_fuel");
+
+/// With `--asserts`: the function an uninstrumented function calls when it
+/// finds itself on the stack during a suspension; it traps (see
+/// `asserts.rs`).
+pub const NOT_INSTRUMENTED_FUNCTION: &str = "__rewind_not_instrumented";
+/// With `--asserts`: exported `i32` global, `-1` until a check fails, then
+/// the id (in [`ASSERTS_SECTION`]) of the uninstrumented function.
+pub const MISSING_FUNCTION_GLOBAL: &str = "__rewind_missing_function";
+/// With `--asserts`: exported `i32` global, the id of the callee of the
+/// call after which the check failed, or [`MISSING_CALLEE_INDIRECT`] or
+/// [`MISSING_CALLEE_REWOUND_INTO`].
+pub const MISSING_CALLEE_GLOBAL: &str = "__rewind_missing_callee";
+/// The failed check followed an indirect call.
+pub const MISSING_CALLEE_INDIRECT: i32 = -2;
+/// The failed check was the one on entry: a rewind replayed a call into
+/// the uninstrumented function.
+pub const MISSING_CALLEE_REWOUND_INTO: i32 = -3;
+/// With `--asserts`: the custom section naming the ids. UTF-8 text, one
+/// item a line: the header [`ASSERTS_SECTION_HEADER`], then `lists
+/// add-list` or `lists only-list` (the list that adds a missing function
+/// under the options used), then one name a line, id 0 first (function
+/// names as in `--verbose`, imports as `module.name`; a newline in a name
+/// is written `\\n`).
+pub const ASSERTS_SECTION: &str = "rewind.asserts";
+/// First line of [`ASSERTS_SECTION`].
+pub const ASSERTS_SECTION_HEADER: &str = "rewind asserts 1";

@@ -36,9 +36,28 @@ pub enum Error {
     /// The module imports a Rewind extension that cannot be provided.
     #[error("{0}")]
     Extension(String),
+    /// An instrumented function outgrew a limit engines enforce (the size
+    /// of a function body, the number of locals, ...).
+    #[error(
+        "in function `{function}`: the instrumented code exceeds an engine limit ({detail}); instrument fewer functions (--only-list, --remove-list) or split this one"
+    )]
+    Limit {
+        /// The function, by name-section name or `func[INDEX]`.
+        function: String,
+        /// The limit, in the validator's words.
+        detail: String,
+    },
     /// The instrumented module failed validation: a bug in the transform.
-    #[error("the instrumented module does not validate (this is a bug in rewind-transform)")]
-    InvalidOutput(#[source] wasmparser::BinaryReaderError),
+    #[error(
+        "the instrumented module does not validate in function `{function}` (this is a bug in rewind-transform)"
+    )]
+    InvalidOutput {
+        /// The function the validator stopped in.
+        function: String,
+        /// What the validator found.
+        #[source]
+        source: wasmparser::BinaryReaderError,
+    },
 }
 
 /// Result alias for the transform.

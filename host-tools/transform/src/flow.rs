@@ -26,10 +26,14 @@
 //! which is saved with the frame, so the rewind takes the same arm. After a
 //! suspending call returns, a state test sends an unwind to the function's
 //! exit with the site number recorded.
+//!
+//! The rewrite walks the nesting with an explicit stack of sequences being
+//! cut ([`Cutting`]), not with native recursion, so a function nested a
+//! million blocks deep costs heap, not stack.
 
 use walrus::ir::{
-    BinaryOp, Binop, Block, Br, BrIf, Const, GlobalGet, Instr, InstrLocId, InstrSeqId,
-    InstrSeqType, LocalGet, LocalSet, UnaryOp, Unop, Value,
+    BinaryOp, Binop, Block, Br, BrIf, Call, Const, GlobalGet, Instr, InstrLocId, InstrSeqId,
+    InstrSeqType, LegacyCatch, LocalGet, LocalSet, UnaryOp, Unop, Unreachable, Value,
 };
 use walrus::{GlobalId, LocalFunction, LocalId, ModuleLocals, ValType};
 
@@ -42,6 +46,7 @@ use crate::hints::Hints;
 use crate::ir::{Code, Target, at, callee, children, i32_const, if_then};
 use crate::operand_types::{Stack, StackTyper, TypeContext, instr_name};
 use crate::suspend::Suspends;
+use crate::writes::LocalWrites;
 
 /// The rewrite of one function.
 pub(crate) struct Flow<'a> {
@@ -60,6 +65,9 @@ pub(crate) struct Flow<'a> {
     imports: &'a HashSet<walrus::FunctionId>,
     /// Fuel checks of a metered module (see [`Flow::check_piece`]).
     hints: &'a Hints,
+    /// Which locals each nested instruction writes.
+    writes: LocalWrites,
+    resume_in_catch: Option<walrus::FunctionId>,
     /// What the rewrite has produced so far.
     out: Rewritten,
 }
@@ -98,6 +106,9 @@ pub(crate) struct FlowContext<'a> {
     pub imports: &'a HashSet<walrus::FunctionId>,
     /// Fuel checks of a metered module.
     pub hints: &'a Hints,
+    /// Where a rewind into a catch handler that could not be moved out of
+    /// its `try` traps (see `catches.rs`); present when the module has one.
+    pub resume_in_catch: Option<walrus::FunctionId>,
 }
 
 impl<'a> Flow<'a> {
@@ -118,19 +129,33 @@ impl<'a> Flow<'a> {
             name: cx.name,
             imports: cx.imports,
             hints: cx.hints,
+            writes: LocalWrites::new(func, body),
+            resume_in_catch: cx.resume_in_catch,
             out: Rewritten::default(),
         };
-        flow.rewrite(func, body)?;
+        let mut stack = vec![flow.start(func, body, Tail::Unguarded)?];
+        while let Some(cutting) = stack.last_mut() {
+            match flow.step(func, cutting)? {
+                Step::Next => {}
+                Step::Descend(seq, tail) => {
+                    let nested = flow.start(func, seq, tail)?;
+                    stack.push(nested);
+                }
+                Step::Done => {
+                    let done = stack.pop().expect("the top of the stack");
+                    flow.finish(func, done);
+                }
+            }
+        }
         Ok(flow.out)
     }
 
-    /// Rewrites `seq`, which contains a suspending instruction and starts
-    /// with an empty operand stack.
-    fn rewrite(&mut self, func: &mut LocalFunction, seq: InstrSeqId) -> Result<()> {
-        self.rewrite_seq(func, seq, Tail::Unguarded)
-    }
-
-    fn rewrite_seq(&mut self, func: &mut LocalFunction, seq: InstrSeqId, tail: Tail) -> Result<()> {
+    /// Starts cutting `seq`, which contains a suspending instruction and
+    /// starts with an empty operand stack (or, a catch handler, with the
+    /// caught values).
+    fn start(&mut self, func: &mut LocalFunction, seq: InstrSeqId, tail: Tail) -> Result<Cutting> {
+        // Only a catch handler left in its `try` still takes values.
+        let (params, _) = self.ctx.block_signature(func.block(seq).ty);
         let old = std::mem::take(&mut func.block_mut(seq).instrs);
         // Where each suspending fuel check's condition starts, and its length.
         let conditions: HashMap<usize, usize> = old
@@ -144,53 +169,175 @@ impl<'a> Flow<'a> {
                 _ => None,
             })
             .collect();
-        let mut out: Code = Vec::new();
-        let mut segment = Segment::new(self, func, &[])?;
-        // The site guard of the previous suspending instruction: the plain
-        // code after it runs exactly when that guard was entered, so it goes
-        // inside instead of under a guard of its own.
-        let mut previous: Option<InstrSeqId> = None;
+        Ok(Cutting {
+            seq,
+            tail,
+            old: old.into_iter().enumerate(),
+            conditions,
+            out: Vec::new(),
+            segment: Segment::entered_with(&params),
+            place: if params.is_empty() {
+                Place::Guarded
+            } else {
+                Place::Plain
+            },
+            pending: None,
+        })
+    }
 
-        let mut old = old.into_iter().enumerate();
-        while let Some((i, (instr, loc))) = old.next() {
-            if let Some(&n) = conditions.get(&i) {
-                let mut check = vec![(instr, loc)];
-                check.extend(old.by_ref().take(n).map(|(_, c)| c));
-                segment = self.check_piece(func, segment, check, &mut out, previous)?;
-                previous = None;
-                continue;
+    /// One step of cutting the sequence on top of the stack: finish the
+    /// pending piece once its nested sequences are done, or take the next
+    /// instruction.
+    fn step(&mut self, func: &mut LocalFunction, c: &mut Cutting) -> Result<Step> {
+        if let Some(pending) = &mut c.pending {
+            if let Some(next) = pending.nested.pop() {
+                pending.starts.push((next, self.out.sites));
+                return Ok(Step::Descend(next, pending.tail));
             }
-            if !self.suspends.is_suspending(&instr) {
-                segment.push(self, func, instr, loc)?;
-                continue;
-            }
-            let inputs_len = self.inputs(func, &instr);
-            let written = locals_written(func, &instr);
-            let sources = segment.spill(self, func, &mut out, inputs_len, &written, previous)?;
-            let (persist, inputs) = sources.split_at(sources.len() - inputs_len);
-            let results = self.results(func, &instr);
-            let outputs: Vec<LocalId> = results.iter().map(|t| self.locals.add(*t)).collect();
-            let (piece, guard) = self.suspending_piece(func, instr, loc, inputs, &outputs)?;
-            previous = Some(guard);
-            out.extend(piece);
-            let carried: Vec<Source> = persist
-                .iter()
-                .copied()
-                .chain(outputs.iter().map(|l| Source::Local(*l)))
-                .collect();
-            segment = Segment::new(self, func, &carried)?;
+            let pending = c.pending.take().expect("checked above");
+            self.finish_piece(func, c, pending)?;
+            return Ok(Step::Next);
         }
-        // After the last suspending instruction the state is normal (the
-        // rewind target, which is inside this sequence, has been passed),
-        // so the tail runs unguarded and leaves the results on the stack.
-        match tail {
-            Tail::Unguarded => out.append(&mut segment.code),
-            Tail::Guarded if segment.code.is_empty() => {}
+        let Some((i, (instr, loc))) = c.old.next() else {
+            return Ok(Step::Done);
+        };
+        if let Some(&n) = c.conditions.get(&i) {
+            let mut check = vec![(instr, loc)];
+            check.extend(c.old.by_ref().take(n).map(|(_, code)| code));
+            self.check_piece(func, c, check)?;
+            return Ok(Step::Next);
+        }
+        if !self.suspends.is_suspending(&instr) {
+            c.segment.push(self, func, instr, loc)?;
+            return Ok(Step::Next);
+        }
+        let inputs_len = self.inputs(func, &instr);
+        let segment = std::mem::take(&mut c.segment);
+        let clobbered = segment.origins_written(|l| self.writes.writes(&instr, l));
+        let sources = segment.spill(self, func, &mut c.out, inputs_len, &clobbered, c.place)?;
+        let (persist, inputs) = sources.split_at(sources.len() - inputs_len);
+        let results = self.results(func, &instr);
+        let outputs: Vec<LocalId> = results.iter().map(|t| self.locals.add(*t)).collect();
+        let first = self.out.sites;
+        let nested = match &instr {
+            _ if callee(&instr).is_some() => {
+                let (piece, guard) = self.call_piece(func, instr, loc, inputs, &outputs);
+                c.out.extend(piece);
+                c.place = Place::After(guard);
+                c.segment = Segment::new(self, func, &carried(persist, &outputs))?;
+                return Ok(Step::Next);
+            }
+            Instr::IfElse(i) => {
+                if let Some(Source::Local(condition)) = inputs.last() {
+                    self.out.rewind_reads.push(*condition);
+                }
+                [i.alternative, i.consequent]
+                    .into_iter()
+                    .filter(|arm| self.suspends.contains(*arm))
+                    .collect()
+            }
+            Instr::Block(b) => vec![b.seq],
+            Instr::Loop(l) => vec![l.seq],
+            Instr::TryTable(t) => vec![t.seq],
+            // The body, then the handlers still inside (those that rethrow
+            // their exception; see `catches.rs`).
+            Instr::Try(t) => std::iter::once(t.seq)
+                .chain(t.catches.iter().filter_map(|c| match c {
+                    LegacyCatch::Catch { handler, .. } | LegacyCatch::CatchAll { handler } => {
+                        Some(*handler)
+                    }
+                    LegacyCatch::Delegate { .. } => None,
+                }))
+                .filter(|seq| self.suspends.contains(*seq))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect(),
+            other => {
+                return Err(Error::Unsupported {
+                    function: self.name.to_string(),
+                    construct: format!("`{}` around a suspending call", instr_name(other)),
+                });
+            }
+        };
+        c.pending = Some(Pending {
+            kind: PendingKind::Structured {
+                instr,
+                loc,
+                inputs: inputs.to_vec(),
+                outputs,
+                first,
+            },
+            persist: persist.to_vec(),
+            nested,
+            starts: Vec::new(),
+            tail: Tail::Unguarded,
+        });
+        Ok(Step::Next)
+    }
+
+    /// Ends the cutting of a sequence: after the last suspending
+    /// instruction the state is normal (the rewind target, which is inside
+    /// this sequence, has been passed), so the tail runs unguarded and
+    /// leaves the results on the stack.
+    fn finish(&mut self, func: &mut LocalFunction, mut c: Cutting) {
+        match c.tail {
+            Tail::Unguarded => c.out.append(&mut c.segment.code),
+            Tail::Guarded if c.segment.code.is_empty() => {}
             Tail::Guarded => {
-                out.extend(self.guard(func, GuardKind::Normal, self.normal_test(), segment.code))
+                let test = self.normal_test();
+                let guard = self.guard(func, GuardKind::Normal, test, c.segment.code);
+                c.out.extend(guard);
             }
         }
-        func.block_mut(seq).instrs = out;
+        func.block_mut(c.seq).instrs = c.out;
+    }
+
+    /// Emits a piece whose nested sequences have all been cut.
+    fn finish_piece(
+        &mut self,
+        func: &mut LocalFunction,
+        c: &mut Cutting,
+        p: Pending,
+    ) -> Result<()> {
+        match p.kind {
+            PendingKind::Structured {
+                instr,
+                loc,
+                inputs,
+                outputs,
+                first,
+            } => {
+                // A handler still inside its `try` cannot be re-entered by
+                // a rewind: resuming at a site in it traps.
+                let handlers: Vec<(u32, u32)> = match &instr {
+                    Instr::Try(t) => p
+                        .starts
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (seq, _))| *seq != t.seq)
+                        .map(|(i, (_, start))| {
+                            let end = p.starts.get(i + 1).map_or(self.out.sites, |n| n.1);
+                            (*start, end.saturating_sub(1).max(*start))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let mut body = reload(&inputs);
+                body.push((instr, loc));
+                body.extend(spill(&outputs));
+                let last = self.out.sites.saturating_sub(1).max(first);
+                let (guard, seq, _) = self.site_guard(func, first, last, &handlers, body);
+                c.out.extend(guard);
+                c.place = Place::After(seq);
+                c.segment = Segment::new(self, func, &carried(&p.persist, &outputs))?;
+            }
+            PendingKind::Check { mut check } => {
+                c.out.append(&mut check);
+                c.place = Place::Guarded;
+                c.segment = Segment::new(self, func, &p.persist)?;
+            }
+        }
         Ok(())
     }
 
@@ -207,30 +354,36 @@ impl<'a> Flow<'a> {
     fn check_piece(
         &mut self,
         func: &mut LocalFunction,
-        segment: Segment,
-        mut check: Code,
-        out: &mut Code,
-        previous: Option<InstrSeqId>,
-    ) -> Result<Segment> {
-        let Some((Instr::IfElse(i), _)) = check.last() else {
+        c: &mut Cutting,
+        check: Code,
+    ) -> Result<()> {
+        let Some((if_instr @ Instr::IfElse(i), _)) = check.last() else {
             unreachable!("a fuel check ends with its `if`")
         };
         let consequent = i.consequent;
-        let mut written = locals_written(func, &check[check.len() - 1].0);
+        let mut teed = HashSet::new();
         for (instr, _) in &check {
             match instr {
                 Instr::LocalGet(l) => self.out.rewind_reads.push(l.local),
                 Instr::LocalTee(l) => {
                     self.out.rewind_reads.push(l.local);
-                    written.insert(l.local);
+                    teed.insert(l.local);
                 }
                 _ => {}
             }
         }
-        let persist = segment.spill(self, func, out, 0, &written, previous)?;
-        self.rewrite_seq(func, consequent, Tail::Guarded)?;
-        out.append(&mut check);
-        Segment::new(self, func, &persist)
+        let segment = std::mem::take(&mut c.segment);
+        let clobbered =
+            segment.origins_written(|l| teed.contains(&l) || self.writes.writes(if_instr, l));
+        let persist = segment.spill(self, func, &mut c.out, 0, &clobbered, c.place)?;
+        c.pending = Some(Pending {
+            kind: PendingKind::Check { check },
+            persist,
+            nested: vec![consequent],
+            starts: Vec::new(),
+            tail: Tail::Guarded,
+        });
+        Ok(())
     }
 
     fn typer<'f>(&'f self, func: &'f LocalFunction) -> StackTyper<'f> {
@@ -246,95 +399,62 @@ impl<'a> Flow<'a> {
         if let Some(site) = callee(instr) {
             return self.ctx.call_signature(&site).0.len() + site.extra_operands();
         }
-        match instr {
-            Instr::IfElse(i) => {
-                self.ctx
-                    .block_signature(func.block(i.consequent).ty)
-                    .0
-                    .len()
-                    + 1
-            }
-            Instr::Block(b) => self.ctx.block_signature(func.block(b.seq).ty).0.len(),
-            Instr::Loop(l) => self.ctx.block_signature(func.block(l.seq).ty).0.len(),
-            _ => 0,
-        }
+        let condition = usize::from(matches!(instr, Instr::IfElse(_)));
+        self.block_signature(func, instr).0.len() + condition
     }
 
     fn results(&self, func: &LocalFunction, instr: &Instr) -> Vec<ValType> {
         if let Some(site) = callee(instr) {
             return self.ctx.call_signature(&site).1.to_vec();
         }
-        match instr {
-            Instr::IfElse(i) => self.ctx.block_signature(func.block(i.consequent).ty).1,
-            Instr::Block(b) => self.ctx.block_signature(func.block(b.seq).ty).1,
-            Instr::Loop(l) => self.ctx.block_signature(func.block(l.seq).ty).1,
-            _ => Vec::new(),
+        self.block_signature(func, instr).1
+    }
+
+    /// Parameters and results of a structured instruction (its first
+    /// nested sequence: the body, or an `if`'s `then`).
+    fn block_signature(&self, func: &LocalFunction, instr: &Instr) -> (Vec<ValType>, Vec<ValType>) {
+        match children(instr).first() {
+            Some(seq) => self.ctx.block_signature(func.block(*seq).ty),
+            None => (Vec::new(), Vec::new()),
         }
     }
 
-    /// The guarded piece around one suspending instruction, and the
-    /// sequence of its site guard.
-    fn suspending_piece(
+    /// The guarded piece around one suspending call, and the sequence of
+    /// its site guard.
+    fn call_piece(
         &mut self,
         func: &mut LocalFunction,
         instr: Instr,
         loc: InstrLocId,
         inputs: &[Source],
         outputs: &[LocalId],
-    ) -> Result<(Code, InstrSeqId)> {
-        let first = self.out.sites;
-        let mut body = reload(inputs);
-        match &instr {
-            _ if let Some(site) = callee(&instr) => {
-                // The repeated call during a rewind gets the original
-                // arguments, as with Binaryen: a host may look at them again.
-                // Instrumented callees restore their own locals instead, so
-                // only calls that may reach the host keep them.
-                let reaches_host = match site.target {
-                    Target::Func(f) => self.imports.contains(&f),
-                    _ => true,
-                };
-                if reaches_host {
-                    self.out
-                        .rewind_reads
-                        .extend(inputs.iter().filter_map(|s| match s {
-                            Source::Local(l) => Some(*l),
-                            Source::Const(_) => None,
-                        }));
-                }
-                self.out.sites += 1;
-                let call_at = body.len();
-                body.push((instr, loc));
-                body.extend(self.unwind_check(func, first));
-                body.extend(spill(outputs));
-                let (guard, seq, offset) = self.site_guard(func, first, first, body);
-                self.out.call_positions.push((seq, offset + call_at));
-                return Ok((guard, seq));
-            }
-            Instr::IfElse(i) => {
-                if let Some(Source::Local(condition)) = inputs.last() {
-                    self.out.rewind_reads.push(*condition);
-                }
-                for arm in [i.consequent, i.alternative] {
-                    if self.suspends.contains(arm) {
-                        self.rewrite(func, arm)?;
-                    }
-                }
-            }
-            Instr::Block(b) => self.rewrite(func, b.seq)?,
-            Instr::Loop(l) => self.rewrite(func, l.seq)?,
-            other => {
-                return Err(Error::Unsupported {
-                    function: self.name.to_string(),
-                    construct: format!("`{}` around a suspending call", instr_name(other)),
-                });
-            }
+    ) -> (Code, InstrSeqId) {
+        let site = self.out.sites;
+        // The repeated call during a rewind gets the original arguments, as
+        // with Binaryen: a host may look at them again. Instrumented callees
+        // restore their own locals instead, so only calls that may reach
+        // the host keep them.
+        let reaches_host = match callee(&instr).map(|c| c.target) {
+            Some(Target::Func(f)) => self.imports.contains(&f),
+            _ => true,
+        };
+        if reaches_host {
+            self.out
+                .rewind_reads
+                .extend(inputs.iter().filter_map(|s| match s {
+                    Source::Local(l) => Some(*l),
+                    Source::Const(_) => None,
+                }));
         }
+        self.out.sites += 1;
+        let mut body = reload(inputs);
+        let call_at = body.len();
         body.push((instr, loc));
+        body.extend(self.unwind_check(func, site));
         body.extend(spill(outputs));
-        let last = self.out.sites.saturating_sub(1).max(first);
-        let (guard, seq, _) = self.site_guard(func, first, last, body);
-        Ok((guard, seq))
+        let (guard, seq, offset) = self.site_guard(func, site, site, &[], body);
+        self.out.call_positions.push((seq, offset + call_at));
+        (guard, seq)
     }
 
     /// `test; if { body }`, recorded as a guard of `kind`.
@@ -349,13 +469,15 @@ impl<'a> Flow<'a> {
 
     /// `block $g { if state != NORMAL { br_if $g (site not in
     /// first..=last) } body }`: in normal state a global read and a branch
-    /// not taken. Returns the code, the block's sequence and where `body`
-    /// starts in it.
+    /// not taken. While rewinding toward a site in one of the `traps`
+    /// ranges, it traps instead (a catch handler a rewind cannot re-enter).
+    /// Returns the code, the block's sequence and where `body` starts in it.
     fn site_guard(
         &mut self,
         func: &mut LocalFunction,
         first: u32,
         last: u32,
+        traps: &[(u32, u32)],
         body: Code,
     ) -> (Code, InstrSeqId, usize) {
         let block = func
@@ -364,6 +486,20 @@ impl<'a> Flow<'a> {
             .id();
         let mut skip = self.site_outside(first, last);
         skip.push(at(Instr::BrIf(BrIf { block })));
+        for &(lo, hi) in traps {
+            let trap = self
+                .resume_in_catch
+                .expect("the trap exists when a handler stays in its try");
+            let mut inside = self.site_outside(lo, hi);
+            inside.push(at(Instr::Unop(Unop {
+                op: UnaryOp::I32Eqz,
+            })));
+            let call = vec![
+                at(Instr::Call(Call { func: trap })),
+                at(Instr::Unreachable(Unreachable {})),
+            ];
+            skip.extend(if_then(func, inside, call));
+        }
         let state = vec![at(Instr::GlobalGet(GlobalGet { global: self.state }))];
         let mut code = self.guard(func, GuardKind::Rewinding, state, skip);
         let offset = code.len();
@@ -432,6 +568,86 @@ enum Tail {
     Guarded,
 }
 
+/// Where the plain code before a suspending instruction goes.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// At the end of the previous instruction's site guard: it runs
+    /// exactly when that guard was entered.
+    After(InstrSeqId),
+    /// Under a guard of its own, skipped while rewinding.
+    Guarded,
+    /// As it is: the head of a catch handler that stays in its `try`, whose
+    /// caught values are on the stack. Only an exception enters it, and
+    /// none is thrown while unwinding or rewinding, so the state is normal.
+    Plain,
+}
+
+/// A sequence being cut into pieces.
+struct Cutting {
+    seq: InstrSeqId,
+    tail: Tail,
+    /// The original instructions not taken yet, with their positions.
+    old: std::iter::Enumerate<std::vec::IntoIter<(Instr, InstrLocId)>>,
+    /// Where each suspending fuel check's condition starts, and its length.
+    conditions: HashMap<usize, usize>,
+    /// The pieces so far.
+    out: Code,
+    /// The plain code since the last suspending instruction.
+    segment: Segment,
+    /// Where the plain code before the next suspending instruction goes.
+    place: Place,
+    /// The suspending instruction whose nested sequences are being cut.
+    pending: Option<Pending>,
+}
+
+/// A suspending instruction waiting for its nested sequences.
+struct Pending {
+    kind: PendingKind,
+    /// The values below its inputs, carried past it.
+    persist: Vec<Source>,
+    /// Nested sequences still to cut, the next one last.
+    nested: Vec<InstrSeqId>,
+    /// The nested sequences cut so far, each with its first call site.
+    starts: Vec<(InstrSeqId, u32)>,
+    /// How their tails run.
+    tail: Tail,
+}
+
+enum PendingKind {
+    /// A block, loop, `if`, `try` or `try_table`: it gets a site guard for
+    /// the sites inside.
+    Structured {
+        instr: Instr,
+        loc: InstrLocId,
+        inputs: Vec<Source>,
+        outputs: Vec<LocalId>,
+        /// Its first call site.
+        first: u32,
+    },
+    /// A fuel check (see [`Flow::check_piece`]).
+    Check { check: Code },
+}
+
+/// What the walk does next.
+enum Step {
+    /// Keep cutting the sequence on top of the stack.
+    Next,
+    /// Cut a nested sequence first.
+    Descend(InstrSeqId, Tail),
+    /// The sequence on top of the stack is done.
+    Done,
+}
+
+/// The values carried past a suspending instruction: those below its
+/// inputs, then its results.
+fn carried(persist: &[Source], outputs: &[LocalId]) -> Vec<Source> {
+    persist
+        .iter()
+        .copied()
+        .chain(outputs.iter().map(|l| Source::Local(*l)))
+        .collect()
+}
+
 fn reload(sources: &[Source]) -> Code {
     sources.iter().map(|s| at(s.instr())).collect()
 }
@@ -464,6 +680,7 @@ impl Source {
 /// A run of non-suspending instructions being collected, with the operand
 /// stack it builds. It starts by pushing the values carried over from the
 /// previous piece, so reloads and original code are treated alike.
+#[derive(Default)]
 struct Segment {
     code: Code,
     stack: Stack,
@@ -475,6 +692,15 @@ struct Segment {
 }
 
 impl Segment {
+    /// An empty segment whose stack holds values of `types` that no code
+    /// pushed (a catch handler's caught values).
+    fn entered_with(types: &[ValType]) -> Segment {
+        let mut segment = Segment::default();
+        segment.stack.extend(types.iter().copied());
+        segment.origins = vec![None; types.len()];
+        segment
+    }
+
     fn new(flow: &Flow, func: &LocalFunction, carried: &[Source]) -> Result<Segment> {
         let mut segment = Segment {
             code: Vec::new(),
@@ -525,13 +751,25 @@ impl Segment {
             // A taken `br_if` reads values from the top of the stack.
             Instr::BrIf(_) => self.origins.iter_mut().for_each(|o| *o = None),
             _ => {
-                for l in locals_written(func, &instr) {
+                for l in self.origins_written(|l| flow.writes.writes(&instr, l)) {
                     self.forget_local(l);
                 }
             }
         }
         self.code.push((instr, loc));
         Ok(())
+    }
+
+    /// The locals some stack value was pushed from that `written` says are
+    /// overwritten.
+    fn origins_written(&self, written: impl Fn(LocalId) -> bool) -> HashSet<LocalId> {
+        self.origins
+            .iter()
+            .filter_map(|o| match o {
+                Some((_, Source::Local(l))) if written(*l) => Some(*l),
+                _ => None,
+            })
+            .collect()
     }
 
     fn forget_local(&mut self, local: LocalId) {
@@ -543,17 +781,18 @@ impl Segment {
     }
 
     /// Ends the segment before a suspending instruction that consumes
-    /// `inputs` values and writes the locals in `written`: emits the
-    /// segment, guarded, into `out` (or at the end of the `previous` site
-    /// guard) and returns where each stack value now lives.
+    /// `inputs` values and overwrites the locals in `clobbered`: emits the
+    /// segment at `place` (the end of the previous site guard, guarded into
+    /// `out`, or plainly into `out`) and returns where each stack value now
+    /// lives.
     fn spill(
         self,
         flow: &mut Flow,
         func: &mut LocalFunction,
         out: &mut Code,
         inputs: usize,
-        written: &HashSet<LocalId>,
-        previous: Option<InstrSeqId>,
+        clobbered: &HashSet<LocalId>,
+        place: Place,
     ) -> Result<Vec<Source>> {
         if self.stack.len() < inputs {
             return Err(Error::Unsupported {
@@ -568,9 +807,9 @@ impl Segment {
             // A value still needed after the instruction, or read again on
             // the way back to a call inside it (an `if` condition), must not
             // live in a local the instruction overwrites.
-            let clobbered = |s: &Source| matches!(s, Source::Local(l) if written.contains(l));
+            let kept = |s: &Source| !matches!(s, Source::Local(l) if clobbered.contains(l));
             match origin {
-                Some((index, source)) if !clobbered(source) => {
+                Some((index, source)) if kept(source) => {
                     removed.insert(*index);
                     sources.push(*source);
                 }
@@ -589,32 +828,14 @@ impl Segment {
             .map(|(_, c)| c)
             .collect();
         body.extend(spill(&spills));
-        match previous {
+        match place {
             _ if body.is_empty() => {}
-            Some(guard) => func.block_mut(guard).instrs.extend(body),
-            None => out.extend(flow.guard(func, GuardKind::Normal, flow.normal_test(), body)),
+            Place::After(guard) => func.block_mut(guard).instrs.extend(body),
+            Place::Guarded => {
+                out.extend(flow.guard(func, GuardKind::Normal, flow.normal_test(), body))
+            }
+            Place::Plain => out.extend(body),
         }
         Ok(sources)
     }
-}
-
-/// The locals an instruction writes, nested blocks included.
-fn locals_written(func: &LocalFunction, instr: &Instr) -> HashSet<LocalId> {
-    let mut written = HashSet::new();
-    let mut pending = children(instr);
-    while let Some(seq) = pending.pop() {
-        for (i, _) in &func.block(seq).instrs {
-            match i {
-                Instr::LocalSet(l) => {
-                    written.insert(l.local);
-                }
-                Instr::LocalTee(l) => {
-                    written.insert(l.local);
-                }
-                _ => {}
-            }
-            pending.extend(children(i));
-        }
-    }
-    written
 }

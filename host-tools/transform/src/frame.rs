@@ -4,25 +4,39 @@
 //!
 //! Layout: the saved locals, 16- and 8-byte values first so they stay
 //! naturally aligned when the frame start is, then 4-byte values, then the
-//! `i32` call-site number. The frame size is a compile-time constant of the
-//! function.
+//! `i32` call-site number. A reference is saved as the `i32` index of its
+//! slot in the side table for its type (`side_tables.rs`). The frame size
+//! is a compile-time constant of the function.
+
+use std::collections::HashMap;
 
 use walrus::ir::{
-    BinaryOp, Binop, Call, Const, GlobalGet, Instr, LocalGet, LocalSet, LocalTee, RefNull,
-    Unreachable, Value,
+    BinaryOp, Binop, Call, GlobalGet, Instr, LocalGet, LocalSet, LocalTee, RefAsNonNull,
+    Unreachable,
 };
-use walrus::{LocalFunction, LocalId, ModuleLocals, ValType};
+use walrus::{LocalFunction, LocalId, ModuleLocals, RefType, ValType};
 
 use crate::abi;
 use crate::abi_state::Abi;
-use crate::error::{Error, Result};
-use crate::ir::{Code, at, i32_const, if_then};
+use crate::ir::{Code, at, i32_const, if_then, nullable};
+use crate::side_tables::SideTable;
+
+/// One saved local.
+#[derive(Debug)]
+struct Slot {
+    local: LocalId,
+    /// The local's type.
+    ty: ValType,
+    offset: u64,
+    /// For a reference: the side table it is saved in.
+    side: Option<SideTable>,
+}
 
 /// The frame of one function.
 #[derive(Debug)]
 pub(crate) struct Frame {
     /// Saved locals with their byte offsets.
-    slots: Vec<(LocalId, ValType, u64)>,
+    slots: Vec<Slot>,
     /// Offset of the call-site number.
     site_offset: u64,
     /// Local holding the call-site number.
@@ -32,52 +46,52 @@ pub(crate) struct Frame {
     pos: LocalId,
 }
 
-fn size_of(ty: ValType) -> Option<u64> {
+/// Bytes a saved value of type `ty` takes (a reference: its slot index).
+fn size_of(ty: ValType) -> u64 {
     match ty {
-        ValType::I32 | ValType::F32 => Some(4),
-        ValType::I64 | ValType::F64 => Some(8),
-        ValType::V128 => Some(16),
-        ValType::Ref(_) => None,
+        ValType::I32 | ValType::F32 | ValType::Ref(_) => 4,
+        ValType::I64 | ValType::F64 => 8,
+        ValType::V128 => 16,
     }
 }
 
 impl Frame {
-    /// Lays out a frame for `saved`, rejecting what cannot be stored.
+    /// Lays out a frame for `saved`; `side` gives the side table of each
+    /// reference type (nullable form) among them.
     pub fn new(
         saved: &[LocalId],
         site: LocalId,
         abi: &Abi,
         locals: &mut ModuleLocals,
-        function: &str,
-    ) -> Result<Frame> {
-        let mut typed = Vec::with_capacity(saved.len());
-        for l in saved {
-            let ty = locals.get(*l).ty();
-            let size = size_of(ty).ok_or_else(|| Error::Unsupported {
-                function: function.to_string(),
-                construct: format!(
-                    "a local of reference type `{ty}` live across a suspending call"
-                ),
-            })?;
-            typed.push((*l, ty, size));
-        }
-        typed.sort_by_key(|(l, _, size)| (std::cmp::Reverse(*size), l.index()));
+        side: &HashMap<RefType, SideTable>,
+    ) -> Frame {
+        let mut typed: Vec<(LocalId, ValType)> =
+            saved.iter().map(|l| (*l, locals.get(*l).ty())).collect();
+        typed.sort_by_key(|(l, ty)| (std::cmp::Reverse(size_of(*ty)), l.index()));
         let mut offset = 0;
         let slots = typed
             .into_iter()
-            .map(|(l, ty, size)| {
-                let slot = (l, ty, offset);
-                offset += size;
+            .map(|(local, ty)| {
+                let slot = Slot {
+                    local,
+                    ty,
+                    offset,
+                    side: match ty {
+                        ValType::Ref(r) => Some(side[&nullable(r)]),
+                        _ => None,
+                    },
+                };
+                offset += size_of(ty);
                 slot
             })
             .collect();
-        Ok(Frame {
+        Frame {
             slots,
             site_offset: offset,
             site,
             data_ptr: locals.add(abi.ptr()),
             pos: locals.add(abi.ptr()),
-        })
+        }
     }
 
     /// Bytes the frame takes in the save stack.
@@ -110,10 +124,19 @@ impl Frame {
             at(abi.load(ValType::I32, self.site_offset)),
             at(Instr::LocalSet(LocalSet { local: self.site })),
         ];
-        for (local, ty, offset) in &self.slots {
+        for slot in &self.slots {
             body.push(at(Instr::LocalGet(LocalGet { local: self.pos })));
-            body.push(at(abi.load(*ty, *offset)));
-            body.push(at(Instr::LocalSet(LocalSet { local: *local })));
+            match (slot.side, slot.ty) {
+                (Some(side), ValType::Ref(r)) => {
+                    body.push(at(abi.load(ValType::I32, slot.offset)));
+                    body.push(at(Instr::Call(Call { func: side.restore })));
+                    if !r.nullable {
+                        body.push(at(Instr::RefAsNonNull(RefAsNonNull {})));
+                    }
+                }
+                _ => body.push(at(abi.load(slot.ty, slot.offset))),
+            }
+            body.push(at(Instr::LocalSet(LocalSet { local: slot.local })));
         }
         let test = vec![
             at(Instr::GlobalGet(GlobalGet { global: abi.state })),
@@ -126,14 +149,9 @@ impl Frame {
     }
 
     /// At the unwind exit: check for room, push the frame, and return
-    /// placeholder results. Nothing is written unless the whole frame fits.
-    pub fn save(
-        &self,
-        func: &mut LocalFunction,
-        abi: &Abi,
-        results: &[ValType],
-        function: &str,
-    ) -> Result<Code> {
+    /// `placeholders` (see `placeholder.rs`). Nothing is written unless the
+    /// whole frame fits.
+    pub fn save(&self, func: &mut LocalFunction, abi: &Abi, placeholders: Code) -> Code {
         let size = self.size();
         let end = abi::stack_end_offset(abi.memory64);
         let mut code = vec![
@@ -169,10 +187,16 @@ impl Frame {
         ];
         let test = std::mem::take(&mut code);
         code = if_then(func, test, trap);
-        for (local, ty, offset) in &self.slots {
+        for slot in &self.slots {
             code.push(at(Instr::LocalGet(LocalGet { local: self.pos })));
-            code.push(at(Instr::LocalGet(LocalGet { local: *local })));
-            code.push(at(abi.store(*ty, *offset)));
+            code.push(at(Instr::LocalGet(LocalGet { local: slot.local })));
+            match slot.side {
+                Some(side) => {
+                    code.push(at(Instr::Call(Call { func: side.save })));
+                    code.push(at(abi.store(ValType::I32, slot.offset)));
+                }
+                None => code.push(at(abi.store(slot.ty, slot.offset))),
+            }
         }
         code.extend([
             at(Instr::LocalGet(LocalGet { local: self.pos })),
@@ -186,26 +210,7 @@ impl Frame {
             at(abi.ptr_op(BinaryOp::I32Add, BinaryOp::I64Add)),
             at(abi.store_ptr(0)),
         ]);
-        for ty in results {
-            code.push(at(zero(*ty).ok_or_else(|| Error::Unsupported {
-                function: function.to_string(),
-                construct: format!("a result of non-nullable reference type `{ty}`"),
-            })?));
-        }
-        Ok(code)
+        code.extend(placeholders);
+        code
     }
-}
-
-/// The placeholder value of a type, returned while unwinding.
-fn zero(ty: ValType) -> Option<Instr> {
-    let value = match ty {
-        ValType::I32 => Value::I32(0),
-        ValType::I64 => Value::I64(0),
-        ValType::F32 => Value::F32(0.0),
-        ValType::F64 => Value::F64(0.0),
-        ValType::V128 => Value::V128(0),
-        ValType::Ref(r) if r.nullable => return Some(Instr::RefNull(RefNull { ty: r })),
-        ValType::Ref(_) => return None,
-    };
-    Some(Instr::Const(Const { value }))
 }

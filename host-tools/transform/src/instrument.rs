@@ -2,22 +2,30 @@
 //! locals to save, and wrap the body between the frame restore and the
 //! frame save.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use walrus::ir::{Block, Instr, InstrSeqType, Return};
-use walrus::{FunctionId, FunctionKind, Module, ValType};
+use walrus::ir::{Block, Instr, InstrSeqId, InstrSeqType, Return};
+use walrus::{FunctionId, FunctionKind, LocalId, Module, ValType};
 
 use crate::abi_state::Abi;
 use crate::analysis::Analysis;
+use crate::catches::{Handlers, lower_suspending_handlers};
+use crate::depths::Depths;
+use crate::error::Error;
 use crate::error::Result;
 use crate::fast_path;
 use crate::flow::{Flow, FlowContext};
 use crate::frame::Frame;
+use crate::guards::Guards;
 use crate::hints::Hints;
-use crate::ir::{Code, at, function_name, retarget};
+use crate::ir::{Code, at, function_name, nullable, retarget};
 use crate::liveness::live_after;
-use crate::normalize::{check_supported, lower_block_params, trim_dead_code};
+use crate::normalize::{
+    lower_block_params, lower_suspending_tail_calls, make_locals_nullable, trim_dead_code,
+};
 use crate::operand_types::TypeContext;
+use crate::placeholder::Placeholders;
+use crate::side_tables::SideTables;
 use crate::suspend::Suspends;
 
 /// What the rewrite of every function reads.
@@ -29,6 +37,11 @@ pub(crate) struct Shared<'a> {
     pub hints: &'a Hints,
     /// `Options::fast_path`.
     pub fast_path: bool,
+    /// `Options::ignore_unwind_from_catch`.
+    pub ignore_unwind_from_catch: bool,
+    /// Where resuming inside a catch handler that stayed in its `try`
+    /// traps, when the module has one (see `catches.rs`).
+    pub resume_in_catch: Option<FunctionId>,
 }
 
 /// What instrumenting one function did.
@@ -37,6 +50,10 @@ pub(crate) struct Instrumented {
     pub sites: usize,
     /// Locals saved with the frame.
     pub saved: usize,
+    /// Tail calls to suspending functions that became call + `return`.
+    pub tail_calls_lowered: usize,
+    /// Catch handlers moved after their `try`, and left in it.
+    pub handlers: Handlers,
 }
 
 /// Instruments one function, or returns `None` when it has no suspending
@@ -46,14 +63,108 @@ pub(crate) fn instrument(
     id: FunctionId,
     shared: &Shared,
     ctx: &mut TypeContext,
+    extras: &mut Extras,
 ) -> Result<Option<Instrumented>> {
     let name = &function_name(module, id);
+    let Some(rewritten) = rewrite(module, id, shared, ctx, name)? else {
+        return Ok(None);
+    };
+    // What the frame code needs from the module: a side table for each
+    // reference type saved, placeholders for the results.
+    let mut side = HashMap::new();
+    for local in &rewritten.saved {
+        if let ValType::Ref(r) = module.locals.get(*local).ty() {
+            side.insert(nullable(r), extras.side_tables.get_or_add(module, r));
+        }
+    }
+    let placeholders = extras
+        .placeholders
+        .results(module, &rewritten.results, name)?;
+
+    let abi = shared.abi;
+    let Module { funcs, locals, .. } = module;
+    let FunctionKind::Local(func) = &mut funcs.get_mut(id).kind else {
+        unreachable!("rewritten above");
+    };
+    let frame = Frame::new(&rewritten.saved, rewritten.site, abi, locals, &side);
+    let Rewritten {
+        prologue,
+        body,
+        body_ty,
+        unwind,
+    } = rewritten.layout;
+    let mut code = prologue;
+    let mut run = vec![at(Instr::Block(Block { seq: body }))];
+    if shared.fast_path {
+        let mut slow = frame.restore(func, abi);
+        slow.append(&mut run);
+        run = fast_path::dispatch(func, abi.state, body_ty, body, &rewritten.guards, slow);
+    } else {
+        code.extend(frame.restore(func, abi));
+    }
+    run.push(at(Instr::Return(Return {})));
+    func.block_mut(unwind).instrs = run;
+    code.push(at(Instr::Block(Block { seq: unwind })));
+    code.extend(frame.save(func, abi, placeholders));
+    let entry = func.entry_block();
+    func.block_mut(entry).instrs = code;
+    make_locals_nullable(func, locals);
+    Ok(Some(Instrumented {
+        sites: rewritten.sites as usize,
+        saved: frame.saved(),
+        tail_calls_lowered: rewritten.tail_calls_lowered,
+        handlers: rewritten.handlers,
+    }))
+}
+
+/// Module-level additions that instrumented functions share.
+#[derive(Debug, Default)]
+pub(crate) struct Extras {
+    pub side_tables: SideTables,
+    pub placeholders: Placeholders,
+}
+
+/// Where the rewritten body sits, before the frame code goes around it.
+struct Rewritten {
+    /// Code that runs on every entry, before the frame is restored.
+    prologue: Code,
+    /// The original body, rewritten, and its type.
+    body: InstrSeqId,
+    body_ty: InstrSeqType,
+    /// The block a branch to which starts saving the frame.
+    unwind: InstrSeqId,
+}
+
+/// One function after its flow rewrite and liveness.
+struct Prepared {
+    layout: Rewritten,
+    /// The locals to save, site number excluded.
+    saved: Vec<LocalId>,
+    site: LocalId,
+    sites: u32,
+    guards: Guards,
+    results: Vec<ValType>,
+    tail_calls_lowered: usize,
+    handlers: Handlers,
+}
+
+/// Normalises the function, rewrites its flow and finds the locals to
+/// save; `None` when it has no suspending call site.
+fn rewrite(
+    module: &mut Module,
+    id: FunctionId,
+    shared: &Shared,
+    ctx: &mut TypeContext,
+    name: &str,
+) -> Result<Option<Prepared>> {
     let Shared {
         analysis,
         abi,
         imports,
         hints,
-        fast_path,
+        ignore_unwind_from_catch,
+        resume_in_catch,
+        ..
     } = *shared;
     let Module {
         funcs,
@@ -65,13 +176,18 @@ pub(crate) fn instrument(
         return Ok(None);
     };
     trim_dead_code(func);
-    let suspends = Suspends::scan(analysis, func);
+    let mut suspends = Suspends::scan(analysis, func, ignore_unwind_from_catch);
     let entry = func.entry_block();
     if !suspends.contains(entry) {
         return Ok(None);
     }
-    check_supported(func, &suspends, name)?;
+    let tail_calls_lowered = lower_suspending_tail_calls(func, &suspends);
+    let mut depths = Depths::absolutize(func, entry);
     lower_block_params(func, &suspends, ctx, types, locals, name)?;
+    let handlers = lower_suspending_handlers(func, &suspends, depths.as_ref(), ctx, types, locals);
+    if handlers.lowered > 0 {
+        suspends = Suspends::scan(analysis, func, ignore_unwind_from_catch);
+    }
 
     // The original body moves into `$body`, inside `$unwind`.
     let results = ctx.signature(func.ty()).1.to_vec();
@@ -82,7 +198,6 @@ pub(crate) fn instrument(
         .dangling_instr_seq(InstrSeqType::Simple(None))
         .id();
     let mut instrs = std::mem::take(&mut func.block_mut(entry).instrs);
-    // Code that may run on every entry, before the frame is restored.
     let prologue_len = hints
         .prologue
         .get(&id)
@@ -90,6 +205,9 @@ pub(crate) fn instrument(
     let prologue: Code = instrs.drain(..prologue_len).collect();
     func.block_mut(body).instrs = instrs;
     retarget(func, body, entry, body);
+    if let Some(depths) = &mut depths {
+        depths.retarget(entry, body);
+    }
 
     let site = locals.add(ValType::I32);
     let cx = FlowContext {
@@ -102,32 +220,36 @@ pub(crate) fn instrument(
         name,
         imports,
         hints,
+        resume_in_catch,
     };
-    let rewritten = Flow::run(cx, func, body)?;
-    let positions = rewritten.call_positions.iter().copied().collect();
-    let mut saved = live_after(func, body, &positions, &rewritten.guards);
-    saved.extend(rewritten.rewind_reads);
+    let flow = Flow::run(cx, func, body)?;
+    if let Some(depths) = &depths
+        && !depths.relativize(func, body)
+    {
+        return Err(Error::Unsupported {
+            function: name.to_string(),
+            construct: "a `rethrow` or `delegate` whose target the rewrite moved (a bug)".into(),
+        });
+    }
+    let positions = flow.call_positions.iter().copied().collect();
+    let mut saved = live_after(func, body, &positions, &flow.guards);
+    saved.extend(flow.rewind_reads);
     saved.retain(|l| *l != site);
     saved.sort();
     saved.dedup();
-    let frame = Frame::new(&saved, site, abi, locals, name)?;
-
-    let mut code = prologue;
-    let mut run = vec![at(Instr::Block(Block { seq: body }))];
-    if fast_path {
-        let mut slow = frame.restore(func, abi);
-        slow.append(&mut run);
-        run = fast_path::dispatch(func, abi.state, body_ty, body, &rewritten.guards, slow);
-    } else {
-        code.extend(frame.restore(func, abi));
-    }
-    run.push(at(Instr::Return(Return {})));
-    func.block_mut(unwind).instrs = run;
-    code.push(at(Instr::Block(Block { seq: unwind })));
-    code.extend(frame.save(func, abi, &results, name)?);
-    func.block_mut(entry).instrs = code;
-    Ok(Some(Instrumented {
-        sites: rewritten.sites as usize,
-        saved: frame.saved(),
+    Ok(Some(Prepared {
+        layout: Rewritten {
+            prologue,
+            body,
+            body_ty,
+            unwind,
+        },
+        saved,
+        site,
+        sites: flow.sites,
+        guards: flow.guards,
+        results,
+        tail_calls_lowered,
+        handlers,
     }))
 }

@@ -82,7 +82,10 @@
 pub mod abi;
 mod abi_state;
 mod analysis;
+mod asserts;
 mod callgraph;
+mod catches;
+mod depths;
 pub mod error;
 mod facts;
 mod fast_path;
@@ -99,16 +102,22 @@ mod normalize;
 mod operand_types;
 pub mod options;
 pub mod patterns;
+mod placeholder;
+pub mod progress;
 pub mod report;
 mod runtime;
+mod side_tables;
 mod suspend;
 mod transform;
+mod validate;
+mod writes;
 
 pub use error::{Error, Result};
 pub use fuel::{Costs, FuelOptions};
 pub use options::Options;
 pub use patterns::matches;
-pub use report::{Decision, FuelReport, Report};
+pub use progress::Progress;
+pub use report::{Decision, Explanation, FuelReport, Report, Step};
 
 /// The instrumented module and what the transform did.
 #[derive(Debug, Clone)]
@@ -124,7 +133,24 @@ pub struct Output {
 /// The output has the Asyncify ABI described in [`abi`] and always
 /// validates; anything the transform cannot handle is an [`Error`].
 pub fn asyncify(input: &[u8], options: &Options) -> Result<Output> {
-    transform::run(input, options)
+    transform::run(input, options, &mut |_| {})
+}
+
+/// [`asyncify`], reporting how far it has got to `progress` (see
+/// [`Progress`]); for a progress display on big inputs.
+pub fn asyncify_with_progress(
+    input: &[u8],
+    options: &Options,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Output> {
+    transform::run(input, options, progress)
+}
+
+/// Explains why each function whose name matches `pattern` (`*`
+/// wildcards; `func[N]` for a function without a name) is or is not
+/// instrumented under `options`.
+pub fn explain(input: &[u8], options: &Options, pattern: &str) -> Result<Vec<Explanation>> {
+    transform::explain(input, options, pattern)
 }
 
 /// Meters `input` with fuel (see [`fuel`]) and instruments it so that
@@ -133,5 +159,15 @@ pub fn asyncify(input: &[u8], options: &Options) -> Result<Output> {
 /// Unless `options.imports` names more, the out-of-fuel handler is the only
 /// suspending entry point: ordinary imports are assumed not to suspend.
 pub fn meter(input: &[u8], fuel: &FuelOptions, options: &Options) -> Result<Output> {
-    transform::run_metered(input, fuel, options)
+    transform::run_metered(input, fuel, options, &mut |_| {})
+}
+
+/// [`meter`], reporting how far it has got to `progress`.
+pub fn meter_with_progress(
+    input: &[u8],
+    fuel: &FuelOptions,
+    options: &Options,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Output> {
+    transform::run_metered(input, fuel, options, progress)
 }

@@ -1,19 +1,28 @@
 //! Which locals are live after each suspending call.
 //!
-//! A backward dataflow analysis over the structured instruction tree: a
-//! `block` label carries the set live after the block, a `loop` label the
-//! set live at the loop head (found by iterating to a fixed point; the
-//! label sets only grow, so they are kept across outer iterations), and
-//! each arm of an `if` starts from the set live after it. Only the locals
-//! the function mentions are tracked, in a dense bit set.
+//! The rewritten body is flattened into a control-flow graph of basic
+//! blocks (with an explicit stack, so nesting depth costs heap, not native
+//! stack), then a backward dataflow analysis runs to a fixed point over
+//! dense bit sets of the locals the function mentions:
+//!
+//! * a `block`, `if` or `try` label is the block after its end, a `loop`
+//!   label its head; branches to labels outside the body leave the
+//!   function;
+//! * after a resumed call the state is normal, so [`GuardKind::Normal`]
+//!   guards are always entered and [`GuardKind::Rewinding`] ones never;
+//! * inside a `try` body or a `try_table`, every instruction that may throw
+//!   (a call, `throw`, `throw_ref`, `rethrow`) ends its basic block with
+//!   edges to the handlers of every enclosing `try`/`try_table`, which over-
+//!   approximates where an exception may land (saving a local too many is
+//!   safe, one too few is not).
 
 use std::collections::{HashMap, HashSet};
 
-use walrus::ir::{Instr, InstrSeqId};
+use walrus::ir::{Instr, InstrSeqId, LegacyCatch, TryTableCatch};
 use walrus::{LocalFunction, LocalId};
 
 use crate::guards::{GuardKind, Guards};
-use crate::ir::{diverges, for_each_instr};
+use crate::ir::{callee, for_each_instr};
 
 /// A set of locals, as bits over the function's dense local numbering.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -39,6 +48,16 @@ impl Bits {
             *a |= b;
         }
     }
+    /// `self - other`.
+    fn minus(&self, other: &Bits) -> Bits {
+        Bits(
+            self.0
+                .iter()
+                .enumerate()
+                .map(|(i, a)| a & !other.0.get(i).copied().unwrap_or(0))
+                .collect(),
+        )
+    }
     fn is_subset(&self, other: &Bits) -> bool {
         self.0
             .iter()
@@ -54,13 +73,271 @@ impl Bits {
     }
 }
 
-struct Analysis<'a> {
+/// What a basic block does to the locals, in order.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Get(usize),
+    Set(usize),
+    /// Right after a suspending call: what is live here must be saved.
+    Point,
+}
+
+#[derive(Debug, Default)]
+struct BasicBlock {
+    ops: Vec<Op>,
+    succ: Vec<usize>,
+}
+
+/// A sequence being flattened.
+struct Frame {
+    seq: InstrSeqId,
+    pos: usize,
+    /// The block to continue in when the frame starts (`None`: the current
+    /// one).
+    start: Option<usize>,
+    /// Where falling off the end goes (`None`: out of the function).
+    end: Option<usize>,
+    /// The block to continue in when the nested frames pushed by this one
+    /// are done.
+    resume: Option<usize>,
+    /// Whether the frame pushed exception targets, popped at its end.
+    handlers: bool,
+}
+
+/// The control-flow graph of a rewritten body, being built.
+struct Cfg<'a> {
     func: &'a LocalFunction,
-    index: HashMap<LocalId, usize>,
-    labels: HashMap<InstrSeqId, Bits>,
-    points: &'a HashSet<(InstrSeqId, usize)>,
     guards: &'a Guards,
-    found: Bits,
+    points: &'a HashSet<(InstrSeqId, usize)>,
+    index: HashMap<LocalId, usize>,
+    blocks: Vec<BasicBlock>,
+    /// The block each label leads to.
+    labels: HashMap<InstrSeqId, usize>,
+    /// The handler blocks of each enclosing `try`/`try_table`, innermost
+    /// last.
+    handlers: Vec<Vec<usize>>,
+    cur: usize,
+}
+
+impl Cfg<'_> {
+    fn new_block(&mut self) -> usize {
+        self.blocks.push(BasicBlock::default());
+        self.blocks.len() - 1
+    }
+
+    fn edge(&mut self, from: usize, to: usize) {
+        self.blocks[from].succ.push(to);
+    }
+
+    /// An edge to `label`'s block, or none when it leaves the function.
+    fn branch(&mut self, label: InstrSeqId) {
+        if let Some(&to) = self.labels.get(&label) {
+            self.edge(self.cur, to);
+        }
+    }
+
+    fn op(&mut self, op: Op) {
+        let cur = self.cur;
+        self.blocks[cur].ops.push(op);
+    }
+
+    /// Ends the current block with edges to every enclosing handler.
+    fn may_throw(&mut self) {
+        let targets: Vec<usize> = self.handlers.iter().flatten().copied().collect();
+        for to in targets {
+            self.edge(self.cur, to);
+        }
+    }
+
+    /// Continues in a fresh block reached from the current one.
+    fn fall_through(&mut self) {
+        let next = self.new_block();
+        self.edge(self.cur, next);
+        self.cur = next;
+    }
+
+    /// Continues in a fresh block nothing reaches.
+    fn dead(&mut self) {
+        self.cur = self.new_block();
+    }
+
+    /// Flattens the sequences reachable from `body`.
+    fn build(&mut self, body: InstrSeqId) {
+        let mut frames = vec![Frame {
+            seq: body,
+            pos: 0,
+            start: None,
+            end: None,
+            resume: None,
+            handlers: false,
+        }];
+        while let Some(f) = frames.last_mut() {
+            if let Some(start) = f.start.take() {
+                self.cur = start;
+            }
+            if let Some(resume) = f.resume.take() {
+                self.cur = resume;
+            }
+            let func = self.func;
+            let instrs = &func.block(f.seq).instrs;
+            let Some((instr, _)) = instrs.get(f.pos) else {
+                if let Some(end) = f.end {
+                    self.edge(self.cur, end);
+                }
+                if f.handlers {
+                    self.handlers.pop();
+                }
+                frames.pop();
+                self.dead();
+                continue;
+            };
+            let here = (f.seq, f.pos);
+            f.pos += 1;
+            let nested = |seq: InstrSeqId, start: Option<usize>, end: usize| Frame {
+                seq,
+                pos: 0,
+                start,
+                end: Some(end),
+                resume: None,
+                handlers: false,
+            };
+            match instr {
+                Instr::LocalGet(l) => self.op(Op::Get(self.index[&l.local])),
+                Instr::LocalSet(l) => self.op(Op::Set(self.index[&l.local])),
+                Instr::LocalTee(l) => self.op(Op::Set(self.index[&l.local])),
+                Instr::Block(b) => {
+                    let after = self.new_block();
+                    self.labels.insert(b.seq, after);
+                    frames.last_mut().expect("current frame").resume = Some(after);
+                    frames.push(nested(b.seq, None, after));
+                }
+                Instr::Loop(l) => {
+                    let head = self.new_block();
+                    self.edge(self.cur, head);
+                    self.labels.insert(l.seq, head);
+                    let after = self.new_block();
+                    frames.last_mut().expect("current frame").resume = Some(after);
+                    frames.push(nested(l.seq, Some(head), after));
+                }
+                Instr::IfElse(i) => match self.guards.kind(i.consequent) {
+                    Some(GuardKind::Rewinding) => {}
+                    Some(GuardKind::Normal) => {
+                        let after = self.new_block();
+                        self.labels.insert(i.consequent, after);
+                        frames.last_mut().expect("current frame").resume = Some(after);
+                        frames.push(nested(i.consequent, None, after));
+                    }
+                    _ => {
+                        let after = self.new_block();
+                        let then = self.new_block();
+                        let other = self.new_block();
+                        self.edge(self.cur, then);
+                        self.edge(self.cur, other);
+                        self.labels.insert(i.consequent, after);
+                        self.labels.insert(i.alternative, after);
+                        frames.last_mut().expect("current frame").resume = Some(after);
+                        frames.push(nested(i.alternative, Some(other), after));
+                        frames.push(nested(i.consequent, Some(then), after));
+                    }
+                },
+                Instr::Try(t) => {
+                    let after = self.new_block();
+                    self.labels.insert(t.seq, after);
+                    let mut targets = Vec::new();
+                    let mut handler_frames = Vec::new();
+                    for c in &t.catches {
+                        if let LegacyCatch::Catch { handler, .. }
+                        | LegacyCatch::CatchAll { handler } = c
+                        {
+                            let start = self.new_block();
+                            self.labels.insert(*handler, after);
+                            targets.push(start);
+                            handler_frames.push(nested(*handler, Some(start), after));
+                        }
+                    }
+                    let body = self.new_block();
+                    self.edge(self.cur, body);
+                    frames.last_mut().expect("current frame").resume = Some(after);
+                    frames.extend(handler_frames.into_iter().rev());
+                    let mut body_frame = nested(t.seq, Some(body), after);
+                    body_frame.handlers = true;
+                    self.handlers.push(targets);
+                    frames.push(body_frame);
+                }
+                Instr::TryTable(t) => {
+                    let after = self.new_block();
+                    self.labels.insert(t.seq, after);
+                    let targets = t
+                        .catches
+                        .iter()
+                        .filter_map(|c| match c {
+                            TryTableCatch::Catch { label, .. }
+                            | TryTableCatch::CatchRef { label, .. }
+                            | TryTableCatch::CatchAll { label }
+                            | TryTableCatch::CatchAllRef { label } => self.labels.get(label),
+                        })
+                        .copied()
+                        .collect();
+                    let body = self.new_block();
+                    self.edge(self.cur, body);
+                    frames.last_mut().expect("current frame").resume = Some(after);
+                    let mut body_frame = nested(t.seq, Some(body), after);
+                    body_frame.handlers = true;
+                    self.handlers.push(targets);
+                    frames.push(body_frame);
+                }
+                Instr::Br(b) => {
+                    self.branch(b.block);
+                    self.dead();
+                }
+                Instr::BrIf(b) => {
+                    self.branch(b.block);
+                    self.fall_through();
+                }
+                Instr::BrOnNull(b) => {
+                    self.branch(b.block);
+                    self.fall_through();
+                }
+                Instr::BrOnNonNull(b) => {
+                    self.branch(b.block);
+                    self.fall_through();
+                }
+                Instr::BrOnCast(b) => {
+                    self.branch(b.block);
+                    self.fall_through();
+                }
+                Instr::BrOnCastFail(b) => {
+                    self.branch(b.block);
+                    self.fall_through();
+                }
+                Instr::BrTable(t) => {
+                    for label in t.blocks.iter().chain([&t.default]) {
+                        self.branch(*label);
+                    }
+                    self.dead();
+                }
+                Instr::Return(_) | Instr::Unreachable(_) => self.dead(),
+                Instr::Throw(_) | Instr::ThrowRef(_) | Instr::Rethrow(_) => {
+                    self.may_throw();
+                    self.dead();
+                }
+                _ => {
+                    if let Some(site) = callee(instr) {
+                        if !self.handlers.is_empty() {
+                            self.may_throw();
+                            self.fall_through();
+                        }
+                        if site.tail {
+                            self.dead();
+                        }
+                    }
+                }
+            }
+            if self.points.contains(&here) {
+                self.op(Op::Point);
+            }
+        }
+    }
 }
 
 /// The union of the locals live right after any of `points` (positions of
@@ -88,89 +365,90 @@ pub(crate) fn live_after(
             order.len() - 1
         });
     });
-    let mut a = Analysis {
+    let mut cfg = Cfg {
         func,
-        index,
-        labels: HashMap::new(),
-        points,
         guards,
-        found: Bits::default(),
+        points,
+        index,
+        blocks: vec![BasicBlock::default()],
+        labels: HashMap::new(),
+        handlers: Vec::new(),
+        cur: 0,
     };
-    a.labels.insert(body, Bits::default());
-    a.sequence(body, Bits::default());
-    a.found.iter().map(|i| order[i]).collect()
+    cfg.build(body);
+    solve(&cfg.blocks)
+        .iter()
+        .map(|i| order[i])
+        .collect::<Vec<_>>()
 }
 
-impl Analysis<'_> {
-    fn label(&self, seq: InstrSeqId) -> Bits {
-        self.labels.get(&seq).cloned().unwrap_or_default()
-    }
-
-    fn sequence(&mut self, seq: InstrSeqId, live_out: Bits) -> Bits {
-        let mut live = live_out;
-        let func = self.func;
-        for (pos, (instr, _)) in func.block(seq).instrs.iter().enumerate().rev() {
-            if self.points.contains(&(seq, pos)) {
-                self.found.union(&live);
-            }
-            live = self.transfer(instr, live);
-        }
-        live
-    }
-
-    fn transfer(&mut self, instr: &Instr, mut live: Bits) -> Bits {
-        match instr {
-            Instr::LocalGet(l) => live.insert(self.index[&l.local]),
-            Instr::LocalSet(l) => live.remove(self.index[&l.local]),
-            Instr::LocalTee(l) => live.remove(self.index[&l.local]),
-            Instr::Br(b) => live = self.label(b.block),
-            Instr::BrIf(b) => live.union(&self.label(b.block)),
-            Instr::BrOnNull(b) => live.union(&self.label(b.block)),
-            Instr::BrOnNonNull(b) => live.union(&self.label(b.block)),
-            Instr::BrOnCast(b) => live.union(&self.label(b.block)),
-            Instr::BrOnCastFail(b) => live.union(&self.label(b.block)),
-            Instr::BrTable(t) => {
-                let mut all = self.label(t.default);
-                for b in t.blocks.iter() {
-                    all.union(&self.label(*b));
+/// Runs the backward analysis to a fixed point and returns the union of
+/// what is live at the points.
+fn solve(blocks: &[BasicBlock]) -> Bits {
+    let mut gen_ = Vec::with_capacity(blocks.len());
+    let mut kill = Vec::with_capacity(blocks.len());
+    let mut preds = vec![Vec::new(); blocks.len()];
+    for (b, block) in blocks.iter().enumerate() {
+        let (mut g, mut k) = (Bits::default(), Bits::default());
+        for op in block.ops.iter().rev() {
+            match *op {
+                Op::Get(i) => {
+                    g.insert(i);
+                    k.remove(i);
                 }
-                live = all;
-            }
-            // Branches were handled above; what else never falls through
-            // leaves the function.
-            other if diverges(other) => live = Bits::default(),
-            Instr::Block(b) => {
-                self.labels.insert(b.seq, live.clone());
-                live = self.sequence(b.seq, live);
-            }
-            Instr::IfElse(i) if self.guards.kind(i.consequent) == Some(GuardKind::Rewinding) => {}
-            Instr::IfElse(i) if self.guards.kind(i.consequent) == Some(GuardKind::Normal) => {
-                self.labels.insert(i.consequent, live.clone());
-                live = self.sequence(i.consequent, live);
-            }
-            Instr::IfElse(i) => {
-                self.labels.insert(i.consequent, live.clone());
-                self.labels.insert(i.alternative, live.clone());
-                let mut then = self.sequence(i.consequent, live.clone());
-                then.union(&self.sequence(i.alternative, live));
-                live = then;
-            }
-            Instr::Loop(l) => {
-                self.labels.entry(l.seq).or_default();
-                loop {
-                    let head = self.sequence(l.seq, live.clone());
-                    let known = self.labels.get_mut(&l.seq).expect("label registered above");
-                    if head.is_subset(known) {
-                        live = head;
-                        break;
-                    }
-                    known.union(&head);
+                Op::Set(i) => {
+                    k.insert(i);
+                    g.remove(i);
                 }
+                Op::Point => {}
             }
-            _ => {}
         }
-        live
+        gen_.push(g);
+        kill.push(k);
+        for s in &block.succ {
+            preds[*s].push(b);
+        }
     }
+    let live_out = |live_in: &[Bits], b: usize| {
+        let mut out = Bits::default();
+        for s in &blocks[b].succ {
+            out.union(&live_in[*s]);
+        }
+        out
+    };
+    let mut live_in = vec![Bits::default(); blocks.len()];
+    let mut queued = vec![true; blocks.len()];
+    let mut work: Vec<usize> = (0..blocks.len()).collect();
+    while let Some(b) = work.pop() {
+        queued[b] = false;
+        let mut new_in = live_out(&live_in, b).minus(&kill[b]);
+        new_in.union(&gen_[b]);
+        if new_in.is_subset(&live_in[b]) {
+            continue;
+        }
+        live_in[b] = new_in;
+        for p in &preds[b] {
+            if !queued[*p] {
+                queued[*p] = true;
+                work.push(*p);
+            }
+        }
+    }
+    let mut found = Bits::default();
+    for (b, block) in blocks.iter().enumerate() {
+        if !block.ops.iter().any(|op| matches!(op, Op::Point)) {
+            continue;
+        }
+        let mut live = live_out(&live_in, b);
+        for op in block.ops.iter().rev() {
+            match *op {
+                Op::Get(i) => live.insert(i),
+                Op::Set(i) => live.remove(i),
+                Op::Point => found.union(&live),
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -190,5 +468,7 @@ mod tests {
         assert_eq!(b.iter().collect::<Vec<_>>(), vec![3, 130]);
         b.remove(130);
         assert_eq!(b.iter().collect::<Vec<_>>(), vec![3]);
+        assert_eq!(b.minus(&a).iter().count(), 0);
+        assert_eq!(a.minus(&b).iter().collect::<Vec<_>>(), vec![130]);
     }
 }

@@ -3,19 +3,32 @@
 //! * Code after an unconditional branch, `return` or `unreachable` is
 //!   dropped: it can never run, and it would make the operand stack
 //!   polymorphic.
-//! * Constructs the transform does not handle are reported.
+//! * A tail call (`return_call*`) to a function that may suspend becomes a
+//!   call followed by `return`: the caller's frame has to stay to be
+//!   saved, so such a call no longer runs in constant stack space. Tail
+//!   calls to functions that cannot suspend stay tail calls.
+//! * After the rewrite, every local of a non-nullable reference type
+//!   (parameters aside) becomes nullable, and each read of it is followed by
+//!   `ref.as_non_null`: the rewrite moves sets and reads into different
+//!   blocks, which validation's tracking of non-defaultable locals would
+//!   reject, and the frame restore sets them outside the original code.
 //! * Blocks, loops and `if`s that contain a suspending call and take
 //!   parameters get them through fresh locals instead of the operand stack,
 //!   so every sequence that contains a suspension starts with an empty
 //!   stack. Branches back to such a loop store their values into those
 //!   locals first.
 
-use walrus::ir::{Instr, InstrLocId, InstrSeqId, InstrSeqType, LocalGet, LocalSet};
-use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes};
+use std::collections::HashSet;
+
+use walrus::ir::{
+    Call, CallIndirect, CallRef, Instr, InstrLocId, InstrSeqId, InstrSeqType, Local, LocalGet,
+    LocalSet, RefAsNonNull, Return,
+};
+use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes, ValType};
 
 use crate::error::{Error, Result};
-use crate::ir::{Target, callee, children, diverges, sequences};
-use crate::operand_types::{TypeContext, instr_name};
+use crate::ir::{callee, children, diverges, nullable, sequences};
+use crate::operand_types::TypeContext;
 use crate::suspend::Suspends;
 
 /// Drops unreachable code after unconditional control transfers.
@@ -28,45 +41,35 @@ pub(crate) fn trim_dead_code(func: &mut LocalFunction) {
     }
 }
 
-/// Reports constructs that cannot be instrumented.
-pub(crate) fn check_supported(func: &LocalFunction, suspends: &Suspends, name: &str) -> Result<()> {
-    let unsupported = |construct: String| Error::Unsupported {
-        function: name.to_string(),
-        construct,
-    };
+/// Turns every tail call that may suspend into a call and `return`.
+/// Returns how many it turned.
+pub(crate) fn lower_suspending_tail_calls(func: &mut LocalFunction, suspends: &Suspends) -> usize {
+    let mut lowered = 0;
     for seq in sequences(func) {
-        for (instr, _) in &func.block(seq).instrs {
-            match instr {
-                Instr::TryTable(_)
-                | Instr::Try(_)
-                | Instr::Throw(_)
-                | Instr::ThrowRef(_)
-                | Instr::Rethrow(_) => {
-                    return Err(unsupported(format!(
-                        "exception handling (`{}`)",
-                        instr_name(instr)
-                    )));
-                }
-                _ if !suspends.is_call(instr) => {}
-                _ => match callee(instr) {
-                    Some(site) if site.tail => {
-                        return Err(unsupported(format!(
-                            "a tail call (`{}`) to a function that may suspend",
-                            instr_name(instr)
-                        )));
-                    }
-                    Some(site) if matches!(site.target, Target::Ref(_)) => {
-                        return Err(unsupported(
-                            "`call_ref` to a function that may suspend (the callee reference cannot be saved)"
-                                .into(),
-                        ));
-                    }
-                    _ => {}
-                },
-            }
+        let instrs = &mut func.block_mut(seq).instrs;
+        let tail_calls: Vec<usize> = instrs
+            .iter()
+            .enumerate()
+            .filter(|(_, (i, _))| callee(i).is_some_and(|c| c.tail) && suspends.is_call(i))
+            .map(|(at, _)| at)
+            .collect();
+        for at in tail_calls.into_iter().rev() {
+            let (instr, loc) = &mut instrs[at];
+            *instr = match instr {
+                Instr::ReturnCall(c) => Instr::Call(Call { func: c.func }),
+                Instr::ReturnCallIndirect(c) => Instr::CallIndirect(CallIndirect {
+                    ty: c.ty,
+                    table: c.table,
+                }),
+                Instr::ReturnCallRef(c) => Instr::CallRef(CallRef { ty: c.ty }),
+                _ => unreachable!("a tail call"),
+            };
+            let loc = *loc;
+            instrs.insert(at + 1, (Instr::Return(Return {}), loc));
+            lowered += 1;
         }
     }
-    Ok(())
+    lowered
 }
 
 /// Moves the parameters of suspending blocks, loops and `if`s into locals.
@@ -82,7 +85,11 @@ pub(crate) fn lower_block_params(
         let instrs = std::mem::take(&mut func.block_mut(seq).instrs);
         let mut out = Vec::with_capacity(instrs.len());
         for (instr, loc) in instrs {
-            let owned = children(&instr);
+            // A `try`'s handlers take the caught values, not its parameters.
+            let owned = match &instr {
+                Instr::Try(t) => vec![t.seq],
+                _ => children(&instr),
+            };
             let Some(&first) = owned.first() else {
                 out.push((instr, loc));
                 continue;
@@ -196,5 +203,51 @@ impl TypeContext {
                 .or_insert_with(|| (params.to_vec(), results.to_vec()));
         }
         ty
+    }
+}
+
+/// Makes every non-parameter local of `func` whose type is a non-nullable
+/// reference nullable, and follows every `local.get` and `local.tee` of it
+/// with `ref.as_non_null`, so that readers see the type they saw before.
+pub(crate) fn make_locals_nullable(func: &mut LocalFunction, locals: &mut ModuleLocals) {
+    let params: HashSet<LocalId> = func.args.iter().copied().collect();
+    let mut retyped = HashSet::new();
+    for seq in sequences(func) {
+        for (instr, _) in &func.block(seq).instrs {
+            let local = match instr {
+                Instr::LocalGet(l) => l.local,
+                Instr::LocalSet(l) => l.local,
+                Instr::LocalTee(l) => l.local,
+                _ => continue,
+            };
+            if let ValType::Ref(r) = locals.get(local).ty()
+                && !r.nullable
+                && !params.contains(&local)
+                && retyped.insert(local)
+            {
+                let name = locals.get(local).name.clone();
+                *locals.get_mut(local) = Local::new(local, ValType::Ref(nullable(r)));
+                locals.get_mut(local).name = name;
+            }
+        }
+    }
+    if retyped.is_empty() {
+        return;
+    }
+    for seq in sequences(func) {
+        let instrs = std::mem::take(&mut func.block_mut(seq).instrs);
+        let mut out = Vec::with_capacity(instrs.len());
+        for (instr, loc) in instrs {
+            let read = match &instr {
+                Instr::LocalGet(l) => retyped.contains(&l.local),
+                Instr::LocalTee(l) => retyped.contains(&l.local),
+                _ => false,
+            };
+            out.push((instr, loc));
+            if read {
+                out.push((Instr::RefAsNonNull(RefAsNonNull {}), loc));
+            }
+        }
+        func.block_mut(seq).instrs = out;
     }
 }

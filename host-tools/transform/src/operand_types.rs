@@ -3,14 +3,19 @@
 //! walrus keeps the operand stack implicit, but spilling needs the exact
 //! types of the values sitting on it at a suspending call. [`StackTyper`]
 //! replays a run of instructions over a `Vec<ValType>`, the same way a
-//! validator does, for the instructions that can appear in a function the
-//! transform rewrites. GC and exception-handling instructions are reported
-//! as unsupported rather than guessed.
+//! validator does: every instruction walrus knows, GC, reference and
+//! exception-handling instructions included, gives the type validation
+//! gives it (a `ref.func` is a non-null reference of the function's exact
+//! type, a `local.tee` leaves the local's type), so a spill local always
+//! has a type its readers accept. The match is exhaustive: an instruction
+//! added to walrus fails to compile here instead of being guessed.
 
 use walrus::ir::{
     AtomicWidth, BinaryOp, Instr, InstrSeqType, LoadKind, LoadSimdKind, UnaryOp, Value,
 };
-use walrus::{FunctionId, LocalId, ModuleLocals, RefType, TypeId, ValType};
+use walrus::{
+    AbstractHeapType, FunctionId, HeapType, LocalId, ModuleLocals, RefType, TypeId, ValType,
+};
 
 use std::collections::HashMap;
 
@@ -20,7 +25,19 @@ use crate::ir::{CallSite, Target, callee};
 #[derive(Debug)]
 pub(crate) struct TypeContext {
     pub types_params: HashMap<TypeId, (Vec<ValType>, Vec<ValType>)>,
+    /// Field types of struct types, unpacked (`i8`/`i16` read as `i32`).
+    pub struct_fields: HashMap<TypeId, Vec<ValType>>,
+    /// Element types of array types, unpacked.
+    pub array_elements: HashMap<TypeId, ValType>,
     pub func_types: HashMap<FunctionId, TypeId>,
+    /// The function type of each tag (its parameters are what a `catch`
+    /// of it receives).
+    pub tag_types: HashMap<walrus::TagId, TypeId>,
+    /// The module uses typed function references (or GC), so `ref.func` has
+    /// the function's exact non-null type; without them it is a plain
+    /// `funcref`, and the output must not need a proposal the input did
+    /// not.
+    pub typed_references: bool,
     pub global_types: HashMap<walrus::GlobalId, ValType>,
     pub table_types: HashMap<walrus::TableId, (RefType, bool)>,
     pub memory64: HashMap<walrus::MemoryId, bool>,
@@ -34,9 +51,26 @@ impl TypeContext {
             .filter(|t| t.is_function())
             .map(|t| (t.id(), (t.params().to_vec(), t.results().to_vec())))
             .collect();
+        let struct_fields = module
+            .types
+            .iter()
+            .filter_map(|t| {
+                let fields = t.as_struct()?.fields.iter();
+                Some((t.id(), fields.map(|f| f.element_type.unpack()).collect()))
+            })
+            .collect();
+        let array_elements = module
+            .types
+            .iter()
+            .filter_map(|t| Some((t.id(), t.as_array()?.field.element_type.unpack())))
+            .collect();
         TypeContext {
+            typed_references: uses_typed_references(module),
             types_params,
+            struct_fields,
+            array_elements,
             func_types: module.funcs.iter().map(|f| (f.id(), f.ty())).collect(),
+            tag_types: module.tags.iter().map(|t| (t.id(), t.ty())).collect(),
             global_types: module.globals.iter().map(|g| (g.id(), g.ty)).collect(),
             table_types: module
                 .tables
@@ -87,6 +121,23 @@ impl TypeContext {
         }
     }
 
+    /// The type a `struct.get` of `field` reads.
+    fn field(&self, ty: TypeId, field: u32) -> ValType {
+        self.struct_fields
+            .get(&ty)
+            .and_then(|f| f.get(field as usize))
+            .copied()
+            .unwrap_or(ValType::I32)
+    }
+
+    /// The type an `array.get` reads.
+    fn element(&self, ty: TypeId) -> ValType {
+        self.array_elements
+            .get(&ty)
+            .copied()
+            .unwrap_or(ValType::I32)
+    }
+
     fn table_index(&self, table: walrus::TableId) -> ValType {
         if self.table_types.get(&table).is_some_and(|t| t.1) {
             ValType::I64
@@ -121,10 +172,36 @@ impl Stack {
         self.types.truncate(len);
         self.low = self.low.min(len);
     }
+    /// Pops `n` values.
+    fn pop(&mut self, n: usize) -> Result<(), Untypable> {
+        let Some(len) = self.types.len().checked_sub(n) else {
+            return Err(Untypable("operand stack underflow".into()));
+        };
+        self.truncate(len);
+        Ok(())
+    }
+    /// Pops `n` values and pushes `results`.
+    fn replace<const N: usize>(
+        &mut self,
+        n: usize,
+        results: [ValType; N],
+    ) -> Result<(), Untypable> {
+        self.pop(n)?;
+        self.types.extend(results);
+        Ok(())
+    }
+    /// The type `depth` values below the top.
+    fn nth_from_top(&self, depth: usize) -> Result<ValType, Untypable> {
+        self.types
+            .len()
+            .checked_sub(depth + 1)
+            .map(|i| self.types[i])
+            .ok_or_else(|| Untypable("operand stack underflow".into()))
+    }
     fn push(&mut self, ty: ValType) {
         self.types.push(ty);
     }
-    fn extend(&mut self, tys: impl IntoIterator<Item = ValType>) {
+    pub fn extend(&mut self, tys: impl IntoIterator<Item = ValType>) {
         self.types.extend(tys);
     }
 }
@@ -147,31 +224,40 @@ impl StackTyper<'_> {
     }
 
     /// Applies `instr` to `stack`. Returns `false` when the instruction never
-    /// falls through (branch, return, trap): what follows it is dead.
+    /// falls through (branch, return, throw, trap): what follows it is dead.
     pub fn apply(&self, instr: &Instr, stack: &mut Stack) -> Result<bool, Untypable> {
         use ValType::*;
-        let pop = |stack: &mut Stack, n: usize| -> Result<(), Untypable> {
-            if stack.len() < n {
-                return Err(Untypable("operand stack underflow".into()));
-            }
-            stack.truncate(stack.len() - n);
-            Ok(())
-        };
         let ctx = self.ctx;
         match instr {
             Instr::Block(b) => self.block(b.seq, 0, stack)?,
             Instr::Loop(b) => self.block(b.seq, 0, stack)?,
             Instr::IfElse(b) => self.block(b.consequent, 1, stack)?,
-            _ if callee(instr).is_some_and(|c| !c.tail) => {
+            Instr::Try(t) => self.block(t.seq, 0, stack)?,
+            Instr::TryTable(t) => self.block(t.seq, 0, stack)?,
+            Instr::Call(_) | Instr::CallIndirect(_) | Instr::CallRef(_) => {
                 let site = callee(instr).expect("a call");
                 let (params, results) = ctx.call_signature(&site);
-                let n = params.len() + site.extra_operands();
-                pop(stack, n)?;
+                stack.pop(params.len() + site.extra_operands())?;
                 stack.extend(results.iter().copied());
             }
+            Instr::ReturnCall(_)
+            | Instr::ReturnCallIndirect(_)
+            | Instr::ReturnCallRef(_)
+            | Instr::Unreachable(_)
+            | Instr::Return(_)
+            | Instr::Br(_)
+            | Instr::BrTable(_)
+            | Instr::Throw(_)
+            | Instr::ThrowRef(_)
+            | Instr::Rethrow(_) => return Ok(false),
             Instr::LocalGet(l) => stack.push(self.local(l.local)),
-            Instr::LocalSet(_) | Instr::GlobalSet(_) | Instr::Drop(_) => pop(stack, 1)?,
-            Instr::LocalTee(_) => {}
+            Instr::LocalTee(l) => {
+                stack.pop(1)?;
+                stack.push(self.local(l.local));
+            }
+            Instr::LocalSet(_) | Instr::GlobalSet(_) | Instr::Drop(_) | Instr::BrIf(_) => {
+                stack.pop(1)?
+            }
             Instr::GlobalGet(g) => stack.push(ctx.global_types[&g.global]),
             Instr::Const(c) => stack.push(match c.value {
                 Value::I32(_) => I32,
@@ -180,43 +266,26 @@ impl StackTyper<'_> {
                 Value::F64(_) => F64,
                 Value::V128(_) => V128,
             }),
-            Instr::Binop(b) => {
-                pop(stack, 2)?;
-                stack.push(binop_result(b.op));
-            }
-            Instr::Unop(u) => {
-                pop(stack, 1)?;
-                stack.push(unop_result(u.op));
-            }
-            Instr::TernOp(_) | Instr::V128Bitselect(_) => {
-                pop(stack, 3)?;
-                stack.push(V128);
-            }
-            Instr::I8x16Swizzle(_) | Instr::I8x16Shuffle(_) => {
-                pop(stack, 2)?;
-                stack.push(V128);
-            }
-            Instr::Select(_) => {
-                let Some(&ty) = stack.len().checked_sub(3).map(|i| &stack.types[i]) else {
-                    return Err(Untypable("operand stack underflow".into()));
+            Instr::Binop(b) => stack.replace(2, [binop_result(b.op)])?,
+            Instr::Unop(u) => stack.replace(1, [unop_result(u.op)])?,
+            Instr::TernOp(_) | Instr::V128Bitselect(_) => stack.replace(3, [V128])?,
+            Instr::I8x16Swizzle(_) | Instr::I8x16Shuffle(_) => stack.replace(2, [V128])?,
+            Instr::I64Add128(_) | Instr::I64Sub128(_) => stack.replace(4, [I64, I64])?,
+            Instr::I64MulWideS(_) | Instr::I64MulWideU(_) => stack.replace(2, [I64, I64])?,
+            Instr::Select(s) => {
+                let ty = match s.ty {
+                    Some(ty) => ty,
+                    None => stack.nth_from_top(2)?,
                 };
-                pop(stack, 3)?;
-                stack.push(ty);
+                stack.replace(3, [ty])?;
             }
-            Instr::Unreachable(_) | Instr::Return(_) | Instr::Br(_) | Instr::BrTable(_) => {
-                return Ok(false);
-            }
-            Instr::BrIf(_) => pop(stack, 1)?,
             Instr::MemorySize(m) => stack.push(ctx.address(m.memory)),
-            Instr::MemoryGrow(m) => {
-                pop(stack, 1)?;
-                stack.push(ctx.address(m.memory));
-            }
-            Instr::MemoryInit(_) | Instr::MemoryCopy(_) | Instr::MemoryFill(_) => pop(stack, 3)?,
+            Instr::MemoryGrow(m) => stack.replace(1, [ctx.address(m.memory)])?,
+            Instr::MemoryInit(_) | Instr::MemoryCopy(_) | Instr::MemoryFill(_) => stack.pop(3)?,
             Instr::DataDrop(_) | Instr::ElemDrop(_) | Instr::AtomicFence(_) => {}
-            Instr::Load(l) => {
-                pop(stack, 1)?;
-                stack.push(match l.kind {
+            Instr::Load(l) => stack.replace(
+                1,
+                [match l.kind {
                     LoadKind::I32 { .. } | LoadKind::I32_8 { .. } | LoadKind::I32_16 { .. } => I32,
                     LoadKind::I64 { .. }
                     | LoadKind::I64_8 { .. }
@@ -225,60 +294,99 @@ impl StackTyper<'_> {
                     LoadKind::F32 => F32,
                     LoadKind::F64 => F64,
                     LoadKind::V128 => V128,
-                });
-            }
-            Instr::Store(_) => pop(stack, 2)?,
+                }],
+            )?,
+            Instr::Store(_) => stack.pop(2)?,
             Instr::LoadSimd(l) => match l.kind {
                 LoadSimdKind::V128Store8Lane(_)
                 | LoadSimdKind::V128Store16Lane(_)
                 | LoadSimdKind::V128Store32Lane(_)
-                | LoadSimdKind::V128Store64Lane(_) => pop(stack, 2)?,
+                | LoadSimdKind::V128Store64Lane(_) => stack.pop(2)?,
                 LoadSimdKind::V128Load8Lane(_)
                 | LoadSimdKind::V128Load16Lane(_)
                 | LoadSimdKind::V128Load32Lane(_)
-                | LoadSimdKind::V128Load64Lane(_) => {
-                    pop(stack, 2)?;
-                    stack.push(V128);
-                }
-                _ => {
-                    pop(stack, 1)?;
-                    stack.push(V128);
-                }
+                | LoadSimdKind::V128Load64Lane(_) => stack.replace(2, [V128])?,
+                _ => stack.replace(1, [V128])?,
             },
-            Instr::AtomicRmw(a) => {
-                pop(stack, 2)?;
-                stack.push(width_type(a.width));
-            }
-            Instr::Cmpxchg(a) => {
-                pop(stack, 3)?;
-                stack.push(width_type(a.width));
-            }
-            Instr::AtomicNotify(_) => {
-                pop(stack, 2)?;
-                stack.push(I32);
-            }
-            Instr::AtomicWait(_) => {
-                pop(stack, 3)?;
-                stack.push(I32);
-            }
-            Instr::TableGet(t) => {
-                pop(stack, 1)?;
-                stack.push(Ref(ctx.table_types[&t.table].0));
-            }
-            Instr::TableSet(_) => pop(stack, 2)?,
-            Instr::TableGrow(t) => {
-                pop(stack, 2)?;
-                stack.push(ctx.table_index(t.table));
-            }
+            Instr::AtomicRmw(a) => stack.replace(2, [width_type(a.width)])?,
+            Instr::Cmpxchg(a) => stack.replace(3, [width_type(a.width)])?,
+            Instr::AtomicNotify(_) => stack.replace(2, [I32])?,
+            Instr::AtomicWait(_) => stack.replace(3, [I32])?,
+            Instr::TableGet(t) => stack.replace(1, [Ref(ctx.table_types[&t.table].0)])?,
+            Instr::TableSet(_) => stack.pop(2)?,
+            Instr::TableGrow(t) => stack.replace(2, [ctx.table_index(t.table)])?,
             Instr::TableSize(t) => stack.push(ctx.table_index(t.table)),
-            Instr::TableFill(_) | Instr::TableInit(_) | Instr::TableCopy(_) => pop(stack, 3)?,
+            Instr::TableFill(_) | Instr::TableInit(_) | Instr::TableCopy(_) => stack.pop(3)?,
             Instr::RefNull(r) => stack.push(Ref(r.ty)),
-            Instr::RefIsNull(_) => {
-                pop(stack, 1)?;
-                stack.push(I32);
+            Instr::RefIsNull(_) | Instr::RefTest(_) | Instr::I31GetS(_) | Instr::I31GetU(_) => {
+                stack.replace(1, [I32])?
             }
+            Instr::RefEq(_) => stack.replace(2, [I32])?,
+            Instr::RefFunc(f) if ctx.typed_references => stack.push(Ref(RefType {
+                nullable: false,
+                heap_type: HeapType::Concrete(ctx.func_types[&f.func]),
+            })),
             Instr::RefFunc(_) => stack.push(Ref(RefType::FUNCREF)),
-            other => return Err(Untypable(format!("`{}`", instr_name(other)))),
+            Instr::RefAsNonNull(_) => {
+                let ty = stack.nth_from_top(0)?;
+                stack.replace(1, [non_null(ty)])?;
+            }
+            Instr::BrOnNull(_) => {
+                let ty = stack.nth_from_top(0)?;
+                stack.replace(1, [non_null(ty)])?;
+            }
+            Instr::BrOnNonNull(_) => stack.pop(1)?,
+            Instr::RefCast(c) => stack.replace(
+                1,
+                [Ref(RefType {
+                    nullable: c.nullable,
+                    heap_type: c.heap_type,
+                })],
+            )?,
+            Instr::BrOnCast(c) => stack.replace(
+                1,
+                [Ref(RefType {
+                    nullable: c.from_nullable && !c.to_nullable,
+                    heap_type: c.from_heap_type,
+                })],
+            )?,
+            Instr::BrOnCastFail(c) => stack.replace(
+                1,
+                [Ref(RefType {
+                    nullable: c.to_nullable,
+                    heap_type: c.to_heap_type,
+                })],
+            )?,
+            Instr::AnyConvertExtern(_) => {
+                let nullable = nullable(stack.nth_from_top(0)?);
+                stack.replace(1, [abstract_ref(nullable, AbstractHeapType::Any)])?;
+            }
+            Instr::ExternConvertAny(_) => {
+                let nullable = nullable(stack.nth_from_top(0)?);
+                stack.replace(1, [abstract_ref(nullable, AbstractHeapType::Extern)])?;
+            }
+            Instr::RefI31(_) => stack.replace(1, [abstract_ref(false, AbstractHeapType::I31)])?,
+            Instr::StructNew(s) => {
+                let fields = ctx.struct_fields.get(&s.ty).map_or(0, Vec::len);
+                stack.replace(fields, [concrete_ref(s.ty)])?;
+            }
+            Instr::StructNewDefault(s) => stack.push(concrete_ref(s.ty)),
+            Instr::StructGet(s) => stack.replace(1, [ctx.field(s.ty, s.field)])?,
+            Instr::StructGetS(_) | Instr::StructGetU(_) => stack.replace(1, [I32])?,
+            Instr::StructSet(_) => stack.pop(2)?,
+            Instr::ArrayNew(a) => stack.replace(2, [concrete_ref(a.ty)])?,
+            Instr::ArrayNewDefault(a) => stack.replace(1, [concrete_ref(a.ty)])?,
+            Instr::ArrayNewFixed(a) => stack.replace(a.len as usize, [concrete_ref(a.ty)])?,
+            Instr::ArrayNewData(a) => stack.replace(2, [concrete_ref(a.ty)])?,
+            Instr::ArrayNewElem(a) => stack.replace(2, [concrete_ref(a.ty)])?,
+            Instr::ArrayGet(a) => stack.replace(2, [ctx.element(a.ty)])?,
+            Instr::ArrayGetS(_) | Instr::ArrayGetU(_) => stack.replace(2, [I32])?,
+            Instr::ArraySet(_) => stack.pop(3)?,
+            Instr::ArrayLen(_) => stack.replace(1, [I32])?,
+            Instr::ArrayFill(_) | Instr::ArrayInitData(_) | Instr::ArrayInitElem(_) => {
+                stack.pop(4)?
+            }
+            Instr::ArrayCopy(_) => stack.pop(5)?,
         }
         Ok(true)
     }
@@ -290,14 +398,61 @@ impl StackTyper<'_> {
         stack: &mut Stack,
     ) -> Result<(), Untypable> {
         let (params, results) = self.ctx.block_signature((self.seq_type)(seq));
-        let n = params.len() + extra;
-        if stack.len() < n {
-            return Err(Untypable("operand stack underflow".into()));
-        }
-        stack.truncate(stack.len() - n);
+        stack.pop(params.len() + extra)?;
         stack.extend(results);
         Ok(())
     }
+}
+
+/// Whether `module` uses typed function references or GC: a reference
+/// type that is non-nullable or names a defined type anywhere in its types,
+/// globals, tables or locals.
+fn uses_typed_references(module: &walrus::Module) -> bool {
+    let typed = |ty: &ValType| {
+        matches!(ty, ValType::Ref(r)
+            if !r.nullable || !matches!(r.heap_type, HeapType::Abstract(_)))
+    };
+    let in_types = module.types.iter().any(|t| {
+        !t.is_function() || t.supertype.is_some() || t.params().iter().chain(t.results()).any(typed)
+    });
+    in_types
+        || module.globals.iter().any(|g| typed(&g.ty))
+        || module
+            .tables
+            .iter()
+            .any(|t| typed(&ValType::Ref(t.element_ty)))
+        || module.locals.iter().any(|l| typed(&l.ty()))
+}
+
+/// `ty` without null (for a reference; other types are unchanged).
+fn non_null(ty: ValType) -> ValType {
+    match ty {
+        ValType::Ref(r) => ValType::Ref(RefType {
+            nullable: false,
+            ..r
+        }),
+        other => other,
+    }
+}
+
+fn abstract_ref(nullable: bool, heap: AbstractHeapType) -> ValType {
+    ValType::Ref(RefType {
+        nullable,
+        heap_type: HeapType::Abstract(heap),
+    })
+}
+
+/// A non-null reference to a value of the struct or array type `ty`.
+fn concrete_ref(ty: TypeId) -> ValType {
+    ValType::Ref(RefType {
+        nullable: false,
+        heap_type: HeapType::Concrete(ty),
+    })
+}
+
+/// Whether `ty` is a reference that may be null.
+fn nullable(ty: ValType) -> bool {
+    matches!(ty, ValType::Ref(r) if r.nullable)
 }
 
 fn width_type(width: AtomicWidth) -> ValType {

@@ -45,4 +45,16 @@ pub struct Options {
     /// state, without the rewind guards (see `fast_path.rs`). Faster in
     /// normal state, about twice the instrumented code.
     pub fast_path: bool,
+    /// Calls inside legacy `catch`/`catch_all` handlers are assumed never
+    /// to suspend, and the handlers are left uninstrumented (Binaryen's
+    /// `asyncify-ignore-unwind-from-catch`). Without it, a handler that may
+    /// suspend runs after its `try` (and one that rethrows its own
+    /// exception stays, resuming inside it trapping).
+    pub ignore_unwind_from_catch: bool,
+    /// Every function left uninstrumented checks, after each call that can
+    /// change the state and on entry, that no suspension is passing
+    /// through it, and traps naming itself if one is (Binaryen's
+    /// `asyncify-asserts`, with names; see `asserts.rs` and
+    /// [`crate::abi::ASSERTS_SECTION`]).
+    pub asserts: bool,
 }

@@ -13,6 +13,20 @@ pub struct Report {
     pub call_sites: usize,
     /// Locals saved across suspensions, summed over instrumented functions.
     pub locals_saved: usize,
+    /// Tail calls (`return_call*`) to functions that may suspend, turned
+    /// into a call and `return`: each keeps its caller's frame on the stack
+    /// while the callee runs, so a tail-recursive loop through one now
+    /// grows the native stack (and the save stack when it suspends).
+    pub tail_calls_lowered: usize,
+    /// Legacy catch handlers that may suspend, moved after their `try` so
+    /// that a rewind can re-enter them.
+    pub catch_handlers_lowered: usize,
+    /// Legacy catch handlers that may suspend but rethrow their own
+    /// exception, left in their `try`: a suspension inside one unwinds, but
+    /// resuming it traps in `__rewind_resume_in_catch_with_rethrow`.
+    pub catch_handlers_unresumable: usize,
+    /// With `Options::asserts`: checks added to uninstrumented functions.
+    pub assert_checks: usize,
     /// Size of the input binary.
     pub bytes_before: usize,
     /// Size of the output binary.
@@ -50,4 +64,29 @@ pub struct FuelReport {
     /// Small loops laid out several times, one check for several
     /// iterations.
     pub loops_unrolled: usize,
+}
+
+/// Why one function is or is not instrumented (`rewind explain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// Name-section name, or `func[INDEX]`.
+    pub function: String,
+    /// Whether the analysis selects it.
+    pub instrumented: bool,
+    /// The rule that decided, as in `--verbose`.
+    pub rule: String,
+    /// For a function reached by propagation: a shortest chain of calls
+    /// from it to where the suspension starts, the last step naming the
+    /// root and why it changes the state. Empty otherwise.
+    pub path: Vec<Step>,
+}
+
+/// One step of an [`Explanation`]'s chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The function (or, last, the import) at this step.
+    pub function: String,
+    /// How it leads to the next step (for the last: why it changes the
+    /// state).
+    pub how: String,
 }

@@ -176,3 +176,13 @@ fn emit(
             |_| {},
         );
 }
+
+/// Adds the function a rewind traps in when it would have to re-enter a
+/// catch handler that stayed in its `try` (see `catches.rs`): its name in
+/// a stack trace says why, the caller's says where.
+pub(crate) fn install_resume_in_catch_trap(module: &mut Module) -> FunctionId {
+    let mut builder = FunctionBuilder::new(&mut module.types, &[], &[]);
+    builder.name(abi::RESUME_IN_CATCH_FUNCTION.to_string());
+    builder.func_body().instr(Unreachable {});
+    builder.finish(vec![], &mut module.funcs)
+}

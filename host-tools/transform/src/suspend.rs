@@ -20,8 +20,10 @@ pub(crate) struct Suspends<'a> {
 
 impl<'a> Suspends<'a> {
     /// Scans `func` bottom-up, with an explicit stack: nesting depth costs
-    /// heap, not native stack.
-    pub fn scan(analysis: &'a Analysis, func: &LocalFunction) -> Self {
+    /// heap, not native stack. With `ignore_catch` (Binaryen's
+    /// `asyncify-ignore-unwind-from-catch`), calls inside legacy catch
+    /// handlers are taken not to suspend: the handlers are not instrumented.
+    pub fn scan(analysis: &'a Analysis, func: &LocalFunction, ignore_catch: bool) -> Self {
         let mut this = Suspends {
             analysis,
             containing: HashSet::new(),
@@ -36,7 +38,10 @@ impl<'a> Suspends<'a> {
                 if this.is_call(instr) {
                     this.containing.insert(seq);
                 }
-                order.extend(children(instr).into_iter().map(|c| (c, Some(seq))));
+                match instr {
+                    Instr::Try(t) if ignore_catch => order.push((t.seq, Some(seq))),
+                    _ => order.extend(children(instr).into_iter().map(|c| (c, Some(seq)))),
+                }
             }
             i += 1;
         }

@@ -82,7 +82,7 @@ fn describe_call(
     }
 }
 
-fn describe_type(module: &Module, ty: TypeId) -> String {
+pub(super) fn describe_type(module: &Module, ty: TypeId) -> String {
     let t = module.types.get(ty);
     let list = |v: &[walrus::ValType]| {
         v.iter()

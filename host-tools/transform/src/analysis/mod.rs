@@ -39,6 +39,7 @@
 //! why it is or is not instrumented.
 
 mod decisions;
+mod explain;
 mod lists;
 mod propagate;
 mod roots;
@@ -53,6 +54,7 @@ use crate::intrinsics::Intrinsic;
 use crate::options::Options;
 use crate::report::Decision;
 
+pub(crate) use explain::explain;
 use lists::Lists;
 use roots::Roots;
 
@@ -65,6 +67,9 @@ pub(crate) struct Analysis {
     pub changes_state: HashSet<FunctionId>,
     /// Types whose indirect calls are suspending call sites.
     pub suspending_types: HashSet<TypeId>,
+    /// Runtime functions: callers of the `asyncify.*` intrinsics that
+    /// change the state (top-most and bottom-most).
+    pub runtime: HashSet<FunctionId>,
     /// One decision per defined function.
     pub decisions: BTreeMap<FunctionId, Decision>,
     /// List entries that matched nothing, and similar findings.
@@ -72,6 +77,14 @@ pub(crate) struct Analysis {
 }
 
 impl Analysis {
+    /// Adds `note` to the reason of `f`'s decision.
+    pub fn note(&mut self, f: FunctionId, note: &str) {
+        if let Some(d) = self.decisions.get_mut(&f) {
+            d.reason.push_str("; ");
+            d.reason.push_str(note);
+        }
+    }
+
     /// Records that `f`, selected for instrumentation, turned out to have
     /// no suspending call site and was left unchanged.
     pub fn left_unchanged(&mut self, f: FunctionId) {
@@ -126,6 +139,7 @@ pub(crate) fn analyse(
         instrument,
         changes_state,
         suspending_types,
+        runtime: roots.top_most.union(&roots.bottom_most).copied().collect(),
         decisions,
         warnings,
     })

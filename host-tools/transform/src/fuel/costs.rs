@@ -61,6 +61,12 @@ impl Costs {
         Ok(costs)
     }
 
+    /// Every instruction class with its cost, in the order of the cost
+    /// table in the module doc of [`crate::fuel`].
+    pub fn classes(&self) -> impl Iterator<Item = (&'static str, u32)> + '_ {
+        CLASSES.iter().map(|(class, _)| (*class, self.table[class]))
+    }
+
     /// The cost of one instruction.
     pub(crate) fn of(&self, instr: &Instr) -> u32 {
         let class = match instr {
@@ -92,6 +98,15 @@ mod tests {
         assert_eq!(costs.table["call"], 7);
         assert_eq!(costs.table["load"], 3);
         assert_eq!(costs.table["default"], 1);
+    }
+
+    #[test]
+    fn classes_list_the_table_in_order() {
+        let costs = Costs::parse("call 7").unwrap();
+        let classes: Vec<(&str, u32)> = costs.classes().collect();
+        assert_eq!(classes.len(), CLASSES.len());
+        assert_eq!(classes[0], ("default", 1));
+        assert!(classes.contains(&("call", 7)));
     }
 
     #[test]

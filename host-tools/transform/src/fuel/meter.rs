@@ -8,12 +8,13 @@ use walrus::ir::{
     BinaryOp, Binop, Block, Call, GlobalGet, GlobalSet, Instr, InstrLocId, InstrSeqId,
     InstrSeqType, LocalGet, LocalSet, LocalTee,
 };
-use walrus::{FunctionId, GlobalId, LocalFunction, LocalId};
+use walrus::{FunctionId, GlobalId, LocalFunction, LocalId, ModuleTypes};
 
 use crate::ir::{Code, at, callee, children, i64_const, if_then, offset, retarget, sequences};
 use crate::report::FuelReport;
 
 use super::costs::Costs;
+use super::exceptions;
 use super::unroll;
 
 /// The metering of every function: costs, the fuel global, the handler.
@@ -52,6 +53,7 @@ impl Meter<'_> {
     pub fn function(
         &self,
         func: &mut LocalFunction,
+        types: &mut ModuleTypes,
         body_ty: InstrSeqType,
         entry_check: bool,
         counter: &mut Counter,
@@ -113,6 +115,7 @@ impl Meter<'_> {
         }
         unroll::unroll_loops(func, counter.local, &unrolled);
         counter.report.loops_unrolled += unrolled.len();
+        exceptions::reload_where_exceptions_land(func, types, &self.reload(counter.local));
         prologue
     }
 
@@ -124,7 +127,12 @@ impl Meter<'_> {
     fn push(&self, run: &mut Run, instr: Instr, loc: InstrLocId, counter: LocalId) {
         let call = callee(&instr);
         let returns_here = call.is_some_and(|c| !c.tail);
-        let leaves = matches!(instr, Instr::Return(_)) || call.is_some_and(|c| c.tail);
+        // A throw may land in a handler of a caller, which reloads the
+        // counter from the global (see `exceptions.rs`).
+        let leaves = matches!(
+            instr,
+            Instr::Return(_) | Instr::Throw(_) | Instr::ThrowRef(_) | Instr::Rethrow(_)
+        ) || call.is_some_and(|c| c.tail);
         if returns_here || leaves {
             match run.reload_at.take() {
                 Some(at) => {

@@ -70,6 +70,11 @@
 //! why that is safe during a rewind), and it lets the counter load run
 //! before the frame is restored.
 //!
+//! An exception that crosses a function skips the reload after its call:
+//! the counter is reloaded wherever an exception lands instead
+//! (`exceptions.rs`), and `throw` stores it first, so charges stay exact
+//! (and a guest cannot reset its budget by throwing).
+//!
 //! # Reading and setting the counter from the guest
 //!
 //! The imports `rewind.get_fuel: [] -> [i64]` and `rewind.set_fuel: [i64]
@@ -95,6 +100,7 @@
 
 mod accessors;
 mod costs;
+mod exceptions;
 mod handler;
 mod meter;
 mod options;
@@ -174,15 +180,27 @@ pub(crate) fn meter(module: &mut Module, options: &FuelOptions) -> Result<Metere
         let ty = module.types.get(module.funcs.get(id).ty());
         let results = ty.results().to_vec();
         let body_ty = InstrSeqType::new(&mut module.types, &[], &results);
-        let FunctionKind::Local(func) = &mut module.funcs.get_mut(id).kind else {
+        let walrus::Module {
+            funcs,
+            types,
+            locals,
+            ..
+        } = &mut *module;
+        let FunctionKind::Local(func) = &mut funcs.get_mut(id).kind else {
             continue;
         };
         let mut counter = Counter {
-            local: module.locals.add(ValType::I64),
+            local: locals.add(ValType::I64),
             checks: &mut hints.checks,
             report: &mut report,
         };
-        let prologue = m.function(func, body_ty, plan.entries.contains(&id), &mut counter);
+        let prologue = m.function(
+            func,
+            types,
+            body_ty,
+            plan.entries.contains(&id),
+            &mut counter,
+        );
         hints.prologue.insert(id, prologue);
         report.functions_metered += 1;
     }

@@ -6,7 +6,7 @@ use walrus::ir::{
     BinaryOp, Binop, Const, IfElse, Instr, InstrLocId, InstrSeqType, Load, LoadKind, MemArg, Store,
     StoreKind, Value,
 };
-use walrus::{LocalFunction, MemoryId, ValType};
+use walrus::{LocalFunction, MemoryId, RefType, ValType};
 
 use super::Code;
 
@@ -20,6 +20,14 @@ pub(crate) fn i32_const(v: i32) -> Instr {
     Instr::Const(Const {
         value: Value::I32(v),
     })
+}
+
+/// The nullable form of a reference type.
+pub(crate) fn nullable(ty: RefType) -> RefType {
+    RefType {
+        nullable: true,
+        ..ty
+    }
 }
 
 /// `i64.const v` (the bits of `v`).

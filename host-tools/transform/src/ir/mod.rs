@@ -10,7 +10,7 @@ mod build;
 mod calls;
 mod walk;
 
-pub(crate) use build::{at, i32_const, i64_const, if_then, load, offset, store};
+pub(crate) use build::{at, i32_const, i64_const, if_then, load, nullable, offset, store};
 pub(crate) use calls::{CallSite, Target, callee};
 pub(crate) use walk::{
     children, copy_code, diverges, for_each_instr, nested_seqs, retarget, sequences,

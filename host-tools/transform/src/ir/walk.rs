@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use walrus::LocalFunction;
-use walrus::ir::{Instr, InstrLocId, InstrSeqId, LegacyCatch};
+use walrus::ir::{Instr, InstrLocId, InstrSeqId, LegacyCatch, TryTableCatch};
 
 use super::Code;
 use super::calls::callee;
@@ -84,6 +84,16 @@ fn branch_targets_mut(instr: &mut Instr) -> Vec<&mut InstrSeqId> {
         Instr::BrTable(t) => std::iter::once(&mut t.default)
             .chain(t.blocks.iter_mut())
             .collect(),
+        Instr::TryTable(t) => t
+            .catches
+            .iter_mut()
+            .map(|c| match c {
+                TryTableCatch::Catch { label, .. }
+                | TryTableCatch::CatchRef { label, .. }
+                | TryTableCatch::CatchAll { label }
+                | TryTableCatch::CatchAllRef { label } => label,
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -126,13 +136,12 @@ pub(crate) fn nested_seqs(func: &LocalFunction, code: &[(Instr, InstrLocId)]) ->
 }
 
 /// Copies `code` and every sequence nested in it. In the copy, nested
-/// instructions own the copies of their sequences and branches go to the
-/// copy of their target, or through `map`, which may be seeded to send
-/// branches to outer labels elsewhere; other labels stay. On return `map`
-/// also holds the copy of every copied sequence.
-///
-/// Exception handling is not supported (its labels are not rewritten):
-/// callers only copy code without it.
+/// instructions own the copies of their sequences and branches (and
+/// `try_table` catch labels) go to the copy of their target, or through
+/// `map`, which may be seeded to send branches to outer labels elsewhere;
+/// other labels stay. On return `map` also holds the copy of every copied
+/// sequence. `rethrow` and `delegate` depths are relative and the copy
+/// keeps the nesting, so they stay right.
 pub(crate) fn copy_code(
     func: &mut LocalFunction,
     code: &[(Instr, InstrLocId)],
@@ -158,6 +167,20 @@ pub(crate) fn copy_code(
                 Instr::IfElse(c) => {
                     swap(&mut c.consequent);
                     swap(&mut c.alternative);
+                }
+                Instr::Try(t) => {
+                    swap(&mut t.seq);
+                    for c in t.catches.iter_mut() {
+                        if let LegacyCatch::Catch { handler, .. }
+                        | LegacyCatch::CatchAll { handler } = c
+                        {
+                            swap(handler);
+                        }
+                    }
+                }
+                Instr::TryTable(t) => {
+                    swap(&mut t.seq);
+                    branch_targets_mut(instr).into_iter().for_each(swap);
                 }
                 _ => branch_targets_mut(instr).into_iter().for_each(swap),
             }

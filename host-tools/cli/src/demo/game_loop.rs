@@ -1,12 +1,11 @@
-//! `rewind demo`: the game-loop example, frame by frame under rewind-host
-//! (`rewind demo budget` is in `demo_budget`).
+//! `rewind demo`: the game-loop example, frame by frame under rewind-host.
 //!
 //! The module is `examples/game-loop`, built for wasm32 and instrumented by
-//! `build.rs` when `rewind` itself was built: nothing is built at run time.
-//! Its `run` export is `loop { update(); render_to_text(); yield_to_host(); }`;
-//! each frame the driver resumes the call (a rewind into the loop), the
-//! guest renders and presents a frame through `env.present(ptr, len)` and
-//! yields, which unwinds its whole stack back to the driver.
+//! `build.rs` (see `built`). Its `run` export is
+//! `loop { update(); render_to_text(); yield_to_host(); }`; each frame the
+//! driver resumes the call (a rewind into the loop), the guest renders and
+//! presents a frame through `env.present(ptr, len)` and yields, which
+//! unwinds its whole stack back to the driver.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -15,17 +14,9 @@ use anyhow::{Context, Result, bail};
 use rewind_host::wasmi::{Caller, Engine, FuncType};
 use rewind_host::{CallOutcome, HostData, Linker, Module};
 
-use crate::cli::{DemoArgs, DemoCommand};
-use crate::demo_budget;
-
-/// The instrumented game-loop module.
-pub const GAME_LOOP_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/game_loop.async.wasm"));
-
-/// Sizes and counts from the build (`BYTES_BEFORE`, `BYTES_AFTER`,
-/// `FUNCTIONS_TOTAL`, `FUNCTIONS_INSTRUMENTED`).
-mod facts {
-    include!(concat!(env!("OUT_DIR"), "/game_loop_facts.rs"));
-}
+use super::built::{GameLoop, GameLoopFacts};
+use super::{emit, quiet_broken_pipe, read_guest};
+use crate::cli::DemoArgs;
 
 /// The last frame the guest presented, until the host shows it.
 #[derive(Debug, Default)]
@@ -33,41 +24,18 @@ struct Screen {
     frame: Option<Vec<u8>>,
 }
 
-/// Runs `rewind demo` (or `rewind demo budget`).
-pub fn run(args: &DemoArgs) -> Result<()> {
-    if let Some(DemoCommand::Budget(budget)) = &args.demo {
-        return demo_budget::run(budget);
-    }
+/// Runs `rewind demo` with `game`.
+pub fn run(args: &DemoArgs, game: &GameLoop) -> Result<()> {
     match &args.emit_wasm {
-        Some(path) => emit(path, GAME_LOOP_WASM),
-        None => quiet_broken_pipe(play(args)),
-    }
-}
-
-/// Writes a demo's module to `path`.
-pub fn emit(path: &std::path::Path, wasm: &[u8]) -> Result<()> {
-    std::fs::write(path, wasm).with_context(|| format!("failed to write `{}`", path.display()))
-}
-
-/// A demo's result, where a closed stdout counts as success: `rewind demo
-/// | head` is fine.
-pub fn quiet_broken_pipe(result: Result<()>) -> Result<()> {
-    match result {
-        Err(err)
-            if err
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            Ok(())
-        }
-        other => other,
+        Some(path) => emit(path, game.wasm),
+        None => quiet_broken_pipe(play(args, game)),
     }
 }
 
 /// Runs the frames, printing each; then the statistics.
-fn play(args: &DemoArgs) -> Result<()> {
+fn play(args: &DemoArgs, game: &GameLoop) -> Result<()> {
     let engine = Engine::default();
-    let module = Module::new(&engine, GAME_LOOP_WASM).context("failed to load the game loop")?;
+    let module = Module::new(&engine, game.wasm).context("failed to load the game loop")?;
     let mut linker = Linker::<Screen>::new(&engine);
     linker.func_wrap("env", "present", present)?;
     linker.func_yield("rewind", "yield_to_host", FuncType::new([], []))?;
@@ -122,6 +90,7 @@ fn play(args: &DemoArgs) -> Result<()> {
             times: &times,
             buffers: instance.buffers_placed(),
             buffer_size: instance.buffer_size(),
+            module: &game.facts,
         };
         stats.print(&mut out)?;
     }
@@ -138,25 +107,6 @@ fn present(
     let frame = read_guest(&caller, ptr, len, "present")?;
     caller.data_mut().frame = Some(frame);
     Ok(())
-}
-
-/// The `len` bytes at `ptr` in the guest's exported memory, for the import
-/// `import` (named in the errors).
-pub fn read_guest<T>(
-    caller: &Caller<'_, T>,
-    ptr: i32,
-    len: i32,
-    import: &str,
-) -> Result<Vec<u8>, rewind_host::wasmi::Error> {
-    let memory = caller
-        .get_export("memory")
-        .and_then(|e| e.into_memory())
-        .ok_or_else(|| rewind_host::wasmi::Error::new("the guest exports no memory"))?;
-    let mut bytes = vec![0; len as u32 as usize];
-    memory
-        .read(caller, ptr as u32 as usize, &mut bytes)
-        .map_err(|_| rewind_host::wasmi::Error::new(format!("{import}: bytes out of bounds")))?;
-    Ok(bytes)
 }
 
 /// One frame: a header with the guest's status line, then the grid.
@@ -178,6 +128,8 @@ struct Stats<'a> {
     times: &'a [Duration],
     buffers: usize,
     buffer_size: u64,
+    /// What instrumenting the module did.
+    module: &'a GameLoopFacts,
 }
 
 impl Stats<'_> {
@@ -208,10 +160,10 @@ impl Stats<'_> {
         writeln!(
             out,
             "module         {} → {} bytes instrumented, {} of {} functions touched",
-            facts::BYTES_BEFORE,
-            facts::BYTES_AFTER,
-            facts::FUNCTIONS_INSTRUMENTED,
-            facts::FUNCTIONS_TOTAL
+            self.module.bytes_before,
+            self.module.bytes_after,
+            self.module.functions_instrumented,
+            self.module.functions_total
         )
     }
 }

@@ -1,11 +1,11 @@
 //! `rewind demo budget`: CPU budgets for untrusted code.
 //!
 //! The module is `examples/cpu-budget`, built for wasm32 and metered by
-//! `build.rs` (`rewind fuel --fuel-handler rewind_out_of_fuel --imports
-//! rewind.out_of_fuel`). Its export `run(0, task_fuel)` runs two tasks
-//! under rewind-guest's scheduler, each with `task_fuel` fuel per turn:
-//! `untrusted` loops forever, `primes` counts primes and returns. After
-//! every scheduler round the guest calls `env.report` once per task.
+//! `build.rs` (see `built`; `rewind fuel --fuel-handler rewind_out_of_fuel
+//! --imports rewind.out_of_fuel`). Its export `run(0, task_fuel)` runs two
+//! tasks under rewind-guest's scheduler, each with `task_fuel` fuel per
+//! turn: `untrusted` loops forever, `primes` counts primes and returns.
+//! After every scheduler round the guest calls `env.report` once per task.
 //!
 //! The host runs `run` in slices of fuel (`Instance::call_with_fuel`, then
 //! `resume_with_fuel`): the guest's scheduler checks the host's fuel
@@ -20,12 +20,8 @@ use anyhow::{Context, Result, bail};
 use rewind_host::wasmi::{Caller, Engine, Val};
 use rewind_host::{FuelOutcome, HostData, Linker, Module};
 
+use super::{emit, quiet_broken_pipe, read_guest};
 use crate::cli::BudgetArgs;
-use crate::demo_cmd::{emit, quiet_broken_pipe, read_guest};
-
-/// The metered cpu-budget module.
-pub const CPU_BUDGET_WASM: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/cpu_budget.fuel.wasm"));
 
 /// The tasks, in the order the guest numbers them, with what their
 /// progress counts.
@@ -49,19 +45,18 @@ struct Guest {
     printed: Vec<String>,
 }
 
-/// Runs `rewind demo budget`.
-pub fn run(args: &BudgetArgs) -> Result<()> {
+/// Runs `rewind demo budget` with the metered cpu-budget module `wasm`.
+pub fn run(args: &BudgetArgs, wasm: &[u8]) -> Result<()> {
     match &args.emit_wasm {
-        Some(path) => emit(path, CPU_BUDGET_WASM),
-        None => quiet_broken_pipe(play(args)),
+        Some(path) => emit(path, wasm),
+        None => quiet_broken_pipe(play(args, wasm)),
     }
 }
 
 /// Runs the slices, printing each; then the summary.
-fn play(args: &BudgetArgs) -> Result<()> {
+fn play(args: &BudgetArgs, wasm: &[u8]) -> Result<()> {
     let engine = Engine::default();
-    let module =
-        Module::new(&engine, CPU_BUDGET_WASM).context("failed to load the cpu-budget module")?;
+    let module = Module::new(&engine, wasm).context("failed to load the cpu-budget module")?;
     let mut linker = Linker::<Guest>::new(&engine);
     linker.func_wrap("env", "report", report)?;
     linker.func_wrap("env", "print", print)?;
