@@ -100,6 +100,27 @@ impl Trace {
         }
     }
 
+    /// The results of every top-level call, in order; panics if one did not
+    /// return.
+    pub fn results(&self) -> Vec<Vec<Value>> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Finished { outcome, .. } => Some(match outcome {
+                    Outcome::Returned(v) => v.clone(),
+                    other => panic!("unexpected outcome {other:?}\n{self:?}"),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The first result of every top-level call, in order; panics if one
+    /// did not return a value.
+    pub fn first_results(&self) -> Vec<Value> {
+        self.results().into_iter().map(|v| v[0]).collect()
+    }
+
     /// The import calls, as `(name, args)`, in order.
     pub fn imports(&self) -> Vec<(String, Vec<Value>)> {
         self.events
