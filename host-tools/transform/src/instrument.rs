@@ -120,7 +120,6 @@ pub(crate) fn instrument(
     code.extend(frame.save(func, abi, placeholders));
     let entry = func.entry_block();
     func.block_mut(entry).instrs = code;
-    make_locals_nullable(func, locals);
     Ok(Some(Instrumented {
         sites: rewritten.sites as usize,
         saved: frame.saved(),
@@ -245,6 +244,10 @@ fn rewrite(
             construct: "a `rethrow` or `delegate` whose target the rewrite moved (a bug)".into(),
         });
     }
+    // Before the frame code exists: its reads of the locals it saves must
+    // not assert they are set (a local may still be null when an unwind
+    // leaves before its first assignment).
+    make_locals_nullable(func, body, locals);
     let mut saved = live_after(func, body, &flow.guards);
     saved.extend(flow.rewind_reads);
     saved.retain(|l| *l != site);

@@ -14,6 +14,7 @@ pub(crate) use build::{at, i32_const, i64_const, if_then, load, nullable, offset
 pub(crate) use calls::{CallSite, Target, callee};
 pub(crate) use walk::{
     children, copy_code, diverges, for_each_instr, nested_seqs, retarget, sequences,
+    sequences_from,
 };
 
 use walrus::ir::{Instr, InstrLocId};
