@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::binaryen::WasmOpt;
 use crate::examples::Row;
-use crate::table::{fmt_time, kib, print_table, ratio};
+use crate::table::{fmt_run_time, fmt_time, kib, print_table, ratio};
 
 pub fn report(rows: &[Row], wasm_opt: Option<&WasmOpt>) {
     let dash = || "-".to_string();
@@ -70,12 +70,8 @@ pub fn report(rows: &[Row], wasm_opt: Option<&WasmOpt>) {
             ours.map_or_else(dash, |o| o.call_sites.to_string()),
             ours.map_or_else(dash, |o| fmt_time(o.median)),
             ours.map_or_else(dash, |o| fmt_time(o.min)),
-            bin.map_or_else(dash, |b| {
-                format!("{}{}", fmt_time(b.time), if b.cached { "*" } else { "" })
-            }),
-            bin.map_or_else(dash, |b| {
-                format!("{}{}", fmt_time(b.time_o), if b.cached { "*" } else { "" })
-            }),
+            bin.map_or_else(dash, |b| fmt_run_time(b.time, b.cached)),
+            bin.map_or_else(dash, |b| fmt_run_time(b.time_o, b.cached)),
             match (ours, bin) {
                 (Some(o), Some(b)) => {
                     format!("{:.4}", o.median.as_secs_f64() / b.time.as_secs_f64())

@@ -24,8 +24,22 @@ pub fn fmt_time(d: Duration) -> String {
     }
 }
 
+/// A time of one (Binaryen) run, `*` when it was read from the cache.
+pub fn fmt_run_time(d: Duration, cached: bool) -> String {
+    format!("{}{}", fmt_time(d), if cached { "*" } else { "" })
+}
+
 pub fn kib(n: usize) -> String {
     format!("{:.1}", n as f64 / 1024.0)
+}
+
+/// `n` bytes in MiB from 1 MiB up, else in KiB.
+pub fn fmt_size(n: usize) -> String {
+    if n >= 1 << 20 {
+        format!("{:.1} MiB", n as f64 / f64::from(1 << 20))
+    } else {
+        format!("{} KiB", kib(n))
+    }
 }
 
 pub fn print_table(title: &str, header: &[&str], rows: &[Vec<String>]) {
