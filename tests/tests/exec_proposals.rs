@@ -149,7 +149,9 @@ fn eh_legacy_rethrow() {
     );
 
     let quiet = exec.run_instrumented(&wasm, Policy::Never);
-    quiet.diff(&oracle).expect("no suspension: the original's behaviour");
+    quiet
+        .diff(&oracle)
+        .expect("no suspension: the original's behaviour");
 
     // Suspending in `$handler` unwinds (the sleep is seen once, as in the
     // original), then resuming it traps before the second log.
@@ -328,54 +330,38 @@ fn non_null_spill() {
 
 // Tail calls and call_ref.
 
-/// Iterations of the deep tail recursion in the original: enough that
-/// keeping one native frame per iteration overflows every engine's stack.
+/// Iterations of the deep tail recursion: enough that keeping one native
+/// frame per iteration overflows every engine's stack.
 const DEEP: i32 = 100_000;
 
-/// Iterations under instrumentation. A `return_call` to a function that
-/// may suspend is lowered to `call` + `return` (docs/transform.md, "Tail
-/// calls"), which keeps one native frame per iteration: the instrumented
-/// recursion must stay within the engine's stack, as a non-tail recursion
-/// would.
-const DEEP_LOWERED: i32 = 400;
-
-fn tail_calls_program(depth: i32) -> Exec {
+fn tail_calls_program() -> Exec {
     program("tail_calls")
-        .call("deep", &[I32(depth), I32(depth / 4)])
+        .call("deep", &[I32(DEEP), I32(DEEP / 4)])
         .call("indirect", &[I32(3)])
-        // Room for the save-stack frame of every lowered iteration.
-        .capacity(4 << 20)
 }
 
 #[test]
 fn tail_calls_original() {
-    let t = original(&tail_calls_program(DEEP), EngineKind::Wasmi);
+    let t = original(&tail_calls_program(), EngineKind::Wasmi);
     // deep: DEEP + 10 after sleeps at DEEP, 3/4, 1/2 and 1/4 of it;
     // indirect: 3 + 2 + 1 + 20 after four sleeps.
     assert_eq!(t.first_results(), [I32(DEEP + 10), I32(26)]);
     assert_eq!(t.args_of("env.sleep").len(), 4 + 4);
 }
 
+/// The tail calls stay tail calls (`tail_calls.rs`): the instrumented
+/// recursion runs in constant native stack, and each suspension saves one
+/// frame, not one per iteration (the default save stack holds it).
 #[test]
 fn tail_calls() {
-    let t = tail_calls_program(DEEP_LOWERED).run();
-    assert_eq!(t.first_results(), [I32(DEEP_LOWERED + 10), I32(26)]);
-}
-
-/// The lowering's documented cost: the instrumented 100,000-deep tail
-/// recursion exhausts the engine's stack where the original runs in
-/// constant stack. When this starts passing, tail calls kept their
-/// constant stack: drop the lowering's caveat from docs/transform.md.
-#[test]
-fn tail_calls_lowered_grow_the_stack() {
-    let exec = tail_calls_program(DEEP);
+    let exec = tail_calls_program();
     let out = rewind_transform::asyncify(exec.wasm(), &Options::default()).expect("instrumented");
-    assert_eq!(out.report.tail_calls_lowered, 4, "every return_call of the program");
-    let t = exec.run_instrumented(&out.wasm, Policy::Never);
-    match t.last_outcome() {
-        Some(Outcome::Trapped(why)) => assert!(why.contains("StackOverflow"), "{why}"),
-        other => panic!("expected the stack to overflow, got {other:?}"),
-    }
+    assert_eq!(
+        (out.report.tail_calls_kept, out.report.tail_calls_lowered),
+        (4, 0),
+        "every return_call of the program is kept"
+    );
+    exec.run();
 }
 
 fn tail_call_ref_program() -> Exec {

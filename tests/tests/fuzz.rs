@@ -297,6 +297,9 @@ fn transform_regressions() {
         let mut tally = Tally::default();
         check(seed, &mut tally)
             .unwrap_or_else(|why| panic!("seed {seed} (see {reproducer}): {why}"));
-        assert_eq!(tally.compared, 1, "seed {seed} is no longer compared: {tally:?}");
+        assert_eq!(
+            tally.compared, 1,
+            "seed {seed} is no longer compared: {tally:?}"
+        );
     }
 }
