@@ -195,10 +195,22 @@ pub struct DemoArgs {
     #[arg(long)]
     pub raw: bool,
 
+    /// The world to start from: 0, the classic pattern, or any other number
+    /// for a random soup (the same frames everywhere: `host.mjs`, the web page's
+    /// `?seed=`)
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u32,
+
     /// Write the instrumented game-loop module to FILE instead of running it
     /// (to run it elsewhere: `node examples/game-loop/host.mjs FILE`)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "web")]
     pub emit_wasm: Option<PathBuf>,
+
+    /// Write the game loop as a static web site to DIR instead of running it:
+    /// the game on a canvas, once instrumented (Rewind) and once under JSPI,
+    /// and a page that measures both (serve DIR over HTTP, then open it)
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["raw", "frames", "seed"])]
+    pub web: Option<PathBuf>,
 }
 
 /// The demos besides the game loop.
