@@ -119,6 +119,14 @@ guest stack to the host and rewinds it (the module must have been
 instrumented so that those imports may suspend); `suspensions: N` is printed
 on stderr. The exit code is the program's `proc_exit` status.
 
+A module that imports `rewind.yield_to_host` (rewind-guest's
+`yield_to_host()`) gets it: if the module is instrumented, every call
+suspends to the host and is resumed, and `yields: N` is printed on stderr;
+--max-yields K stops a frame loop after K yields (exit code 0). Not
+instrumented, the module runs and only a call of the import traps:
+  rewind asyncify game.wasm -o game.async.wasm --imports rewind.yield_to_host
+  rewind run game.async.wasm --invoke run --max-yields 60
+
 With --fuel-slice N, the module must have been metered by `rewind fuel`: it
 runs in slices of N fuel, resumed after each, and `slices: S` and `fuel: F`
 (the fuel consumed, the same on every run) are printed on stderr. With
@@ -168,6 +176,11 @@ pub struct RunArgs {
     /// With --fuel-slice, stop (exit 1) when the call has not finished after K slices
     #[arg(long, value_name = "K", requires = "fuel_slice", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
     pub max_slices: Option<u64>,
+
+    /// Stop the call after K yields (`rewind.yield_to_host`), successfully:
+    /// the end of a frame loop that never returns
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Suspension")]
+    pub max_yields: Option<u64>,
 
     /// Set an environment variable of the program (repeatable)
     #[arg(long, value_name = "KEY=VALUE", help_heading = "WASI")]
