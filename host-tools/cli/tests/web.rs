@@ -81,18 +81,20 @@ fn program(name: &str, how: &str) -> String {
     }
 }
 
-/// Where Chromium is: `CHROMIUM`, else the first of Debian's names on PATH.
+/// Where Chromium is, as a full path (playwright-core does not search
+/// PATH): `CHROMIUM`, else the first of Debian's names found on PATH.
 fn chromium() -> String {
     let how = "install Chromium (Debian: apt-get install chromium) or set CHROMIUM=/path/to/chromium";
     if std::env::var_os("CHROMIUM").is_some() {
         return program("chromium", how);
     }
-    for name in ["chromium", "chromium-browser"] {
-        if Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success()) {
-            return name.to_string();
-        }
-    }
-    panic!("the browser test needs Chromium, which is not installed: {how}");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    ["chromium", "chromium-browser"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+        .map(|found| found.to_string_lossy().into_owned())
+        .unwrap_or_else(|| panic!("the browser test needs Chromium, which is not installed: {how}"))
 }
 
 /// The `node_modules` with playwright-core, installed by npm on first use.
