@@ -195,7 +195,10 @@ mod tests {
         assert_eq!(World::from_seed(7), World::from_seed(7));
         assert_ne!(World::from_seed(7), World::from_seed(8));
         let alive = World::from_seed(7).alive();
-        assert!((WIDTH * HEIGHT / 5..WIDTH * HEIGHT / 2).contains(&alive), "{alive}");
+        assert!(
+            (WIDTH * HEIGHT / 5..WIDTH * HEIGHT / 2).contains(&alive),
+            "{alive}"
+        );
     }
 
     #[test]

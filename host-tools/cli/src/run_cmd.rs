@@ -57,7 +57,10 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let ctx = wasi_ctx(&args.module, argv, args)?;
     let yields = yields::imported(&module)?;
     if args.max_yields.is_some() && !yields {
-        eprintln!("warning: --max-yields: the module does not import `{}`", yields::NAME);
+        eprintln!(
+            "warning: --max-yields: the module does not import `{}`",
+            yields::NAME
+        );
     }
     let tally = Tally {
         suspensions: (!args.suspend_at.is_empty()).then_some(0),
@@ -65,13 +68,21 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     };
 
     let ran = if let Some(slice) = args.fuel_slice {
-        run_fueled(&engine, &module, ctx, export, &params, args, slice, tally)
+        run_fueled(&module, ctx, export, &params, args, slice, tally)
     } else if !args.suspend_at.is_empty() {
-        run_suspending(&engine, &module, ctx, export, &params, args, tally)
+        run_suspending(&module, ctx, export, &params, args, tally)
     } else if yields && rewind_host::Module::from_wasmi(module.clone()).is_ok() {
-        run_suspending(&engine, &module, ctx, export, &params, args, tally)
+        run_suspending(&module, ctx, export, &params, args, tally)
     } else {
-        run_plain(&engine, &module, ctx, export, &params, ty.results().len(), yields)
+        run_plain(
+            &engine,
+            &module,
+            ctx,
+            export,
+            &params,
+            ty.results().len(),
+            yields,
+        )
     };
     match ran {
         Ok(Ran::Returned(values)) => {
@@ -82,7 +93,10 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         }
         Ok(Ran::Exited(status)) => Ok(exit_code(status)),
         Ok(Ran::Stopped(max)) => {
-            eprintln!("stopped after {max} yield{} (--max-yields {max})", plural(max));
+            eprintln!(
+                "stopped after {max} yield{} (--max-yields {max})",
+                plural(max)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(err) => Err(err.context(format!(
@@ -194,7 +208,6 @@ fn host_exited(err: rewind_host::Error) -> Result<Ran> {
 /// rewind-host, suspending at every call of the imports `--suspend-at`
 /// selects and of `rewind.yield_to_host`.
 fn run_suspending(
-    engine: &Engine,
     module: &wasmi::Module,
     ctx: WasiCtx,
     export: &str,
@@ -211,9 +224,10 @@ fn run_suspending(
             eprintln!("warning: --suspend-at `{pattern}` matches no import of the module");
         }
     }
+    let engine = module.engine().clone();
     let module = rewind_host::Module::from_wasmi(module.clone())
         .context("--suspend-at needs a module instrumented by `rewind asyncify`")?;
-    let mut instance = host_instance(engine, &module, ctx, args, tally.yields.is_some())?;
+    let mut instance = host_instance(&engine, &module, ctx, args, tally.yields.is_some())?;
 
     let mut outcome = instance.call_resumable(export, params);
     let ran = loop {
@@ -261,7 +275,6 @@ fn host_instance(
 /// rewind-host with a module metered by `rewind fuel`: slices of `slice`
 /// fuel, resumed after each, at most `--max-slices`.
 fn run_fueled(
-    engine: &Engine,
     module: &wasmi::Module,
     ctx: WasiCtx,
     export: &str,
@@ -270,9 +283,10 @@ fn run_fueled(
     slice: u64,
     mut tally: Tally,
 ) -> Result<Ran> {
+    let engine = module.engine().clone();
     let module = rewind_host::Module::from_wasmi(module.clone())
         .context("--fuel-slice needs a module metered by `rewind fuel`")?;
-    let mut instance = host_instance(engine, &module, ctx, args, tally.yields.is_some())?;
+    let mut instance = host_instance(&engine, &module, ctx, args, tally.yields.is_some())?;
     if instance.fuel_remaining().is_none() {
         return Err(anyhow::Error::new(rewind_host::Error::NotMetered)
             .context("--fuel-slice needs a module metered by `rewind fuel`"));

@@ -28,7 +28,9 @@ pub fn imported(module: &wasmi::Module) -> Result<bool> {
     };
     match import.ty() {
         ExternType::Func(ty) if ty.params().is_empty() && ty.results().is_empty() => Ok(true),
-        other => bail!("the module imports `{NAME}` as {other:?}; rewind-guest's is a function of no parameters and no results"),
+        other => bail!(
+            "the module imports `{NAME}` as {other:?}; rewind-guest's is a function of no parameters and no results"
+        ),
     }
 }
 
@@ -43,12 +45,16 @@ pub fn define_yield<T: 'static>(linker: &mut rewind_host::Linker<T>) -> rewind_h
 /// traps with what to do instead.
 pub fn define_trap<T: 'static>(linker: &mut wasmi::Linker<T>) -> Result<()> {
     let (module, field) = YIELD_TO_HOST_IMPORT;
-    linker.func_wrap(module, field, |_: Caller<'_, T>| -> Result<(), wasmi::Error> {
-        Err(wasmi::Error::new(format!(
-            "`{NAME}` was called, but the module is not instrumented, so it cannot suspend: \
+    linker.func_wrap(
+        module,
+        field,
+        |_: Caller<'_, T>| -> Result<(), wasmi::Error> {
+            Err(wasmi::Error::new(format!(
+                "`{NAME}` was called, but the module is not instrumented, so it cannot suspend: \
              run `rewind asyncify MODULE -o OUT --imports {NAME}` first"
-        )))
-    })?;
+            )))
+        },
+    )?;
     Ok(())
 }
 

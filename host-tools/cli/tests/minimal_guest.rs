@@ -79,12 +79,19 @@ fn cargo() -> Command {
 fn the_readme_guest_is_the_example_and_builds_instruments_and_runs_outside_the_workspace() {
     let blocks = readme_blocks();
     let infos: Vec<&str> = blocks.iter().map(|(info, _)| info.as_str()).collect();
-    assert_eq!(infos, ["toml", "toml", "rust", "sh"], "the section's code blocks");
+    assert_eq!(
+        infos,
+        ["toml", "toml", "rust", "sh"],
+        "the section's code blocks"
+    );
     let example = repo().join("examples/minimal-guest");
     let files = ["Cargo.toml", "rust-toolchain.toml", "src/lib.rs"];
     for (file, (_, text)) in files.iter().zip(&blocks) {
         let source = std::fs::read_to_string(example.join(file)).unwrap();
-        assert_eq!(*text, source, "guest/README.md's {file} differs from examples/minimal-guest/{file}");
+        assert_eq!(
+            *text, source,
+            "guest/README.md's {file} differs from examples/minimal-guest/{file}"
+        );
     }
 
     let dir = std::env::temp_dir().join(format!("rewind-minimal-guest-{}", std::process::id()));
@@ -92,8 +99,13 @@ fn the_readme_guest_is_the_example_and_builds_instruments_and_runs_outside_the_w
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let guest = repo().join("guest");
     let relative = r#"path = "../../guest""#;
-    assert!(blocks[0].1.contains(relative), "Cargo.toml has no `{relative}`");
-    let manifest = blocks[0].1.replace(relative, &format!("path = {:?}", guest.to_str().unwrap()));
+    assert!(
+        blocks[0].1.contains(relative),
+        "Cargo.toml has no `{relative}`"
+    );
+    let manifest = blocks[0]
+        .1
+        .replace(relative, &format!("path = {:?}", guest.to_str().unwrap()));
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
     std::fs::write(dir.join(files[1]), &blocks[1].1).unwrap();
     std::fs::write(dir.join(files[2]), &blocks[2].1).unwrap();
@@ -113,12 +125,23 @@ fn the_readme_guest_is_the_example_and_builds_instruments_and_runs_outside_the_w
                  rustup target add wasm32-unknown-unknown\n{err}"
             );
         }
-        assert!(out.status.success(), "`{line}` failed in {}:\n{err}", dir.display());
+        assert!(
+            out.status.success(),
+            "`{line}` failed in {}:\n{err}",
+            dir.display()
+        );
         if let Some(printed) = printed {
-            assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{printed}\n"), "`{line}`");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                format!("{printed}\n"),
+                "`{line}`"
+            );
         }
         if words.contains(&"frame_loop") {
-            assert!(err.contains("yields: 3"), "`{line}`: every frame yields:\n{err}");
+            assert!(
+                err.contains("yields: 3"),
+                "`{line}`: every frame yields:\n{err}"
+            );
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();

@@ -61,7 +61,12 @@ fn transformed(dir: &Path, subcommand: &str, out: &str, extra: &[&str]) -> Strin
 /// The frame loop instrumented for its yield only.
 fn instrumented(test: &str) -> String {
     let dir = scratch("rewind-run-yield", test);
-    transformed(&dir, "asyncify", "frames.async.wasm", &["--imports", "rewind.yield_to_host"])
+    transformed(
+        &dir,
+        "asyncify",
+        "frames.async.wasm",
+        &["--imports", "rewind.yield_to_host"],
+    )
 }
 
 /// The number after `label` on stderr.
@@ -98,7 +103,10 @@ fn max_yields_ends_a_frame_loop() {
     let err = assert_success(&out);
     assert_eq!(stdout(&out), "frame\n".repeat(5));
     assert_eq!(count(&err, "yields:"), 5);
-    assert!(err.contains("stopped after 5 yields (--max-yields 5)"), "{err}");
+    assert!(
+        err.contains("stopped after 5 yields (--max-yields 5)"),
+        "{err}"
+    );
 
     // A call that returns first is not stopped.
     let out = rewind(&["run", &module, "--max-yields", "10"]);
@@ -114,7 +122,10 @@ fn yields_and_wasi_suspensions_are_counted_apart() {
         &dir,
         "asyncify",
         "frames.async.wasm",
-        &["--imports", "rewind.yield_to_host,wasi_snapshot_preview1.fd_write"],
+        &[
+            "--imports",
+            "rewind.yield_to_host,wasi_snapshot_preview1.fd_write",
+        ],
     );
     let out = rewind(&["run", "--suspend-at", "wasi_snapshot_preview1.*", &module]);
     let err = assert_success(&out);
@@ -139,7 +150,14 @@ fn yields_work_in_fuel_slices() {
     assert!(count(&err, "slices:") > 1, "{err}");
 
     let out = rewind(&[
-        "run", &module, "--fuel-slice", "5", "--invoke", "forever", "--max-yields", "2",
+        "run",
+        &module,
+        "--fuel-slice",
+        "5",
+        "--invoke",
+        "forever",
+        "--max-yields",
+        "2",
     ]);
     let err = assert_success(&out);
     assert_eq!(count(&err, "yields:"), 2);

@@ -36,7 +36,11 @@ fn prepared(test: &str) -> PathBuf {
     let site = dir.join("site");
     let out = rewind(&["demo", "--web", site.to_str().unwrap()]);
     assert_success(&out);
-    assert!(stdout(&out).contains("python3 -m http.server"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("python3 -m http.server"),
+        "{}",
+        stdout(&out)
+    );
     for seed in SEEDS {
         let (frames, seed_arg) = (FRAMES.to_string(), seed.to_string());
         let out = rewind(&["demo", "--raw", "--frames", &frames, "--seed", &seed_arg]);
@@ -84,7 +88,8 @@ fn program(name: &str, how: &str) -> String {
 /// Where Chromium is, as a full path (playwright-core does not search
 /// PATH): `CHROMIUM`, else the first of Debian's names found on PATH.
 fn chromium() -> String {
-    let how = "install Chromium (Debian: apt-get install chromium) or set CHROMIUM=/path/to/chromium";
+    let how =
+        "install Chromium (Debian: apt-get install chromium) or set CHROMIUM=/path/to/chromium";
     if std::env::var_os("CHROMIUM").is_some() {
         return program("chromium", how);
     }
@@ -105,9 +110,13 @@ fn node_modules() -> &'static Path {
         std::fs::create_dir_all(&dir).unwrap();
         let list = std::fs::read(web_dir().join("package.json")).unwrap();
         let installed = dir.join("node_modules/playwright-core/package.json");
-        if std::fs::read(dir.join("package.json")).ok() != Some(list.clone()) || !installed.exists() {
+        if std::fs::read(dir.join("package.json")).ok() != Some(list.clone()) || !installed.exists()
+        {
             std::fs::write(dir.join("package.json"), &list).unwrap();
-            let npm = program("npm", "install Node.js with npm (Debian: apt-get install nodejs npm)");
+            let npm = program(
+                "npm",
+                "install Node.js with npm (Debian: apt-get install nodejs npm)",
+            );
             let out = Command::new(npm)
                 .args(["install", "--no-audit", "--no-fund", "--no-package-lock"])
                 .current_dir(&dir)
@@ -152,17 +161,28 @@ fn the_site_has_the_pages_scripts_and_both_modules() {
         "bench.mjs",
     ] {
         let written = std::fs::read(dir.join("site").join(file)).unwrap();
-        let source = std::fs::read(web_dir().join("../../../../examples/game-loop/web").join(file));
+        let source = std::fs::read(
+            web_dir()
+                .join("../../../../examples/game-loop/web")
+                .join(file),
+        );
         assert_eq!(Some(written), source.ok(), "{file} differs from its source");
     }
-    let instrumented = common::exports(&std::fs::read(dir.join("site/game_loop.async.wasm")).unwrap());
+    let instrumented =
+        common::exports(&std::fs::read(dir.join("site/game_loop.async.wasm")).unwrap());
     let plain = common::exports(&std::fs::read(dir.join("site/game_loop.wasm")).unwrap());
     for name in ["run", "run_frames", "yield_loop", "__stack_pointer"] {
-        assert!(instrumented.iter().any(|e| e == name), "{name}: {instrumented:?}");
+        assert!(
+            instrumented.iter().any(|e| e == name),
+            "{name}: {instrumented:?}"
+        );
         assert!(plain.iter().any(|e| e == name), "{name}: {plain:?}");
     }
     assert!(instrumented.iter().any(|e| e == "asyncify_start_unwind"));
-    assert!(!plain.iter().any(|e| e.starts_with("asyncify_")), "{plain:?}");
+    assert!(
+        !plain.iter().any(|e| e.starts_with("asyncify_")),
+        "{plain:?}"
+    );
 }
 
 #[test]
