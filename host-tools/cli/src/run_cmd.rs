@@ -69,9 +69,10 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
 
     let ran = if let Some(slice) = args.fuel_slice {
         run_fueled(&module, ctx, export, &params, args, slice, tally)
-    } else if !args.suspend_at.is_empty() {
-        run_suspending(&module, ctx, export, &params, args, tally)
-    } else if yields && rewind_host::Module::from_wasmi(module.clone()).is_ok() {
+    } else if !args.suspend_at.is_empty()
+        // Yields need an instrumented module; without one, plain wasmi.
+        || (yields && rewind_host::Module::from_wasmi(module.clone()).is_ok())
+    {
         run_suspending(&module, ctx, export, &params, args, tally)
     } else {
         run_plain(
