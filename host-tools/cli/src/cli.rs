@@ -119,6 +119,14 @@ guest stack to the host and rewinds it (the module must have been
 instrumented so that those imports may suspend); `suspensions: N` is printed
 on stderr. The exit code is the program's `proc_exit` status.
 
+A module that imports `rewind.yield_to_host` (rewind-guest's
+`yield_to_host()`) gets it: if the module is instrumented, every call
+suspends to the host and is resumed, and `yields: N` is printed on stderr;
+--max-yields K stops a frame loop after K yields (exit code 0). Not
+instrumented, the module runs and only a call of the import traps:
+  rewind asyncify game.wasm -o game.async.wasm --imports rewind.yield_to_host
+  rewind run game.async.wasm --invoke run --max-yields 60
+
 With --fuel-slice N, the module must have been metered by `rewind fuel`: it
 runs in slices of N fuel, resumed after each, and `slices: S` and `fuel: F`
 (the fuel consumed, the same on every run) are printed on stderr. With
@@ -169,6 +177,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "K", requires = "fuel_slice", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
     pub max_slices: Option<u64>,
 
+    /// Stop the call after K yields (`rewind.yield_to_host`), successfully:
+    /// the end of a frame loop that never returns
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Suspension")]
+    pub max_yields: Option<u64>,
+
     /// Set an environment variable of the program (repeatable)
     #[arg(long, value_name = "KEY=VALUE", help_heading = "WASI")]
     pub env: Vec<String>,
@@ -195,10 +208,22 @@ pub struct DemoArgs {
     #[arg(long)]
     pub raw: bool,
 
+    /// The world to start from: 0, the classic pattern, or any other number
+    /// for a random soup (the same frames everywhere: `host.mjs`, the web page's
+    /// `?seed=`)
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u32,
+
     /// Write the instrumented game-loop module to FILE instead of running it
     /// (to run it elsewhere: `node examples/game-loop/host.mjs FILE`)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "web")]
     pub emit_wasm: Option<PathBuf>,
+
+    /// Write the game loop as a static web site to DIR instead of running it:
+    /// the game on a canvas, once instrumented (Rewind) and once under JSPI,
+    /// and a page that measures both (serve DIR over HTTP, then open it)
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["raw", "frames", "seed"])]
+    pub web: Option<PathBuf>,
 }
 
 /// The demos besides the game loop.

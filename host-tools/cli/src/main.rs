@@ -25,6 +25,7 @@ mod run_cmd;
 mod stats;
 mod transform_options;
 mod wasi;
+mod yields;
 
 use std::io::Write;
 use std::process::ExitCode;

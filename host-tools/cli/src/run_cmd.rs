@@ -15,6 +15,13 @@
 //! under rewind-host in slices of N fuel, and `slices: S` and `fuel: F` are
 //! printed on stderr (with `--max-slices K`, a call still running after K
 //! slices is stopped with an error).
+//!
+//! A module that imports `rewind.yield_to_host` (rewind-guest's
+//! `yield_to_host()`) gets it defined (`yields.rs`): instrumented, it runs
+//! under rewind-host, each call suspends to `rewind run` and is resumed,
+//! `yields: N` is printed on stderr, and `--max-yields K` ends a frame loop
+//! after K yields (successfully: it was asked to). This works with
+//! `--suspend-at` and `--fuel-slice` alike.
 
 use rewind_transform::matches;
 use std::path::Path;
@@ -22,12 +29,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use rewind_host::wasmi::{self, Engine, ExternType, FuncType, Store, Val, ValType};
-use rewind_host::{CallOutcome, Config, FuelOutcome};
+use rewind_host::{CallOutcome, Config, FuelOutcome, SuspendedCall};
 use wasmi_wasi::WasiCtx;
 use wasmi_wasi::sync::{Dir, WasiCtxBuilder, ambient_authority};
 
 use crate::cli::RunArgs;
 use crate::wasi;
+use crate::yields::{self, Counter};
 
 /// The entry point of a WASI command.
 const START: &str = "_start";
@@ -47,13 +55,35 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         None => (Vec::new(), &args.args[..]),
     };
     let ctx = wasi_ctx(&args.module, argv, args)?;
+    let yields = yields::imported(&module)?;
+    if args.max_yields.is_some() && !yields {
+        eprintln!(
+            "warning: --max-yields: the module does not import `{}`",
+            yields::NAME
+        );
+    }
+    let tally = Tally {
+        suspensions: (!args.suspend_at.is_empty()).then_some(0),
+        yields: yields.then(|| Counter::new(args.max_yields)),
+    };
 
     let ran = if let Some(slice) = args.fuel_slice {
-        run_fueled(&engine, &module, ctx, export, &params, args, slice)
-    } else if args.suspend_at.is_empty() {
-        run_plain(&engine, &module, ctx, export, &params, ty.results().len())
+        run_fueled(&module, ctx, export, &params, args, slice, tally)
+    } else if !args.suspend_at.is_empty()
+        // Yields need an instrumented module; without one, plain wasmi.
+        || (yields && rewind_host::Module::from_wasmi(module.clone()).is_ok())
+    {
+        run_suspending(&module, ctx, export, &params, args, tally)
     } else {
-        run_suspending(&engine, &module, ctx, export, &params, args)
+        run_plain(
+            &engine,
+            &module,
+            ctx,
+            export,
+            &params,
+            ty.results().len(),
+            yields,
+        )
     };
     match ran {
         Ok(Ran::Returned(values)) => {
@@ -63,6 +93,13 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Ok(Ran::Exited(status)) => Ok(exit_code(status)),
+        Ok(Ran::Stopped(max)) => {
+            eprintln!(
+                "stopped after {max} yield{} (--max-yields {max})",
+                plural(max)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Err(err) => Err(err.context(format!(
             "failed to run `{export}` of `{}`",
             args.module.display()
@@ -76,9 +113,49 @@ enum Ran {
     Returned(Vec<Val>),
     /// It called `proc_exit` with this status.
     Exited(i32),
+    /// `--max-yields`: it was stopped after this many yields.
+    Stopped(u64),
 }
 
-/// Plain wasmi, no suspension.
+/// The suspensions of one call, by kind, for the lines on stderr: those of
+/// `--suspend-at` imports (if any are selected) and the yields (if the
+/// module imports `rewind.yield_to_host`).
+struct Tally {
+    suspensions: Option<u64>,
+    yields: Option<Counter>,
+}
+
+impl Tally {
+    /// Counts a suspension of `call`; whether the call may be resumed
+    /// (`--max-yields` not reached).
+    fn count(&mut self, call: &SuspendedCall) -> bool {
+        match &mut self.yields {
+            Some(yields) if call.is_yield() && call.import() == yields::NAME => yields.resume(),
+            _ => {
+                *self.suspensions.get_or_insert(0) += 1;
+                true
+            }
+        }
+    }
+
+    /// The call stopped by `--max-yields`.
+    fn stopped(&self) -> Ran {
+        Ran::Stopped(self.yields.as_ref().map_or(0, Counter::count))
+    }
+
+    /// Prints `suspensions: N` and `yields: N` on stderr.
+    fn report(&self) {
+        if let Some(n) = self.suspensions {
+            eprintln!("suspensions: {n}");
+        }
+        if let Some(yields) = &self.yields {
+            eprintln!("yields: {}", yields.count());
+        }
+    }
+}
+
+/// Plain wasmi, no suspension; with `yields`, `rewind.yield_to_host` is
+/// defined as a trap (the module is not instrumented).
 fn run_plain(
     engine: &Engine,
     module: &wasmi::Module,
@@ -86,12 +163,16 @@ fn run_plain(
     export: &str,
     params: &[Val],
     n_results: usize,
+    yields: bool,
 ) -> Result<Ran> {
     let mut store = Store::new(engine, ctx);
     let mut linker = wasmi::Linker::<WasiCtx>::new(engine);
     wasmi_wasi::add_to_linker(&mut linker, |ctx| ctx)
         .map_err(|e| anyhow!("{e}"))
         .context("failed to define the WASI imports")?;
+    if yields {
+        yields::define_trap(&mut linker)?;
+    }
     let instance = match linker.instantiate_and_start(&mut store, module) {
         Ok(instance) => instance,
         Err(err) => return exited(err).context("failed to instantiate the module"),
@@ -126,14 +207,14 @@ fn host_exited(err: rewind_host::Error) -> Result<Ran> {
 }
 
 /// rewind-host, suspending at every call of the imports `--suspend-at`
-/// selects.
+/// selects and of `rewind.yield_to_host`.
 fn run_suspending(
-    engine: &Engine,
     module: &wasmi::Module,
     ctx: WasiCtx,
     export: &str,
     params: &[Val],
     args: &RunArgs,
+    mut tally: Tally,
 ) -> Result<Ran> {
     let imports: Vec<String> = module
         .imports()
@@ -144,33 +225,37 @@ fn run_suspending(
             eprintln!("warning: --suspend-at `{pattern}` matches no import of the module");
         }
     }
+    let engine = module.engine().clone();
     let module = rewind_host::Module::from_wasmi(module.clone())
         .context("--suspend-at needs a module instrumented by `rewind asyncify`")?;
-    let mut instance = host_instance(engine, &module, ctx, args)?;
+    let mut instance = host_instance(&engine, &module, ctx, args, tally.yields.is_some())?;
 
-    let mut suspensions: u64 = 0;
     let mut outcome = instance.call_resumable(export, params);
     let ran = loop {
         outcome = match outcome {
             Ok(CallOutcome::Finished(values)) => break Ok(Ran::Returned(values)),
             Ok(CallOutcome::Suspended(call) | CallOutcome::Yielded(call)) => {
-                suspensions += 1;
+                if !tally.count(&call) {
+                    // Dropping the call abandons it.
+                    break Ok(tally.stopped());
+                }
                 instance.resume(call)
             }
             Err(err) => break host_exited(err),
         };
     };
-    eprintln!("suspensions: {suspensions}");
+    tally.report();
     ran
 }
 
 /// A rewind-host instance with the WASI imports, those `--suspend-at`
-/// selects suspending.
+/// selects suspending, and with `yields` `rewind.yield_to_host`.
 fn host_instance(
     engine: &Engine,
     module: &rewind_host::Module,
     ctx: WasiCtx,
     args: &RunArgs,
+    yields: bool,
 ) -> Result<rewind_host::Instance<WasiCtx>> {
     let mut linker = rewind_host::Linker::<WasiCtx>::new(engine);
     let suspend = |name: &str| {
@@ -178,6 +263,10 @@ fn host_instance(
         args.suspend_at.iter().any(|p| matches(p, &import))
     };
     wasi::define(&mut linker, suspend).context("failed to define the WASI imports")?;
+    if yields {
+        yields::define_yield(&mut linker)
+            .with_context(|| format!("failed to define `{}`", yields::NAME))?;
+    }
     let config = Config::default().buffer_size(args.save_buffer);
     linker
         .instantiate_with_config(module, ctx, config)
@@ -187,24 +276,24 @@ fn host_instance(
 /// rewind-host with a module metered by `rewind fuel`: slices of `slice`
 /// fuel, resumed after each, at most `--max-slices`.
 fn run_fueled(
-    engine: &Engine,
     module: &wasmi::Module,
     ctx: WasiCtx,
     export: &str,
     params: &[Val],
     args: &RunArgs,
     slice: u64,
+    mut tally: Tally,
 ) -> Result<Ran> {
+    let engine = module.engine().clone();
     let module = rewind_host::Module::from_wasmi(module.clone())
         .context("--fuel-slice needs a module metered by `rewind fuel`")?;
-    let mut instance = host_instance(engine, &module, ctx, args)?;
+    let mut instance = host_instance(&engine, &module, ctx, args, tally.yields.is_some())?;
     if instance.fuel_remaining().is_none() {
         return Err(anyhow::Error::new(rewind_host::Error::NotMetered)
             .context("--fuel-slice needs a module metered by `rewind fuel`"));
     }
 
     let mut slices: u64 = 1;
-    let mut suspensions: u64 = 0;
     let mut outcome = instance.call_with_fuel(export, params, slice);
     let ran = loop {
         outcome = match outcome {
@@ -216,22 +305,22 @@ fn run_fueled(
                     break Err(anyhow!(
                         "stopped after {max} slice{} of {slice} fuel (--max-slices {max}): \
                          `{export}` did not finish",
-                        if max == 1 { "" } else { "s" }
+                        plural(max)
                     ));
                 }
                 slices += 1;
                 instance.resume_with_fuel(call, slice)
             }
             Ok(FuelOutcome::Suspended(call)) => {
-                suspensions += 1;
+                if !tally.count(&call) {
+                    break Ok(tally.stopped());
+                }
                 instance.continue_with_fuel(call)
             }
             Err(err) => break host_exited(err),
         };
     };
-    if !args.suspend_at.is_empty() {
-        eprintln!("suspensions: {suspensions}");
-    }
+    tally.report();
     eprintln!("slices: {slices}");
     eprintln!("fuel: {}", instance.fuel_consumed());
     ran
@@ -358,6 +447,11 @@ fn show(value: &Val) -> String {
         Val::F64(x) => f64::from(*x).to_string(),
         other => format!("{other:?}"),
     }
+}
+
+/// The plural ending for `n` things.
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// A `proc_exit` status as this process's exit code.
