@@ -37,58 +37,26 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 1
-            i32.const 0
-            i32.ne
-            br_if 1 (;@3;)
-          else
-          end
+        block (result i32) ;; label = @3
           block (result i32) ;; label = @4
-            block ;; label = @5
-              global.get $__asyncify_state
-              if ;; label = @6
-                local.get 1
-                i32.const 0
-                i32.ne
-                br_if 1 (;@5;)
-              else
-              end
-              block (result i32) ;; label = @6
-                block ;; label = @7
-                  global.get $__asyncify_state
-                  if ;; label = @8
-                    local.get 1
-                    i32.const 0
-                    i32.ne
-                    br_if 1 (;@7;)
-                  else
-                  end
-                  call $sleep
-                  global.get $__asyncify_state
-                  i32.const 1
-                  i32.eq
-                  if ;; label = @8
-                    i32.const 0
-                    local.set 1
-                    br 7 (;@1;)
-                  else
-                  end
-                end
-                i32.const 42
-                local.get 0
-                br_table 2 (;@4;) 0 (;@6;)
-              end
-              local.set 3
+            call $sleep
+            global.get $__asyncify_state
+            if ;; label = @5
+              i32.const 0
+              local.set 1
+              br 4 (;@1;)
+            else
             end
-            local.get 3
-            i32.const 1
-            i32.add
+            i32.const 42
+            local.get 0
+            br_table 1 (;@3;) 0 (;@4;)
           end
-          local.set 2
+          local.set 3
+          local.get 3
+          i32.const 1
+          i32.add
         end
+        local.set 2
         local.get 2
       end
       return

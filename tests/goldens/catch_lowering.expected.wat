@@ -41,123 +41,69 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 2
-            i32.const 0
-            i32.sub
-            i32.const 1
-            i32.gt_u
-            br_if 1 (;@3;)
-          else
-          end
-          block (result i32) ;; label = @4
+        block (result i32) ;; label = @3
+          block ;; label = @4
             block ;; label = @5
               global.get $__asyncify_state
               if ;; label = @6
                 local.get 2
-                i32.const 0
-                i32.ne
-                br_if 1 (;@5;)
+                br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
               else
               end
+            end
+            block ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
-                i32.eqz
                 if ;; label = @7
-                  block (result i32) ;; label = @8
-                    try (result i32) ;; label = @9
-                      local.get 0
-                      throw $e
-                    catch $e
-                      br 1 (;@8;)
-                    catch $f
-                      i32.wrap_i64
-                    catch_all
-                      br 3 (;@6;)
-                    end
-                    br 4 (;@4;)
-                  end
-                  local.set 1
+                  br 1 (;@6;)
                 else
                 end
-                block ;; label = @7
-                  global.get $__asyncify_state
-                  if ;; label = @8
-                    local.get 2
-                    i32.const 0
-                    i32.ne
-                    br_if 1 (;@7;)
-                  else
+                block (result i32) ;; label = @7
+                  try (result i32) ;; label = @8
+                    local.get 0
+                    throw $e
+                  catch $e
+                    br 1 (;@7;)
+                  catch $f
+                    i32.wrap_i64
+                  catch_all
+                    br 3 (;@5;)
                   end
-                  block (result i32) ;; label = @8
-                    block ;; label = @9
-                      global.get $__asyncify_state
-                      if ;; label = @10
-                        local.get 2
-                        i32.const 0
-                        i32.ne
-                        br_if 1 (;@9;)
-                      else
-                      end
-                      call $sleep
-                      global.get $__asyncify_state
-                      i32.const 1
-                      i32.eq
-                      if ;; label = @10
-                        i32.const 0
-                        local.set 2
-                        br 9 (;@1;)
-                      else
-                      end
-                    end
-                    local.get 1
-                  end
-                  local.set 4
+                  br 4 (;@3;)
                 end
-                local.get 4
-                br 2 (;@4;)
-              end
-            end
-            block ;; label = @5
-              global.get $__asyncify_state
-              if ;; label = @6
-                local.get 2
-                i32.const 1
-                i32.ne
-                br_if 1 (;@5;)
-              else
+                local.set 1
               end
               block (result i32) ;; label = @6
-                block ;; label = @7
-                  global.get $__asyncify_state
-                  if ;; label = @8
-                    local.get 2
-                    i32.const 1
-                    i32.ne
-                    br_if 1 (;@7;)
-                  else
-                  end
-                  call $sleep
-                  global.get $__asyncify_state
-                  i32.const 1
-                  i32.eq
-                  if ;; label = @8
-                    i32.const 1
-                    local.set 2
-                    br 7 (;@1;)
-                  else
-                  end
+                call $sleep
+                global.get $__asyncify_state
+                if ;; label = @7
+                  i32.const 0
+                  local.set 2
+                  br 6 (;@1;)
+                else
                 end
-                i32.const 2
+                local.get 1
               end
-              local.set 5
+              local.set 4
+              local.get 4
+              br 2 (;@3;)
             end
-            local.get 5
           end
-          local.set 3
+          block (result i32) ;; label = @4
+            call $sleep
+            global.get $__asyncify_state
+            if ;; label = @5
+              i32.const 1
+              local.set 2
+              br 4 (;@1;)
+            else
+            end
+            i32.const 2
+          end
+          local.set 5
+          local.get 5
         end
+        local.set 3
         local.get 3
       end
       return

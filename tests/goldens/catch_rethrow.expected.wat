@@ -34,49 +34,18 @@
     end
     block ;; label = @1
       block ;; label = @2
-        block ;; label = @3
+        try ;; label = @3
+          throw $e
+        catch $e
+          call $sleep
           global.get $__asyncify_state
           if ;; label = @4
-            local.get 0
             i32.const 0
-            i32.ne
-            br_if 1 (;@3;)
-            local.get 0
-            i32.const 0
-            i32.ne
-            i32.eqz
-            if ;; label = @5
-              call $__rewind_resume_in_catch_with_rethrow
-              unreachable
-            else
-            end
+            local.set 0
+            br 3 (;@1;)
           else
           end
-          try ;; label = @4
-            throw $e
-          catch $e
-            block ;; label = @5
-              global.get $__asyncify_state
-              if ;; label = @6
-                local.get 0
-                i32.const 0
-                i32.ne
-                br_if 1 (;@5;)
-              else
-              end
-              call $sleep
-              global.get $__asyncify_state
-              i32.const 1
-              i32.eq
-              if ;; label = @6
-                i32.const 0
-                local.set 0
-                br 5 (;@1;)
-              else
-              end
-            end
-            rethrow 0 (;@4;)
-          end
+          rethrow 0 (;@3;)
         end
       end
       return

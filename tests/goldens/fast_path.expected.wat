@@ -20,69 +20,57 @@
       i32.eqz
       if (result i32) ;; label = @2
         block (result i32) ;; label = @3
-          block ;; label = @4
-            loop ;; label = @5
+          loop ;; label = @4
+            block ;; label = @5
               block ;; label = @6
                 local.get 1
                 call $leaf
                 local.set 4
               end
-              block ;; label = @6
-                block (result i32) ;; label = @7
-                  block ;; label = @8
-                    local.get 1
-                    call $sleep
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 0
-                      local.set 3
-                      br 8 (;@1;)
-                    else
-                    end
-                  end
-                  local.get 2
-                end
-                local.set 5
-                local.get 4
-                local.get 5
-                i32.add
-                local.set 2
+              block (result i32) ;; label = @6
                 local.get 1
-                i32.const 3
-                i32.and
-                i32.eqz
-                local.set 6
-              end
-              block ;; label = @6
-                local.get 6
+                call $sleep
+                global.get $__asyncify_state
                 if ;; label = @7
-                  block ;; label = @8
-                    local.get 2
-                    call $sleep
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 1
-                      local.set 3
-                      br 8 (;@1;)
-                    else
-                    end
-                  end
+                  i32.const 0
+                  local.set 3
+                  br 6 (;@1;)
                 else
                 end
+                local.get 2
               end
-              local.get 1
-              i32.const 1
+              local.set 5
+              local.get 4
+              local.get 5
               i32.add
-              local.set 1
+              local.set 2
               local.get 1
-              local.get 0
-              i32.lt_u
-              br_if 0 (;@5;)
+              i32.const 3
+              i32.and
+              i32.eqz
+              local.set 6
             end
+            local.get 6
+            if ;; label = @5
+              local.get 2
+              call $sleep
+              global.get $__asyncify_state
+              if ;; label = @6
+                i32.const 1
+                local.set 3
+                br 5 (;@1;)
+              else
+              end
+            else
+            end
+            local.get 1
+            i32.const 1
+            i32.add
+            local.set 1
+            local.get 1
+            local.get 0
+            i32.lt_u
+            br_if 0 (;@4;)
           end
           local.get 2
         end
@@ -120,114 +108,63 @@
         else
         end
         block (result i32) ;; label = @3
-          block ;; label = @4
-            global.get $__asyncify_state
-            if ;; label = @5
-              local.get 3
-              i32.const 0
-              i32.sub
-              i32.const 1
-              i32.gt_u
-              br_if 1 (;@4;)
-            else
-            end
-            loop ;; label = @5
-              global.get $__asyncify_state
-              i32.eqz
-              if ;; label = @6
+          loop ;; label = @4
+            block ;; label = @5
+              block ;; label = @6
+                global.get $__asyncify_state
+                if ;; label = @7
+                  local.get 3
+                  br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
+                else
+                end
                 local.get 1
                 call $leaf
                 local.set 4
+              end
+              block (result i32) ;; label = @6
+                local.get 1
+                call $sleep
+                global.get $__asyncify_state
+                if ;; label = @7
+                  i32.const 0
+                  local.set 3
+                  br 6 (;@1;)
+                else
+                end
+                local.get 2
+              end
+              local.set 5
+              local.get 4
+              local.get 5
+              i32.add
+              local.set 2
+              local.get 1
+              i32.const 3
+              i32.and
+              i32.eqz
+              local.set 6
+            end
+            local.get 6
+            if ;; label = @5
+              local.get 2
+              call $sleep
+              global.get $__asyncify_state
+              if ;; label = @6
+                i32.const 1
+                local.set 3
+                br 5 (;@1;)
               else
               end
-              block ;; label = @6
-                global.get $__asyncify_state
-                if ;; label = @7
-                  local.get 3
-                  i32.const 0
-                  i32.ne
-                  br_if 1 (;@6;)
-                else
-                end
-                block (result i32) ;; label = @7
-                  block ;; label = @8
-                    global.get $__asyncify_state
-                    if ;; label = @9
-                      local.get 3
-                      i32.const 0
-                      i32.ne
-                      br_if 1 (;@8;)
-                    else
-                    end
-                    local.get 1
-                    call $sleep
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 0
-                      local.set 3
-                      br 8 (;@1;)
-                    else
-                    end
-                  end
-                  local.get 2
-                end
-                local.set 5
-                local.get 4
-                local.get 5
-                i32.add
-                local.set 2
-                local.get 1
-                i32.const 3
-                i32.and
-                i32.eqz
-                local.set 6
-              end
-              block ;; label = @6
-                global.get $__asyncify_state
-                if ;; label = @7
-                  local.get 3
-                  i32.const 1
-                  i32.ne
-                  br_if 1 (;@6;)
-                else
-                end
-                local.get 6
-                if ;; label = @7
-                  block ;; label = @8
-                    global.get $__asyncify_state
-                    if ;; label = @9
-                      local.get 3
-                      i32.const 1
-                      i32.ne
-                      br_if 1 (;@8;)
-                    else
-                    end
-                    local.get 2
-                    call $sleep
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 1
-                      local.set 3
-                      br 8 (;@1;)
-                    else
-                    end
-                  end
-                else
-                end
-              end
-              local.get 1
-              i32.const 1
-              i32.add
-              local.set 1
-              local.get 1
-              local.get 0
-              i32.lt_u
-              br_if 0 (;@5;)
+            else
             end
+            local.get 1
+            i32.const 1
+            i32.add
+            local.set 1
+            local.get 1
+            local.get 0
+            i32.lt_u
+            br_if 0 (;@4;)
           end
           local.get 2
         end

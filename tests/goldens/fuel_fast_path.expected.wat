@@ -24,8 +24,10 @@
       i32.eqz
       if (result i32) ;; label = @2
         block (result i32) ;; label = @3
-          block ;; label = @4
-            block (result i32) ;; label = @5
+          block (result i32) ;; label = @4
+            block ;; label = @5
+              block ;; label = @6
+              end
               local.get 11
               i64.const 2
               i64.sub
@@ -37,91 +39,75 @@
                   local.get 11
                   global.set $__rewind_fuel
                 end
-                block ;; label = @7
-                  call 0
-                  global.get $__asyncify_state
-                  i32.const 1
-                  i32.eq
-                  if ;; label = @8
-                    i32.const 0
-                    local.set 1
-                    br 7 (;@1;)
-                  else
-                  end
+                call 0
+                global.get $__asyncify_state
+                if ;; label = @7
+                  i32.const 0
+                  local.set 1
+                  br 6 (;@1;)
+                else
                 end
-                block ;; label = @7
-                  global.get $__rewind_fuel
-                  local.set 11
-                end
+                global.get $__rewind_fuel
+                local.set 11
               else
               end
+              local.get 0
+              i32.const 2
+              i32.lt_u
+              local.set 3
+            end
+            local.get 3
+            if (result i32) ;; label = @5
+              local.get 0
+            else
               block ;; label = @6
+                block ;; label = @7
+                  local.get 11
+                  i64.const 13
+                  i64.sub
+                  local.set 11
+                  local.get 0
+                  i32.const 1
+                  i32.sub
+                  local.get 11
+                  global.set $__rewind_fuel
+                  local.set 5
+                end
+                local.get 5
+                call $fib
+                global.get $__asyncify_state
+                if ;; label = @7
+                  i32.const 1
+                  local.set 1
+                  br 6 (;@1;)
+                else
+                end
+                local.set 6
                 local.get 0
                 i32.const 2
-                i32.lt_u
-                local.set 3
+                i32.sub
+                local.set 7
               end
-              block ;; label = @6
-                local.get 3
-                if (result i32) ;; label = @7
-                  local.get 0
-                else
-                  block ;; label = @8
-                    local.get 11
-                    i64.const 13
-                    i64.sub
-                    local.set 11
-                    local.get 0
-                    i32.const 1
-                    i32.sub
-                    local.get 11
-                    global.set $__rewind_fuel
-                    local.set 5
-                  end
-                  block ;; label = @8
-                    local.get 5
-                    call $fib
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 1
-                      local.set 1
-                      br 8 (;@1;)
-                    else
-                    end
-                    local.set 6
-                    local.get 0
-                    i32.const 2
-                    i32.sub
-                    local.set 7
-                  end
-                  block ;; label = @8
-                    local.get 7
-                    call $fib
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 2
-                      local.set 1
-                      br 8 (;@1;)
-                    else
-                    end
-                    local.set 8
-                  end
-                  local.get 6
-                  local.get 8
-                  global.get $__rewind_fuel
-                  local.set 11
-                  i32.add
-                end
-                local.set 4
+              local.get 7
+              call $fib
+              global.get $__asyncify_state
+              if ;; label = @6
+                i32.const 2
+                local.set 1
+                br 5 (;@1;)
+              else
               end
-              local.get 4
+              local.set 8
+              local.get 6
+              local.get 8
+              global.get $__rewind_fuel
+              local.set 11
+              i32.add
             end
-            local.set 2
+            local.set 4
+            local.get 4
           end
+          local.set 2
           local.get 2
           local.get 11
           global.set $__rewind_fuel
@@ -157,18 +143,16 @@
         else
         end
         block (result i32) ;; label = @3
-          block ;; label = @4
-            global.get $__asyncify_state
-            if ;; label = @5
-              local.get 1
-              i32.const 0
-              i32.sub
-              i32.const 2
-              i32.gt_u
-              br_if 1 (;@4;)
-            else
-            end
-            block (result i32) ;; label = @5
+          block (result i32) ;; label = @4
+            block ;; label = @5
+              block ;; label = @6
+                global.get $__asyncify_state
+                if ;; label = @7
+                  local.get 1
+                  br_table 1 (;@6;) 2 (;@5;) 2 (;@5;) 1 (;@6;)
+                else
+                end
+              end
               local.get 11
               i64.const 2
               i64.sub
@@ -176,141 +160,92 @@
               i64.const 0
               i64.lt_s
               if ;; label = @6
-                global.get $__asyncify_state
-                i32.eqz
-                if ;; label = @7
+                block ;; label = @7
+                  global.get $__asyncify_state
+                  if ;; label = @8
+                    br 1 (;@7;)
+                  else
+                  end
                   local.get 11
                   global.set $__rewind_fuel
+                end
+                call 0
+                global.get $__asyncify_state
+                if ;; label = @7
+                  i32.const 0
+                  local.set 1
+                  br 6 (;@1;)
                 else
                 end
+                global.get $__rewind_fuel
+                local.set 11
+              else
+              end
+              local.get 0
+              i32.const 2
+              i32.lt_u
+              local.set 3
+            end
+            local.get 3
+            if (result i32) ;; label = @5
+              local.get 0
+            else
+              block ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
                   if ;; label = @8
                     local.get 1
-                    i32.const 0
-                    i32.ne
-                    br_if 1 (;@7;)
+                    i32.const 1
+                    i32.sub
+                    br_table 1 (;@7;) 2 (;@6;) 1 (;@7;)
                   else
                   end
-                  call 0
-                  global.get $__asyncify_state
-                  i32.const 1
-                  i32.eq
-                  if ;; label = @8
-                    i32.const 0
-                    local.set 1
-                    br 7 (;@1;)
-                  else
-                  end
-                end
-                global.get $__asyncify_state
-                i32.eqz
-                if ;; label = @7
-                  global.get $__rewind_fuel
+                  local.get 11
+                  i64.const 13
+                  i64.sub
                   local.set 11
-                else
-                end
-              else
-              end
-              global.get $__asyncify_state
-              i32.eqz
-              if ;; label = @6
-                local.get 0
-                i32.const 2
-                i32.lt_u
-                local.set 3
-              else
-              end
-              block ;; label = @6
-                global.get $__asyncify_state
-                if ;; label = @7
-                  local.get 1
+                  local.get 0
                   i32.const 1
                   i32.sub
+                  local.get 11
+                  global.set $__rewind_fuel
+                  local.set 5
+                end
+                local.get 5
+                call $fib
+                global.get $__asyncify_state
+                if ;; label = @7
                   i32.const 1
-                  i32.gt_u
-                  br_if 1 (;@6;)
+                  local.set 1
+                  br 6 (;@1;)
                 else
                 end
-                local.get 3
-                if (result i32) ;; label = @7
-                  local.get 0
-                else
-                  global.get $__asyncify_state
-                  i32.eqz
-                  if ;; label = @8
-                    local.get 11
-                    i64.const 13
-                    i64.sub
-                    local.set 11
-                    local.get 0
-                    i32.const 1
-                    i32.sub
-                    local.get 11
-                    global.set $__rewind_fuel
-                    local.set 5
-                  else
-                  end
-                  block ;; label = @8
-                    global.get $__asyncify_state
-                    if ;; label = @9
-                      local.get 1
-                      i32.const 1
-                      i32.ne
-                      br_if 1 (;@8;)
-                    else
-                    end
-                    local.get 5
-                    call $fib
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 1
-                      local.set 1
-                      br 8 (;@1;)
-                    else
-                    end
-                    local.set 6
-                    local.get 0
-                    i32.const 2
-                    i32.sub
-                    local.set 7
-                  end
-                  block ;; label = @8
-                    global.get $__asyncify_state
-                    if ;; label = @9
-                      local.get 1
-                      i32.const 2
-                      i32.ne
-                      br_if 1 (;@8;)
-                    else
-                    end
-                    local.get 7
-                    call $fib
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 2
-                      local.set 1
-                      br 8 (;@1;)
-                    else
-                    end
-                    local.set 8
-                  end
-                  local.get 6
-                  local.get 8
-                  global.get $__rewind_fuel
-                  local.set 11
-                  i32.add
-                end
-                local.set 4
+                local.set 6
+                local.get 0
+                i32.const 2
+                i32.sub
+                local.set 7
               end
-              local.get 4
+              local.get 7
+              call $fib
+              global.get $__asyncify_state
+              if ;; label = @6
+                i32.const 2
+                local.set 1
+                br 5 (;@1;)
+              else
+              end
+              local.set 8
+              local.get 6
+              local.get 8
+              global.get $__rewind_fuel
+              local.set 11
+              i32.add
             end
-            local.set 2
+            local.set 4
+            local.get 4
           end
+          local.set 2
           local.get 2
           local.get 11
           global.set $__rewind_fuel

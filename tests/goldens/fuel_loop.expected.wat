@@ -55,18 +55,16 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 3
-            i32.const 0
-            i32.sub
-            i32.const 2
-            i32.gt_u
-            br_if 1 (;@3;)
-          else
-          end
-          block (result i32) ;; label = @4
+        block (result i32) ;; label = @3
+          block ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 3
+                br_table 1 (;@5;) 2 (;@4;) 2 (;@4;) 1 (;@5;)
+              else
+              end
+            end
             local.get 8
             i64.const 1
             i64.sub
@@ -74,188 +72,133 @@
             i64.const 0
             i64.lt_s
             if ;; label = @5
-              global.get $__asyncify_state
-              i32.eqz
-              if ;; label = @6
+              block ;; label = @6
+                global.get $__asyncify_state
+                if ;; label = @7
+                  br 1 (;@6;)
+                else
+                end
                 local.get 8
                 global.set $__rewind_fuel
+              end
+              call 2
+              global.get $__asyncify_state
+              if ;; label = @6
+                i32.const 0
+                local.set 3
+                br 5 (;@1;)
               else
               end
+              global.get $__rewind_fuel
+              local.set 8
+            else
+            end
+          end
+          loop ;; label = @4
+            block ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
                 if ;; label = @7
                   local.get 3
-                  i32.const 0
-                  i32.ne
-                  br_if 1 (;@6;)
+                  i32.const 1
+                  i32.sub
+                  br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
                 else
+                end
+              end
+              local.get 8
+              i64.const 15
+              i64.sub
+              local.tee 8
+              i64.const 0
+              i64.lt_s
+              if ;; label = @6
+                block ;; label = @7
+                  global.get $__asyncify_state
+                  if ;; label = @8
+                    br 1 (;@7;)
+                  else
+                  end
+                  local.get 8
+                  global.set $__rewind_fuel
                 end
                 call 2
                 global.get $__asyncify_state
-                i32.const 1
-                i32.eq
                 if ;; label = @7
-                  i32.const 0
+                  i32.const 1
                   local.set 3
                   br 6 (;@1;)
                 else
                 end
-              end
-              global.get $__asyncify_state
-              i32.eqz
-              if ;; label = @6
                 global.get $__rewind_fuel
                 local.set 8
               else
               end
-            else
+              local.get 2
+              local.get 1
+              i32.const 3
+              i32.mul
+              i32.add
+              local.set 2
+              local.get 2
+              local.get 8
+              global.set $__rewind_fuel
+              call $log
+              local.get 1
+              call $log
+              global.get $__rewind_fuel
+              local.set 8
+              local.get 1
+              i32.const 7
+              i32.and
+              i32.const 0
+              i32.eq
+              local.set 5
             end
-            block ;; label = @5
-              global.get $__asyncify_state
-              if ;; label = @6
-                local.get 3
-                i32.const 1
-                i32.sub
-                i32.const 1
-                i32.gt_u
-                br_if 1 (;@5;)
-              else
-              end
-              loop ;; label = @6
-                local.get 8
-                i64.const 15
-                i64.sub
-                local.tee 8
-                i64.const 0
-                i64.lt_s
-                if ;; label = @7
-                  global.get $__asyncify_state
-                  i32.eqz
-                  if ;; label = @8
-                    local.get 8
-                    global.set $__rewind_fuel
-                  else
-                  end
-                  block ;; label = @8
-                    global.get $__asyncify_state
-                    if ;; label = @9
-                      local.get 3
-                      i32.const 1
-                      i32.ne
-                      br_if 1 (;@8;)
-                    else
-                    end
-                    call 2
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 1
-                      local.set 3
-                      br 8 (;@1;)
-                    else
-                    end
-                  end
-                  global.get $__asyncify_state
-                  i32.eqz
-                  if ;; label = @8
-                    global.get $__rewind_fuel
-                    local.set 8
-                  else
-                  end
-                else
-                end
+            local.get 5
+            if ;; label = @5
+              block ;; label = @6
                 global.get $__asyncify_state
-                i32.eqz
                 if ;; label = @7
-                  local.get 2
-                  local.get 1
-                  i32.const 3
-                  i32.mul
-                  i32.add
-                  local.set 2
-                  local.get 2
-                  local.get 8
-                  global.set $__rewind_fuel
-                  call $log
-                  local.get 1
-                  call $log
-                  global.get $__rewind_fuel
-                  local.set 8
-                  local.get 1
-                  i32.const 7
-                  i32.and
-                  i32.const 0
-                  i32.eq
-                  local.set 5
+                  br 1 (;@6;)
                 else
                 end
-                block ;; label = @7
-                  global.get $__asyncify_state
-                  if ;; label = @8
-                    local.get 3
-                    i32.const 2
-                    i32.ne
-                    br_if 1 (;@7;)
-                  else
-                  end
-                  local.get 5
-                  if ;; label = @8
-                    global.get $__asyncify_state
-                    i32.eqz
-                    if ;; label = @9
-                      local.get 8
-                      i64.const 5
-                      i64.sub
-                      local.set 8
-                      local.get 8
-                      global.set $__rewind_fuel
-                    else
-                    end
-                    block ;; label = @9
-                      global.get $__asyncify_state
-                      if ;; label = @10
-                        local.get 3
-                        i32.const 2
-                        i32.ne
-                        br_if 1 (;@9;)
-                      else
-                      end
-                      local.get 1
-                      call $sleep
-                      global.get $__asyncify_state
-                      i32.const 1
-                      i32.eq
-                      if ;; label = @10
-                        i32.const 2
-                        local.set 3
-                        br 9 (;@1;)
-                      else
-                      end
-                    end
-                    global.get $__rewind_fuel
-                    local.set 8
-                  else
-                  end
-                end
                 local.get 8
-                i64.const 3
+                i64.const 5
                 i64.sub
                 local.set 8
-                local.get 1
-                i32.const 1
-                i32.add
-                local.set 1
-                local.get 1
-                local.get 0
-                i32.lt_u
-                br_if 0 (;@6;)
+                local.get 8
+                global.set $__rewind_fuel
               end
+              local.get 1
+              call $sleep
+              global.get $__asyncify_state
+              if ;; label = @6
+                i32.const 2
+                local.set 3
+                br 5 (;@1;)
+              else
+              end
+              global.get $__rewind_fuel
+              local.set 8
+            else
             end
-            local.get 2
+            local.get 8
+            i64.const 3
+            i64.sub
+            local.set 8
+            local.get 1
+            i32.const 1
+            i32.add
+            local.set 1
+            local.get 1
+            local.get 0
+            i32.lt_u
+            br_if 0 (;@4;)
           end
-          local.set 4
+          local.get 2
         end
+        local.set 4
         local.get 4
         local.get 8
         global.set $__rewind_fuel

@@ -47,18 +47,16 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 1
-            i32.const 0
-            i32.sub
-            i32.const 1
-            i32.gt_u
-            br_if 1 (;@3;)
-          else
-          end
-          block (result i32) ;; label = @4
+        block (result i32) ;; label = @3
+          block ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 1
+                br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
+              else
+              end
+            end
             local.get 8
             i64.const 2
             i64.sub
@@ -66,103 +64,71 @@
             i64.const 0
             i64.lt_s
             if ;; label = @5
-              global.get $__asyncify_state
-              i32.eqz
-              if ;; label = @6
-                local.get 8
-                global.set $__rewind_fuel
-              else
-              end
               block ;; label = @6
                 global.get $__asyncify_state
                 if ;; label = @7
-                  local.get 1
-                  i32.const 0
-                  i32.ne
-                  br_if 1 (;@6;)
+                  br 1 (;@6;)
                 else
                 end
-                call 0
-                global.get $__asyncify_state
-                i32.const 1
-                i32.eq
-                if ;; label = @7
-                  i32.const 0
-                  local.set 1
-                  br 6 (;@1;)
-                else
-                end
-              end
-              global.get $__asyncify_state
-              i32.eqz
-              if ;; label = @6
-                global.get $__rewind_fuel
-                local.set 8
-              else
-              end
-            else
-            end
-            global.get $__asyncify_state
-            i32.eqz
-            if ;; label = @5
-              local.get 0
-              i32.eqz
-              if ;; label = @6
-                local.get 8
-                i64.const 1
-                i64.sub
-                local.set 8
-                i32.const 0
                 local.get 8
                 global.set $__rewind_fuel
-                return
-              else
               end
-              local.get 8
-              i64.const 12
-              i64.sub
-              local.set 8
-              local.get 0
-              local.get 8
-              global.set $__rewind_fuel
-              call $double
-              local.get 0
-              i32.const 1
-              i32.sub
-              local.set 4
-              local.set 3
-            else
-            end
-            block ;; label = @5
+              call 0
               global.get $__asyncify_state
               if ;; label = @6
-                local.get 1
-                i32.const 1
-                i32.ne
-                br_if 1 (;@5;)
-              else
-              end
-              local.get 4
-              call $sum
-              global.get $__asyncify_state
-              i32.const 1
-              i32.eq
-              if ;; label = @6
-                i32.const 1
+                i32.const 0
                 local.set 1
                 br 5 (;@1;)
               else
               end
-              local.set 5
+              global.get $__rewind_fuel
+              local.set 8
+            else
             end
-            local.get 3
-            local.get 5
-            global.get $__rewind_fuel
+            local.get 0
+            i32.eqz
+            if ;; label = @5
+              local.get 8
+              i64.const 1
+              i64.sub
+              local.set 8
+              i32.const 0
+              local.get 8
+              global.set $__rewind_fuel
+              return
+            else
+            end
+            local.get 8
+            i64.const 12
+            i64.sub
             local.set 8
-            i32.add
+            local.get 0
+            local.get 8
+            global.set $__rewind_fuel
+            call $double
+            local.get 0
+            i32.const 1
+            i32.sub
+            local.set 4
+            local.set 3
           end
-          local.set 2
+          local.get 4
+          call $sum
+          global.get $__asyncify_state
+          if ;; label = @4
+            i32.const 1
+            local.set 1
+            br 3 (;@1;)
+          else
+          end
+          local.set 5
+          local.get 3
+          local.get 5
+          global.get $__rewind_fuel
+          local.set 8
+          i32.add
         end
+        local.set 2
         local.get 2
         local.get 8
         global.set $__rewind_fuel

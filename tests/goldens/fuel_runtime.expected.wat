@@ -45,118 +45,74 @@
     block ;; label = @1
       block ;; label = @2
         block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 1
-            i32.const 0
-            i32.sub
-            i32.const 1
-            i32.gt_u
-            br_if 1 (;@3;)
-          else
-          end
           block ;; label = @4
             global.get $__asyncify_state
-            i32.eqz
             if ;; label = @5
-              local.get 4
-              i64.const 1
-              i64.sub
-              local.set 4
+              br 1 (;@4;)
             else
             end
+            local.get 4
+            i64.const 1
+            i64.sub
+            local.set 4
+          end
+          loop ;; label = @4
             block ;; label = @5
-              global.get $__asyncify_state
-              if ;; label = @6
-                local.get 1
-                i32.const 0
-                i32.sub
-                i32.const 1
-                i32.gt_u
-                br_if 1 (;@5;)
-              else
-              end
-              loop ;; label = @6
-                local.get 4
-                i64.const 7
-                i64.sub
-                local.tee 4
-                i64.const 0
-                i64.lt_s
-                if ;; label = @7
-                  global.get $__asyncify_state
-                  i32.eqz
-                  if ;; label = @8
-                    local.get 4
-                    global.set $__rewind_fuel
-                  else
-                  end
-                  block ;; label = @8
-                    global.get $__asyncify_state
-                    if ;; label = @9
-                      local.get 1
-                      i32.const 0
-                      i32.ne
-                      br_if 1 (;@8;)
-                    else
-                    end
-                    call 0
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 0
-                      local.set 1
-                      br 8 (;@1;)
-                    else
-                    end
-                  end
-                  global.get $__asyncify_state
-                  i32.eqz
-                  if ;; label = @8
-                    global.get $__rewind_fuel
-                    local.set 4
-                  else
-                  end
-                else
-                end
+              block ;; label = @6
                 global.get $__asyncify_state
-                i32.eqz
                 if ;; label = @7
-                  local.get 4
-                  global.set $__rewind_fuel
+                  local.get 1
+                  br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
                 else
                 end
+              end
+              local.get 4
+              i64.const 7
+              i64.sub
+              local.tee 4
+              i64.const 0
+              i64.lt_s
+              if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
                   if ;; label = @8
-                    local.get 1
-                    i32.const 1
-                    i32.ne
-                    br_if 1 (;@7;)
+                    br 1 (;@7;)
                   else
                   end
-                  call $suspend
-                  global.get $__asyncify_state
-                  i32.const 1
-                  i32.eq
-                  if ;; label = @8
-                    i32.const 1
-                    local.set 1
-                    br 7 (;@1;)
-                  else
-                  end
+                  local.get 4
+                  global.set $__rewind_fuel
+                end
+                call 0
+                global.get $__asyncify_state
+                if ;; label = @7
+                  i32.const 0
+                  local.set 1
+                  br 6 (;@1;)
+                else
                 end
                 global.get $__rewind_fuel
                 local.set 4
-                local.get 0
-                i32.const 1
-                i32.sub
-                local.set 0
-                local.get 0
-                br_if 0 (;@6;)
+              else
               end
+              local.get 4
+              global.set $__rewind_fuel
             end
+            call $suspend
+            global.get $__asyncify_state
+            if ;; label = @5
+              i32.const 1
+              local.set 1
+              br 4 (;@1;)
+            else
+            end
+            global.get $__rewind_fuel
+            local.set 4
+            local.get 0
+            i32.const 1
+            i32.sub
+            local.set 0
+            local.get 0
+            br_if 0 (;@4;)
           end
         end
         local.get 4

@@ -51,284 +51,233 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 2
-            i32.const 0
-            i32.ne
-            br_if 1 (;@3;)
-          else
-          end
-          block (result i32) ;; label = @4
+        block (result i32) ;; label = @3
+          block ;; label = @4
             global.get $__asyncify_state
-            i32.eqz
             if ;; label = @5
+              br 1 (;@4;)
+            else
+            end
+            local.get 6
+            i64.const 1
+            i64.sub
+            local.set 6
+          end
+          block ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                br 1 (;@5;)
+              else
+              end
               local.get 6
               i64.const 1
               i64.sub
               local.set 6
-            else
             end
             block ;; label = @5
-              global.get $__asyncify_state
-              if ;; label = @6
-                local.get 2
-                i32.const 0
-                i32.ne
-                br_if 1 (;@5;)
-              else
-              end
-              block ;; label = @6
-                global.get $__asyncify_state
+              loop ;; label = @6
+                local.get 6
+                i64.const 8
+                i64.sub
+                local.tee 6
+                i64.const -6
+                i64.lt_s
+                if ;; label = @7
+                  block ;; label = @8
+                    global.get $__asyncify_state
+                    if ;; label = @9
+                      br 1 (;@8;)
+                    else
+                    end
+                    local.get 6
+                    i64.const 6
+                    i64.add
+                    global.set $__rewind_fuel
+                  end
+                  call 1
+                  global.get $__asyncify_state
+                  if ;; label = @8
+                    i32.const 0
+                    local.set 2
+                    br 7 (;@1;)
+                  else
+                  end
+                  global.get $__rewind_fuel
+                  i64.const 6
+                  i64.sub
+                  local.set 6
+                else
+                end
+                block ;; label = @7
+                  block ;; label = @8
+                    block ;; label = @9
+                      local.get 0
+                      local.get 1
+                      i32.ge_u
+                      if ;; label = @10
+                        local.get 6
+                        i64.const 6
+                        i64.add
+                        local.set 6
+                        br 6 (;@4;)
+                      else
+                      end
+                      local.get 6
+                      i64.const 3
+                      i64.sub
+                      local.set 6
+                      local.get 0
+                      i32.load8_u
+                      i32.eqz
+                      if ;; label = @10
+                        local.get 6
+                        i64.const 1
+                        i64.sub
+                        local.set 6
+                        local.get 0
+                        local.get 6
+                        i64.const 6
+                        i64.add
+                        local.set 6
+                        local.get 6
+                        global.set $__rewind_fuel
+                        return
+                      else
+                      end
+                      local.get 6
+                      i64.const 2
+                      i64.sub
+                      local.set 6
+                      local.get 0
+                      i32.const 1
+                      i32.add
+                      local.set 0
+                      br 0 (;@9;)
+                    end
+                    local.get 0
+                    local.get 1
+                    i32.ge_u
+                    if ;; label = @9
+                      local.get 6
+                      i64.const 4
+                      i64.add
+                      local.set 6
+                      br 5 (;@4;)
+                    else
+                    end
+                    local.get 6
+                    i64.const 3
+                    i64.sub
+                    local.set 6
+                    local.get 0
+                    i32.load8_u
+                    i32.eqz
+                    if ;; label = @9
+                      local.get 6
+                      i64.const 1
+                      i64.sub
+                      local.set 6
+                      local.get 0
+                      local.get 6
+                      i64.const 4
+                      i64.add
+                      local.set 6
+                      local.get 6
+                      global.set $__rewind_fuel
+                      return
+                    else
+                    end
+                    local.get 6
+                    i64.const 2
+                    i64.sub
+                    local.set 6
+                    local.get 0
+                    i32.const 1
+                    i32.add
+                    local.set 0
+                    br 0 (;@8;)
+                  end
+                  local.get 0
+                  local.get 1
+                  i32.ge_u
+                  if ;; label = @8
+                    local.get 6
+                    i64.const 2
+                    i64.add
+                    local.set 6
+                    br 4 (;@4;)
+                  else
+                  end
+                  local.get 6
+                  i64.const 3
+                  i64.sub
+                  local.set 6
+                  local.get 0
+                  i32.load8_u
+                  i32.eqz
+                  if ;; label = @8
+                    local.get 6
+                    i64.const 1
+                    i64.sub
+                    local.set 6
+                    local.get 0
+                    local.get 6
+                    i64.const 2
+                    i64.add
+                    local.set 6
+                    local.get 6
+                    global.set $__rewind_fuel
+                    return
+                  else
+                  end
+                  local.get 6
+                  i64.const 2
+                  i64.sub
+                  local.set 6
+                  local.get 0
+                  i32.const 1
+                  i32.add
+                  local.set 0
+                  br 0 (;@7;)
+                end
+                local.get 0
+                local.get 1
+                i32.ge_u
+                br_if 2 (;@4;)
+                local.get 6
+                i64.const 3
+                i64.sub
+                local.set 6
+                local.get 0
+                i32.load8_u
                 i32.eqz
                 if ;; label = @7
                   local.get 6
                   i64.const 1
                   i64.sub
                   local.set 6
+                  local.get 0
+                  local.get 6
+                  global.set $__rewind_fuel
+                  return
                 else
                 end
-                block ;; label = @7
-                  global.get $__asyncify_state
-                  if ;; label = @8
-                    local.get 2
-                    i32.const 0
-                    i32.ne
-                    br_if 1 (;@7;)
-                  else
-                  end
-                  block ;; label = @8
-                    block ;; label = @9
-                      global.get $__asyncify_state
-                      if ;; label = @10
-                        local.get 2
-                        i32.const 0
-                        i32.ne
-                        br_if 1 (;@9;)
-                      else
-                      end
-                      loop ;; label = @10
-                        local.get 6
-                        i64.const 8
-                        i64.sub
-                        local.tee 6
-                        i64.const -6
-                        i64.lt_s
-                        if ;; label = @11
-                          global.get $__asyncify_state
-                          i32.eqz
-                          if ;; label = @12
-                            local.get 6
-                            i64.const 6
-                            i64.add
-                            global.set $__rewind_fuel
-                          else
-                          end
-                          block ;; label = @12
-                            global.get $__asyncify_state
-                            if ;; label = @13
-                              local.get 2
-                              i32.const 0
-                              i32.ne
-                              br_if 1 (;@12;)
-                            else
-                            end
-                            call 1
-                            global.get $__asyncify_state
-                            i32.const 1
-                            i32.eq
-                            if ;; label = @13
-                              i32.const 0
-                              local.set 2
-                              br 12 (;@1;)
-                            else
-                            end
-                          end
-                          global.get $__asyncify_state
-                          i32.eqz
-                          if ;; label = @12
-                            global.get $__rewind_fuel
-                            i64.const 6
-                            i64.sub
-                            local.set 6
-                          else
-                          end
-                        else
-                        end
-                        block ;; label = @11
-                          block ;; label = @12
-                            block ;; label = @13
-                              local.get 0
-                              local.get 1
-                              i32.ge_u
-                              if ;; label = @14
-                                local.get 6
-                                i64.const 6
-                                i64.add
-                                local.set 6
-                                br 8 (;@6;)
-                              else
-                              end
-                              local.get 6
-                              i64.const 3
-                              i64.sub
-                              local.set 6
-                              local.get 0
-                              i32.load8_u
-                              i32.eqz
-                              if ;; label = @14
-                                local.get 6
-                                i64.const 1
-                                i64.sub
-                                local.set 6
-                                local.get 0
-                                local.get 6
-                                i64.const 6
-                                i64.add
-                                local.set 6
-                                local.get 6
-                                global.set $__rewind_fuel
-                                return
-                              else
-                              end
-                              local.get 6
-                              i64.const 2
-                              i64.sub
-                              local.set 6
-                              local.get 0
-                              i32.const 1
-                              i32.add
-                              local.set 0
-                              br 0 (;@13;)
-                            end
-                            local.get 0
-                            local.get 1
-                            i32.ge_u
-                            if ;; label = @13
-                              local.get 6
-                              i64.const 4
-                              i64.add
-                              local.set 6
-                              br 7 (;@6;)
-                            else
-                            end
-                            local.get 6
-                            i64.const 3
-                            i64.sub
-                            local.set 6
-                            local.get 0
-                            i32.load8_u
-                            i32.eqz
-                            if ;; label = @13
-                              local.get 6
-                              i64.const 1
-                              i64.sub
-                              local.set 6
-                              local.get 0
-                              local.get 6
-                              i64.const 4
-                              i64.add
-                              local.set 6
-                              local.get 6
-                              global.set $__rewind_fuel
-                              return
-                            else
-                            end
-                            local.get 6
-                            i64.const 2
-                            i64.sub
-                            local.set 6
-                            local.get 0
-                            i32.const 1
-                            i32.add
-                            local.set 0
-                            br 0 (;@12;)
-                          end
-                          local.get 0
-                          local.get 1
-                          i32.ge_u
-                          if ;; label = @12
-                            local.get 6
-                            i64.const 2
-                            i64.add
-                            local.set 6
-                            br 6 (;@6;)
-                          else
-                          end
-                          local.get 6
-                          i64.const 3
-                          i64.sub
-                          local.set 6
-                          local.get 0
-                          i32.load8_u
-                          i32.eqz
-                          if ;; label = @12
-                            local.get 6
-                            i64.const 1
-                            i64.sub
-                            local.set 6
-                            local.get 0
-                            local.get 6
-                            i64.const 2
-                            i64.add
-                            local.set 6
-                            local.get 6
-                            global.set $__rewind_fuel
-                            return
-                          else
-                          end
-                          local.get 6
-                          i64.const 2
-                          i64.sub
-                          local.set 6
-                          local.get 0
-                          i32.const 1
-                          i32.add
-                          local.set 0
-                          br 0 (;@11;)
-                        end
-                        local.get 0
-                        local.get 1
-                        i32.ge_u
-                        br_if 4 (;@6;)
-                        local.get 6
-                        i64.const 3
-                        i64.sub
-                        local.set 6
-                        local.get 0
-                        i32.load8_u
-                        i32.eqz
-                        if ;; label = @11
-                          local.get 6
-                          i64.const 1
-                          i64.sub
-                          local.set 6
-                          local.get 0
-                          local.get 6
-                          global.set $__rewind_fuel
-                          return
-                        else
-                        end
-                        local.get 6
-                        i64.const 2
-                        i64.sub
-                        local.set 6
-                        local.get 0
-                        i32.const 1
-                        i32.add
-                        local.set 0
-                        br 0 (;@10;)
-                      end
-                    end
-                  end
-                end
+                local.get 6
+                i64.const 2
+                i64.sub
+                local.set 6
+                local.get 0
+                i32.const 1
+                i32.add
+                local.set 0
+                br 0 (;@6;)
               end
             end
-            i32.const -1
           end
-          local.set 3
+          i32.const -1
         end
+        local.set 3
         local.get 3
         local.get 6
         global.set $__rewind_fuel
@@ -406,140 +355,55 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 2
-            i32.const 0
-            i32.ne
-            br_if 1 (;@3;)
-          else
-          end
-          block (result i32) ;; label = @4
+        block (result i32) ;; label = @3
+          block ;; label = @4
             global.get $__asyncify_state
-            i32.eqz
             if ;; label = @5
-              local.get 8
-              i64.const 1
-              i64.sub
-              local.set 8
+              br 1 (;@4;)
             else
             end
-            block ;; label = @5
-              global.get $__asyncify_state
+            local.get 8
+            i64.const 1
+            i64.sub
+            local.set 8
+          end
+          block (result i32) ;; label = @4
+            loop (result i32) ;; label = @5
+              local.get 8
+              i64.const 12
+              i64.sub
+              local.tee 8
+              i64.const -9
+              i64.lt_s
               if ;; label = @6
-                local.get 2
-                i32.const 0
-                i32.ne
-                br_if 1 (;@5;)
-              else
-              end
-              block (result i32) ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
                   if ;; label = @8
-                    local.get 2
-                    i32.const 0
-                    i32.ne
-                    br_if 1 (;@7;)
+                    br 1 (;@7;)
                   else
                   end
-                  loop (result i32) ;; label = @8
-                    local.get 8
-                    i64.const 12
-                    i64.sub
-                    local.tee 8
-                    i64.const -9
-                    i64.lt_s
-                    if ;; label = @9
-                      global.get $__asyncify_state
-                      i32.eqz
-                      if ;; label = @10
-                        local.get 8
-                        i64.const 9
-                        i64.add
-                        global.set $__rewind_fuel
-                      else
-                      end
-                      block ;; label = @10
-                        global.get $__asyncify_state
-                        if ;; label = @11
-                          local.get 2
-                          i32.const 0
-                          i32.ne
-                          br_if 1 (;@10;)
-                        else
-                        end
-                        call 1
-                        global.get $__asyncify_state
-                        i32.const 1
-                        i32.eq
-                        if ;; label = @11
-                          i32.const 0
-                          local.set 2
-                          br 10 (;@1;)
-                        else
-                        end
-                      end
-                      global.get $__asyncify_state
-                      i32.eqz
-                      if ;; label = @10
-                        global.get $__rewind_fuel
-                        i64.const 9
-                        i64.sub
-                        local.set 8
-                      else
-                      end
-                    else
-                    end
-                    block ;; label = @9
-                      block ;; label = @10
-                        block ;; label = @11
-                          local.get 1
-                          i32.const 1
-                          i32.add
-                          local.set 1
-                          local.get 1
-                          local.get 1
-                          local.get 0
-                          i32.lt_u
-                          br_if 0 (;@11;)
-                          local.get 8
-                          i64.const 9
-                          i64.add
-                          local.set 8
-                          br 5 (;@6;)
-                        end
-                        local.get 1
-                        i32.const 1
-                        i32.add
-                        local.set 1
-                        local.get 1
-                        local.get 1
-                        local.get 0
-                        i32.lt_u
-                        br_if 0 (;@10;)
-                        local.get 8
-                        i64.const 6
-                        i64.add
-                        local.set 8
-                        br 4 (;@6;)
-                      end
-                      local.get 1
-                      i32.const 1
-                      i32.add
-                      local.set 1
-                      local.get 1
-                      local.get 1
-                      local.get 0
-                      i32.lt_u
-                      br_if 0 (;@9;)
-                      local.get 8
-                      i64.const 3
-                      i64.add
-                      local.set 8
-                      br 3 (;@6;)
-                    end
+                  local.get 8
+                  i64.const 9
+                  i64.add
+                  global.set $__rewind_fuel
+                end
+                call 1
+                global.get $__asyncify_state
+                if ;; label = @7
+                  i32.const 0
+                  local.set 2
+                  br 6 (;@1;)
+                else
+                end
+                global.get $__rewind_fuel
+                i64.const 9
+                i64.sub
+                local.set 8
+              else
+              end
+              block ;; label = @6
+                block ;; label = @7
+                  block ;; label = @8
                     local.get 1
                     i32.const 1
                     i32.add
@@ -549,17 +413,59 @@
                     local.get 0
                     i32.lt_u
                     br_if 0 (;@8;)
+                    local.get 8
+                    i64.const 9
+                    i64.add
+                    local.set 8
+                    br 4 (;@4;)
                   end
-                  local.set 5
+                  local.get 1
+                  i32.const 1
+                  i32.add
+                  local.set 1
+                  local.get 1
+                  local.get 1
+                  local.get 0
+                  i32.lt_u
+                  br_if 0 (;@7;)
+                  local.get 8
+                  i64.const 6
+                  i64.add
+                  local.set 8
+                  br 3 (;@4;)
                 end
-                local.get 5
+                local.get 1
+                i32.const 1
+                i32.add
+                local.set 1
+                local.get 1
+                local.get 1
+                local.get 0
+                i32.lt_u
+                br_if 0 (;@6;)
+                local.get 8
+                i64.const 3
+                i64.add
+                local.set 8
+                br 2 (;@4;)
               end
-              local.set 4
+              local.get 1
+              i32.const 1
+              i32.add
+              local.set 1
+              local.get 1
+              local.get 1
+              local.get 0
+              i32.lt_u
+              br_if 0 (;@5;)
             end
-            local.get 4
+            local.set 5
+            local.get 5
           end
-          local.set 3
+          local.set 4
+          local.get 4
         end
+        local.set 3
         local.get 3
         local.get 8
         global.set $__rewind_fuel
@@ -635,17 +541,15 @@
     block ;; label = @1
       block ;; label = @2
         block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 1
-            i32.const 0
-            i32.sub
-            i32.const 1
-            i32.gt_u
-            br_if 1 (;@3;)
-          else
-          end
           block ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 1
+                br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
+              else
+              end
+            end
             local.get 4
             i64.const 1
             i64.sub
@@ -653,108 +557,68 @@
             i64.const 0
             i64.lt_s
             if ;; label = @5
-              global.get $__asyncify_state
-              i32.eqz
-              if ;; label = @6
-                local.get 4
-                global.set $__rewind_fuel
-              else
-              end
               block ;; label = @6
                 global.get $__asyncify_state
                 if ;; label = @7
-                  local.get 1
-                  i32.const 0
-                  i32.ne
-                  br_if 1 (;@6;)
+                  br 1 (;@6;)
                 else
                 end
-                call 1
-                global.get $__asyncify_state
-                i32.const 1
-                i32.eq
-                if ;; label = @7
-                  i32.const 0
-                  local.set 1
-                  br 6 (;@1;)
-                else
-                end
-              end
-              global.get $__asyncify_state
-              i32.eqz
-              if ;; label = @6
-                global.get $__rewind_fuel
-                local.set 4
-              else
-              end
-            else
-            end
-            block ;; label = @5
-              global.get $__asyncify_state
-              if ;; label = @6
-                local.get 1
-                i32.const 1
-                i32.ne
-                br_if 1 (;@5;)
-              else
-              end
-              loop ;; label = @6
-                local.get 4
-                i64.const 7
-                i64.sub
-                local.tee 4
-                i64.const 0
-                i64.lt_s
-                if ;; label = @7
-                  global.get $__asyncify_state
-                  i32.eqz
-                  if ;; label = @8
-                    local.get 4
-                    global.set $__rewind_fuel
-                  else
-                  end
-                  block ;; label = @8
-                    global.get $__asyncify_state
-                    if ;; label = @9
-                      local.get 1
-                      i32.const 1
-                      i32.ne
-                      br_if 1 (;@8;)
-                    else
-                    end
-                    call 1
-                    global.get $__asyncify_state
-                    i32.const 1
-                    i32.eq
-                    if ;; label = @9
-                      i32.const 1
-                      local.set 1
-                      br 8 (;@1;)
-                    else
-                    end
-                  end
-                  global.get $__asyncify_state
-                  i32.eqz
-                  if ;; label = @8
-                    global.get $__rewind_fuel
-                    local.set 4
-                  else
-                  end
-                else
-                end
-                local.get 0
                 local.get 4
                 global.set $__rewind_fuel
-                call $log
-                global.get $__rewind_fuel
-                local.set 4
-                local.get 0
-                i32.const 1
-                i32.sub
-                local.tee 0
-                br_if 0 (;@6;)
               end
+              call 1
+              global.get $__asyncify_state
+              if ;; label = @6
+                i32.const 0
+                local.set 1
+                br 5 (;@1;)
+              else
+              end
+              global.get $__rewind_fuel
+              local.set 4
+            else
             end
+          end
+          loop ;; label = @4
+            local.get 4
+            i64.const 7
+            i64.sub
+            local.tee 4
+            i64.const 0
+            i64.lt_s
+            if ;; label = @5
+              block ;; label = @6
+                global.get $__asyncify_state
+                if ;; label = @7
+                  br 1 (;@6;)
+                else
+                end
+                local.get 4
+                global.set $__rewind_fuel
+              end
+              call 1
+              global.get $__asyncify_state
+              if ;; label = @6
+                i32.const 1
+                local.set 1
+                br 5 (;@1;)
+              else
+              end
+              global.get $__rewind_fuel
+              local.set 4
+            else
+            end
+            local.get 0
+            local.get 4
+            global.set $__rewind_fuel
+            call $log
+            global.get $__rewind_fuel
+            local.set 4
+            local.get 0
+            i32.const 1
+            i32.sub
+            local.tee 0
+            br_if 0 (;@4;)
           end
         end
         local.get 4

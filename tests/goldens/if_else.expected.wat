@@ -37,65 +37,29 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        block ;; label = @3
+        local.get 0
+        if (result i32) ;; label = @3
+          call $sleep
           global.get $__asyncify_state
           if ;; label = @4
-            local.get 1
             i32.const 0
-            i32.sub
-            i32.const 1
-            i32.gt_u
-            br_if 1 (;@3;)
+            local.set 1
+            br 3 (;@1;)
           else
           end
-          local.get 0
-          if (result i32) ;; label = @4
-            block ;; label = @5
-              global.get $__asyncify_state
-              if ;; label = @6
-                local.get 1
-                i32.const 0
-                i32.ne
-                br_if 1 (;@5;)
-              else
-              end
-              call $sleep
-              global.get $__asyncify_state
-              i32.const 1
-              i32.eq
-              if ;; label = @6
-                i32.const 0
-                local.set 1
-                br 5 (;@1;)
-              else
-              end
-            end
+          i32.const 1
+        else
+          call $sleep
+          global.get $__asyncify_state
+          if ;; label = @4
             i32.const 1
+            local.set 1
+            br 3 (;@1;)
           else
-            block ;; label = @5
-              global.get $__asyncify_state
-              if ;; label = @6
-                local.get 1
-                i32.const 1
-                i32.ne
-                br_if 1 (;@5;)
-              else
-              end
-              call $sleep
-              global.get $__asyncify_state
-              i32.const 1
-              i32.eq
-              if ;; label = @6
-                i32.const 1
-                local.set 1
-                br 5 (;@1;)
-              else
-              end
-            end
-            i32.const 2
           end
-          local.set 2
+          i32.const 2
         end
+        local.set 2
         local.get 2
       end
       return

@@ -38,9 +38,12 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        global.get $__asyncify_state
-        i32.eqz
-        if ;; label = @3
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
+            br 1 (;@3;)
+          else
+          end
           local.get 0
           i32.const 2
           i32.mul
@@ -51,27 +54,14 @@
           i32.const 1
           i32.add
           local.set 2
-        else
         end
-        block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 4
-            i32.const 0
-            i32.ne
-            br_if 1 (;@3;)
-          else
-          end
-          call $sleep
-          global.get $__asyncify_state
-          i32.const 1
-          i32.eq
-          if ;; label = @4
-            i32.const 0
-            local.set 4
-            br 3 (;@1;)
-          else
-          end
+        call $sleep
+        global.get $__asyncify_state
+        if ;; label = @3
+          i32.const 0
+          local.set 4
+          br 2 (;@1;)
+        else
         end
         i32.const 3
         local.set 3

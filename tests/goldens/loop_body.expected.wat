@@ -40,45 +40,23 @@
     end
     block ;; label = @1
       block (result i32) ;; label = @2
-        block ;; label = @3
+        loop ;; label = @3
+          call $sleep
           global.get $__asyncify_state
           if ;; label = @4
-            local.get 2
             i32.const 0
-            i32.ne
-            br_if 1 (;@3;)
+            local.set 2
+            br 3 (;@1;)
           else
           end
-          loop ;; label = @4
-            block ;; label = @5
-              global.get $__asyncify_state
-              if ;; label = @6
-                local.get 2
-                i32.const 0
-                i32.ne
-                br_if 1 (;@5;)
-              else
-              end
-              call $sleep
-              global.get $__asyncify_state
-              i32.const 1
-              i32.eq
-              if ;; label = @6
-                i32.const 0
-                local.set 2
-                br 5 (;@1;)
-              else
-              end
-            end
-            local.get 1
-            i32.const 1
-            i32.add
-            local.set 1
-            local.get 1
-            local.get 0
-            i32.lt_u
-            br_if 0 (;@4;)
-          end
+          local.get 1
+          i32.const 1
+          i32.add
+          local.set 1
+          local.get 1
+          local.get 0
+          i32.lt_u
+          br_if 0 (;@3;)
         end
         local.get 1
       end

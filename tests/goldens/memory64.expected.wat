@@ -37,25 +37,13 @@
     end
     block ;; label = @1
       block (result i64) ;; label = @2
-        block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 1
-            i32.const 0
-            i32.ne
-            br_if 1 (;@3;)
-          else
-          end
-          call $sleep
-          global.get $__asyncify_state
-          i32.const 1
-          i32.eq
-          if ;; label = @4
-            i32.const 0
-            local.set 1
-            br 3 (;@1;)
-          else
-          end
+        call $sleep
+        global.get $__asyncify_state
+        if ;; label = @3
+          i32.const 0
+          local.set 1
+          br 2 (;@1;)
+        else
         end
         local.get 0
       end

@@ -48,32 +48,22 @@
     end
     block ;; label = @1
       block ;; label = @2
-        global.get $__asyncify_state
-        i32.eqz
-        if ;; label = @3
-          ref.func $f
-          local.set 4
-        else
-        end
         block ;; label = @3
           global.get $__asyncify_state
           if ;; label = @4
-            local.get 1
-            i32.const 0
-            i32.ne
-            br_if 1 (;@3;)
+            br 1 (;@3;)
           else
           end
-          call $sleep
-          global.get $__asyncify_state
-          i32.const 1
-          i32.eq
-          if ;; label = @4
-            i32.const 0
-            local.set 1
-            br 3 (;@1;)
-          else
-          end
+          ref.func $f
+          local.set 4
+        end
+        call $sleep
+        global.get $__asyncify_state
+        if ;; label = @3
+          i32.const 0
+          local.set 1
+          br 2 (;@1;)
+        else
         end
         local.get 4
         i32.const 0

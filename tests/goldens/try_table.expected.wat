@@ -51,48 +51,26 @@
     block ;; label = @1
       block (result i32) ;; label = @2
         block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 1
-            i32.const 0
-            i32.ne
-            br_if 1 (;@3;)
-          else
+          block ;; label = @4
+            global.get $__asyncify_state
+            if ;; label = @5
+              local.get 1
+              br_table 1 (;@4;) 2 (;@3;) 1 (;@4;)
+            else
+            end
           end
           block (type 2) (result i32 exnref) ;; label = @4
-            block ;; label = @5
+            try_table (catch_ref $e 0 (;@4;)) ;; label = @5
+              call $sleep
               global.get $__asyncify_state
               if ;; label = @6
-                local.get 1
                 i32.const 0
-                i32.ne
-                br_if 1 (;@5;)
+                local.set 1
+                br 5 (;@1;)
               else
               end
-              try_table (catch_ref $e 1 (;@4;)) ;; label = @6
-                block ;; label = @7
-                  global.get $__asyncify_state
-                  if ;; label = @8
-                    local.get 1
-                    i32.const 0
-                    i32.ne
-                    br_if 1 (;@7;)
-                  else
-                  end
-                  call $sleep
-                  global.get $__asyncify_state
-                  i32.const 1
-                  i32.eq
-                  if ;; label = @8
-                    i32.const 0
-                    local.set 1
-                    br 7 (;@1;)
-                  else
-                  end
-                end
-                local.get 0
-                throw $e
-              end
+              local.get 0
+              throw $e
             end
             unreachable
           end
@@ -101,25 +79,13 @@
           local.get 6
           local.set 5
         end
-        block ;; label = @3
-          global.get $__asyncify_state
-          if ;; label = @4
-            local.get 1
-            i32.const 1
-            i32.ne
-            br_if 1 (;@3;)
-          else
-          end
-          call $sleep
-          global.get $__asyncify_state
+        call $sleep
+        global.get $__asyncify_state
+        if ;; label = @3
           i32.const 1
-          i32.eq
-          if ;; label = @4
-            i32.const 1
-            local.set 1
-            br 3 (;@1;)
-          else
-          end
+          local.set 1
+          br 2 (;@1;)
+        else
         end
         local.get 2
         drop

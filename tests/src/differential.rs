@@ -1,6 +1,7 @@
 //! Differential execution: run the original module (the oracle) and the
 //! instrumented module under every suspension policy and option set, and
-//! require identical traces.
+//! require identical traces. Both run on one engine: the first that runs
+//! both ([`EngineKind::for_modules`]).
 //!
 //! ```text
 //! let oracle = Exec::file("one_sleep").call("main", &[Value::I32(5)]).run();
@@ -10,6 +11,7 @@
 use rewind_transform::Options;
 
 use crate::driver::{Call, RunConfig, run};
+use crate::engine::EngineKind;
 use crate::host::{Mode, glob};
 use crate::instrument::{instrument, load, package_dir, validate};
 use crate::policy::Policy;
@@ -118,12 +120,19 @@ impl Exec {
         &self.calls
     }
 
-    /// A run configuration with this test's settings.
+    /// A run configuration with this test's settings, on the engine of
+    /// the original module.
     pub fn config(&self, mode: Mode, policy: Policy) -> RunConfig {
         let mut cfg = RunConfig::new(mode, policy);
         cfg.capacity = self.capacity;
         cfg.suspending = self.suspending.clone();
+        cfg.engine = Some(EngineKind::for_module(&self.wasm));
         cfg
+    }
+
+    /// The engine the original module runs on.
+    pub fn engine(&self) -> EngineKind {
+        EngineKind::for_module(&self.wasm)
     }
 
     /// Instruments the program; panics with the transform's error.
@@ -141,7 +150,13 @@ impl Exec {
 
     /// Runs the original module once and returns its trace.
     pub fn oracle(&self) -> Trace {
-        let cfg = self.config(Mode::Original, Policy::Never);
+        self.oracle_on(self.engine())
+    }
+
+    /// Runs the original module once on `engine` and returns its trace.
+    fn oracle_on(&self, engine: EngineKind) -> Trace {
+        let mut cfg = self.config(Mode::Original, Policy::Never);
+        cfg.engine = Some(engine);
         let trace = run(&self.wasm, &cfg, &self.calls)
             .unwrap_or_else(|e| panic!("[{}] the original does not run: {e:#}", self.name));
         if let Some(Outcome::Protocol(m)) = trace.last_outcome() {
@@ -153,9 +168,11 @@ impl Exec {
         trace
     }
 
-    /// Runs the instrumented module (built with `options`) under `policy`.
+    /// Runs the instrumented module `wasm` under `policy`, on the engine
+    /// that runs it and the original.
     pub fn run_instrumented(&self, wasm: &[u8], policy: Policy) -> Trace {
-        let cfg = self.config(Mode::Instrumented, policy.clone());
+        let mut cfg = self.config(Mode::Instrumented, policy.clone());
+        cfg.engine = Some(EngineKind::for_modules(&[&self.wasm, wasm]));
         run(wasm, &cfg, &self.calls).unwrap_or_else(|e| {
             panic!(
                 "[{}] the instrumented module does not run under {policy:?}: {e:#}",
@@ -171,17 +188,24 @@ impl Exec {
     /// Runs the differential test and returns the oracle's trace, for
     /// hand-derived assertions on top.
     pub fn run(self) -> Trace {
-        let oracle = self.oracle();
-        let opportunities = self.suspending_calls(&oracle);
+        let first = self.oracle();
+        let opportunities = self.suspending_calls(&first);
         if self.expect_suspension {
             assert!(
                 opportunities > 0,
-                "[{}] vacuous test: the program never calls a suspending import at top level\n{oracle:?}",
+                "[{}] vacuous test: the program never calls a suspending import at top level\n{first:?}",
                 self.name
             );
         }
+        // The oracle of each engine an instrumented module needs.
+        let mut oracles = vec![(self.engine(), first.clone())];
         for (label, options) in &self.option_sets {
             let wasm = self.instrumented(options);
+            let engine = EngineKind::for_modules(&[&self.wasm, &wasm]);
+            if !oracles.iter().any(|(e, _)| *e == engine) {
+                oracles.push((engine, self.oracle_on(engine)));
+            }
+            let oracle = &oracles.iter().find(|(e, _)| *e == engine).expect("added").1;
             for policy in &self.policies {
                 let trace = self.run_instrumented(&wasm, policy.clone());
                 let context = || {
@@ -190,7 +214,7 @@ impl Exec {
                         self.name
                     )
                 };
-                if let Err(d) = trace.diff(&oracle) {
+                if let Err(d) = trace.diff(oracle) {
                     panic!("{d}\n{}", context());
                 }
                 let expected = match policy {
@@ -203,7 +227,7 @@ impl Exec {
                 }
             }
         }
-        oracle
+        first
     }
 
     /// Runs only the instrumented module (for programs whose original

@@ -17,6 +17,10 @@
 //! The original module runs through the same code with plain imports; its
 //! trace is the oracle.
 //!
+//! The engine is the one [`EngineKind::for_module`] picks, unless
+//! [`RunConfig::engine`] names one (the differential tests run an original
+//! and its instrumented version on one engine).
+//!
 //! Modules metered by `rewind_transform::meter` run with
 //! [`RunConfig::fuel`]: before every export call the host sets
 //! `__rewind_fuel` to the next budget of a [`FuelSchedule`]; when the module
@@ -24,21 +28,22 @@
 //! that the unwind left the counter alone, sets the next budget and rewinds.
 //! The trace's [`crate::FuelStats`] count the slices, the out-of-fuel
 //! suspensions and the fuel consumed (in total and per call). Rewind fuel is
-//! separate from wasmi's own fuel, which stays the harness's hang guard
+//! separate from the engine's own fuel, which stays the harness's hang guard
 //! ([`FUEL`]); [`Trace::steps`] sums what the export calls used of it.
 
 use anyhow::{Context, Result};
 use rewind_transform::abi;
-use wasmi::{Config, Engine, Extern, Func, Instance, Module, Store, Val};
 
+use crate::engine::{EngineKind, Instance, instantiate as engine_instantiate};
 use crate::host::{
-    FuelState, HostState, Mode, Proto, call_func, end_slice, fuel_now, grant_fuel, linker_for,
-    out_of_fuel_import,
+    FUEL_GLOBAL, FuelState, HostState, Mode, Proto, abi_call, end_slice, fuel_now, get_state,
+    grant_fuel, out_of_fuel_import,
 };
+use crate::module_info::ModuleInfo;
 use crate::policy::{FuelSchedule, Policy};
 use crate::region::SaveRegion;
 use crate::trace::{Event, Outcome, Trace};
-use crate::value::{Value, from_vals};
+use crate::value::Value;
 
 /// One top-level export call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +91,8 @@ pub struct RunConfig {
     /// these budgets, handling `rewind.out_of_fuel` (see the module doc).
     /// The module's `__rewind_fuel` is left out of the compared globals.
     pub fuel: Option<FuelSchedule>,
+    /// The engine; `None`: [`EngineKind::for_module`].
+    pub engine: Option<EngineKind>,
 }
 
 impl RunConfig {
@@ -101,6 +108,7 @@ impl RunConfig {
             check_rewind_args: true,
             continue_after_trap: false,
             fuel: None,
+            engine: None,
         }
     }
 }
@@ -112,97 +120,73 @@ impl RunConfig {
 /// legitimately executes its rewind paths a thousand times.
 pub const FUEL: u64 = 50_000_000;
 
-/// The wasmi engine all tests use: every proposal the transform supports
-/// that wasmi implements.
-pub fn engine() -> Engine {
-    let mut config = Config::default();
-    config
-        .wasm_multi_value(true)
-        .wasm_simd(true)
-        .wasm_memory64(true)
-        .wasm_bulk_memory(true)
-        .wasm_reference_types(true)
-        .wasm_tail_call(true)
-        .wasm_multi_memory(true)
-        .wasm_sign_extension(true)
-        .wasm_saturating_float_to_int(true)
-        .wasm_extended_const(true)
-        .consume_fuel(true);
-    Engine::new(&config)
+/// A live instance, with what the driver knows about its module.
+pub struct Running {
+    /// The instance; its host state is the run's.
+    pub instance: Box<dyn Instance>,
+    /// The module's imports and exports.
+    pub info: ModuleInfo,
 }
 
-/// A live instance with its store.
-#[derive(Debug)]
-pub struct Running {
-    /// The store; its data is the host state.
-    pub store: Store<HostState>,
-    /// The instance.
-    pub instance: Instance,
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running").field("info", &self.info).finish()
+    }
 }
 
 /// Instantiates `wasm` with every import stubbed (see [`crate::host`]) and
 /// reserves the save region; does not call anything but the start function.
 pub fn instantiate(wasm: &[u8], cfg: &RunConfig) -> Result<Running> {
-    let engine = engine();
-    let module = Module::new(&engine, wasm).context("wasmi rejects the module")?;
+    let info = ModuleInfo::read(wasm)?;
+    let engine = cfg.engine.unwrap_or_else(|| EngineKind::for_module(wasm));
     let mut state = HostState::new(cfg.mode, cfg.policy.decider(), cfg.suspending.clone());
     state.check_rewind_args = cfg.check_rewind_args;
     state.fuel = cfg.fuel.as_ref().map(FuelState::new);
-    let mut store = Store::new(&engine, state);
-    store.set_fuel(FUEL).context("setting fuel")?;
-    let linker = linker_for(&mut store, &module)?;
-    let instance = linker
-        .instantiate_and_start(&mut store, &module)
-        .context("instantiation failed")?;
-    store.data_mut().instance = Some(instance);
-    if cfg.fuel.is_some() {
-        let global = instance
-            .get_global(&store, FUEL_GLOBAL)
-            .with_context(|| format!("the metered module does not export `{FUEL_GLOBAL}`"))?;
-        if global.get(&store).i64().is_none() {
-            anyhow::bail!("`{FUEL_GLOBAL}` is not an i64 global");
-        }
-        if let Some(fuel) = store.data_mut().fuel.as_mut() {
-            fuel.global = Some(global);
-        }
+    let save_memory = info.save_memory(&cfg.memory_export);
+    let mut instance = engine_instantiate(
+        engine,
+        wasm,
+        &info,
+        state,
+        save_memory.map(|(name, _)| name),
+    )
+    .with_context(|| format!("on {engine:?}"))?;
+    instance.host().started = true;
+    if let Some(fuel) = instance.host().fuel.as_mut() {
+        fuel.ready = true;
     }
-    let memory = instance
-        .get_memory(&store, &cfg.memory_export)
-        .or_else(|| instance.exports(&store).find_map(|e| e.into_memory()));
-    if let Some(memory) = memory {
-        let region = SaveRegion::reserve(&mut store, memory, cfg.capacity)?;
-        let st = store.data_mut();
-        st.memory = Some(memory);
-        st.region = Some(region);
+    if cfg.fuel.is_some() && fuel_now(&mut *instance).is_none() {
+        anyhow::bail!("the metered module does not export an i64 global `{FUEL_GLOBAL}`");
     }
-    Ok(Running { store, instance })
+    if let Some((_, ty)) = save_memory {
+        let region = SaveRegion::reserve(&mut *instance, ty.memory64, cfg.capacity)?;
+        instance.host().region = Some(region);
+    }
+    Ok(Running { instance, info })
 }
-
-/// The fuel counter of metered modules.
-pub use rewind_transform::fuel::FUEL_GLOBAL;
 
 /// Runs `calls` in order on a fresh instance of `wasm` and returns the trace.
 /// Stops after the first call that does not return normally.
 pub fn run(wasm: &[u8], cfg: &RunConfig, calls: &[Call]) -> Result<Trace> {
-    let mut r = instantiate(wasm, cfg)?;
+    let Running { mut instance, info } = instantiate(wasm, cfg)?;
+    let r = &mut *instance;
     let mut suspensions = 0;
     for call in calls {
-        let func = r
-            .instance
-            .get_func(&r.store, &call.export)
-            .with_context(|| format!("no exported function `{}`", call.export))?;
-        r.store.data_mut().events.push(Event::Export {
+        if info.export_func(&call.export).is_none() {
+            anyhow::bail!("no exported function `{}`", call.export);
+        }
+        r.host().events.push(Event::Export {
             name: call.export.clone(),
             args: call.args.clone(),
         });
         if cfg.fuel.is_some() {
-            grant_fuel(&mut r.store).map_err(anyhow::Error::msg)?;
+            grant_fuel(r).map_err(anyhow::Error::msg)?;
         }
-        let mut outcome = drive(&mut r, cfg.mode, func, call, &mut suspensions)?;
+        let mut outcome = drive(r, cfg.mode, call, &mut suspensions)?;
         if cfg.fuel.is_some() && matches!(outcome, Outcome::Returned(_) | Outcome::Trapped(_)) {
-            match end_slice(&mut r.store) {
+            match end_slice(r) {
                 Ok(_) => {
-                    let fuel = r.store.data_mut().fuel.as_mut().expect("a metered run");
+                    let fuel = r.host().fuel.as_mut().expect("a metered run");
                     let before: u64 = fuel.stats.per_call.iter().sum();
                     let call = fuel.stats.consumed - before;
                     fuel.stats.per_call.push(call);
@@ -214,7 +198,7 @@ pub fn run(wasm: &[u8], cfg: &RunConfig, calls: &[Call]) -> Result<Trace> {
             Outcome::Trapped(_) => !cfg.continue_after_trap,
             other => !other.is_return(),
         };
-        r.store.data_mut().events.push(Event::Finished {
+        r.host().events.push(Event::Finished {
             name: call.export.clone(),
             outcome,
         });
@@ -222,62 +206,36 @@ pub fn run(wasm: &[u8], cfg: &RunConfig, calls: &[Call]) -> Result<Trace> {
             break;
         }
     }
-    let globals = r
-        .instance
-        .exports(&r.store)
-        .filter(|e| !e.name().starts_with("__asyncify_"))
-        .filter(|e| cfg.fuel.is_none() || e.name() != FUEL_GLOBAL)
-        .filter_map(|e| {
-            let name = e.name().to_string();
-            e.into_global().map(|g| (name, g))
+    let globals = info
+        .export_globals()
+        .map(|(name, _)| name)
+        .filter(|name| !name.starts_with("__asyncify_"))
+        .filter(|name| cfg.fuel.is_none() || *name != FUEL_GLOBAL)
+        .map(|name| {
+            let value = r.global(name).expect("an exported global");
+            (name.to_string(), value)
         })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|(n, g)| (n, Value::from_val(&g.get(&r.store))))
         .collect();
-    let st = r.store.data();
-    let fuel = st.fuel.as_ref().map(|f| f.stats.clone());
-    let memory = match (st.memory, st.region) {
-        (Some(m), Some(region)) => m.data(&r.store)[..region.data as usize].to_vec(),
-        (Some(m), None) => m.data(&r.store).to_vec(),
-        _ => Vec::new(),
+    let memory = match r.host().region {
+        Some(region) => r.memory()[..region.data as usize].to_vec(),
+        None => r.memory(),
     };
+    let st = r.host();
     Ok(Trace {
-        events: std::mem::take(&mut r.store.data_mut().events),
+        events: std::mem::take(&mut st.events),
         suspensions,
-        steps: r.store.data().steps,
-        fuel,
+        steps: st.steps,
+        fuel: st.fuel.as_ref().map(|f| f.stats.clone()),
         globals,
         memory,
     })
 }
 
-fn abi_call(r: &mut Running, name: &str, args: &[Val]) -> Result<Vec<Val>, String> {
-    let f = r
-        .instance
-        .get_func(&r.store, name)
-        .ok_or_else(|| format!("the instrumented module does not export `{name}`"))?;
-    call_func(&mut r.store, f, args).map_err(|e| format!("{name} failed: {e}"))
-}
-
-fn state_of(r: &mut Running) -> Result<i32, String> {
-    abi_call(r, abi::GET_STATE, &[])?
-        .first()
-        .and_then(Val::i32)
-        .ok_or_else(|| "asyncify_get_state returned no i32".to_string())
-}
-
 /// Cross-checks the exported ABI globals, when `--export-globals` put them
 /// there.
-fn check_globals(r: &mut Running, state: i32) -> Result<(), String> {
-    let get = |name: &str| {
-        r.instance
-            .get_export(&r.store, name)
-            .and_then(Extern::into_global)
-            .map(|g| g.get(&r.store))
-    };
-    if let Some(v) = get(abi::STATE_GLOBAL)
-        && v.i32() != Some(state)
+fn check_globals(r: &mut dyn Instance, state: i32) -> Result<(), String> {
+    if let Some(v) = r.global(abi::STATE_GLOBAL)
+        && v != Value::I32(state)
     {
         return Err(format!(
             "exported {} is {v:?}, asyncify_get_state() is {state}",
@@ -285,61 +243,35 @@ fn check_globals(r: &mut Running, state: i32) -> Result<(), String> {
         ));
     }
     if state != abi::STATE_NORMAL
-        && let (Some(v), Some(region)) = (get(abi::DATA_GLOBAL), r.store.data().region)
+        && let Some(region) = r.host().region
+        && let Some(v) = r.global(abi::DATA_GLOBAL)
+        && v != region.data_arg()
     {
-        let data = match v {
-            Val::I32(x) => x as u32 as u64,
-            Val::I64(x) => x as u64,
-            _ => u64::MAX,
-        };
-        if data != region.data {
-            return Err(format!(
-                "exported {} is {v:?} while DATA is {:#x}",
-                abi::DATA_GLOBAL,
-                region.data
-            ));
-        }
+        return Err(format!(
+            "exported {} is {v:?} while DATA is {:#x}",
+            abi::DATA_GLOBAL,
+            region.data
+        ));
     }
     Ok(())
 }
 
-fn memory_now(r: &Running) -> Vec<u8> {
-    match r.store.data().memory {
-        Some(m) => m.data(&r.store).to_vec(),
-        None => Vec::new(),
-    }
-}
-
-fn describe(e: &wasmi::Error) -> String {
-    match e.as_trap_code() {
-        Some(code) => format!("{code:?}"),
-        None => e.to_string(),
-    }
-}
-
 /// Drives one export call through every suspension.
-fn drive(
-    r: &mut Running,
-    mode: Mode,
-    func: Func,
-    call: &Call,
-    suspensions: &mut u64,
-) -> Result<Outcome> {
-    let args: Vec<Val> = call.args.iter().map(|v| v.to_val()).collect();
+fn drive(r: &mut dyn Instance, mode: Mode, call: &Call, suspensions: &mut u64) -> Result<Outcome> {
     loop {
-        r.store.set_fuel(FUEL).context("setting fuel")?;
-        r.store.data_mut().depth = 1;
-        let result = call_func(&mut r.store, func, &args);
-        let left = r.store.get_fuel().unwrap_or(FUEL);
-        r.store.data_mut().steps += FUEL - left;
-        r.store.data_mut().depth = 0;
-        if let Some(v) = r.store.data_mut().violation.take() {
+        r.set_fuel(FUEL).context("setting fuel")?;
+        r.host().depth = 1;
+        let result = r.call(&call.export, &call.args);
+        let used = FUEL - r.fuel();
+        r.host().steps += used;
+        r.host().depth = 0;
+        if let Some(v) = r.host().violation.take() {
             return Ok(Outcome::Protocol(v));
         }
         if mode == Mode::Original {
             return Ok(match result {
-                Ok(out) => Outcome::Returned(from_vals(&out)),
-                Err(e) => Outcome::Trapped(describe(&e)),
+                Ok(out) => Outcome::Returned(out),
+                Err(trap) => Outcome::Trapped(trap),
             });
         }
         match step(r, result, suspensions) {
@@ -354,25 +286,24 @@ fn drive(
 /// `Some(outcome)` when the logical call is over, `None` to call again
 /// (rewinding).
 fn step(
-    r: &mut Running,
-    result: Result<Vec<Val>, wasmi::Error>,
+    r: &mut dyn Instance,
+    result: Result<Vec<Value>, String>,
     suspensions: &mut u64,
 ) -> Result<Option<Outcome>, String> {
-    let proto = r.store.data().proto;
-    let state = state_of(r)?;
+    let proto = r.host().proto;
+    let state = get_state(r)?;
     match result {
-        Err(e) => {
+        Err(trap) => {
             if state == abi::STATE_OVERFLOWED {
                 if proto != Proto::Unwinding {
                     return Err(format!(
-                        "state 3 (overflow) outside an unwind, after trap {}",
-                        describe(&e)
+                        "state 3 (overflow) outside an unwind, after trap {trap}"
                     ));
                 }
-                let region = r.store.data().region.expect("unwinding has a region");
-                let now = memory_now(r);
+                let region = r.host().region.expect("unwinding has a region");
+                let now = r.memory();
                 region
-                    .check_unwind_writes(&r.store.data().snapshot, &now)
+                    .check_unwind_writes(&r.host().snapshot, &now)
                     .map_err(|m| {
                         format!("the overflowing unwind wrote outside the save stack: {m}")
                     })?;
@@ -381,15 +312,9 @@ fn step(
                 }));
             }
             match proto {
-                Proto::Normal => Ok(Some(Outcome::Trapped(describe(&e)))),
-                Proto::Unwinding => Err(format!(
-                    "trapped while unwinding (state {state}): {}",
-                    describe(&e)
-                )),
-                Proto::Rewinding => Err(format!(
-                    "trapped while rewinding (state {state}): {}",
-                    describe(&e)
-                )),
+                Proto::Normal => Ok(Some(Outcome::Trapped(trap))),
+                Proto::Unwinding => Err(format!("trapped while unwinding (state {state}): {trap}")),
+                Proto::Rewinding => Err(format!("trapped while rewinding (state {state}): {trap}")),
             }
         }
         Ok(out) => match proto {
@@ -398,7 +323,7 @@ fn step(
                     return Err(format!("the export returned in state {state}"));
                 }
                 check_globals(r, state)?;
-                Ok(Some(Outcome::Returned(from_vals(&out))))
+                Ok(Some(Outcome::Returned(out)))
             }
             Proto::Rewinding => Err(format!(
                 "the export returned in state {state} while rewinding: the suspended call was never reached"
@@ -410,26 +335,27 @@ fn step(
                     ));
                 }
                 check_globals(r, state)?;
-                let region = r.store.data().region.expect("unwinding has a region");
-                let now = memory_now(r);
+                let region = r.host().region.expect("unwinding has a region");
+                let now = r.memory();
                 region
-                    .check_unwind_writes(&r.store.data().snapshot, &now)
+                    .check_unwind_writes(&r.host().snapshot, &now)
                     .map_err(|m| format!("the unwind wrote outside the save stack: {m}"))?;
                 abi_call(r, abi::STOP_UNWIND, &[])?;
-                let s = state_of(r)?;
+                let s = get_state(r)?;
                 if s != abi::STATE_NORMAL {
                     return Err(format!("asyncify_stop_unwind left state {s}"));
                 }
                 *suspensions += 1;
                 refuel(r)?;
-                r.store.data_mut().snapshot = memory_now(r);
+                let snapshot = r.memory();
+                r.host().snapshot = snapshot;
                 abi_call(r, abi::START_REWIND, &[region.data_arg()])?;
-                let s = state_of(r)?;
+                let s = get_state(r)?;
                 if s != abi::STATE_REWINDING {
                     return Err(format!("asyncify_start_rewind left state {s}"));
                 }
                 check_globals(r, s)?;
-                r.store.data_mut().proto = Proto::Rewinding;
+                r.host().proto = Proto::Rewinding;
                 Ok(None)
             }
         },
@@ -439,27 +365,26 @@ fn step(
 /// Between an unwind and its rewind in a metered run: checks that the unwind
 /// did not change `__rewind_fuel`; after an out-of-fuel unwind grants the
 /// next budget. Notes the counter the rewind must leave alone.
-fn refuel(r: &mut Running) -> Result<(), String> {
-    let Some(at_unwind) = r.store.data().fuel.as_ref().map(|f| f.at_unwind) else {
+fn refuel(r: &mut dyn Instance) -> Result<(), String> {
+    let Some(at_unwind) = r.host().fuel.as_ref().map(|f| f.at_unwind) else {
         return Ok(());
     };
-    let now = fuel_now(&r.store).ok_or("`__rewind_fuel` is not an i64 global")?;
+    let now = fuel_now(r).ok_or(format!("`{FUEL_GLOBAL}` is not an i64 global"))?;
     if now != at_unwind {
         return Err(format!(
             "the unwind changed `{FUEL_GLOBAL}` from {at_unwind} to {now}"
         ));
     }
     let out_of_fuel = r
-        .store
-        .data()
+        .host()
         .pending
         .as_ref()
         .is_some_and(|p| p.import == out_of_fuel_import());
     if out_of_fuel {
-        grant_fuel(&mut r.store)?;
+        grant_fuel(r)?;
     }
-    let now = fuel_now(&r.store).ok_or("`__rewind_fuel` is not an i64 global")?;
-    let fuel = r.store.data_mut().fuel.as_mut().expect("a metered run");
+    let now = fuel_now(r).ok_or(format!("`{FUEL_GLOBAL}` is not an i64 global"))?;
+    let fuel = r.host().fuel.as_mut().expect("a metered run");
     fuel.at_rewind = now;
     if out_of_fuel {
         fuel.stats.out_of_fuel += 1;
@@ -467,18 +392,9 @@ fn refuel(r: &mut Running) -> Result<(), String> {
     Ok(())
 }
 
-/// Instantiates `wasm` with stub imports and no calls: proves that wasmi
-/// accepts (validates and links) a module.
+/// Instantiates `wasm` with stub imports and no calls: proves that its
+/// engine accepts (validates and links) a module.
 pub fn check_instantiates(wasm: &[u8]) -> Result<()> {
     let cfg = RunConfig::new(Mode::Instrumented, Policy::Never);
-    let engine = engine();
-    let module = Module::new(&engine, wasm).context("wasmi rejects the module")?;
-    let state = HostState::new(cfg.mode, cfg.policy.decider(), cfg.suspending.clone());
-    let mut store = Store::new(&engine, state);
-    store.set_fuel(FUEL).context("setting fuel")?;
-    let linker = linker_for(&mut store, &module)?;
-    linker
-        .instantiate_and_start(&mut store, &module)
-        .context("instantiation failed")?;
-    Ok(())
+    instantiate(wasm, &cfg).map(|_| ())
 }

@@ -8,7 +8,8 @@
 //!   is suspended);
 //! * every other import returns, for its k-th logical call (k from 1, counted
 //!   per import), the value `n = 10 * k + j` for result number `j`, encoded by
-//!   type (see [`default_result`]); it has no other effect;
+//!   type (see [`default_result`]; an `externref` result is host object `n`);
+//!   it has no other effect;
 //! * imports matching the run's suspension patterns (`env.sleep*` by default)
 //!   may suspend in the instrumented run, when the policy says so and the call
 //!   comes directly from the top-level export call (depth 1). Suspending
@@ -25,20 +26,23 @@
 //! also checks that neither an unwind nor a rewind changes `__rewind_fuel`:
 //! charges must run exactly once.
 //!
-//! Global, memory and table imports get fresh zero/null definitions. Imports
-//! from module `asyncify` are refused: the transform must resolve them.
+//! Global, memory, table and tag imports get fresh zero/null definitions
+//! (made by each engine adapter). Imports from module `asyncify` are
+//! refused: the transform must resolve them.
+//!
+//! Everything here works on a [`Machine`], so one copy of the protocol
+//! serves every engine.
 
 use std::collections::HashMap;
 
-use wasmi::{
-    AsContext, AsContextMut, Caller, Extern, Func, FuncType, Global, Linker, Memory, Module, Store,
-    Table, Val, ValType,
-};
+use wasmparser::ValType;
 
+use crate::engine::Machine;
+use crate::module_info::{Entity, Import};
 use crate::policy::{Budgets, Decider, FuelSchedule};
 use crate::region::SaveRegion;
 use crate::trace::Event;
-use crate::value::{Value, from_vals, null_ref, zero};
+use crate::value::{Value, is_extern};
 
 /// Which module a run executes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +67,7 @@ pub(crate) enum Proto {
 pub(crate) struct Pending {
     pub(crate) import: String,
     pub(crate) args: Vec<Value>,
-    pub(crate) results: Vec<Val>,
+    pub(crate) results: Vec<Value>,
 }
 
 /// `module.name` of the out-of-fuel import of metered modules.
@@ -93,8 +97,8 @@ pub struct FuelStats {
 #[derive(Debug)]
 pub(crate) struct FuelState {
     budgets: Budgets,
-    /// `__rewind_fuel`, once the instance exists.
-    pub(crate) global: Option<Global>,
+    /// Whether the instance exists (and `__rewind_fuel` with it).
+    pub(crate) ready: bool,
     /// The budget of the current slice.
     granted: i64,
     /// The counter when the last unwind started; the unwind must not change it.
@@ -108,7 +112,7 @@ impl FuelState {
     pub(crate) fn new(schedule: &FuelSchedule) -> Self {
         Self {
             budgets: schedule.budgets(),
-            global: None,
+            ready: false,
             granted: 0,
             at_unwind: 0,
             at_rewind: 0,
@@ -119,45 +123,50 @@ impl FuelState {
 
 /// The value of `__rewind_fuel`; `None` outside metered runs (or before the
 /// instance exists).
-pub(crate) fn fuel_now(ctx: impl AsContext<Data = HostState>) -> Option<i64> {
-    let global = ctx.as_context().data().fuel.as_ref()?.global?;
-    global.get(&ctx).i64()
+pub(crate) fn fuel_now(m: &mut dyn Machine) -> Option<i64> {
+    if !m.host().fuel.as_ref()?.ready {
+        return None;
+    }
+    match m.global(FUEL_GLOBAL)? {
+        Value::I64(x) => Some(x),
+        _ => None,
+    }
 }
 
 /// Starts a slice: sets `__rewind_fuel` to the next budget.
-pub(crate) fn grant_fuel(mut ctx: impl AsContextMut<Data = HostState>) -> Result<(), String> {
-    let mut cx = ctx.as_context_mut();
-    let Some(fuel) = cx.data_mut().fuel.as_mut() else {
+pub(crate) fn grant_fuel(m: &mut dyn Machine) -> Result<(), String> {
+    let Some(fuel) = m.host().fuel.as_mut() else {
         return Ok(());
     };
-    let global = fuel
-        .global
-        .ok_or("the metered module has no `__rewind_fuel`")?;
+    if !fuel.ready {
+        return Err(format!("the metered module has no `{FUEL_GLOBAL}`"));
+    }
     let budget = fuel.budgets.grant();
     fuel.granted = budget;
     fuel.stats.slices += 1;
-    global
-        .set(&mut cx, Val::I64(budget))
-        .map_err(|e| format!("setting `__rewind_fuel`: {e}"))
+    m.set_global(FUEL_GLOBAL, Value::I64(budget))
+        .map_err(|e| format!("setting `{FUEL_GLOBAL}`: {e}"))
 }
 
 /// Ends a slice: counts what it consumed and returns the fuel left.
-pub(crate) fn end_slice(mut ctx: impl AsContextMut<Data = HostState>) -> Result<i64, String> {
-    let left = fuel_now(&ctx).ok_or("`__rewind_fuel` is not an i64 global")?;
-    let mut cx = ctx.as_context_mut();
-    let Some(fuel) = cx.data_mut().fuel.as_mut() else {
+pub(crate) fn end_slice(m: &mut dyn Machine) -> Result<i64, String> {
+    let left = fuel_now(m).ok_or(format!("`{FUEL_GLOBAL}` is not an i64 global"))?;
+    let Some(fuel) = m.host().fuel.as_mut() else {
         return Ok(left);
     };
     // Charges only subtract.
     let used = u64::try_from(i128::from(fuel.granted) - i128::from(left)).map_err(|_| {
         format!(
-            "`__rewind_fuel` grew during a slice: budget {}, now {left}",
+            "`{FUEL_GLOBAL}` grew during a slice: budget {}, now {left}",
             fuel.granted
         )
     })?;
     fuel.stats.consumed = fuel.stats.consumed.saturating_add(used);
     Ok(left)
 }
+
+/// The fuel counter of metered modules.
+pub use rewind_transform::fuel::FUEL_GLOBAL;
 
 /// The store data of a run.
 #[derive(Debug)]
@@ -171,17 +180,16 @@ pub struct HostState {
     pub(crate) proto: Proto,
     pub(crate) pending: Option<Pending>,
     pub(crate) region: Option<SaveRegion>,
-    pub(crate) memory: Option<Memory>,
     pub(crate) snapshot: Vec<u8>,
     pub(crate) violation: Option<String>,
     pub(crate) check_rewind_args: bool,
-    /// The instance, once instantiation (and its start function) is done.
-    /// Imports called before that, or called directly by the host through a
-    /// re-exported import, use it to reach the ABI exports.
-    pub(crate) instance: Option<wasmi::Instance>,
+    /// Whether instantiation (and its start function) is done: before that
+    /// the ABI cannot be driven, and imports are plain calls.
+    pub(crate) started: bool,
     /// Fuel accounting, in metered runs.
     pub(crate) fuel: Option<FuelState>,
-    /// wasmi fuel consumed by the export calls (see [`crate::driver::FUEL`]).
+    /// Hang-guard fuel consumed by the export calls (see
+    /// [`crate::driver::FUEL`]).
     pub(crate) steps: u64,
 }
 
@@ -197,11 +205,10 @@ impl HostState {
             proto: Proto::Normal,
             pending: None,
             region: None,
-            memory: None,
             snapshot: Vec::new(),
             violation: None,
             check_rewind_args: true,
-            instance: None,
+            started: false,
             fuel: None,
             steps: 0,
         }
@@ -219,12 +226,44 @@ enum Behaviour {
     OutOfFuel,
 }
 
+/// A function import as the host provides it.
 #[derive(Clone, Debug)]
-struct ImportInfo {
+pub struct ImportInfo {
     name: String,
-    ty: FuncType,
+    results: Vec<ValType>,
     behaviour: Behaviour,
     suspends: bool,
+}
+
+impl ImportInfo {
+    /// What the host does for function import `import` in the run of
+    /// `host`; `Ok(None)` for imports of other kinds, `Err` for imports the
+    /// harness refuses (`asyncify.*`).
+    pub fn of(import: &Import, host: &HostState) -> anyhow::Result<Option<Self>> {
+        let Entity::Func(sig) = &import.entity else {
+            return Ok(None);
+        };
+        let (m, n) = (import.module.as_str(), import.name.as_str());
+        let full = import.full_name();
+        if m == rewind_transform::abi::INTRINSIC_MODULE {
+            anyhow::bail!(
+                "the module imports `{full}`: the transform must resolve `asyncify.*` \
+                 imports, and an uninstrumented module cannot run with them"
+            );
+        }
+        let out_of_fuel = host.fuel.is_some() && full == out_of_fuel_import();
+        let behaviour = match n.strip_prefix("call_") {
+            _ if out_of_fuel => Behaviour::OutOfFuel,
+            Some(export) if m == "env" => Behaviour::Callback(export.to_string()),
+            _ => Behaviour::Default,
+        };
+        Ok(Some(Self {
+            suspends: out_of_fuel || host.suspending.iter().any(|p| glob(p, &full)),
+            name: full,
+            results: sig.results.clone(),
+            behaviour,
+        }))
+    }
 }
 
 /// `*`-wildcard match of `pattern` against `text`: the transform's own
@@ -233,7 +272,8 @@ pub use rewind_transform::matches as glob;
 
 /// Result `j` of the `k`-th logical call of a default import: `n = 10k + j`
 /// as `i32`/`i64`, `n + 0.5` as `f32`, `n + 0.25` as `f64`, lanes
-/// `[n, n+1, n+2, n+3]` as `v128`, null references.
+/// `[n, n+1, n+2, n+3]` as `v128`, host object `n` as `externref`, null
+/// for other references.
 pub fn default_result(k: u64, j: usize, ty: ValType) -> Value {
     let n = 10 * k + j as u64;
     match ty {
@@ -245,15 +285,15 @@ pub fn default_result(k: u64, j: usize, ty: ValType) -> Value {
             let n = n as i32;
             Value::i32x4([n, n + 1, n + 2, n + 3])
         }
-        ValType::FuncRef => Value::FuncRef { null: true },
-        ValType::ExternRef => Value::ExternRef { null: true },
+        ty if is_extern(ty) => Value::host(n as u32),
+        ValType::Ref(_) => Value::NULL,
     }
 }
 
 /// A failure inside an import: a protocol violation, or a trap to pass on.
 enum Fail {
     Protocol(String),
-    Wasm(wasmi::Error),
+    Trap(String),
 }
 
 impl From<String> for Fail {
@@ -262,61 +302,51 @@ impl From<String> for Fail {
     }
 }
 
-/// Calls `func` with `args`, returning its results.
-pub(crate) fn call_func(
-    mut ctx: impl AsContextMut,
-    func: Func,
-    args: &[Val],
-) -> Result<Vec<Val>, wasmi::Error> {
-    let ty = func.ty(ctx.as_context());
-    let mut out: Vec<Val> = ty.results().iter().map(|t| zero(*t)).collect();
-    func.call(ctx.as_context_mut(), args, &mut out)?;
-    Ok(out)
-}
-
-fn export_func(caller: &Caller<'_, HostState>, name: &str) -> Result<Func, String> {
-    let by_instance = caller
-        .data()
-        .instance
-        .and_then(|i| i.get_func(caller, name));
-    by_instance
-        .or_else(|| caller.get_export(name).and_then(Extern::into_func))
-        .ok_or_else(|| format!("the module does not export `{name}`"))
-}
-
-fn abi(caller: &mut Caller<'_, HostState>, name: &str, args: &[Val]) -> Result<Vec<Val>, String> {
-    let f = export_func(caller, name)?;
-    call_func(&mut *caller, f, args).map_err(|e| format!("{name} failed: {e}"))
-}
-
-fn get_state(caller: &mut Caller<'_, HostState>) -> Result<i32, String> {
-    let out = abi(caller, rewind_transform::abi::GET_STATE, &[])?;
-    out.first()
-        .and_then(Val::i32)
-        .ok_or_else(|| "asyncify_get_state returned no i32".to_string())
-}
-
-fn memory_bytes(caller: &Caller<'_, HostState>) -> Vec<u8> {
-    match caller.data().memory {
-        Some(m) => m.data(caller).to_vec(),
-        None => Vec::new(),
+/// Runs import `info` with `args` on `m` (the engine adapters' import
+/// functions all come here). `Err` is the error the import function
+/// returns to the engine: the trap of a callback, passed on, or a protocol
+/// violation, which is also recorded for the driver.
+pub fn on_import(
+    m: &mut dyn Machine,
+    info: &ImportInfo,
+    args: &[Value],
+) -> Result<Vec<Value>, String> {
+    match import_call(m, info, args) {
+        Ok(results) => Ok(results),
+        Err(Fail::Trap(trap)) => Err(trap),
+        Err(Fail::Protocol(msg)) => {
+            m.host().violation.get_or_insert(msg.clone());
+            Err(msg)
+        }
     }
 }
 
-fn import_call(
-    caller: &mut Caller<'_, HostState>,
-    info: &ImportInfo,
-    args: &[Val],
-    results: &mut [Val],
-) -> Result<(), Fail> {
+/// Calls ABI export `name`.
+pub(crate) fn abi_call(
+    m: &mut dyn Machine,
+    name: &str,
+    args: &[Value],
+) -> Result<Vec<Value>, String> {
+    m.call(name, args)
+        .map_err(|e| format!("{name} failed: {e}"))
+}
+
+/// `asyncify_get_state()`.
+pub(crate) fn get_state(m: &mut dyn Machine) -> Result<i32, String> {
+    match abi_call(m, rewind_transform::abi::GET_STATE, &[])?.first() {
+        Some(Value::I32(state)) => Ok(*state),
+        _ => Err("asyncify_get_state returned no i32".to_string()),
+    }
+}
+
+fn import_call(m: &mut dyn Machine, info: &ImportInfo, args: &[Value]) -> Result<Vec<Value>, Fail> {
     use rewind_transform::abi;
-    let args_v = from_vals(args);
     // A start function runs before the ABI can be driven: its imports are
     // plain calls.
-    let instrumented = caller.data().mode == Mode::Instrumented && caller.data().instance.is_some();
+    let instrumented = m.host().mode == Mode::Instrumented && m.host().started;
     if instrumented {
-        let state = get_state(caller)?;
-        match caller.data().proto {
+        let state = get_state(m)?;
+        match m.host().proto {
             Proto::Rewinding => {
                 if state != abi::STATE_REWINDING {
                     return Err(format!(
@@ -325,32 +355,32 @@ fn import_call(
                     )
                     .into());
                 }
-                let Some(p) = caller.data_mut().pending.take() else {
+                let Some(p) = m.host().pending.take() else {
                     return Err(format!(
                         "`{}` called while rewinding, but nothing is pending",
                         info.name
                     )
                     .into());
                 };
-                let args_differ = caller.data().check_rewind_args && p.args != args_v;
+                let args_differ = m.host().check_rewind_args && p.args != args;
                 if p.import != info.name || args_differ {
                     return Err(format!(
-                        "while rewinding the module called `{}`{args_v:?}, but the suspended call was `{}`{:?}",
+                        "while rewinding the module called `{}`{args:?}, but the suspended call was `{}`{:?}",
                         info.name, p.import, p.args
                     )
                     .into());
                 }
-                let region = caller.data().region.expect("a pending call has a region");
-                let now = memory_bytes(caller);
+                let region = m.host().region.expect("a pending call has a region");
+                let now = m.memory();
                 region
-                    .check_rewind_writes(&caller.data().snapshot, &now)
-                    .map_err(|m| format!("during the rewind: {m}"))?;
-                if let Some(fuel) = caller.data().fuel.as_ref()
-                    && let Some(left) = fuel_now(&*caller)
+                    .check_rewind_writes(&m.host().snapshot, &now)
+                    .map_err(|e| format!("during the rewind: {e}"))?;
+                if let Some(left) = fuel_now(m)
+                    && let Some(fuel) = m.host().fuel.as_ref()
                     && left != fuel.at_rewind
                 {
                     return Err(format!(
-                        "the rewind to `{}` changed `__rewind_fuel` from {} to {left}",
+                        "the rewind to `{}` changed `{FUEL_GLOBAL}` from {} to {left}",
                         info.name, fuel.at_rewind
                     )
                     .into());
@@ -363,14 +393,13 @@ fn import_call(
                     )
                     .into());
                 }
-                abi(caller, abi::STOP_REWIND, &[])?;
-                let state = get_state(caller)?;
+                abi_call(m, abi::STOP_REWIND, &[])?;
+                let state = get_state(m)?;
                 if state != abi::STATE_NORMAL {
                     return Err(format!("asyncify_stop_rewind left state {state}").into());
                 }
-                caller.data_mut().proto = Proto::Normal;
-                results.clone_from_slice(&p.results);
-                return Ok(());
+                m.host().proto = Proto::Normal;
+                return Ok(p.results);
             }
             Proto::Unwinding => {
                 return Err(format!("`{}` called while unwinding", info.name).into());
@@ -394,155 +423,88 @@ fn import_call(
     if let Behaviour::OutOfFuel = info.behaviour {
         if !instrumented {
             // The start function: no slices yet, nothing to count.
-            return Ok(());
+            return Ok(Vec::new());
         }
-        end_slice(&mut *caller)?;
-        if caller.data().depth != 1 {
+        end_slice(m)?;
+        if m.host().depth != 1 {
             // A host callback's frame cannot be unwound: refill in place.
-            grant_fuel(&mut *caller)?;
-            return Ok(());
+            grant_fuel(m)?;
+            return Ok(Vec::new());
         }
-        return suspend(caller, info, Vec::new(), Vec::new(), results);
+        return suspend(m, info, Vec::new(), Vec::new());
     }
 
     // A new logical call.
-    let depth = caller.data().depth;
+    let depth = m.host().depth;
     let k = {
-        let st = caller.data_mut();
+        let st = m.host();
         st.events.push(Event::Import {
             depth,
             name: info.name.clone(),
-            args: args_v.clone(),
+            args: args.to_vec(),
         });
         let c = st.counters.entry(info.name.clone()).or_insert(0);
         *c += 1;
         *c
     };
-    let real: Vec<Val> = match &info.behaviour {
+    let real: Vec<Value> = match &info.behaviour {
         // The out-of-fuel handler has no results.
         Behaviour::Default | Behaviour::OutOfFuel => info
-            .ty
-            .results()
+            .results
             .iter()
             .enumerate()
-            .map(|(j, t)| default_result(k, j, *t).to_val())
+            .map(|(j, t)| default_result(k, j, *t))
             .collect(),
         Behaviour::Callback(export) => {
-            let f = export_func(caller, export)?;
-            caller.data_mut().depth += 1;
-            let r = call_func(&mut *caller, f, args);
-            caller.data_mut().depth -= 1;
-            r.map_err(Fail::Wasm)?
+            m.host().depth += 1;
+            let r = m.call(export, args);
+            m.host().depth -= 1;
+            r.map_err(Fail::Trap)?
         }
     };
 
-    if instrumented && info.suspends && depth == 1 && caller.data_mut().decider.decide() {
-        suspend(caller, info, args_v, real, results)
+    if instrumented && info.suspends && depth == 1 && m.host().decider.decide() {
+        suspend(m, info, args.to_vec(), real)
     } else {
-        results.clone_from_slice(&real);
-        Ok(())
+        Ok(real)
     }
 }
 
 /// Starts an unwind out of the logical call of `info` with `args`, which is
 /// to return `real` once rewound; returns zeros for now.
 fn suspend(
-    caller: &mut Caller<'_, HostState>,
+    m: &mut dyn Machine,
     info: &ImportInfo,
     args: Vec<Value>,
-    real: Vec<Val>,
-    results: &mut [Val],
-) -> Result<(), Fail> {
+    real: Vec<Value>,
+) -> Result<Vec<Value>, Fail> {
     use rewind_transform::abi;
-    let Some(region) = caller.data().region else {
+    let Some(region) = m.host().region else {
         return Err("a suspension was requested but the module has no memory"
             .to_string()
             .into());
     };
-    let memory = caller.data().memory.expect("a region has a memory");
-    region.reset_header(memory.data_mut(&mut *caller));
-    caller.data_mut().snapshot = memory_bytes(caller);
-    if let Some(now) = fuel_now(&*caller)
-        && let Some(fuel) = caller.data_mut().fuel.as_mut()
+    region.reset_header(m);
+    let snapshot = m.memory();
+    m.host().snapshot = snapshot;
+    if let Some(now) = fuel_now(m)
+        && let Some(fuel) = m.host().fuel.as_mut()
     {
         fuel.at_unwind = now;
     }
-    abi(caller, abi::START_UNWIND, &[region.data_arg()])?;
-    let state = get_state(caller)?;
+    abi_call(m, abi::START_UNWIND, &[region.data_arg()])?;
+    let state = get_state(m)?;
     if state != abi::STATE_UNWINDING {
         return Err(format!("asyncify_start_unwind left state {state}").into());
     }
-    let st = caller.data_mut();
+    let st = m.host();
     st.proto = Proto::Unwinding;
     st.pending = Some(Pending {
         import: info.name.clone(),
         args,
         results: real,
     });
-    for (r, t) in results.iter_mut().zip(info.ty.results()) {
-        *r = zero(*t);
-    }
-    Ok(())
-}
-
-/// Builds a linker that satisfies every import of `module` (see the module
-/// documentation), creating global, memory and table definitions in `store`.
-pub(crate) fn linker_for(
-    store: &mut Store<HostState>,
-    module: &Module,
-) -> anyhow::Result<Linker<HostState>> {
-    let mut linker = Linker::new(store.engine());
-    let suspending = store.data().suspending.clone();
-    let metered = store.data().fuel.is_some();
-    for import in module.imports() {
-        let (m, n) = (import.module(), import.name());
-        let full = format!("{m}.{n}");
-        match import.ty() {
-            wasmi::ExternType::Func(ty) => {
-                if m == rewind_transform::abi::INTRINSIC_MODULE {
-                    anyhow::bail!(
-                        "the module imports `{full}`: the transform must resolve `asyncify.*` \
-                         imports, and an uninstrumented module cannot run with them"
-                    );
-                }
-                let out_of_fuel = metered && full == out_of_fuel_import();
-                let behaviour = match n.strip_prefix("call_") {
-                    _ if out_of_fuel => Behaviour::OutOfFuel,
-                    Some(export) if m == "env" => Behaviour::Callback(export.to_string()),
-                    _ => Behaviour::Default,
-                };
-                let info = ImportInfo {
-                    suspends: out_of_fuel || suspending.iter().any(|p| glob(p, &full)),
-                    name: full,
-                    ty: ty.clone(),
-                    behaviour,
-                };
-                linker.func_new(m, n, ty.clone(), move |mut caller, args, results| {
-                    match import_call(&mut caller, &info, args, results) {
-                        Ok(()) => Ok(()),
-                        Err(Fail::Wasm(e)) => Err(e),
-                        Err(Fail::Protocol(msg)) => {
-                            caller.data_mut().violation.get_or_insert(msg.clone());
-                            Err(wasmi::Error::new(msg))
-                        }
-                    }
-                })?;
-            }
-            wasmi::ExternType::Global(ty) => {
-                let g = Global::new(&mut *store, zero(ty.content()), ty.mutability());
-                linker.define(m, n, g)?;
-            }
-            wasmi::ExternType::Memory(ty) => {
-                let mem = Memory::new(&mut *store, *ty)?;
-                linker.define(m, n, mem)?;
-            }
-            wasmi::ExternType::Table(ty) => {
-                let t = Table::new(&mut *store, *ty, null_ref(ty.element()))?;
-                linker.define(m, n, t)?;
-            }
-        }
-    }
-    Ok(linker)
+    Ok(info.results.iter().map(|t| Value::zero(*t)).collect())
 }
 
 #[cfg(test)]
@@ -563,6 +525,7 @@ mod tests {
 
     #[test]
     fn default_results_by_type() {
+        use wasmparser::RefType;
         assert_eq!(default_result(2, 0, ValType::I32), Value::I32(20));
         assert_eq!(default_result(2, 1, ValType::I64), Value::I64(21));
         assert_eq!(default_result(1, 0, ValType::F32), Value::f32(10.5));
@@ -570,6 +533,14 @@ mod tests {
         assert_eq!(
             default_result(1, 0, ValType::V128),
             Value::i32x4([10, 11, 12, 13])
+        );
+        assert_eq!(
+            default_result(3, 1, ValType::Ref(RefType::EXTERNREF)),
+            Value::host(31)
+        );
+        assert_eq!(
+            default_result(3, 0, ValType::Ref(RefType::FUNCREF)),
+            Value::NULL
         );
     }
 }

@@ -18,7 +18,9 @@
 //! `stack_end` is visible afterwards.
 
 use anyhow::{Context, Result, bail};
-use wasmi::{AsContextMut, Memory};
+
+use crate::engine::{Instance, Machine};
+use crate::value::Value;
 
 /// Bytes reserved for the data structure in front of the save stack (two
 /// `i64` at most; 16 keeps the stack 16-byte aligned).
@@ -44,19 +46,18 @@ pub struct SaveRegion {
 }
 
 impl SaveRegion {
-    /// Grows `memory` and reserves a save stack of `capacity` bytes (default:
-    /// the rest of one page after the header).
+    /// Grows the save memory of `instance` (64-bit when `memory64`) and
+    /// reserves a save stack of `capacity` bytes (default: the rest of one
+    /// page after the header).
     pub fn reserve(
-        mut ctx: impl AsContextMut,
-        memory: Memory,
+        instance: &mut dyn Instance,
+        memory64: bool,
         capacity: Option<u64>,
     ) -> Result<Self> {
-        let memory64 = memory.ty(ctx.as_context()).is_64();
         let capacity = capacity.unwrap_or(PAGE - HEADER);
         let pages = (HEADER + capacity).div_ceil(PAGE).max(1);
-        let old_pages = memory
-            .grow(ctx.as_context_mut(), pages)
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        let old_pages = instance
+            .grow_memory(pages)
             .context("growing memory for the save region (does the memory have a maximum?)")?;
         let data = old_pages * PAGE;
         let region = Self {
@@ -69,23 +70,14 @@ impl SaveRegion {
         if !memory64 && region.limit > u64::from(u32::MAX) {
             bail!("save region beyond 4 GiB in a 32-bit memory");
         }
-        let bytes = memory.data_mut(ctx.as_context_mut());
-        bytes[region.data as usize..region.limit as usize].fill(CANARY);
-        region.reset_header(bytes);
+        let mut bytes = vec![CANARY; (region.limit - region.data) as usize];
+        bytes[..HEADER as usize].copy_from_slice(&region.header());
+        instance.write_memory(region.data, &bytes);
         Ok(region)
     }
 
     fn field_width(&self) -> usize {
         if self.memory64 { 8 } else { 4 }
-    }
-
-    fn write_field(&self, mem: &mut [u8], offset: usize, value: u64) {
-        let at = self.data as usize + offset * self.field_width();
-        if self.memory64 {
-            mem[at..at + 8].copy_from_slice(&value.to_le_bytes());
-        } else {
-            mem[at..at + 4].copy_from_slice(&(value as u32).to_le_bytes());
-        }
     }
 
     fn read_field(&self, mem: &[u8], offset: usize) -> u64 {
@@ -99,10 +91,20 @@ impl SaveRegion {
         }
     }
 
+    /// The [`HEADER`] bytes at `DATA` of a fresh save stack:
+    /// `{ stack_pos: stack_start, stack_end }`.
+    fn header(&self) -> [u8; HEADER as usize] {
+        let mut bytes = [0u8; HEADER as usize];
+        let width = self.field_width();
+        for (i, value) in [self.stack_start, self.stack_end].into_iter().enumerate() {
+            bytes[i * width..(i + 1) * width].copy_from_slice(&value.to_le_bytes()[..width]);
+        }
+        bytes
+    }
+
     /// Writes `{ stack_pos: stack_start, stack_end }` at `DATA`.
-    pub fn reset_header(&self, mem: &mut [u8]) {
-        self.write_field(mem, 0, self.stack_start);
-        self.write_field(mem, 1, self.stack_end);
+    pub fn reset_header(&self, m: &mut dyn Machine) {
+        m.write_memory(self.data, &self.header());
     }
 
     /// Reads `(stack_pos, stack_end)` from `DATA`.
@@ -111,11 +113,11 @@ impl SaveRegion {
     }
 
     /// `DATA` as the pointer argument of the ABI functions.
-    pub fn data_arg(&self) -> wasmi::Val {
+    pub fn data_arg(&self) -> Value {
         if self.memory64 {
-            wasmi::Val::I64(self.data as i64)
+            Value::I64(self.data as i64)
         } else {
-            wasmi::Val::I32(self.data as u32 as i32)
+            Value::I32(self.data as u32 as i32)
         }
     }
 
@@ -194,7 +196,7 @@ mod tests {
         for m64 in [false, true] {
             let r = region(m64);
             let mut mem = vec![0u8; 256];
-            r.reset_header(&mut mem);
+            mem[64..64 + HEADER as usize].copy_from_slice(&r.header());
             assert_eq!(r.read_header(&mem), (r.stack_start, r.stack_end));
             let width = if m64 { 8 } else { 4 };
             assert_eq!(mem[64 + width], (r.stack_end & 0xff) as u8);
@@ -205,7 +207,7 @@ mod tests {
     fn detects_writes_outside_the_stack() {
         let r = region(false);
         let mut before = vec![CANARY; 256];
-        r.reset_header(&mut before);
+        before[64..64 + HEADER as usize].copy_from_slice(&r.header());
         let mut inside = before.clone();
         inside[r.stack_start as usize] = 1;
         let pos = r.stack_start + 8;

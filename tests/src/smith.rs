@@ -8,11 +8,14 @@
 use arbitrary::Unstructured;
 use rewind_transform::Options;
 
-use crate::driver::{Call, RunConfig, engine, run};
+use crate::driver::{Call, RunConfig, run};
+use crate::engine::EngineKind;
 use crate::host::Mode;
+use crate::module_info::ModuleInfo;
 use crate::policy::{Policy, Rng};
+use crate::rejections::Rejections;
 use crate::trace::{Event, Outcome, Trace};
-use crate::value::{Value, zero};
+use crate::value::Value;
 
 /// The memory the harness adds for the save stack, so the program's own
 /// memories never share bytes with it.
@@ -36,31 +39,49 @@ pub struct Generated {
     pub indirect: bool,
 }
 
-/// A module from `rng`, or `None` when wasm-smith cannot build one from its
-/// bytes.
-pub fn module(rng: &mut Rng) -> Option<Generated> {
-    module_with(rng, true)
+/// The proposals a generated module may use (beyond the MVP, multi-value,
+/// SIMD, bulk memory, multi-memory and memory64, which every module may).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proposals {
+    /// What wasmi runs: tail calls in one module in four, reference types
+    /// (`funcref`/`externref`, several tables) when asked. The fuel fuzzer
+    /// keeps to this: metering makes every loop a suspension point, and
+    /// the transform rejects most reference-typed values live across one.
+    Wasmi {
+        /// Whether reference types are on.
+        reference_types: bool,
+    },
+    /// Also exceptions (`try_table`, `throw`, `throw_ref`, `exnref`), GC
+    /// and typed function references, and always tail calls: modules that
+    /// run on wasmtime. (wasm-smith 0.245 generates no legacy exception
+    /// handling.)
+    All,
 }
 
-/// As [`module`]; without `reference_types`, no reference-typed values (and
-/// at most one table). Metering makes every loop a suspension point, and
-/// the transform rejects reference-typed locals live across one.
-pub fn module_with(rng: &mut Rng, reference_types: bool) -> Option<Generated> {
+/// A module from `rng` that may use `proposals`, or `None` when wasm-smith
+/// cannot build one from its bytes.
+pub fn module(rng: &mut Rng, proposals: Proposals) -> Option<Generated> {
     let mut bytes = vec![0u8; 1024 + rng.below(8192) as usize];
     bytes.iter_mut().for_each(|b| *b = rng.next_u64() as u8);
+    let some_tail_calls = rng.below(4) == 0;
+    let (reference_types, all) = match proposals {
+        Proposals::Wasmi { reference_types } => (reference_types, false),
+        Proposals::All => (true, true),
+    };
     let config = wasm_smith::Config {
         available_imports: Some(wat::parse_str(IMPORTS).ok()?),
         export_everything: true,
         canonicalize_nans: true,
-        // Features wasmi runs and the transform supports or rejects cleanly.
-        gc_enabled: false,
-        exceptions_enabled: false,
+        // Features the harness's engines run and the transform supports or
+        // rejects cleanly.
+        gc_enabled: all,
+        exceptions_enabled: all,
         threads_enabled: false,
         relaxed_simd_enabled: false,
         custom_page_sizes_enabled: false,
         wide_arithmetic_enabled: false,
         reference_types_enabled: reference_types,
-        tail_call_enabled: rng.below(4) == 0,
+        tail_call_enabled: all || some_tail_calls,
         min_funcs: 1,
         max_funcs: 12,
         max_instructions: 80,
@@ -79,24 +100,29 @@ pub fn module_with(rng: &mut Rng, reference_types: bool) -> Option<Generated> {
 }
 
 /// The output of a transform of a fuzz case: `Ok(None)` when the transform
-/// rejects the module as unsupported (named with `REWIND_FUZZ_VERBOSE`),
-/// `Err` when it fails otherwise (`what` names the transform).
+/// rejects the module as unsupported (counted in `rejections`, named with
+/// `REWIND_FUZZ_VERBOSE`), `Err` when it fails otherwise (`what` names the
+/// transform).
 pub fn transformed(
     result: rewind_transform::Result<rewind_transform::Output>,
     what: &str,
+    rejections: &mut Rejections,
 ) -> Result<Option<rewind_transform::Output>, String> {
     match result {
         Ok(out) => Ok(Some(out)),
-        Err(e @ rewind_transform::Error::Unsupported { .. }) => {
-            if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
-                println!("  unsupported: {e}");
+        Err(e) => match &e {
+            rewind_transform::Error::Unsupported { construct, .. } => {
+                if std::env::var("REWIND_FUZZ_VERBOSE").is_ok() {
+                    println!("  unsupported: {e}");
+                }
+                rejections.note(construct);
+                Ok(None)
             }
-            Ok(None)
-        }
-        Err(e) => Err(format!(
-            "{what} failed: {e}: {:?}",
-            std::error::Error::source(&e)
-        )),
+            _ => Err(format!(
+                "{what} failed: {e}: {:?}",
+                std::error::Error::source(&e)
+            )),
+        },
     }
 }
 
@@ -203,54 +229,50 @@ pub fn calls_with_zero_args(wasm: &[u8]) -> Vec<Call> {
 }
 
 fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
-    let module = zero_args
-        .then(|| wasmi::Module::new(&engine(), wasm).ok())
-        .flatten();
-    let args = |name: &str| -> Vec<Value> {
-        let Some(ty) = module.as_ref().and_then(|m| m.get_export(name)) else {
-            return Vec::new();
-        };
-        ty.func().map_or_else(Vec::new, |f| {
-            f.params()
-                .iter()
-                .map(|t| Value::from_val(&zero(*t)))
-                .collect()
-        })
+    let Ok(info) = ModuleInfo::read(wasm) else {
+        return Vec::new();
     };
-    let mut calls = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        let Ok(wasmparser::Payload::ExportSection(reader)) = payload else {
-            continue;
-        };
-        for export in reader.into_iter().flatten() {
-            if export.kind == wasmparser::ExternalKind::Func {
-                calls.push(Call::new(export.name, &args(export.name)));
-            }
-        }
-    }
-    calls
+    info.export_funcs()
+        .map(|(name, sig)| {
+            let args: Vec<Value> = if zero_args {
+                sig.params.iter().map(|t| Value::zero(*t)).collect()
+            } else {
+                Vec::new()
+            };
+            Call::new(name, &args)
+        })
+        .collect()
 }
 
-/// The fuzzers' run configuration: save stack in [`SAVE_MEMORY`], `suspending`
-/// imports, and calls go on after a trap.
-pub fn config(mode: Mode, policy: Policy, suspending: &[String]) -> RunConfig {
+/// The fuzzers' run configuration: on `engine` (the one that runs both the
+/// original and what the transform made of it, [`EngineKind::for_modules`]),
+/// save stack in [`SAVE_MEMORY`], `suspending` imports, and calls go on
+/// after a trap.
+pub fn config(engine: EngineKind, mode: Mode, policy: Policy, suspending: &[String]) -> RunConfig {
     let mut cfg = RunConfig::new(mode, policy);
+    cfg.engine = Some(engine);
     cfg.memory_export = SAVE_MEMORY.into();
     cfg.suspending = suspending.to_vec();
     cfg.continue_after_trap = true;
     cfg
 }
 
-/// Runs the original `wasm` (the oracle); `Ok(None)` when its start function
-/// traps, or wasmi panics on it, which leaves nothing to compare.
+/// Runs the original `wasm` on `engine` (the oracle); `Ok(None)` when its
+/// start function traps, or wasmi panics on it, which leaves nothing to
+/// compare.
 ///
 /// wasmi 2.0.0 panics (`unreachable!()` in its translator,
 /// `translator/func/mod.rs:2583`) on a store to a memory other than 0 whose
 /// address and value are the local just set from the previous result, e.g.
 /// `local.get 0 i32.eqz local.tee 0 local.get 0 i32.store 1` in a module
 /// with two memories (minimised from seed 1001650 of the fuel fuzzer).
-pub fn oracle(wasm: &[u8], suspending: &[String], calls: &[Call]) -> Result<Option<Trace>, String> {
-    let cfg = config(Mode::Original, Policy::Never, suspending);
+pub fn oracle(
+    engine: EngineKind,
+    wasm: &[u8],
+    suspending: &[String],
+    calls: &[Call],
+) -> Result<Option<Trace>, String> {
+    let cfg = config(engine, Mode::Original, Policy::Never, suspending);
     match catch_panic(|| run(wasm, &cfg, calls)) {
         Err(_) => Ok(None),
         Ok(Ok(trace)) => Ok(Some(trace)),
@@ -313,21 +335,25 @@ pub fn with_big_stack(f: fn()) {
         .unwrap_or_else(|e| std::panic::resume_unwind(e));
 }
 
+/// Where `got` first stopped because the native stack ran out: a trap, or
+/// a call the harness made into the module inside an import (the ABI's
+/// `asyncify_get_state`) that overflowed it.
+pub fn stack_exhausted(got: &Trace) -> Option<usize> {
+    got.events.iter().position(|e| {
+        matches!(e, Event::Finished {
+            outcome: Outcome::Trapped(why) | Outcome::Protocol(why),
+            ..
+        } if why.contains("StackOverflow"))
+    })
+}
+
 /// Where `got` first stopped with a native stack overflow that tail calls
 /// turned into calls explain (`lowered`: the transform's report counted
 /// some; see docs/transform.md): a long tail-recursive loop then needs a
 /// frame per iteration. Nothing after that point is comparable (the state
 /// it left differs).
 pub fn stack_exhausted_by_lowered_tail_calls(got: &Trace, lowered: bool) -> Option<usize> {
-    if !lowered {
-        return None;
-    }
-    got.events.iter().position(|e| {
-        matches!(e, Event::Finished {
-            outcome: Outcome::Trapped(trap),
-            ..
-        } if trap.contains("StackOverflow"))
-    })
+    lowered.then(|| stack_exhausted(got)).flatten()
 }
 
 /// Whether the first `n` events of `got` are the oracle's.

@@ -1,11 +1,15 @@
-//! Values that can be compared across stores: the trace of the original run
-//! and the trace of the instrumented run live in different wasmi stores, so
-//! traces hold plain numbers (floats by bit pattern, so NaNs compare) and
-//! references only by null-ness.
+//! Values that can be compared across stores and engines: the trace of the
+//! original run and the trace of the instrumented run live in different
+//! stores (and, for some modules, in another engine than wasmi), so traces
+//! hold plain numbers (floats by bit pattern, so NaNs compare) and
+//! references by what the harness can tell about them (see [`Reference`]).
+//!
+//! Types are `wasmparser`'s: the one description of value types every
+//! engine's module agrees with.
 
 use std::fmt;
 
-use wasmi::{Nullable, Ref, Val, ValType};
+use wasmparser::{AbstractHeapType, HeapType, ValType};
 
 /// A WebAssembly value, comparable by bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,16 +24,24 @@ pub enum Value {
     F64(u64),
     /// `v128`, little-endian lanes.
     V128(u128),
-    /// `funcref`; only null-ness is comparable across stores.
-    FuncRef {
-        /// Whether the reference is null.
-        null: bool,
-    },
-    /// `externref`; only null-ness is comparable across stores.
-    ExternRef {
-        /// Whether the reference is null.
-        null: bool,
-    },
+    /// A reference of any type.
+    Ref(Reference),
+}
+
+/// A reference as the harness sees it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reference {
+    /// `ref.null` of any type.
+    Null,
+    /// An `externref` to host object number `n`: the harness makes these
+    /// (arguments, import results) and recognises them when they come back.
+    Host(u32),
+    /// An `i31ref`, by value.
+    I31(i32),
+    /// Any other non-null reference (a function, a GC object, an exception,
+    /// an `externref` the harness did not make): only its existence is
+    /// comparable across stores.
+    Opaque,
 }
 
 impl Value {
@@ -52,61 +64,39 @@ impl Value {
         Self::V128(bits)
     }
 
-    /// Converts a wasmi value.
-    pub fn from_val(val: &Val) -> Self {
-        match val {
-            Val::I32(x) => Self::I32(*x),
-            Val::I64(x) => Self::I64(*x),
-            Val::F32(x) => Self::F32(x.to_bits()),
-            Val::F64(x) => Self::F64(x.to_bits()),
-            Val::V128(x) => Self::V128(x.as_u128()),
-            Val::FuncRef(r) => Self::FuncRef { null: r.is_null() },
-            Val::ExternRef(r) => Self::ExternRef { null: r.is_null() },
-        }
+    /// Host object `n` as an `externref`.
+    pub fn host(n: u32) -> Self {
+        Self::Ref(Reference::Host(n))
     }
 
-    /// Converts to a wasmi value. Non-null references cannot be made up
-    /// outside a store; they become null.
-    pub fn to_val(self) -> Val {
-        match self {
-            Self::I32(x) => Val::I32(x),
-            Self::I64(x) => Val::I64(x),
-            Self::F32(x) => Val::F32(wasmi::F32::from_bits(x)),
-            Self::F64(x) => Val::F64(wasmi::F64::from_bits(x)),
-            Self::V128(x) => Val::V128(wasmi::V128::from(x)),
-            Self::FuncRef { .. } => Val::FuncRef(Nullable::Null),
-            Self::ExternRef { .. } => Val::ExternRef(Nullable::Null),
-        }
-    }
+    /// A null reference.
+    pub const NULL: Value = Value::Ref(Reference::Null);
 
-    /// The value type.
-    pub fn ty(self) -> ValType {
-        match self {
-            Self::I32(_) => ValType::I32,
-            Self::I64(_) => ValType::I64,
-            Self::F32(_) => ValType::F32,
-            Self::F64(_) => ValType::F64,
-            Self::V128(_) => ValType::V128,
-            Self::FuncRef { .. } => ValType::FuncRef,
-            Self::ExternRef { .. } => ValType::ExternRef,
+    /// The zero (or null) value of `ty`: what a suspending import returns
+    /// while the stack unwinds, and the argument the fuzzers pass. A
+    /// non-nullable reference type has no zero; its `Null` fails where it is
+    /// handed to the engine.
+    pub fn zero(ty: ValType) -> Self {
+        match ty {
+            ValType::I32 => Self::I32(0),
+            ValType::I64 => Self::I64(0),
+            ValType::F32 => Self::F32(0),
+            ValType::F64 => Self::F64(0),
+            ValType::V128 => Self::V128(0),
+            ValType::Ref(_) => Self::NULL,
         }
     }
 }
 
-/// The zero (or null) value of a type, as a wasmi value: what a suspending
-/// import returns while the stack unwinds.
-pub fn zero(ty: ValType) -> Val {
-    Val::default_for_ty(ty)
-}
-
-/// Converts a slice of wasmi values.
-pub fn from_vals(vals: &[Val]) -> Vec<Value> {
-    vals.iter().map(Value::from_val).collect()
-}
-
-/// The null reference of a table's element type (for stub tables).
-pub fn null_ref(ty: wasmi::RefType) -> Ref {
-    Ref::null(ty)
+/// Whether `ty` is a type of `externref` values (where host objects live).
+pub fn is_extern(ty: ValType) -> bool {
+    matches!(
+        ty,
+        ValType::Ref(r) if matches!(
+            r.heap_type(),
+            HeapType::Abstract { ty: AbstractHeapType::Extern, .. }
+        )
+    )
 }
 
 impl fmt::Debug for Value {
@@ -117,8 +107,18 @@ impl fmt::Debug for Value {
             Self::F32(x) => write!(f, "f32:{}({x:#x})", f32::from_bits(*x)),
             Self::F64(x) => write!(f, "f64:{}({x:#x})", f64::from_bits(*x)),
             Self::V128(x) => write!(f, "v128:{x:#034x}"),
-            Self::FuncRef { null } => write!(f, "funcref{}", if *null { ":null" } else { "" }),
-            Self::ExternRef { null } => write!(f, "externref{}", if *null { ":null" } else { "" }),
+            Self::Ref(r) => write!(f, "{r:?}"),
+        }
+    }
+}
+
+impl fmt::Debug for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Null => write!(f, "ref:null"),
+            Self::Host(n) => write!(f, "ref:host#{n}"),
+            Self::I31(x) => write!(f, "ref:i31:{x}"),
+            Self::Opaque => write!(f, "ref:opaque"),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 use rewind_tests::differential::default_option_sets;
 use rewind_tests::instrument::{instrument, package_dir, validate};
+use rewind_tests::module_info::ModuleInfo;
 use rewind_tests::{Event, Exec, Mode, Outcome, Policy, Trace, Value, run};
 use rewind_transform::{Options, abi};
 
@@ -139,24 +140,6 @@ fn operand_stack() {
     assert_eq!(t.globals, [("g".to_string(), I32(1001))]);
 }
 
-/// The results of every top-level call, in order.
-fn all_results(t: &Trace) -> Vec<Vec<Value>> {
-    t.events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Finished { outcome, .. } => Some(match outcome {
-                Outcome::Returned(v) => v.clone(),
-                other => panic!("unexpected outcome {other:?}"),
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-fn singles(t: &Trace) -> Vec<Value> {
-    all_results(t).into_iter().map(|v| v[0]).collect()
-}
-
 #[test]
 fn value_before_block() {
     let t = Exec::file("value_before_block")
@@ -165,7 +148,7 @@ fn value_before_block() {
         .call("if", &[I32(4)])
         .call("if", &[I32(0)])
         .run();
-    assert_eq!(singles(&t), [I32(15), I32(-990), I32(8), I32(0)]);
+    assert_eq!(t.first_results(), [I32(15), I32(-990), I32(8), I32(0)]);
 }
 
 #[test]
@@ -174,7 +157,7 @@ fn block_loop_params() {
         .call("block_param", &[I32(4)])
         .call("loop_param", &[I32(3)])
         .run();
-    assert_eq!(singles(&t), [I32(12), I32(10 + 20 + 30)]);
+    assert_eq!(t.first_results(), [I32(12), I32(10 + 20 + 30)]);
 }
 
 #[test]
@@ -184,7 +167,7 @@ fn if_params_results() {
         .call("main", &[I32(5), I32(0)])
         .call("main", &[I32(7), I32(1)])
         .run();
-    assert_eq!(singles(&t), [I32(15), I32(10), I32(27)]);
+    assert_eq!(t.first_results(), [I32(15), I32(10), I32(27)]);
 }
 
 #[test]
@@ -193,7 +176,7 @@ fn br_carries_values() {
         .call("main", &[I32(1)])
         .call("outer", &[I32(3)])
         .run();
-    assert_eq!(all_results(&t), [vec![I32(11)], vec![I32(3), I64(20)]]);
+    assert_eq!(t.results(), [vec![I32(11)], vec![I32(3), I64(20)]]);
     assert!(t.args_of("env.log").is_empty());
 }
 
@@ -205,7 +188,7 @@ fn br_if_carries_values() {
         .call("value_before_sleep", &[I32(1)])
         .call("value_before_sleep", &[I32(0)])
         .run();
-    assert_eq!(singles(&t), [I32(10), I32(-1), I32(7), I32(8)]);
+    assert_eq!(t.first_results(), [I32(10), I32(-1), I32(7), I32(8)]);
     assert_eq!(t.args_of("env.log"), [vec![I32(99)]]);
 }
 
@@ -222,7 +205,7 @@ fn br_table_carries_values() {
         .run();
     // main: sleep_i32 k = 1..4; index_from_sleep: k = 5, 6, 7 -> 10k % 3 = 2, 0, 1.
     assert_eq!(
-        singles(&t),
+        t.first_results(),
         [
             I32(10),
             I32(120),
@@ -241,7 +224,7 @@ fn call_in_if_condition() {
         .call("main", &[I32(15)])
         .call("main", &[I32(15)])
         .run();
-    assert_eq!(singles(&t), [I32(2), I32(1)]);
+    assert_eq!(t.first_results(), [I32(2), I32(1)]);
 }
 
 #[test]
@@ -250,7 +233,7 @@ fn call_in_br_if_condition() {
         .call("main", &[I32(5)])
         .call("main", &[I32(5)])
         .run();
-    assert_eq!(singles(&t), [I32(1005), I32(5)]);
+    assert_eq!(t.first_results(), [I32(1005), I32(5)]);
 }
 
 #[test]
@@ -264,7 +247,7 @@ fn call_in_select() {
         .call("typed", &[I32(0)])
         .run();
     assert_eq!(
-        singles(&t),
+        t.first_results(),
         [
             I32(3),
             I32(20),
@@ -282,7 +265,7 @@ fn call_in_local_tee() {
         .call("main", &[])
         .call("stack", &[I32(3)])
         .run();
-    assert_eq!(singles(&t), [I32(20), I32(40)]);
+    assert_eq!(t.first_results(), [I32(20), I32(40)]);
 }
 
 #[test]
@@ -291,7 +274,7 @@ fn call_as_argument() {
         .call("main", &[I32(5)])
         .call("nested", &[])
         .run();
-    assert_eq!(singles(&t), [I32(26), I32(10)]);
+    assert_eq!(t.first_results(), [I32(26), I32(10)]);
     assert_eq!(t.args_of("env.log2"), [vec![I32(5), I32(10)]]);
     assert_eq!(t.args_of("env.sleep_take"), [vec![I32(30)]]);
 }
@@ -309,7 +292,7 @@ fn loop_nth_iteration() {
         .call("main", &[I32(10)])
         .call("every_third", &[I32(10)])
         .run();
-    assert_eq!(singles(&t), [I32(55), I32(10)]);
+    assert_eq!(t.first_results(), [I32(55), I32(10)]);
     let logs = t.args_of("env.log").concat();
     let expected: Vec<_> = [0, 1, 3, 6, 10, 15, 21, 38, 46, 55].map(I32).to_vec();
     assert_eq!(logs, expected);
@@ -329,7 +312,7 @@ fn several_calls_one_expression() {
         .call("mixed", &[I64(2)])
         .run();
     assert_eq!(
-        singles(&t),
+        t.first_results(),
         [I32(10 * 20 - (30 + 40)), I64(2 * 10 + 50 + 60)]
     );
 }
@@ -350,7 +333,7 @@ fn multi_value_import() {
         .call("through", &[I32(3)])
         .call("block", &[I32(4)])
         .run();
-    assert_eq!(singles(&t), [I64(3011), I64(5021), I64(7031)]);
+    assert_eq!(t.first_results(), [I64(3011), I64(5021), I64(7031)]);
 }
 
 #[test]
@@ -361,7 +344,10 @@ fn result_from_call() {
         .call("returned", &[])
         .call("float", &[])
         .run();
-    assert_eq!(singles(&t), [I32(10), I32(20), I32(30), Value::f64(10.25)]);
+    assert_eq!(
+        t.first_results(),
+        [I32(10), I32(20), I32(30), Value::f64(10.25)]
+    );
 }
 
 #[test]
@@ -463,7 +449,7 @@ fn if_else_arms() {
         .call("nested", &[I32(0), I32(0)])
         .run();
     assert_eq!(
-        singles(&t),
+        t.first_results(),
         [I32(100), I32(200), I32(11), I32(12), I32(21), I32(22)]
     );
     let logs = t.args_of("env.log").concat();
@@ -549,7 +535,7 @@ fn value_types() {
         )
         .run();
     assert_eq!(
-        all_results(&t),
+        t.results(),
         [
             vec![I32(7), I64(1 << 40), nan32, nan64, v],
             vec![
@@ -674,8 +660,8 @@ fn export_kinds(wasm: &[u8]) -> Vec<(String, wasmparser::ExternalKind)> {
 fn export_globals() {
     use wasmparser::ExternalKind::{Func, Global};
     for (file, data_ty) in [
-        ("one_sleep", wasmi::ValType::I32),
-        ("memory64", wasmi::ValType::I64),
+        ("one_sleep", wasmparser::ValType::I32),
+        ("memory64", wasmparser::ValType::I64),
     ] {
         let exec = Exec::file(file);
         let plain = exec.instrumented(&Options::default());
@@ -700,17 +686,13 @@ fn export_globals() {
         ] {
             assert!(kinds.contains(&(name.to_string(), Func)), "{file}: {name}");
         }
-        // Types, through wasmi.
-        let cfg = exec.config(Mode::Instrumented, Policy::Never);
-        let r = rewind_tests::driver::instantiate(&exported, &cfg).unwrap();
+        // Types.
+        let info = ModuleInfo::read(&exported).unwrap();
         let ty = |name: &str| {
-            r.instance
-                .get_global(&r.store, name)
-                .unwrap()
-                .ty(&r.store)
-                .content()
+            let (_, global) = info.export_globals().find(|(n, _)| *n == name).unwrap();
+            global.content_type
         };
-        assert_eq!(ty(abi::STATE_GLOBAL), wasmi::ValType::I32, "{file}");
+        assert_eq!(ty(abi::STATE_GLOBAL), wasmparser::ValType::I32, "{file}");
         assert_eq!(ty(abi::DATA_GLOBAL), data_ty, "{file}");
     }
 }
@@ -774,7 +756,7 @@ fn branch_to_function_label() {
         .call("return_out", &[I32(0)])
         .run();
     assert_eq!(
-        all_results(&t),
+        t.results(),
         [
             vec![I32(3), I32(10)],
             vec![I32(20)],
@@ -792,7 +774,7 @@ fn stack_pointer_extension() {
         .call("swap", &[I32(2000)])
         .no_suspension_expected()
         .run_instrumented_only();
-    assert_eq!(singles(&t), [I32(4096), I32(1000)]);
+    assert_eq!(t.first_results(), [I32(4096), I32(1000)]);
     assert_eq!(t.globals, [("sp".to_string(), I32(2000))]);
     assert_eq!(t.args_of("env.sleep").len(), 2);
 }
@@ -807,7 +789,7 @@ fn indirect_runtime_table() {
         .run();
     // sleep_i32 k = 1, 2, 3: 5 + 10, 5 - 20, 5 * 30.
     assert_eq!(
-        all_results(&t),
+        t.results(),
         [vec![], vec![I32(1015)], vec![I32(985)], vec![I32(1150)]]
     );
 }
@@ -818,7 +800,7 @@ fn if_condition_local_modified() {
         .call("no_result", &[I32(1)])
         .call("with_result", &[I32(0)])
         .run();
-    assert_eq!(singles(&t), [I32(0), I32(2)]);
+    assert_eq!(t.first_results(), [I32(0), I32(2)]);
 }
 
 #[test]

@@ -186,3 +186,34 @@ fn explain_names_the_indirect_step() {
         ]
     );
 }
+
+/// The three-line build helper: `Options::for_guest` and `asyncify_file`.
+#[test]
+fn a_guest_is_instrumented_from_files() {
+    let dir = std::env::temp_dir().join(format!("rewind-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("guest.wasm");
+    std::fs::write(
+        &input,
+        wat(r#"(module
+            (import "rewind" "yield_to_host" (func $yield))
+            (import "env" "log" (func $log))
+            (memory 1)
+            (func $frame (call $yield))
+            (func $logs (call $log)))"#),
+    )
+    .unwrap();
+    let output = dir.join("guest.async.wasm");
+    let options = Options::for_guest();
+    let report = rewind_transform::asyncify_file(&input, &output, &options).unwrap();
+    assert_eq!(
+        report.functions_instrumented, 1,
+        "only the yielding function"
+    );
+    assert!(wasmparser::validate(&std::fs::read(&output).unwrap()).is_ok());
+    let missing = rewind_transform::asyncify_file(dir.join("nope.wasm"), &output, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(missing.contains("nope.wasm"), "{missing}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

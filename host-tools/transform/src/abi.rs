@@ -65,6 +65,10 @@ pub const EXTENSION_MODULE: &str = "rewind";
 pub const GET_STACK_POINTER: &str = "get_stack_pointer";
 /// Extension import: write the shadow-stack pointer.
 pub const SET_STACK_POINTER: &str = "set_stack_pointer";
+/// The import through which a `rewind-guest` guest yields to its host
+/// (`rewind_guest::yield_to_host`), `[] -> []`: the one suspending import
+/// of a guest that does not use WASI.
+pub const YIELD_TO_HOST_IMPORT: (&str, &str) = ("rewind", "yield_to_host");
 /// Name of the shadow-stack-pointer global that `wasm-ld` emits.
 pub const STACK_POINTER_GLOBAL: &str = "__stack_pointer";
 

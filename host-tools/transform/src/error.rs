@@ -7,6 +7,9 @@ use std::error::Error as StdError;
 /// where there is one, is in `source()`.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A file could not be read or written (`asyncify_file`).
+    #[error("cannot read or write `{0}`")]
+    Io(String, #[source] std::io::Error),
     /// The input is neither a valid binary nor a valid text module.
     #[error("failed to parse the input module")]
     Parse(#[source] Box<dyn StdError + Send + Sync>),

@@ -2,8 +2,9 @@
 //! state (`Options::fast_path`).
 //!
 //! The instrumented body serves both normal execution and rewinding, so in
-//! normal state it still pays for the rewind guards: a state read and a
-//! branch at every guard and site guard. With a fast path the function
+//! normal state it still pays for the rewind dispatches: a state read and
+//! an untaken branch at the bottom of every ladder. With a fast path the
+//! function
 //! tests the state once on entry and runs, in normal state, a copy of the
 //! body in which every state read is known to give `NORMAL` except the
 //! unwind checks after suspending calls:
@@ -30,10 +31,9 @@
 //! the same locals and share the frame code, so an unwind from either
 //! saves the same frame, and a rewind always takes the original body.
 //!
-//! The flow rewrite records each `if` it adds ([`Guards`]): a normal-state
-//! guard `state == NORMAL; if { A }` becomes `block { A }`, a site guard's
-//! `state; if { skip }` disappears, and unwind checks stay. The price is
-//! code size: the body is there twice.
+//! The flow rewrite records each `if` it adds ([`Guards`]): a dispatch
+//! `state; if { br_table ... }` disappears, and unwind checks stay. The
+//! price is code size: the body is there twice.
 
 use std::collections::{HashMap, HashSet};
 
@@ -109,24 +109,21 @@ impl Fold<'_> {
                 Instr::IfElse(branch) => self
                     .guards
                     .get(&branch.consequent)
-                    .map(|g| (*g, branch.consequent, branch.alternative)),
+                    .map(|g| (*g, branch.alternative)),
                 _ => None,
             };
-            let Some((guard, consequent, alternative)) = guard else {
+            let Some((guard, alternative)) = guard else {
                 out.push((instr, loc));
                 continue;
             };
-            let arm = match guard.kind {
-                GuardKind::Unwind => {
-                    out.push((instr, loc));
-                    continue;
-                }
-                GuardKind::Normal => consequent,
-                GuardKind::Rewinding => alternative,
-            };
+            if guard.kind == GuardKind::Unwind {
+                out.push((instr, loc));
+                continue;
+            }
+            // A rewind dispatch: never entered in normal state.
             out.truncate(out.len() - guard.condition_len);
-            if !self.empty.contains(&arm) {
-                out.push((Instr::Block(Block { seq: arm }), loc));
+            if !self.empty.contains(&alternative) {
+                out.push((Instr::Block(Block { seq: alternative }), loc));
             }
         }
         out

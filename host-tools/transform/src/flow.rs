@@ -1,45 +1,54 @@
 //! Makes every suspending call site resumable.
 //!
 //! Each instruction sequence that contains a suspending instruction (a
-//! suspending call, or a block/loop/`if` around one) is cut into pieces:
+//! suspending call, a fuel check, or a structured instruction around one)
+//! is cut into plain code and *pieces*, one per suspending instruction,
+//! laid out as a ladder of blocks that a rewind enters at the right rung:
 //!
 //! ```text
-//! if state == NORMAL { reload stack; segment; spill stack }
-//! block $g {
-//!   if state != NORMAL { br_if $g (site not in lo..=hi) }
-//!   reload inputs; SUSPENDING; spill outputs
-//! }
-//! if state == NORMAL { reload stack; segment; spill stack }
-//! ...
-//! reload the sequence's results
+//! block $before2
+//!   block $before1
+//!     block $before0
+//!       if state != NORMAL { br_table $before0 $before1 $before2 (site - lo) }
+//!       plain code 0; spill stack
+//!     end
+//!     piece 0: reload inputs; SUSPENDING; spill outputs
+//!     plain code 1 (reloading the stack first); spill stack
+//!   end
+//!   piece 1 ...
+//! end
+//! piece 2 ...
+//! plain tail, leaving the sequence's results
 //! ```
 //!
-//! (In normal state a site guard costs a global read and a branch not
-//! taken; the site test only runs while rewinding.)
+//! In normal state the dispatch costs a global read and an untaken branch
+//! per sequence entered, and everything runs in order. While rewinding the
+//! dispatch jumps straight to the rung before the piece that holds the
+//! recorded site, skipping the plain code before it, so nothing runs twice;
+//! after the target call returns the state is normal and the rest runs as
+//! usual. A suspending call is followed by its unwind check, which records
+//! the site number and leaves for the function's frame-saving exit.
 //!
-//! Between pieces every operand-stack value lives in a fresh local, so a
-//! suspension never loses a value, and while rewinding every plain segment
-//! is skipped: nothing runs twice. Call sites are numbered in depth-first
-//! order, so each block covers a contiguous range of site numbers and the
-//! rewind enters exactly the blocks on the path to the recorded site. An
-//! `if` around a suspending call is entered with its spilled condition,
-//! which is saved with the frame, so the rewind takes the same arm. After a
-//! suspending call returns, a state test sends an unwind to the function's
-//! exit with the site number recorded.
+//! Between pieces every operand-stack value lives in a local, so a
+//! suspension never loses a value. Call sites are numbered in depth-first
+//! order, so each piece covers a contiguous range of site numbers, and the
+//! sequence's pieces together a contiguous range `lo..`. An `if` around a
+//! suspending call is entered with its spilled condition, which is saved
+//! with the frame, so the rewind takes the same arm and its own dispatch
+//! goes on from there.
 //!
 //! The rewrite walks the nesting with an explicit stack of sequences being
 //! cut ([`Cutting`]), not with native recursion, so a function nested a
 //! million blocks deep costs heap, not stack.
 
 use walrus::ir::{
-    BinaryOp, Binop, Block, Br, BrIf, Call, Const, GlobalGet, Instr, InstrLocId, InstrSeqId,
-    InstrSeqType, LegacyCatch, LocalGet, LocalSet, UnaryOp, Unop, Unreachable, Value,
+    BinaryOp, Binop, Block, Br, BrIf, BrTable, Call, Const, GlobalGet, Instr, InstrLocId,
+    InstrSeqId, InstrSeqType, LegacyCatch, LocalGet, LocalSet, UnaryOp, Unop, Unreachable, Value,
 };
 use walrus::{GlobalId, LocalFunction, LocalId, ModuleLocals, ValType};
 
 use std::collections::{HashMap, HashSet};
 
-use crate::abi;
 use crate::error::{Error, Result};
 use crate::guards::{GuardKind, Guards};
 use crate::hints::Hints;
@@ -77,8 +86,6 @@ pub(crate) struct Flow<'a> {
 pub(crate) struct Rewritten {
     /// Number of call sites.
     pub sites: u32,
-    /// Where each suspending call ended up: its sequence and position.
-    pub call_positions: Vec<(InstrSeqId, usize)>,
     /// Locals read while rewinding toward a call site (`if` conditions,
     /// `call_indirect` table indices, arguments of calls that reach the
     /// host): they must be saved with the frame.
@@ -133,12 +140,12 @@ impl<'a> Flow<'a> {
             resume_in_catch: cx.resume_in_catch,
             out: Rewritten::default(),
         };
-        let mut stack = vec![flow.start(func, body, Tail::Unguarded)?];
+        let mut stack = vec![flow.start(func, body)?];
         while let Some(cutting) = stack.last_mut() {
             match flow.step(func, cutting)? {
                 Step::Next => {}
-                Step::Descend(seq, tail) => {
-                    let nested = flow.start(func, seq, tail)?;
+                Step::Descend(seq) => {
+                    let nested = flow.start(func, seq)?;
                     stack.push(nested);
                 }
                 Step::Done => {
@@ -153,9 +160,13 @@ impl<'a> Flow<'a> {
     /// Starts cutting `seq`, which contains a suspending instruction and
     /// starts with an empty operand stack (or, a catch handler, with the
     /// caught values).
-    fn start(&mut self, func: &mut LocalFunction, seq: InstrSeqId, tail: Tail) -> Result<Cutting> {
-        // Only a catch handler left in its `try` still takes values.
+    fn start(&mut self, func: &mut LocalFunction, seq: InstrSeqId) -> Result<Cutting> {
+        // Only a catch handler left in its `try` still takes values. Only an
+        // exception enters it, never a rewind (see `catches.rs`), so it
+        // moves them into locals before anything else.
         let (params, _) = self.ctx.block_signature(func.block(seq).ty);
+        let caught: Vec<LocalId> = params.iter().map(|t| self.locals.add(*t)).collect();
+        let carried: Vec<Source> = caught.iter().map(|l| Source::Local(*l)).collect();
         let old = std::mem::take(&mut func.block_mut(seq).instrs);
         // Where each suspending fuel check's condition starts, and its length.
         let conditions: HashMap<usize, usize> = old
@@ -171,16 +182,11 @@ impl<'a> Flow<'a> {
             .collect();
         Ok(Cutting {
             seq,
-            tail,
+            prefix: spill(&caught),
             old: old.into_iter().enumerate(),
             conditions,
-            out: Vec::new(),
-            segment: Segment::entered_with(&params),
-            place: if params.is_empty() {
-                Place::Guarded
-            } else {
-                Place::Plain
-            },
+            items: Vec::new(),
+            segment: Segment::new(self, func, &carried)?,
             pending: None,
         })
     }
@@ -192,7 +198,7 @@ impl<'a> Flow<'a> {
         if let Some(pending) = &mut c.pending {
             if let Some(next) = pending.nested.pop() {
                 pending.starts.push((next, self.out.sites));
-                return Ok(Step::Descend(next, pending.tail));
+                return Ok(Step::Descend(next));
             }
             let pending = c.pending.take().expect("checked above");
             self.finish_piece(func, c, pending)?;
@@ -204,7 +210,7 @@ impl<'a> Flow<'a> {
         if let Some(&n) = c.conditions.get(&i) {
             let mut check = vec![(instr, loc)];
             check.extend(c.old.by_ref().take(n).map(|(_, code)| code));
-            self.check_piece(func, c, check)?;
+            self.check_piece(c, check)?;
             return Ok(Step::Next);
         }
         if !self.suspends.is_suspending(&instr) {
@@ -214,16 +220,15 @@ impl<'a> Flow<'a> {
         let inputs_len = self.inputs(func, &instr);
         let segment = std::mem::take(&mut c.segment);
         let clobbered = segment.origins_written(|l| self.writes.writes(&instr, l));
-        let sources = segment.spill(self, func, &mut c.out, inputs_len, &clobbered, c.place)?;
+        let sources = segment.spill(self, &mut c.items, inputs_len, &clobbered)?;
         let (persist, inputs) = sources.split_at(sources.len() - inputs_len);
         let results = self.results(func, &instr);
         let outputs: Vec<LocalId> = results.iter().map(|t| self.locals.add(*t)).collect();
         let first = self.out.sites;
         let nested = match &instr {
             _ if callee(&instr).is_some() => {
-                let (piece, guard) = self.call_piece(func, instr, loc, inputs, &outputs);
-                c.out.extend(piece);
-                c.place = Place::After(guard);
+                let piece = self.call_piece(func, instr, loc, inputs, &outputs);
+                c.items.push(piece);
                 c.segment = Segment::new(self, func, &carried(persist, &outputs))?;
                 return Ok(Step::Next);
             }
@@ -271,26 +276,130 @@ impl<'a> Flow<'a> {
             persist: persist.to_vec(),
             nested,
             starts: Vec::new(),
-            tail: Tail::Unguarded,
         });
         Ok(Step::Next)
     }
 
-    /// Ends the cutting of a sequence: after the last suspending
-    /// instruction the state is normal (the rewind target, which is inside
-    /// this sequence, has been passed), so the tail runs unguarded and
-    /// leaves the results on the stack.
+    /// Ends the cutting of a sequence: lays out the ladder (see the module
+    /// doc). After the last piece the state is normal (the rewind target,
+    /// which is inside this sequence, has been passed), so the tail runs as
+    /// it is and leaves the results on the stack.
     fn finish(&mut self, func: &mut LocalFunction, mut c: Cutting) {
-        match c.tail {
-            Tail::Unguarded => c.out.append(&mut c.segment.code),
-            Tail::Guarded if c.segment.code.is_empty() => {}
-            Tail::Guarded => {
-                let test = self.normal_test();
-                let guard = self.guard(func, GuardKind::Normal, test, c.segment.code);
-                c.out.extend(guard);
+        let mut items = std::mem::take(&mut c.items);
+        if !c.segment.code.is_empty() {
+            items.push(Item::Plain(std::mem::take(&mut c.segment.code)));
+        }
+        let rungs = items.iter().filter(|i| matches!(i, Item::Piece(_))).count();
+        let plain_first = matches!(items.first(), Some(Item::Plain(_)));
+        let traps = items
+            .iter()
+            .any(|i| matches!(i, Item::Piece(p) if !p.traps.is_empty()));
+        // A rewind must skip the code before the first piece, with several
+        // pieces pick one, and stop short of a catch handler it cannot
+        // enter: a dispatch at the bottom of the ladder.
+        let dispatched = rungs > 1 || plain_first || traps;
+        let rung_seqs: Vec<InstrSeqId> = if dispatched {
+            (0..rungs)
+                .map(|_| {
+                    func.builder_mut()
+                        .dangling_instr_seq(InstrSeqType::Simple(None))
+                        .id()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut current: Code = if dispatched {
+            self.dispatch(func, &items, &rung_seqs)
+        } else {
+            Vec::new()
+        };
+        let mut rung = 0;
+        for item in items {
+            match item {
+                Item::Plain(code) => current.extend(code),
+                Item::Piece(piece) => {
+                    if dispatched {
+                        // The rung below this piece ends here.
+                        let seq = rung_seqs[rung];
+                        func.block_mut(seq).instrs = std::mem::take(&mut current);
+                        current.push(at(Instr::Block(Block { seq })));
+                        rung += 1;
+                    }
+                    current.extend(piece.code);
+                }
             }
         }
-        func.block_mut(c.seq).instrs = c.out;
+        let mut out = c.prefix;
+        out.extend(current);
+        func.block_mut(c.seq).instrs = out;
+    }
+
+    /// `if state != NORMAL { br_table rungs[piece of site] (site - lo) }`:
+    /// the rewind's way to the rung below the piece holding its site. A
+    /// site inside a catch handler that stayed in its `try` traps instead.
+    fn dispatch(&mut self, func: &mut LocalFunction, items: &[Item], rungs: &[InstrSeqId]) -> Code {
+        let pieces: Vec<&PieceCode> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Piece(p) => Some(p),
+                Item::Plain(_) => None,
+            })
+            .collect();
+        let mut body = Vec::new();
+        for piece in &pieces {
+            for &(a, b) in &piece.traps {
+                let trap = self
+                    .resume_in_catch
+                    .expect("the trap exists when a handler stays in its try");
+                let mut inside = self.site_outside(a, b);
+                inside.push(at(Instr::Unop(Unop {
+                    op: UnaryOp::I32Eqz,
+                })));
+                let call = vec![
+                    at(Instr::Call(Call { func: trap })),
+                    at(Instr::Unreachable(Unreachable {})),
+                ];
+                body.extend(if_then(func, inside, call));
+            }
+        }
+        let lo = pieces[0].first;
+        let span = (pieces[pieces.len() - 1].last - lo) as usize + 1;
+        if pieces.len() == 1 {
+            body.push(at(Instr::Br(Br { block: rungs[0] })));
+        } else if span <= 2 * pieces.len() {
+            // Mostly calls: a table entry per site is small.
+            let mut targets = Vec::with_capacity(span);
+            for (k, piece) in pieces.iter().enumerate() {
+                targets.extend((piece.first..=piece.last).map(|_| rungs[k]));
+            }
+            body.push(at(Instr::LocalGet(LocalGet { local: self.site })));
+            if lo != 0 {
+                body.push(at(i32_const(lo as i32)));
+                body.push(at(Instr::Binop(Binop {
+                    op: BinaryOp::I32Sub,
+                })));
+            }
+            body.push(at(Instr::BrTable(BrTable {
+                blocks: targets.into_boxed_slice(),
+                default: rungs[0],
+            })));
+        } else {
+            // Pieces holding many sites: a comparison per piece, from the
+            // last one down, so the code grows with the pieces, not the
+            // sites.
+            for (k, piece) in pieces.iter().enumerate().skip(1).rev() {
+                body.push(at(Instr::LocalGet(LocalGet { local: self.site })));
+                body.push(at(i32_const(piece.first as i32)));
+                body.push(at(Instr::Binop(Binop {
+                    op: BinaryOp::I32GeU,
+                })));
+                body.push(at(Instr::BrIf(BrIf { block: rungs[k] })));
+            }
+            body.push(at(Instr::Br(Br { block: rungs[0] })));
+        }
+        let test = vec![at(Instr::GlobalGet(GlobalGet { global: self.state }))];
+        self.guard(func, GuardKind::Rewinding, test, body)
     }
 
     /// Emits a piece whose nested sequences have all been cut.
@@ -323,18 +432,26 @@ impl<'a> Flow<'a> {
                         .collect(),
                     _ => Vec::new(),
                 };
-                let mut body = reload(&inputs);
-                body.push((instr, loc));
-                body.extend(spill(&outputs));
+                let mut code = reload(&inputs);
+                code.push((instr, loc));
+                code.extend(spill(&outputs));
                 let last = self.out.sites.saturating_sub(1).max(first);
-                let (guard, seq, _) = self.site_guard(func, first, last, &handlers, body);
-                c.out.extend(guard);
-                c.place = Place::After(seq);
+                c.items.push(Item::Piece(PieceCode {
+                    code,
+                    first,
+                    last,
+                    traps: handlers,
+                }));
                 c.segment = Segment::new(self, func, &carried(&p.persist, &outputs))?;
             }
-            PendingKind::Check { mut check } => {
-                c.out.append(&mut check);
-                c.place = Place::Guarded;
+            PendingKind::Check { check, first } => {
+                let last = self.out.sites.saturating_sub(1).max(first);
+                c.items.push(Item::Piece(PieceCode {
+                    code: check,
+                    first,
+                    last,
+                    traps: Vec::new(),
+                }));
                 c.segment = Segment::new(self, func, &p.persist)?;
             }
         }
@@ -343,20 +460,13 @@ impl<'a> Flow<'a> {
 
     /// A fuel check: `counter -= cost; counter < 0; if { store; call
     /// $out_of_fuel; reload }`, where `check` is the condition code and the
-    /// `if`. Unlike other suspending instructions it is not guarded: in
-    /// normal state the condition is the whole cost of a check. The counter
-    /// is saved with the frame, so a rewind toward this check finds it
-    /// still negative and enters the `if`; a rewind toward another site may
-    /// enter it too, but everything inside is guarded (the tail, which
-    /// reloads the counter, included), and the counter is reloaded from the
-    /// global after the target call anyway. The condition only touches the
-    /// counter, so running it again during a rewind changes nothing else.
-    fn check_piece(
-        &mut self,
-        func: &mut LocalFunction,
-        c: &mut Cutting,
-        check: Code,
-    ) -> Result<()> {
+    /// `if`: a piece of its own, so that in normal state the condition is
+    /// the whole cost of a check. The counter is saved with the frame, so a
+    /// rewind toward this check finds it still negative and enters the
+    /// `if`, whose own ladder leads to the call. The condition only touches
+    /// the counter, so running it again during the rewind changes nothing
+    /// else.
+    fn check_piece(&mut self, c: &mut Cutting, check: Code) -> Result<()> {
         let Some((if_instr @ Instr::IfElse(i), _)) = check.last() else {
             unreachable!("a fuel check ends with its `if`")
         };
@@ -375,13 +485,15 @@ impl<'a> Flow<'a> {
         let segment = std::mem::take(&mut c.segment);
         let clobbered =
             segment.origins_written(|l| teed.contains(&l) || self.writes.writes(if_instr, l));
-        let persist = segment.spill(self, func, &mut c.out, 0, &clobbered, c.place)?;
+        let persist = segment.spill(self, &mut c.items, 0, &clobbered)?;
         c.pending = Some(Pending {
-            kind: PendingKind::Check { check },
+            kind: PendingKind::Check {
+                check,
+                first: self.out.sites,
+            },
             persist,
             nested: vec![consequent],
             starts: Vec::new(),
-            tail: Tail::Guarded,
         });
         Ok(())
     }
@@ -419,8 +531,7 @@ impl<'a> Flow<'a> {
         }
     }
 
-    /// The guarded piece around one suspending call, and the sequence of
-    /// its site guard.
+    /// The piece of one suspending call.
     fn call_piece(
         &mut self,
         func: &mut LocalFunction,
@@ -428,7 +539,7 @@ impl<'a> Flow<'a> {
         loc: InstrLocId,
         inputs: &[Source],
         outputs: &[LocalId],
-    ) -> (Code, InstrSeqId) {
+    ) -> Item {
         let site = self.out.sites;
         // The repeated call during a rewind gets the original arguments, as
         // with Binaryen: a host may look at them again. Instrumented callees
@@ -447,14 +558,16 @@ impl<'a> Flow<'a> {
                 }));
         }
         self.out.sites += 1;
-        let mut body = reload(inputs);
-        let call_at = body.len();
-        body.push((instr, loc));
-        body.extend(self.unwind_check(func, site));
-        body.extend(spill(outputs));
-        let (guard, seq, offset) = self.site_guard(func, site, site, &[], body);
-        self.out.call_positions.push((seq, offset + call_at));
-        (guard, seq)
+        let mut code = reload(inputs);
+        code.push((instr, loc));
+        code.extend(self.unwind_check(func, site));
+        code.extend(spill(outputs));
+        Item::Piece(PieceCode {
+            code,
+            first: site,
+            last: site,
+            traps: Vec::new(),
+        })
     }
 
     /// `test; if { body }`, recorded as a guard of `kind`.
@@ -465,57 +578,6 @@ impl<'a> Flow<'a> {
             self.out.guards.record(g.consequent, kind, condition_len);
         }
         code
-    }
-
-    /// `block $g { if state != NORMAL { br_if $g (site not in
-    /// first..=last) } body }`: in normal state a global read and a branch
-    /// not taken. While rewinding toward a site in one of the `traps`
-    /// ranges, it traps instead (a catch handler a rewind cannot re-enter).
-    /// Returns the code, the block's sequence and where `body` starts in it.
-    fn site_guard(
-        &mut self,
-        func: &mut LocalFunction,
-        first: u32,
-        last: u32,
-        traps: &[(u32, u32)],
-        body: Code,
-    ) -> (Code, InstrSeqId, usize) {
-        let block = func
-            .builder_mut()
-            .dangling_instr_seq(InstrSeqType::Simple(None))
-            .id();
-        let mut skip = self.site_outside(first, last);
-        skip.push(at(Instr::BrIf(BrIf { block })));
-        for &(lo, hi) in traps {
-            let trap = self
-                .resume_in_catch
-                .expect("the trap exists when a handler stays in its try");
-            let mut inside = self.site_outside(lo, hi);
-            inside.push(at(Instr::Unop(Unop {
-                op: UnaryOp::I32Eqz,
-            })));
-            let call = vec![
-                at(Instr::Call(Call { func: trap })),
-                at(Instr::Unreachable(Unreachable {})),
-            ];
-            skip.extend(if_then(func, inside, call));
-        }
-        let state = vec![at(Instr::GlobalGet(GlobalGet { global: self.state }))];
-        let mut code = self.guard(func, GuardKind::Rewinding, state, skip);
-        let offset = code.len();
-        code.extend(body);
-        func.block_mut(block).instrs = code;
-        (vec![at(Instr::Block(Block { seq: block }))], block, offset)
-    }
-
-    /// `state == NORMAL`.
-    fn normal_test(&self) -> Code {
-        vec![
-            at(Instr::GlobalGet(GlobalGet { global: self.state })),
-            at(Instr::Unop(Unop {
-                op: UnaryOp::I32Eqz,
-            })),
-        ]
     }
 
     /// `site not in first..=last`.
@@ -540,15 +602,11 @@ impl<'a> Flow<'a> {
     }
 
     /// After a suspending call: if it started an unwind, record the site and
-    /// leave for the frame-saving exit.
+    /// leave for the frame-saving exit. A call returns in normal state or
+    /// unwinding (a rewind always ends before the rewound call returns, and
+    /// an overflowing unwind traps), so the state itself is the test.
     fn unwind_check(&mut self, func: &mut LocalFunction, site: u32) -> Code {
-        let test = vec![
-            at(Instr::GlobalGet(GlobalGet { global: self.state })),
-            at(i32_const(abi::STATE_UNWINDING)),
-            at(Instr::Binop(Binop {
-                op: BinaryOp::I32Eq,
-            })),
-        ];
+        let test = vec![at(Instr::GlobalGet(GlobalGet { global: self.state }))];
         let leave = vec![
             at(i32_const(site as i32)),
             at(Instr::LocalSet(LocalSet { local: self.site })),
@@ -558,44 +616,37 @@ impl<'a> Flow<'a> {
     }
 }
 
-/// How the code after a sequence's last suspending instruction runs.
-#[derive(Clone, Copy)]
-enum Tail {
-    /// Plainly: reached only once the rewind target has been passed.
-    Unguarded,
-    /// Only in normal state: the sequence may be entered while rewinding
-    /// toward a site outside it (a fuel check's `then`).
-    Guarded,
+/// What a cut sequence is made of, in order.
+enum Item {
+    /// Plain code: runs in normal state only, skipped by a rewind.
+    Plain(Code),
+    /// The code of one suspending instruction.
+    Piece(PieceCode),
 }
 
-/// Where the plain code before a suspending instruction goes.
-#[derive(Debug, Clone, Copy)]
-enum Place {
-    /// At the end of the previous instruction's site guard: it runs
-    /// exactly when that guard was entered.
-    After(InstrSeqId),
-    /// Under a guard of its own, skipped while rewinding.
-    Guarded,
-    /// As it is: the head of a catch handler that stays in its `try`, whose
-    /// caught values are on the stack. Only an exception enters it, and
-    /// none is thrown while unwinding or rewinding, so the state is normal.
-    Plain,
+/// One piece and the call sites inside it.
+struct PieceCode {
+    code: Code,
+    first: u32,
+    last: u32,
+    /// Site ranges inside catch handlers that stayed in their `try`: a
+    /// rewind toward one traps (see `catches.rs`).
+    traps: Vec<(u32, u32)>,
 }
 
 /// A sequence being cut into pieces.
 struct Cutting {
     seq: InstrSeqId,
-    tail: Tail,
+    /// Code before the ladder: a catch handler's caught values into locals.
+    prefix: Code,
     /// The original instructions not taken yet, with their positions.
     old: std::iter::Enumerate<std::vec::IntoIter<(Instr, InstrLocId)>>,
     /// Where each suspending fuel check's condition starts, and its length.
     conditions: HashMap<usize, usize>,
-    /// The pieces so far.
-    out: Code,
+    /// The plain code and pieces so far.
+    items: Vec<Item>,
     /// The plain code since the last suspending instruction.
     segment: Segment,
-    /// Where the plain code before the next suspending instruction goes.
-    place: Place,
     /// The suspending instruction whose nested sequences are being cut.
     pending: Option<Pending>,
 }
@@ -609,13 +660,10 @@ struct Pending {
     nested: Vec<InstrSeqId>,
     /// The nested sequences cut so far, each with its first call site.
     starts: Vec<(InstrSeqId, u32)>,
-    /// How their tails run.
-    tail: Tail,
 }
 
 enum PendingKind {
-    /// A block, loop, `if`, `try` or `try_table`: it gets a site guard for
-    /// the sites inside.
+    /// A block, loop, `if`, `try` or `try_table` around call sites.
     Structured {
         instr: Instr,
         loc: InstrLocId,
@@ -624,8 +672,8 @@ enum PendingKind {
         /// Its first call site.
         first: u32,
     },
-    /// A fuel check (see [`Flow::check_piece`]).
-    Check { check: Code },
+    /// A fuel check (see [`Flow::check_piece`]), and its first call site.
+    Check { check: Code, first: u32 },
 }
 
 /// What the walk does next.
@@ -633,7 +681,7 @@ enum Step {
     /// Keep cutting the sequence on top of the stack.
     Next,
     /// Cut a nested sequence first.
-    Descend(InstrSeqId, Tail),
+    Descend(InstrSeqId),
     /// The sequence on top of the stack is done.
     Done,
 }
@@ -692,15 +740,6 @@ struct Segment {
 }
 
 impl Segment {
-    /// An empty segment whose stack holds values of `types` that no code
-    /// pushed (a catch handler's caught values).
-    fn entered_with(types: &[ValType]) -> Segment {
-        let mut segment = Segment::default();
-        segment.stack.extend(types.iter().copied());
-        segment.origins = vec![None; types.len()];
-        segment
-    }
-
     fn new(flow: &Flow, func: &LocalFunction, carried: &[Source]) -> Result<Segment> {
         let mut segment = Segment {
             code: Vec::new(),
@@ -781,18 +820,15 @@ impl Segment {
     }
 
     /// Ends the segment before a suspending instruction that consumes
-    /// `inputs` values and overwrites the locals in `clobbered`: emits the
-    /// segment at `place` (the end of the previous site guard, guarded into
-    /// `out`, or plainly into `out`) and returns where each stack value now
-    /// lives.
+    /// `inputs` values and overwrites the locals in `clobbered`: adds the
+    /// segment, with the spills, to `items` as plain code and returns where
+    /// each stack value now lives.
     fn spill(
         self,
         flow: &mut Flow,
-        func: &mut LocalFunction,
-        out: &mut Code,
+        items: &mut Vec<Item>,
         inputs: usize,
         clobbered: &HashSet<LocalId>,
-        place: Place,
     ) -> Result<Vec<Source>> {
         if self.stack.len() < inputs {
             return Err(Error::Unsupported {
@@ -828,13 +864,8 @@ impl Segment {
             .map(|(_, c)| c)
             .collect();
         body.extend(spill(&spills));
-        match place {
-            _ if body.is_empty() => {}
-            Place::After(guard) => func.block_mut(guard).instrs.extend(body),
-            Place::Guarded => {
-                out.extend(flow.guard(func, GuardKind::Normal, flow.normal_test(), body))
-            }
-            Place::Plain => out.extend(body),
+        if !body.is_empty() {
+            items.push(Item::Plain(body));
         }
         Ok(sources)
     }

@@ -9,10 +9,8 @@ use walrus::ir::InstrSeqId;
 /// What a generated `if` tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GuardKind {
-    /// `state == NORMAL`: entered whenever the state is normal.
-    Normal,
-    /// `state != NORMAL` at the head of a site guard: entered only while
-    /// rewinding (its `then` skips sites outside the guard's range).
+    /// `state != NORMAL` at the bottom of a ladder: entered only while
+    /// rewinding (its `then` jumps to the rung of the recorded site).
     Rewinding,
     /// `state == UNWINDING` after a suspending call: leaves for the frame
     /// save when the callee unwound.

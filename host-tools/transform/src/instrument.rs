@@ -245,8 +245,7 @@ fn rewrite(
             construct: "a `rethrow` or `delegate` whose target the rewrite moved (a bug)".into(),
         });
     }
-    let positions = flow.call_positions.iter().copied().collect();
-    let mut saved = live_after(func, body, &positions, &flow.guards);
+    let mut saved = live_after(func, body, &flow.guards);
     saved.extend(flow.rewind_reads);
     saved.retain(|l| *l != site);
     saved.sort();

@@ -147,6 +147,29 @@ pub fn asyncify_with_progress(
     transform::run(input, options, progress)
 }
 
+/// Instruments the module at `input` and writes the result to `output`:
+/// the three lines a `build.rs` or an xtask needs.
+///
+/// ```no_run
+/// let options = rewind_transform::Options::for_guest();
+/// let report = rewind_transform::asyncify_file("guest.wasm", "guest.async.wasm", &options)?;
+/// println!("instrumented {} functions", report.functions_instrumented);
+/// # Ok::<(), rewind_transform::Error>(())
+/// ```
+pub fn asyncify_file(
+    input: impl AsRef<std::path::Path>,
+    output: impl AsRef<std::path::Path>,
+    options: &Options,
+) -> Result<Report> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| Error::Io(path.display().to_string(), e))
+    };
+    let out = asyncify(&read(input.as_ref())?, options)?;
+    std::fs::write(output.as_ref(), &out.wasm)
+        .map_err(|e| Error::Io(output.as_ref().display().to_string(), e))?;
+    Ok(out.report)
+}
+
 /// Explains why each function whose name matches `pattern` (`*`
 /// wildcards; `func[N]` for a function without a name) is or is not
 /// instrumented under `options`.

@@ -8,15 +8,15 @@
 //! * a `block`, `if` or `try` label is the block after its end, a `loop`
 //!   label its head; branches to labels outside the body leave the
 //!   function;
-//! * after a resumed call the state is normal, so [`GuardKind::Normal`]
-//!   guards are always entered and [`GuardKind::Rewinding`] ones never;
+//! * after a resumed call the state is normal, so the rewind dispatches
+//!   ([`GuardKind::Rewinding`]) are never entered;
 //! * inside a `try` body or a `try_table`, every instruction that may throw
 //!   (a call, `throw`, `throw_ref`, `rethrow`) ends its basic block with
 //!   edges to the handlers of every enclosing `try`/`try_table`, which over-
 //!   approximates where an exception may land (saving a local too many is
 //!   safe, one too few is not).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use walrus::ir::{Instr, InstrSeqId, LegacyCatch, TryTableCatch};
 use walrus::{LocalFunction, LocalId};
@@ -108,7 +108,6 @@ struct Frame {
 struct Cfg<'a> {
     func: &'a LocalFunction,
     guards: &'a Guards,
-    points: &'a HashSet<(InstrSeqId, usize)>,
     index: HashMap<LocalId, usize>,
     blocks: Vec<BasicBlock>,
     /// The block each label leads to.
@@ -191,7 +190,6 @@ impl Cfg<'_> {
                 self.dead();
                 continue;
             };
-            let here = (f.seq, f.pos);
             f.pos += 1;
             let nested = |seq: InstrSeqId, start: Option<usize>, end: usize| Frame {
                 seq,
@@ -221,13 +219,13 @@ impl Cfg<'_> {
                 }
                 Instr::IfElse(i) => match self.guards.kind(i.consequent) {
                     Some(GuardKind::Rewinding) => {}
-                    Some(GuardKind::Normal) => {
-                        let after = self.new_block();
-                        self.labels.insert(i.consequent, after);
-                        frames.last_mut().expect("current frame").resume = Some(after);
-                        frames.push(nested(i.consequent, None, after));
-                    }
-                    _ => {
+                    kind => {
+                        // What is live as an unwind check starts is what
+                        // is live after the suspending call before it (the
+                        // check's condition reads no local).
+                        if kind == Some(GuardKind::Unwind) {
+                            self.op(Op::Point);
+                        }
                         let after = self.new_block();
                         let then = self.new_block();
                         let other = self.new_block();
@@ -333,24 +331,16 @@ impl Cfg<'_> {
                     }
                 }
             }
-            if self.points.contains(&here) {
-                self.op(Op::Point);
-            }
         }
     }
 }
 
-/// The union of the locals live right after any of `points` (positions of
-/// suspending calls), analysing the code reachable from `body`. Branches to
-/// labels not inside `body` count as leaving the function. After a resumed
-/// call the state is normal: [`GuardKind::Normal`] guards are taken as
-/// always entered, [`GuardKind::Rewinding`] ones as never entered.
-pub(crate) fn live_after(
-    func: &LocalFunction,
-    body: InstrSeqId,
-    points: &HashSet<(InstrSeqId, usize)>,
-    guards: &Guards,
-) -> Vec<LocalId> {
+/// The union of the locals live right after any suspending call (where its
+/// [`GuardKind::Unwind`] check begins), analysing the code reachable from
+/// `body`. Branches to labels not inside `body` count as leaving the
+/// function. After a resumed call the state is normal: the rewind dispatches
+/// ([`GuardKind::Rewinding`]) are never entered.
+pub(crate) fn live_after(func: &LocalFunction, body: InstrSeqId, guards: &Guards) -> Vec<LocalId> {
     let mut index = HashMap::new();
     let mut order = Vec::new();
     for_each_instr(func, body, |instr| {
@@ -368,7 +358,6 @@ pub(crate) fn live_after(
     let mut cfg = Cfg {
         func,
         guards,
-        points,
         index,
         blocks: vec![BasicBlock::default()],
         labels: HashMap::new(),

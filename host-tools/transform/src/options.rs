@@ -65,3 +65,36 @@ pub struct Options {
     /// builds.
     pub record_unwinds: bool,
 }
+
+impl Options {
+    /// The options a `rewind-guest` guest needs: its one suspending import
+    /// is `rewind.yield_to_host` (the intrinsics and the `__stack_pointer`
+    /// global, found by name, need nothing). Add the imports of a guest
+    /// that also suspends elsewhere (WASI, say) with
+    /// [`Options::with_imports`].
+    ///
+    /// ```
+    /// let options = rewind_transform::Options::for_guest()
+    ///     .with_imports(["wasi_snapshot_preview1.fd_read"]);
+    /// assert_eq!(
+    ///     options.imports.unwrap(),
+    ///     ["rewind.yield_to_host", "wasi_snapshot_preview1.fd_read"]
+    /// );
+    /// ```
+    pub fn for_guest() -> Options {
+        let (module, name) = crate::abi::YIELD_TO_HOST_IMPORT;
+        Options {
+            imports: Some(vec![format!("{module}.{name}")]),
+            ..Options::default()
+        }
+    }
+
+    /// These options with more suspending imports (`module.name`
+    /// patterns).
+    pub fn with_imports<S: Into<String>>(mut self, more: impl IntoIterator<Item = S>) -> Options {
+        self.imports
+            .get_or_insert_with(Vec::new)
+            .extend(more.into_iter().map(Into::into));
+        self
+    }
+}
