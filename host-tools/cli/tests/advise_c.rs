@@ -11,10 +11,11 @@
 //! function; without `--asserts` it crashes while unwinding, with a trap
 //! that names nothing.
 //!
-//! Needs clang with the wasm32 target and wasi-libc (Debian: `apt-get
-//! install clang lld wasi-libc`; elsewhere set `WASI_SYSROOT` to a
-//! wasi-sdk sysroot). Without them the tests are skipped with a note,
-//! except under CI (`CI` set), where they fail.
+//! Needs clang with the wasm32 target, its builtins and wasi-libc
+//! (Debian: `apt-get install clang lld wasi-libc libclang-rt-dev-wasm32`;
+//! elsewhere set `WASI_SYSROOT` to a wasi-sdk sysroot). Without them the
+//! tests are skipped with a note, except under CI (`CI` set), where they
+//! fail.
 
 mod common;
 
@@ -84,11 +85,13 @@ fn compile() -> Option<PathBuf> {
     let missing = problem.starts_with("cannot start")
         || problem.contains("file not found")
         || problem.contains("unable to find library")
+        || problem.contains("libclang_rt")
         || problem.contains("unknown target");
     if missing && std::env::var_os("CI").is_none() {
         eprintln!(
             "note: skipping the C program tests: clang for wasm32-wasi with wasi-libc is \
-             missing (apt-get install clang lld wasi-libc, or set WASI_SYSROOT):\n{problem}"
+             missing (apt-get install clang lld wasi-libc libclang-rt-dev-wasm32, or set \
+             WASI_SYSROOT):\n{problem}"
         );
         return None;
     }
