@@ -79,10 +79,11 @@ impl Seen {
                     .or(rest.strip_suffix(" suspension"))
             }) {
                 pending = n.trim().parse::<u64>().ok();
-            } else if !line.is_empty() && !line.starts_with('#') {
-                if let Some(n) = pending.take() {
-                    counts.insert(line, n);
-                }
+            } else if !line.is_empty()
+                && !line.starts_with('#')
+                && let Some(n) = pending.take()
+            {
+                counts.insert(line, n);
             }
         }
         let functions = lists::parse_file(text)
