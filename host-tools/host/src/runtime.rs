@@ -33,7 +33,7 @@ impl Runtime {
         let func = |name: &'static str| {
             instance
                 .get_func(ctx, name)
-                .ok_or(Error::NotInstrumented { missing: name })
+                .ok_or(Error::ModuleNotInstrumented { missing: name })
         };
         let memory = match memory_name {
             Some(name) => instance.get_memory(ctx, name),
