@@ -92,6 +92,42 @@ fn result_of_a_type_with_no_placeholder_value() {
 }
 
 #[test]
+fn branches_that_carry_values_to_a_suspending_loop() {
+    // The loop's parameters move into locals; these branches carry values
+    // with no place to store them on the way.
+    unsupported(
+        &format!(
+            r#"(module {SLEEP} (memory 1)
+                (func $table (export "t") (param i32) (result i32)
+                  (local.get 0)
+                  (loop $l (param i32) (result i32)
+                    (call $sleep)
+                    (local.get 0)
+                    (br_table $l $l)))
+                )"#
+        ),
+        "table",
+        &["br_table"],
+    );
+    unsupported(
+        &format!(
+            r#"(module {SLEEP} (memory 1) (tag $e (param i32))
+                (func $catch (export "c") (param i32) (result i32)
+                  (local.get 0)
+                  (loop $l (param i32) (result i32)
+                    (drop)
+                    (try_table (catch $e $l)
+                      (call $sleep)
+                      (throw $e (local.get 0)))
+                    (i32.const 1)))
+                )"#
+        ),
+        "catch",
+        &["try_table"],
+    );
+}
+
+#[test]
 fn no_memory() {
     let m = wat(&format!(
         r#"(module {SLEEP} (func (export "f") (call $sleep)))"#
