@@ -79,7 +79,7 @@ pub(crate) struct CallState {
 }
 
 /// What a suspended call waits for.
-enum Wait {
+pub(crate) enum Wait {
     Future {
         import: Arc<str>,
         future: Option<HostFuture>,
@@ -92,9 +92,9 @@ enum Wait {
     },
 }
 
-struct Inner {
-    call: CallState,
-    wait: Wait,
+pub(crate) struct Inner {
+    pub call: CallState,
+    pub wait: Wait,
 }
 
 /// A call that is suspended inside the guest, holding its save buffer.
@@ -105,8 +105,8 @@ struct Inner {
 /// [`ResumeOrder`](crate::ResumeOrder)); whatever the guest held on its
 /// shadow stack or heap for that call stays allocated.
 pub struct SuspendedCall {
-    inner: Option<Inner>,
-    shared: Arc<Mutex<Shared>>,
+    pub(crate) inner: Option<Inner>,
+    pub(crate) shared: Arc<Mutex<Shared>>,
 }
 
 impl fmt::Debug for SuspendedCall {
@@ -129,7 +129,7 @@ impl Drop for SuspendedCall {
 }
 
 impl SuspendedCall {
-    fn inner(&self) -> &Inner {
+    pub(crate) fn inner(&self) -> &Inner {
         self.inner
             .as_ref()
             .expect("a SuspendedCall holds its state until consumed")

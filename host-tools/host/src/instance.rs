@@ -35,6 +35,8 @@ pub struct Instance<T> {
     pub(crate) order: ResumeOrder,
     pub(crate) next_call: u64,
     pub(crate) fuel: crate::fuel::FuelMeter,
+    /// What snapshots need, when the module was loaded for them.
+    pub(crate) origin: Option<crate::snapshot::Origin>,
     poisoned: Option<String>,
 }
 
@@ -71,6 +73,10 @@ impl<T: 'static> Instance<T> {
             shared: shared.clone(),
         };
         let mut store = Store::new(linker.engine(), HostData::new(data, driver));
+        let origin = module.layout().map(|layout| crate::snapshot::Origin {
+            layout: layout.clone(),
+            config: config.clone(),
+        });
         let (linker, imported_fuel) = fuel_imports::complete(linker, &mut store, module)?;
         let instance = linker
             .instantiate_and_start(&mut store, module.wasmi())
@@ -101,6 +107,7 @@ impl<T: 'static> Instance<T> {
             order,
             next_call: 1,
             fuel,
+            origin,
             poisoned: None,
         })
     }
