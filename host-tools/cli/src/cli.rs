@@ -37,6 +37,66 @@ pub enum Command {
     /// (through the asyncify instrumentation) instead of trapping
     #[command(after_long_help = fuel_after_help())]
     Fuel(FuelArgs),
+    /// Continue a program from a checkpoint written by `rewind run
+    /// --checkpoint` (or by `rewind resume --checkpoint`)
+    #[command(after_long_help = RESUME_AFTER_HELP)]
+    Resume(ResumeArgs),
+}
+
+const RESUME_AFTER_HELP: &str = "\
+The checkpoint holds the program's memory, globals and tables, where it is
+suspended, its arguments and environment, the fuel and slices so far, and its
+open files. Give the same module (its SHA-256 is checked) and the same
+preopened directories as the program sees them (--dir HOST::GUEST, same
+GUEST paths in the same order; HOST may differ). Open files are reopened by
+path at their offsets; stdin, stdout and stderr are this process's.
+
+Example:
+  rewind run --fuel-slice 100000 --max-slices 10 --checkpoint app.ckpt app.fuel.wasm
+  rewind resume --max-slices 10 --checkpoint app.ckpt app.ckpt app.fuel.wasm
+  # ... until it finishes: the checkpoint file is then removed";
+
+/// Arguments of `rewind resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The checkpoint to continue from
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+
+    /// The module it was taken of, binary (.wasm) or text (.wat)
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
+
+    /// Give the program a host directory, seen as GUEST (as when the checkpoint was taken; repeatable)
+    #[arg(long, value_name = "HOST[::GUEST]", help_heading = "WASI")]
+    pub dir: Vec<String>,
+
+    /// Fuel per slice (default: the slice the checkpoint was taken with)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
+    pub fuel_slice: Option<u64>,
+
+    /// Stop when the call has not finished after K more slices: write the
+    /// checkpoint if one is asked for, else fail (exit 1)
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
+    pub max_slices: Option<u64>,
+
+    #[command(flatten)]
+    pub checkpoints: CheckpointArgs,
+}
+
+/// When to write checkpoints; shared by `run` and `resume`.
+#[derive(Debug, Args)]
+pub struct CheckpointArgs {
+    /// Write a checkpoint of the suspended program to FILE when it stops
+    /// after --max-slices (and with --checkpoint-every); removed when the
+    /// program finishes
+    #[arg(long, value_name = "FILE", help_heading = "Checkpoints")]
+    pub checkpoint: Option<PathBuf>,
+
+    /// Also write the checkpoint after every S slices (or, without
+    /// --fuel-slice, every S suspensions at --suspend-at imports), atomically
+    #[arg(long, value_name = "S", requires = "checkpoint", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Checkpoints")]
+    pub checkpoint_every: Option<u64>,
 }
 
 const FUEL_AFTER_HELP: &str = "\
@@ -165,9 +225,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
     pub fuel_slice: Option<u64>,
 
-    /// With --fuel-slice, stop (exit 1) when the call has not finished after K slices
+    /// With --fuel-slice, stop when the call has not finished after K
+    /// slices: write the checkpoint if --checkpoint is given, else fail (exit 1)
     #[arg(long, value_name = "K", requires = "fuel_slice", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
     pub max_slices: Option<u64>,
+
+    #[command(flatten)]
+    pub checkpoints: CheckpointArgs,
 
     /// Set an environment variable of the program (repeatable)
     #[arg(long, value_name = "KEY=VALUE", help_heading = "WASI")]

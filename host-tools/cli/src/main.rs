@@ -14,17 +14,21 @@
 #![forbid(unsafe_code)]
 
 mod asyncify_cmd;
+mod checkpoint;
 mod cli;
 mod demo;
+mod drive;
 mod fuel_cmd;
 mod io;
 mod lists;
 mod pass_args;
 mod progress;
+mod resume_cmd;
 mod run_cmd;
 mod stats;
 mod transform_options;
 mod wasi;
+mod wasi_state;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -38,7 +42,10 @@ fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().collect();
     // Binaryen's spelling belongs to `asyncify`; `run` passes its arguments
     // on to the program untouched.
-    let args = if args.get(1).is_some_and(|cmd| cmd == "run" || cmd == "demo") {
+    let args = if args
+        .get(1)
+        .is_some_and(|cmd| cmd == "run" || cmd == "demo" || cmd == "resume")
+    {
         args
     } else {
         match pass_args::translate(args) {
@@ -53,6 +60,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args),
         Command::Demo(args) => demo::run(args).map(|()| ExitCode::SUCCESS),
         Command::Fuel(args) => fuel_cmd::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Resume(args) => resume_cmd::run(args),
     };
 
     match result {

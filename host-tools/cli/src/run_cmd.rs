@@ -22,12 +22,14 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use rewind_host::wasmi::{self, Engine, ExternType, FuncType, Store, Val, ValType};
-use rewind_host::{CallOutcome, Config, FuelOutcome};
+use rewind_host::{Config, Instance};
 use wasmi_wasi::WasiCtx;
-use wasmi_wasi::sync::{Dir, WasiCtxBuilder, ambient_authority};
 
+use crate::checkpoint::RunState;
 use crate::cli::RunArgs;
+use crate::drive::{Driver, Ran, Stops};
 use crate::wasi;
+use crate::wasi_state::{Preopen, WasiHost};
 
 /// The entry point of a WASI command.
 const START: &str = "_start";
@@ -46,15 +48,39 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         Some(_) => (parse_params(export, &ty, &args.args)?, &[][..]),
         None => (Vec::new(), &args.args[..]),
     };
-    let ctx = wasi_ctx(&args.module, argv, args)?;
+    if args.checkpoints.checkpoint.is_some()
+        && args.fuel_slice.is_none()
+        && args.suspend_at.is_empty()
+    {
+        bail!("--checkpoint needs a call that suspends: --fuel-slice or --suspend-at");
+    }
+    let host = wasi_host(&args.module, argv, args)?;
+    let state = RunState {
+        slice: args.fuel_slice,
+        suspend_at: args.suspend_at.clone(),
+        slices: 1,
+        suspensions: 0,
+    };
 
     let ran = if let Some(slice) = args.fuel_slice {
-        run_fueled(&engine, &module, ctx, export, &params, args, slice)
+        run_fueled(&engine, &wasm, host, export, &params, args, state, slice)
     } else if args.suspend_at.is_empty() {
-        run_plain(&engine, &module, ctx, export, &params, ty.results().len())
+        run_plain(
+            &engine,
+            &module,
+            host.into_ctx(),
+            export,
+            &params,
+            ty.results().len(),
+        )
     } else {
-        run_suspending(&engine, &module, ctx, export, &params, args)
+        run_suspending(&engine, &wasm, host, export, &params, args, state)
     };
+    report(ran, export, &args.module)
+}
+
+/// Prints what the program returned; its exit code.
+pub fn report(ran: Result<Ran>, export: &str, module: &Path) -> Result<ExitCode> {
     match ran {
         Ok(Ran::Returned(values)) => {
             for value in &values {
@@ -63,19 +89,15 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Ok(Ran::Exited(status)) => Ok(exit_code(status)),
+        Ok(Ran::Checkpointed(path)) => {
+            eprintln!("checkpoint: {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Err(err) => Err(err.context(format!(
             "failed to run `{export}` of `{}`",
-            args.module.display()
+            module.display()
         ))),
     }
-}
-
-/// How the program ended.
-enum Ran {
-    /// The export returned these values.
-    Returned(Vec<Val>),
-    /// It called `proc_exit` with this status.
-    Exited(i32),
 }
 
 /// Plain wasmi, no suspension.
@@ -114,28 +136,21 @@ fn exited(err: wasmi::Error) -> Result<Ran> {
     }
 }
 
-/// Under rewind-host: a trap from `proc_exit` is an exit; anything else an
-/// error.
-fn host_exited(err: rewind_host::Error) -> Result<Ran> {
-    if let rewind_host::Error::Trap { source, .. } = &err
-        && let Some(status) = source.i32_exit_status()
-    {
-        return Ok(Ran::Exited(status));
-    }
-    Err(err.into())
-}
-
 /// rewind-host, suspending at every call of the imports `--suspend-at`
 /// selects.
 fn run_suspending(
     engine: &Engine,
-    module: &wasmi::Module,
-    ctx: WasiCtx,
+    wasm: &[u8],
+    host: WasiHost,
     export: &str,
     params: &[Val],
     args: &RunArgs,
+    state: RunState,
 ) -> Result<Ran> {
+    let module = host_module(engine, wasm, args.checkpoints.checkpoint.is_some())
+        .context("--suspend-at needs a module instrumented by `rewind asyncify`")?;
     let imports: Vec<String> = module
+        .wasmi()
         .imports()
         .map(|import| format!("{}.{}", import.module(), import.name()))
         .collect();
@@ -144,127 +159,119 @@ fn run_suspending(
             eprintln!("warning: --suspend-at `{pattern}` matches no import of the module");
         }
     }
-    let module = rewind_host::Module::from_wasmi(module.clone())
-        .context("--suspend-at needs a module instrumented by `rewind asyncify`")?;
-    let mut instance = host_instance(engine, &module, ctx, args)?;
-
-    let mut suspensions: u64 = 0;
-    let mut outcome = instance.call_resumable(export, params);
-    let ran = loop {
-        outcome = match outcome {
-            Ok(CallOutcome::Finished(values)) => break Ok(Ran::Returned(values)),
-            Ok(CallOutcome::Suspended(call) | CallOutcome::Yielded(call)) => {
-                suspensions += 1;
-                instance.resume(call)
-            }
-            Err(err) => break host_exited(err),
-        };
+    let config = Config::default().buffer_size(args.save_buffer);
+    let mut instance = host_linker(engine, &args.suspend_at)?
+        .instantiate_with_config(&module, host, config)
+        .context("failed to instantiate the module")?;
+    let outcome = instance.call_resumable(export, params);
+    let mut driver = Driver {
+        instance: &mut instance,
+        state,
+        stops: Stops::new(&args.checkpoints, args.max_slices),
+        export,
     };
-    eprintln!("suspensions: {suspensions}");
+    let ran = driver.suspensions(outcome);
+    eprintln!("suspensions: {}", driver.state.suspensions);
     ran
 }
 
-/// A rewind-host instance with the WASI imports, those `--suspend-at`
-/// selects suspending.
-fn host_instance(
+/// The module for rewind-host: loaded for snapshots when checkpoints are
+/// to be written.
+pub fn host_module(
     engine: &Engine,
-    module: &rewind_host::Module,
-    ctx: WasiCtx,
-    args: &RunArgs,
-) -> Result<rewind_host::Instance<WasiCtx>> {
-    let mut linker = rewind_host::Linker::<WasiCtx>::new(engine);
+    wasm: &[u8],
+    snapshots: bool,
+) -> rewind_host::Result<rewind_host::Module> {
+    if snapshots {
+        rewind_host::Module::with_snapshots(engine, wasm)
+    } else {
+        rewind_host::Module::new(engine, wasm)
+    }
+}
+
+/// A linker with the WASI imports, those `suspend_at` selects suspending.
+pub fn host_linker(
+    engine: &Engine,
+    suspend_at: &[String],
+) -> Result<rewind_host::Linker<WasiHost>> {
+    let mut linker = rewind_host::Linker::<WasiHost>::new(engine);
     let suspend = |name: &str| {
         let import = wasi::qualified(name);
-        args.suspend_at.iter().any(|p| matches(p, &import))
+        suspend_at.iter().any(|p| matches(p, &import))
     };
     wasi::define(&mut linker, suspend).context("failed to define the WASI imports")?;
-    let config = Config::default().buffer_size(args.save_buffer);
-    linker
-        .instantiate_with_config(module, ctx, config)
-        .context("failed to instantiate the module")
+    Ok(linker)
 }
 
 /// rewind-host with a module metered by `rewind fuel`: slices of `slice`
 /// fuel, resumed after each, at most `--max-slices`.
+#[allow(clippy::too_many_arguments)]
 fn run_fueled(
     engine: &Engine,
-    module: &wasmi::Module,
-    ctx: WasiCtx,
+    wasm: &[u8],
+    host: WasiHost,
     export: &str,
     params: &[Val],
     args: &RunArgs,
+    state: RunState,
     slice: u64,
 ) -> Result<Ran> {
-    let module = rewind_host::Module::from_wasmi(module.clone())
+    let module = host_module(engine, wasm, args.checkpoints.checkpoint.is_some())
         .context("--fuel-slice needs a module metered by `rewind fuel`")?;
-    let mut instance = host_instance(engine, &module, ctx, args)?;
+    let config = Config::default().buffer_size(args.save_buffer);
+    let mut instance = host_linker(engine, &args.suspend_at)?
+        .instantiate_with_config(&module, host, config)
+        .context("failed to instantiate the module")?;
+    check_metered(&instance)?;
+    let outcome = instance.call_with_fuel(export, params, slice);
+    let mut driver = Driver {
+        instance: &mut instance,
+        state,
+        stops: Stops::new(&args.checkpoints, args.max_slices),
+        export,
+    };
+    let ran = driver.slices(slice, outcome);
+    print_counts(&driver);
+    ran
+}
+
+/// The fuel global is there.
+pub fn check_metered(instance: &Instance<WasiHost>) -> Result<()> {
     if instance.fuel_remaining().is_none() {
         return Err(anyhow::Error::new(rewind_host::Error::NotMetered)
             .context("--fuel-slice needs a module metered by `rewind fuel`"));
     }
-
-    let mut slices: u64 = 1;
-    let mut suspensions: u64 = 0;
-    let mut outcome = instance.call_with_fuel(export, params, slice);
-    let ran = loop {
-        outcome = match outcome {
-            Ok(FuelOutcome::Finished(values)) => break Ok(Ran::Returned(values)),
-            Ok(FuelOutcome::OutOfFuel(call)) => {
-                if let Some(max) = args.max_slices.filter(|&max| slices >= max) {
-                    // Dropping the call abandons it.
-                    drop(call);
-                    break Err(anyhow!(
-                        "stopped after {max} slice{} of {slice} fuel (--max-slices {max}): \
-                         `{export}` did not finish",
-                        if max == 1 { "" } else { "s" }
-                    ));
-                }
-                slices += 1;
-                instance.resume_with_fuel(call, slice)
-            }
-            Ok(FuelOutcome::Suspended(call)) => {
-                suspensions += 1;
-                instance.continue_with_fuel(call)
-            }
-            Err(err) => break host_exited(err),
-        };
-    };
-    if !args.suspend_at.is_empty() {
-        eprintln!("suspensions: {suspensions}");
-    }
-    eprintln!("slices: {slices}");
-    eprintln!("fuel: {}", instance.fuel_consumed());
-    ran
+    Ok(())
 }
 
-/// The WASI context: argv (the module's path, then `argv`), `--env`,
+/// `suspensions: N` (with `--suspend-at`), `slices: S` and `fuel: F` on
+/// stderr, counted over every process that ran the program.
+pub fn print_counts(driver: &Driver<'_>) {
+    if !driver.state.suspend_at.is_empty() {
+        eprintln!("suspensions: {}", driver.state.suspensions);
+    }
+    eprintln!("slices: {}", driver.state.slices);
+    eprintln!("fuel: {}", driver.instance.fuel_consumed());
+}
+
+/// The WASI state: argv (the module's path, then `argv`), `--env`,
 /// `--dir`, and this process's stdin, stdout and stderr.
-fn wasi_ctx(module: &Path, argv: &[String], args: &RunArgs) -> Result<WasiCtx> {
-    let mut builder = WasiCtxBuilder::new();
-    builder.inherit_stdio();
-    let program = module.to_string_lossy();
-    for arg in std::iter::once(program.as_ref()).chain(argv.iter().map(String::as_str)) {
-        builder
-            .arg(arg)
-            .map_err(|e| anyhow!("argument `{arg}`: {e}"))?;
-    }
-    for var in &args.env {
-        let (key, value) = var
-            .split_once('=')
-            .ok_or_else(|| anyhow!("--env `{var}`: expected KEY=VALUE"))?;
-        builder
-            .env(key, value)
-            .map_err(|e| anyhow!("--env `{var}`: {e}"))?;
-    }
-    for spec in &args.dir {
-        let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
-        let dir = Dir::open_ambient_dir(host, ambient_authority())
-            .with_context(|| format!("--dir `{spec}`: cannot open directory `{host}`"))?;
-        builder
-            .preopened_dir(dir, guest)
-            .map_err(|e| anyhow!("--dir `{spec}`: {e}"))?;
-    }
-    Ok(builder.build())
+fn wasi_host(module: &Path, argv: &[String], args: &RunArgs) -> Result<WasiHost> {
+    let program = module.to_string_lossy().into_owned();
+    let argv = std::iter::once(program)
+        .chain(argv.iter().cloned())
+        .collect();
+    let env = args
+        .env
+        .iter()
+        .map(|var| {
+            var.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| anyhow!("--env `{var}`: expected KEY=VALUE"))
+        })
+        .collect::<Result<_>>()?;
+    let preopens = args.dir.iter().map(|spec| Preopen::parse(spec)).collect();
+    WasiHost::new(argv, env, preopens)
 }
 
 /// The type of function export `export`.

@@ -7,74 +7,25 @@
 //! Needs `rustup target add wasm32-wasip1`. Without the target the test is
 //! skipped with a note, except under CI (`CI` set), where it fails.
 
+mod common;
+
+use common::wasi_program::{self, data_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-const TARGET: &str = "wasm32-wasip1";
-const PROGRAM: &str = include_str!("fixtures/wasi_program.rs");
-const INPUT: &str = "The quick brown fox jumps over the lazy dog.\n\
-    The dog sleeps; the fox runs. A fox, a dog, and the end of the story:\n\
-    the fox was quick and the dog was lazy.\n";
 const STDIN: &str = "first line\nsecond line\nthird\n";
 
-fn tmp() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-}
-
-/// Builds the fixture once per test binary; `None` (after a note) if the
-/// target is missing outside CI.
+/// The program, plain and instrumented, once per test binary; `None` if
+/// the target is missing outside CI.
 fn program() -> Option<&'static (PathBuf, PathBuf)> {
     static BUILT: OnceLock<Option<(PathBuf, PathBuf)>> = OnceLock::new();
     BUILT.get_or_init(build).as_ref()
 }
 
 fn build() -> Option<(PathBuf, PathBuf)> {
-    let dir = tmp().join("wasi-program");
-    let src = dir.join("src");
-    std::fs::create_dir_all(&src).unwrap();
-    write_if_changed(
-        &dir.join("Cargo.toml"),
-        "[package]\nname = \"wasi-program\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
-         [workspace]\n[profile.release]\nopt-level = 1\ndebug = false\n",
-    );
-    write_if_changed(&src.join("main.rs"), PROGRAM);
-
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args(["build", "--release", "--quiet", "--target", TARGET])
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(dir.join("target"));
-    for var in [
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTC_WORKSPACE_WRAPPER",
-    ] {
-        command.env_remove(var);
-    }
-    let out = command.output().expect("failed to start cargo");
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let missing =
-            stderr.contains("may not be installed") || stderr.contains("can't find crate");
-        if missing && std::env::var_os("CI").is_none() {
-            eprintln!(
-                "note: skipping the WASI program test: the {TARGET} target is not installed \
-                 (rustup target add {TARGET})"
-            );
-            return None;
-        }
-        panic!("building the WASI program for {TARGET} failed:\n{stderr}");
-    }
-    let wasm = dir
-        .join("target")
-        .join(TARGET)
-        .join("release/wasi-program.wasm");
+    let wasm = wasi_program::plain()?.clone();
+    let dir = wasm.parent().unwrap();
     let instrumented = dir.join("wasi-program.async.wasm");
     let out = rewind(&[
         "asyncify",
@@ -90,12 +41,6 @@ fn build() -> Option<(PathBuf, PathBuf)> {
         stderr(&out)
     );
     Some((wasm, instrumented))
-}
-
-fn write_if_changed(path: &Path, text: &str) {
-    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text).unwrap();
-    }
 }
 
 fn rewind(args: &[&str]) -> Output {
@@ -117,15 +62,6 @@ fn rewind_with_stdin(args: &[&str], stdin: &str) -> Output {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A fresh data directory holding `input.txt`.
-fn data_dir(test: &str) -> PathBuf {
-    let dir = tmp().join("wasi-data").join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("input.txt"), INPUT).unwrap();
-    dir
 }
 
 /// Runs the program with the fixed inputs; extra `options` go before the
