@@ -310,3 +310,69 @@ fn a_host_externref_in_a_table_is_named() {
         "{error}"
     );
 }
+
+/// A host future that is pending on its first poll and ready with `value`
+/// on the next.
+struct Later(Option<i32>);
+
+impl std::future::Future for Later {
+    type Output = Result<Vec<Val>, rewind_host::BoxError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.0.take() {
+            Some(value) => std::task::Poll::Ready(Ok(vec![Val::I32(value)])),
+            None => {
+                self.0 = Some(5);
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        }
+    }
+}
+
+#[test]
+fn a_completed_future_is_saved_with_its_result_and_a_pending_one_is_refused() {
+    let wasm = rewind_transform::asyncify(
+        &wat::parse_str(
+            r#"(module
+              (import "host" "later" (func $later (result i32)))
+              (memory (export "memory") 1)
+              (func (export "main") (result i32)
+                (i32.mul (call $later) (i32.const 8))))"#,
+        )
+        .unwrap(),
+        &Default::default(),
+    )
+    .unwrap()
+    .wasm;
+    let linker = |engine: &Engine| {
+        let mut linker = Linker::<()>::new(engine);
+        let ty = FuncType::new([], [ValType::I32]);
+        linker
+            .func_async("host", "later", ty, |_, _| Later(None))
+            .unwrap();
+        linker
+    };
+    let engine = Engine::default();
+    let module = Module::with_snapshots(&engine, &wasm).unwrap();
+    let mut instance = linker(&engine).instantiate(&module, ()).unwrap();
+    let mut call = instance
+        .call_resumable("main", &[])
+        .unwrap()
+        .into_suspended()
+        .unwrap();
+    let error = instance.snapshot(&call).unwrap_err().to_string();
+    assert!(error.contains("pending future of `host.later`"), "{error}");
+    assert!(call.is_ready());
+    let bytes = instance.snapshot(&call).unwrap().to_bytes();
+
+    let engine = Engine::default();
+    let module = Module::with_snapshots(&engine, &wasm).unwrap();
+    let snapshot = Snapshot::from_bytes(&bytes).unwrap();
+    let (mut instance, call) = Instance::restore(&linker(&engine), &module, &snapshot, ()).unwrap();
+    let values = instance.resume(call).unwrap().into_finished().unwrap();
+    assert_eq!(values[0].i32(), Some(40));
+}
