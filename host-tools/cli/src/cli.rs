@@ -185,7 +185,13 @@ runs in slices of N fuel, resumed after each, and `slices: S` and `fuel: F`
 --max-slices K a call that has not finished after K slices is stopped with an
 error:
   rewind fuel app.wasm -o app.fuel.wasm
-  rewind run app.fuel.wasm --fuel-slice 100000 --max-slices 50 --invoke main";
+  rewind run app.fuel.wasm --fuel-slice 100000 --max-slices 50 --invoke main
+
+With --checkpoint FILE it is saved to FILE instead (exit 0, `checkpoint: FILE`
+on stderr), to be continued by `rewind resume`, here or on another machine;
+--checkpoint-every S also saves it after every S slices (without
+--fuel-slice: every S suspensions at --suspend-at imports). FILE is removed
+when the program finishes. See `rewind resume --help`.";
 
 /// Arguments of `rewind run`.
 #[derive(Debug, Args)]

@@ -61,11 +61,7 @@ impl Driver<'_> {
                 Ok(CallOutcome::Finished(values)) => return self.finished(Ran::Returned(values)),
                 Ok(CallOutcome::Suspended(mut call) | CallOutcome::Yielded(mut call)) => {
                     self.state.suspensions += 1;
-                    if let (Some(path), Some(every)) = (&self.stops.checkpoint, self.stops.every)
-                        && self.state.suspensions % every == 0
-                    {
-                        checkpoint::write(path, self.instance, &mut call, &self.state)?;
-                    }
+                    self.every(self.state.suspensions, &mut call)?;
                     self.instance.resume(call)
                 }
                 Err(err) => return self.failed(err),
@@ -88,11 +84,7 @@ impl Driver<'_> {
                     if let Some(max) = self.stops.max_slices.filter(|&max| here >= max) {
                         return self.stop(call, max, slice);
                     }
-                    if let (Some(path), Some(every)) = (&self.stops.checkpoint, self.stops.every)
-                        && self.state.slices % every == 0
-                    {
-                        checkpoint::write(path, self.instance, &mut call, &self.state)?;
-                    }
+                    self.every(self.state.slices, &mut call)?;
                     here += 1;
                     self.state.slices += 1;
                     self.instance.resume_with_fuel(call, slice)
@@ -104,6 +96,17 @@ impl Driver<'_> {
                 Err(err) => return self.failed(err),
             };
         }
+    }
+
+    /// With `--checkpoint-every S`, a checkpoint when `count` (slices, or
+    /// suspensions without fuel) is a multiple of S.
+    fn every(&mut self, count: u64, call: &mut SuspendedCall) -> Result<()> {
+        if let (Some(path), Some(every)) = (&self.stops.checkpoint, self.stops.every)
+            && count % every == 0
+        {
+            checkpoint::write(path, self.instance, call, &self.state)?;
+        }
+        Ok(())
     }
 
     /// `--max-slices` reached: a checkpoint, or an error without one.

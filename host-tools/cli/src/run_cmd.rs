@@ -14,7 +14,8 @@
 //! With `--fuel-slice N` the module must be metered (`rewind fuel`); it runs
 //! under rewind-host in slices of N fuel, and `slices: S` and `fuel: F` are
 //! printed on stderr (with `--max-slices K`, a call still running after K
-//! slices is stopped with an error).
+//! slices is stopped with an error, or saved with `--checkpoint FILE` for
+//! `rewind resume`; see `drive.rs` and `checkpoint.rs`).
 
 use rewind_transform::matches;
 use std::path::Path;

@@ -296,9 +296,20 @@ fn hostile_checkpoints_are_refused() {
     refused(&flipped, "checksum");
     refused(b"not a checkpoint at all", "not a rewind snapshot");
 
-    // Another module.
-    let other = dir.join("other.wat");
-    std::fs::write(&other, "(module)").unwrap();
+    // Another module, metered too.
+    let wat = dir.join("other.wat");
+    std::fs::write(
+        &wat,
+        r#"(module (memory (export "memory") 1) (func (export "_start")))"#,
+    )
+    .unwrap();
+    let other = dir.join("other.wasm");
+    assert_success(&rewind(&[
+        "fuel",
+        wat.to_str().unwrap(),
+        "-o",
+        other.to_str().unwrap(),
+    ]));
     let err = assert_error(&resume(&checkpoint, &other, &data, &[]));
     assert!(err.contains("another module"), "{err}");
 
