@@ -74,17 +74,18 @@ fn main() {
         let engine = Engine::default();
         let module = Module::with_snapshots(&engine, &wasm).unwrap();
         let linker = Linker::<()>::new(&engine);
-        let expected = {
+        let (expected, total) = {
             let mut instance = linker.instantiate(&module, ()).unwrap();
             let outcome = instance
                 .call_with_fuel("fill", &[Val::I32(stride)], u64::MAX)
                 .unwrap();
-            outcome.into_finished().unwrap()[0].i32()
+            let value = outcome.into_finished().unwrap()[0].i32();
+            (value, instance.fuel_consumed())
         };
         for _ in 0..5 {
             let mut instance = linker.instantiate(&module, ()).unwrap();
             // Enough fuel to write the memory, not to finish spinning.
-            let budget = 64 * (64 << 20) / stride as u64 + 1_000_000;
+            let budget = total / 10 * 9;
             let FuelOutcome::OutOfFuel(call) = instance
                 .call_with_fuel("fill", &[Val::I32(stride)], budget)
                 .unwrap()
