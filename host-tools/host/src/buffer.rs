@@ -54,6 +54,16 @@ impl BufferPool {
     pub(crate) fn placed(&self) -> usize {
         self.placed
     }
+
+    /// The free buffers, for a snapshot.
+    pub(crate) fn free(&self) -> &[SaveBuffer] {
+        &self.free
+    }
+
+    /// A pool as a snapshot saved it.
+    pub(crate) fn restored(free: Vec<SaveBuffer>, placed: usize) -> Self {
+        Self { free, placed }
+    }
 }
 
 /// How new buffers are placed in guest memory.

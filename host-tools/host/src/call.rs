@@ -79,7 +79,7 @@ pub(crate) struct CallState {
 }
 
 /// What a suspended call waits for.
-enum Wait {
+pub(crate) enum Wait {
     Future {
         import: Arc<str>,
         future: Option<HostFuture>,
@@ -92,12 +92,12 @@ enum Wait {
     },
 }
 
-struct Inner {
-    call: CallState,
-    wait: Wait,
+pub(crate) struct Inner {
+    pub call: CallState,
+    pub wait: Wait,
     /// The functions whose frames the unwind saved, innermost first (only
     /// modules that record unwinds report them).
-    unwound: Vec<String>,
+    pub unwound: Vec<String>,
 }
 
 /// A call that is suspended inside the guest, holding its save buffer.
@@ -108,8 +108,8 @@ struct Inner {
 /// [`ResumeOrder`](crate::ResumeOrder)); whatever the guest held on its
 /// shadow stack or heap for that call stays allocated.
 pub struct SuspendedCall {
-    inner: Option<Inner>,
-    shared: Arc<Mutex<Shared>>,
+    pub(crate) inner: Option<Inner>,
+    pub(crate) shared: Arc<Mutex<Shared>>,
 }
 
 impl fmt::Debug for SuspendedCall {
@@ -132,7 +132,7 @@ impl Drop for SuspendedCall {
 }
 
 impl SuspendedCall {
-    fn inner(&self) -> &Inner {
+    pub(crate) fn inner(&self) -> &Inner {
         self.inner
             .as_ref()
             .expect("a SuspendedCall holds its state until consumed")

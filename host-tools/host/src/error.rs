@@ -208,6 +208,9 @@ pub enum Error {
         "the module is not metered (run `rewind fuel`): it does not export the mutable i64 global `__rewind_fuel`"
     )]
     NotMetered,
+    /// A snapshot could not be taken, read or restored.
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
     /// An earlier failure left the instance in a state it cannot continue
     /// from.
     #[error("the instance is unusable: {0}")]

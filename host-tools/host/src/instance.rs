@@ -43,6 +43,8 @@ pub struct Instance<T> {
     pub(crate) asserts: Option<Asserts>,
     /// With a module that records its unwinds: the names of its ids.
     unwound: NameTable,
+    /// What snapshots need, when the module was loaded for them.
+    pub(crate) origin: Option<crate::snapshot::Origin>,
     poisoned: Option<String>,
 }
 
@@ -79,6 +81,10 @@ impl<T: 'static> Instance<T> {
             shared: shared.clone(),
         };
         let mut store = Store::new(linker.engine(), HostData::new(data, driver));
+        let origin = module.layout().map(|layout| crate::snapshot::Origin {
+            layout: layout.clone(),
+            config: config.clone(),
+        });
         let (linker, imported_fuel) = fuel_imports::complete(linker, &mut store, module)?;
         let linker = unwound::complete(linker, module);
         let instance = linker
@@ -120,6 +126,7 @@ impl<T: 'static> Instance<T> {
             fuel,
             asserts,
             unwound,
+            origin,
             poisoned: None,
         })
     }

@@ -26,6 +26,12 @@
 //!   `Finished(values)` or `OutOfFuel(call)` — and
 //!   [`Instance::resume_with_fuel`] continues with a new budget; the
 //!   `rewind.out_of_fuel` import is defined automatically (see [`fuel`]).
+//! * A suspended call can be saved and resumed elsewhere, in another
+//!   process or on another machine: load the module with
+//!   [`Module::with_snapshots`], then [`Instance::snapshot`] gives a
+//!   [`Snapshot`] ([`Snapshot::to_bytes`], [`Snapshot::from_bytes`]) and
+//!   [`Instance::restore`] a new instance with the call to resume (see
+//!   [`snapshot`]).
 //!
 //! # The protocol (Binaryen's)
 //!
@@ -170,6 +176,7 @@ mod name_table;
 mod names;
 mod runtime;
 mod unwound;
+pub mod snapshot;
 
 pub use asserts::{Called, FunctionList};
 pub use call::{CallOutcome, SuspendedCall};
@@ -182,6 +189,7 @@ pub use future::CallFuture;
 pub use imports::Linker;
 pub use instance::Instance;
 pub use module::Module;
+pub use snapshot::{Snapshot, SnapshotError};
 
 /// The wasmi version this crate is built on, so hosts need not depend on it
 /// separately.

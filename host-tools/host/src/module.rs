@@ -5,6 +5,9 @@
 use crate::abi;
 use crate::error::{Error, Result, types_to_string};
 use crate::names;
+use crate::snapshot::SnapshotError;
+use crate::snapshot::layout::Layout;
+use std::sync::Arc;
 use wasmi::{ExternType, ValType};
 
 /// A compiled module that has the Asyncify ABI.
@@ -13,6 +16,8 @@ pub struct Module {
     inner: wasmi::Module,
     memory64: bool,
     shadow_stack: Option<bool>,
+    /// Set by [`Module::with_snapshots`].
+    layout: Option<Arc<Layout>>,
 }
 
 impl Module {
@@ -29,6 +34,24 @@ impl Module {
     pub fn new(engine: &wasmi::Engine, wasm: impl AsRef<[u8]>) -> Result<Self> {
         let inner = wasmi::Module::new(engine, wasm).map_err(Error::Compile)?;
         Self::from_wasmi(inner)
+    }
+
+    /// Like [`Module::new`], and ready for snapshots
+    /// ([`Instance::snapshot`](crate::Instance::snapshot)): the module is
+    /// compiled with an extra export for each of its memories, globals and
+    /// tables and for each function a table can hold (named
+    /// `rewind-snapshot:KIND:INDEX`; the code is unchanged), and the
+    /// SHA-256 of `wasm` identifies it in snapshots. `wasm` must be binary.
+    ///
+    /// # Errors
+    ///
+    /// As [`Module::new`], and [`Error::Snapshot`] if the module cannot be
+    /// read or already uses the reserved export names.
+    pub fn with_snapshots(engine: &wasmi::Engine, wasm: impl AsRef<[u8]>) -> Result<Self> {
+        let (layout, exposed) = Layout::expose(wasm.as_ref()).map_err(SnapshotError::Module)?;
+        let mut module = Self::new(engine, exposed)?;
+        module.layout = Some(Arc::new(layout));
+        Ok(module)
     }
 
     /// Checks an already compiled wasmi module; see [`Module::new`].
@@ -66,12 +89,19 @@ impl Module {
             inner,
             memory64,
             shadow_stack,
+            layout: None,
         })
     }
 
     /// The wasmi module.
     pub fn wasmi(&self) -> &wasmi::Module {
         &self.inner
+    }
+
+    /// What snapshots need to know of the module, if loaded with
+    /// [`Module::with_snapshots`].
+    pub(crate) fn layout(&self) -> Option<&Arc<Layout>> {
+        self.layout.as_ref()
     }
 
     /// Whether the save-buffer pointers are 64-bit (memory64).
