@@ -211,18 +211,28 @@ impl Runtime {
     /// header `data` points to, else an `unreachable` trap.
     fn check(&self, ctx: impl AsContext, data: Global) -> Result<(), wasmi::Error> {
         let buffer = self.address(&data.get(&ctx)).unwrap_or(0);
+        let offset = usize::try_from(buffer).map_err(|_| TrapCode::MemoryOutOfBounds)?;
         let field = abi::stack_end_offset(self.memory64) as usize;
         let mut header = [0u8; 16];
-        let header = &mut header[..2 * field];
-        let offset = usize::try_from(buffer).map_err(|_| TrapCode::MemoryOutOfBounds)?;
-        self.memory
-            .read(ctx, offset, header)
-            .map_err(|_| TrapCode::MemoryOutOfBounds)?;
-        let (pos, end) = header.split_at(field);
-        if le(pos) > le(end) {
+        self.read(ctx, offset, &mut header[..2 * field])?;
+        // A little-endian field of the pointer's width.
+        let value = |at: usize| {
+            let mut bytes = [0u8; 8];
+            bytes[..field].copy_from_slice(&header[at..at + field]);
+            u64::from_le_bytes(bytes)
+        };
+        let (pos, end) = (value(0), value(field));
+        if pos > end {
             return Err(TrapCode::UnreachableCodeReached.into());
         }
         Ok(())
+    }
+
+    /// Reads guest memory as a load instruction would: out of bounds traps.
+    fn read(&self, ctx: impl AsContext, offset: usize, bytes: &mut [u8]) -> Result<(), wasmi::Error> {
+        self.memory
+            .read(ctx, offset, bytes)
+            .map_err(|_| TrapCode::MemoryOutOfBounds.into())
     }
 
     /// Brings the instance back to the normal state after a trap left it
@@ -245,14 +255,6 @@ fn set(ctx: impl AsContextMut, global: Global, value: Val) -> Result<(), wasmi::
     global
         .set(ctx, value)
         .map_err(|e| wasmi::Error::new(format!("setting an Asyncify global failed: {e}")))
-}
-
-/// A little-endian `u32` or `u64`.
-fn le(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .rev()
-        .fold(0, |value, &byte| value << 8 | u64::from(byte))
 }
 
 /// The export `name`, typed. [`Module`](crate::Module) checked the types.
