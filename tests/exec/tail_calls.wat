@@ -1,6 +1,8 @@
-;; Tail calls to functions that may suspend become call + return (the frame
-;; must stay to be saved); tail calls to functions that cannot suspend stay
-;; tail calls. `$count` tail-recurses, sleeping at every level.
+;; Tail calls to defined functions that may suspend stay tail calls (a
+;; rewind re-enters the callee by the tag in its frame); a tail call to a
+;; suspending import becomes call + return; tail calls to functions that
+;; cannot suspend stay tail calls. `$count` tail-recurses, sleeping at
+;; every level.
 (module
   (import "env" "sleep_i32" (func $sleep_i32 (result i32)))
   (type $t (func (param i32 i32) (result i32)))
@@ -22,4 +24,6 @@
     (return_call_indirect (type $t) (local.get 0) (i32.const 5) (i32.const 0)))
   (func (export "pure_tail") (param i32) (result i32)
     (drop (call $sleep_i32))
-    (return_call $pure (local.get 0) (i32.const 1))))
+    (return_call $pure (local.get 0) (i32.const 1)))
+  (func (export "to_import") (result i32)
+    (return_call $sleep_i32)))

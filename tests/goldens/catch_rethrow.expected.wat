@@ -34,6 +34,22 @@
     end
     block ;; label = @1
       block ;; label = @2
+        block ;; label = @3
+          global.get $__asyncify_state
+          if ;; label = @4
+            local.get 0
+            i32.const 0
+            i32.ne
+            i32.eqz
+            if ;; label = @5
+              call $__rewind_resume_in_catch_with_rethrow
+              unreachable
+            else
+            end
+            br 1 (;@3;)
+          else
+          end
+        end
         try ;; label = @3
           throw $e
         catch $e

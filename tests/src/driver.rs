@@ -265,6 +265,9 @@ fn drive(r: &mut dyn Instance, mode: Mode, call: &Call, suspensions: &mut u64) -
         let used = FUEL - r.fuel();
         r.host().steps += used;
         r.host().depth = 0;
+        // The driver's own ABI calls (`asyncify_get_state` after the hang
+        // guard stopped the program) must not fail for want of fuel.
+        r.set_fuel(FUEL).context("setting fuel")?;
         if let Some(v) = r.host().violation.take() {
             return Ok(Outcome::Protocol(v));
         }

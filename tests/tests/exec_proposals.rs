@@ -18,7 +18,8 @@
 
 use rewind_tests::instrument::{package_dir, wat};
 use rewind_tests::value::Reference;
-use rewind_tests::{EngineKind, Exec, Trace, Value};
+use rewind_tests::{EngineKind, Exec, Outcome, Policy, Trace, Value};
+use rewind_transform::Options;
 
 use Value::{I32, I64};
 
@@ -121,11 +122,48 @@ fn eh_legacy_rethrow_original() {
     assert_eq!(t.args_of("env.sleep").len(), 1);
 }
 
+/// A handler that suspends and then rethrows its own exception cannot be
+/// resumed: the unwind leaves the handler, and the exception it would
+/// rethrow exists nowhere else. The transform keeps such a handler in its
+/// `try` (`catch_handlers_unresumable`), the unwind works, and the rewind
+/// into it traps in `__rewind_resume_in_catch_with_rethrow`, named so in a
+/// host's backtrace. Without a suspension it behaves like the original.
 #[test]
-#[ignore = "transform bug: rewinding into a catch body whose rethrow follows the \
-            suspending call traps (UnreachableCodeReached) while rewinding"]
 fn eh_legacy_rethrow() {
-    eh_legacy_rethrow_program().run();
+    let exec = eh_legacy_rethrow_program();
+    let oracle = original(&exec, EngineKind::Node);
+    let options = Options {
+        imports: Some(vec!["env.sleep*".to_string()]),
+        ..Options::default()
+    };
+    let out = rewind_transform::asyncify(exec.wasm(), &options).expect("instrumented");
+    assert_eq!(out.report.catch_handlers_unresumable, 1);
+    let wasm = out.wasm;
+    assert!(
+        walrus::Module::from_buffer(&wasm)
+            .expect("parses")
+            .funcs
+            .by_name("__rewind_resume_in_catch_with_rethrow")
+            .is_some(),
+        "the trap is named"
+    );
+
+    let quiet = exec.run_instrumented(&wasm, Policy::Never);
+    quiet
+        .diff(&oracle)
+        .expect("no suspension: the original's behaviour");
+
+    // Suspending in `$handler` unwinds (the sleep is seen once, as in the
+    // original), then resuming it traps before the second log.
+    let suspended = exec.run_instrumented(&wasm, Policy::Always);
+    assert_eq!(suspended.imports(), &oracle.imports()[..2]);
+    match suspended.last_outcome() {
+        Some(Outcome::Protocol(why)) => assert!(
+            why.contains("rewinding") && why.contains("UnreachableCodeReached"),
+            "{why}"
+        ),
+        other => panic!("expected a trap while rewinding, got {other:?}"),
+    }
 }
 
 fn eh_legacy_delegate_program() -> Exec {
@@ -286,41 +324,44 @@ fn non_null_spill_original() {
 }
 
 #[test]
-#[ignore = "transform bug: unwinding from a call before a non-nullable reference is \
-            spilled saves its still-null spill local with ref.as_non_null (NullReference)"]
 fn non_null_spill() {
     non_null_spill_program().run();
 }
 
 // Tail calls and call_ref.
 
-/// Iterations of the deep tail recursion: enough that a lowering keeping
-/// one native frame per iteration overflows every engine's stack.
+/// Iterations of the deep tail recursion: enough that keeping one native
+/// frame per iteration overflows every engine's stack.
 const DEEP: i32 = 100_000;
 
 fn tail_calls_program() -> Exec {
     program("tail_calls")
-        .call("deep", &[I32(DEEP)])
+        .call("deep", &[I32(DEEP), I32(DEEP / 4)])
         .call("indirect", &[I32(3)])
-        // Room for one save-stack frame per iteration, should a lowering
-        // keep them.
-        .capacity(4 << 20)
 }
 
 #[test]
 fn tail_calls_original() {
     let t = original(&tail_calls_program(), EngineKind::Wasmi);
-    // deep: DEEP + 10 after sleeps at 100000, 75000, 50000, 25000;
+    // deep: DEEP + 10 after sleeps at DEEP, 3/4, 1/2 and 1/4 of it;
     // indirect: 3 + 2 + 1 + 20 after four sleeps.
     assert_eq!(t.first_results(), [I32(DEEP + 10), I32(26)]);
     assert_eq!(t.args_of("env.sleep").len(), 4 + 4);
 }
 
+/// The tail calls stay tail calls (`tail_calls.rs`): the instrumented
+/// recursion runs in constant native stack, and each suspension saves one
+/// frame, not one per iteration (the default save stack holds it).
 #[test]
-#[ignore = "transform limitation: return_call lowered to call + return exhausts the \
-            native stack (StackOverflow) in a 100,000-deep tail recursion, even without suspending"]
 fn tail_calls() {
-    tail_calls_program().run();
+    let exec = tail_calls_program();
+    let out = rewind_transform::asyncify(exec.wasm(), &Options::default()).expect("instrumented");
+    assert_eq!(
+        (out.report.tail_calls_kept, out.report.tail_calls_lowered),
+        (4, 0),
+        "every return_call of the program is kept"
+    );
+    exec.run();
 }
 
 fn tail_call_ref_program() -> Exec {
@@ -334,8 +375,6 @@ fn tail_call_ref_original() {
 }
 
 #[test]
-#[ignore = "transform bug: the lowered return_call_ref does not validate (expected \
-            (ref null $type), found funcref)"]
 fn tail_call_ref() {
     tail_call_ref_program().run();
 }

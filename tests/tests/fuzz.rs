@@ -87,8 +87,6 @@ struct Tally {
     stack_overflows: u64,
     unsupported: Rejections,
     not_runnable: u64,
-    /// Seeds skipped as [`KNOWN_TRANSFORM_BUGS`].
-    known_bugs: u64,
 }
 
 /// Runs case `seed`; `Err` describes a mismatch.
@@ -216,10 +214,6 @@ fn smoke() {
     let mut tally = Tally::default();
     let mut failures = Vec::new();
     for seed in first..first + cases {
-        if KNOWN_TRANSFORM_BUGS.iter().any(|(known, _)| *known == seed) {
-            tally.known_bugs += 1;
-            continue;
-        }
         if let Err(why) = check(seed, &mut tally) {
             failures.push(report_failure(seed, &why));
         }
@@ -227,7 +221,7 @@ fn smoke() {
     println!(
         "fuzz: seeds {first}..{} in {:.1?}: generated {}, compared {} ({} on wasmtime), \
          suspensions {}, import calls {}, overflows {} (rerun with a bigger save stack: {}), \
-         native stack exhausted {}, not runnable {}, skipped as known transform bugs {}",
+         native stack exhausted {}, not runnable {}",
         first + cases,
         started.elapsed(),
         tally.generated,
@@ -239,7 +233,6 @@ fn smoke() {
         tally.reruns,
         tally.stack_overflows,
         tally.not_runnable,
-        tally.known_bugs,
     );
     println!("fuzz: {}", tally.unsupported.report(tally.generated, 8));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -291,21 +284,22 @@ fn deep_recursion_regressions() {
     }
 }
 
-/// Seeds that fail through a transform bug reproduced, minimised, by an
-/// ignored test in `tests/exec/proposals/` (named here): the smoke run
-/// skips them; drop a seed once its reproducer passes.
-const KNOWN_TRANSFORM_BUGS: [(u64, &str); 2] =
-    [(236, "non_null_spill"), (1_001_480, "non_null_spill")];
-
+/// Cases the transform once got wrong, each minimised into a program of
+/// `tests/exec/proposals/` (named here): the null check of a non-nullable
+/// reference local saved before its first assignment.
 #[test]
-#[ignore = "transform bug: see KNOWN_TRANSFORM_BUGS"]
-fn fuzz_known_transform_bugs() {
-    with_big_stack(known_transform_bugs);
+fn fuzz_transform_regressions() {
+    with_big_stack(transform_regressions);
 }
 
-fn known_transform_bugs() {
-    for (seed, reproducer) in KNOWN_TRANSFORM_BUGS {
-        check(seed, &mut Tally::default())
-            .unwrap_or_else(|why| panic!("seed {seed} (reproducer {reproducer}): {why}"));
+fn transform_regressions() {
+    for (seed, reproducer) in [(236, "non_null_spill"), (1_001_480, "non_null_spill")] {
+        let mut tally = Tally::default();
+        check(seed, &mut tally)
+            .unwrap_or_else(|why| panic!("seed {seed} (see {reproducer}): {why}"));
+        assert_eq!(
+            tally.compared, 1,
+            "seed {seed} is no longer compared: {tally:?}"
+        );
     }
 }

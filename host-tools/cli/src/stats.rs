@@ -53,11 +53,11 @@ pub fn print_stats(out: &mut dyn Write, report: &Report, elapsed: Duration) -> i
     )?;
     writeln!(out, "call sites:    {}", report.call_sites)?;
     writeln!(out, "locals saved:  {}", report.locals_saved)?;
-    if report.tail_calls_lowered > 0 {
+    if report.tail_calls_kept + report.tail_calls_lowered > 0 {
         writeln!(
             out,
-            "tail calls:    {} to suspending functions became call + return (stack depth grows with them)",
-            report.tail_calls_lowered
+            "tail calls:    {} to suspending functions kept, {} became call + return (stack depth grows with those)",
+            report.tail_calls_kept, report.tail_calls_lowered
         )?;
     }
     if report.catch_handlers_lowered + report.catch_handlers_unresumable > 0 {
@@ -134,6 +134,7 @@ mod tests {
     #[test]
     fn stats_name_lowered_tail_calls_and_handlers() {
         let r = Report {
+            tail_calls_kept: 4,
             tail_calls_lowered: 3,
             catch_handlers_lowered: 2,
             catch_handlers_unresumable: 1,
@@ -141,7 +142,7 @@ mod tests {
         };
         let text = render(|out| print_stats(out, &r, r.elapsed));
         assert!(
-            text.contains("tail calls:    3 to suspending functions became call + return"),
+            text.contains("tail calls:    4 to suspending functions kept, 3 became call + return"),
             "{text}"
         );
         assert!(

@@ -4,7 +4,9 @@
 //!
 //! Layout: the saved locals, 16- and 8-byte values first so they stay
 //! naturally aligned when the frame start is, then 4-byte values, then the
-//! `i32` call-site number. A reference is saved as the `i32` index of its
+//! `i32` call-site number, then, for a function involved in tail calls
+//! kept across a suspension, its `i32` tag (`tail_calls.rs`): the last
+//! word of the frame, where a rewind can read it. A reference is saved as the `i32` index of its
 //! slot in the side table for its type (`side_tables.rs`). The frame size
 //! is a compile-time constant of the function.
 
@@ -41,6 +43,8 @@ pub(crate) struct Frame {
     site_offset: u64,
     /// Local holding the call-site number.
     site: LocalId,
+    /// The tag written after the call-site number.
+    tag: Option<u32>,
     /// Scratch locals: the data pointer and the frame position.
     data_ptr: LocalId,
     pos: LocalId,
@@ -56,11 +60,13 @@ fn size_of(ty: ValType) -> u64 {
 }
 
 impl Frame {
-    /// Lays out a frame for `saved`; `side` gives the side table of each
-    /// reference type (nullable form) among them.
+    /// Lays out a frame for `saved`, with `tag` last if given; `side`
+    /// gives the side table of each reference type (nullable form) among
+    /// them.
     pub fn new(
         saved: &[LocalId],
         site: LocalId,
+        tag: Option<u32>,
         abi: &Abi,
         locals: &mut ModuleLocals,
         side: &HashMap<RefType, SideTable>,
@@ -89,6 +95,7 @@ impl Frame {
             slots,
             site_offset: offset,
             site,
+            tag,
             data_ptr: locals.add(abi.ptr()),
             pos: locals.add(abi.ptr()),
         }
@@ -96,7 +103,7 @@ impl Frame {
 
     /// Bytes the frame takes in the save stack.
     pub fn size(&self) -> u64 {
-        self.site_offset + 4
+        self.site_offset + if self.tag.is_some() { 8 } else { 4 }
     }
 
     /// Number of saved locals.
@@ -202,6 +209,15 @@ impl Frame {
             at(Instr::LocalGet(LocalGet { local: self.pos })),
             at(Instr::LocalGet(LocalGet { local: self.site })),
             at(abi.store(ValType::I32, self.site_offset)),
+        ]);
+        if let Some(tag) = self.tag {
+            code.extend([
+                at(Instr::LocalGet(LocalGet { local: self.pos })),
+                at(i32_const(tag as i32)),
+                at(abi.store(ValType::I32, self.site_offset + 4)),
+            ]);
+        }
+        code.extend([
             at(Instr::LocalGet(LocalGet {
                 local: self.data_ptr,
             })),

@@ -28,6 +28,7 @@ use crate::operand_types::TypeContext;
 use crate::placeholder::Placeholders;
 use crate::side_tables::SideTables;
 use crate::suspend::Suspends;
+use crate::tail_calls::TailCalls;
 
 /// What the rewrite of every function reads.
 pub(crate) struct Shared<'a> {
@@ -46,6 +47,8 @@ pub(crate) struct Shared<'a> {
     /// With `Options::record_unwinds`: the import each unwinding frame
     /// reports itself to.
     pub unwound: Option<FunctionId>,
+    /// Which functions keep their tail calls, and the frame tags.
+    pub tail_calls: &'a TailCalls,
 }
 
 /// What instrumenting one function did.
@@ -56,6 +59,8 @@ pub(crate) struct Instrumented {
     pub saved: usize,
     /// Tail calls to suspending functions that became call + `return`.
     pub tail_calls_lowered: usize,
+    /// Tail calls to suspending functions kept as tail calls.
+    pub tail_calls_kept: usize,
     /// Catch handlers moved after their `try`, and left in it.
     pub handlers: Handlers,
 }
@@ -70,8 +75,33 @@ pub(crate) fn instrument(
     extras: &mut Extras,
 ) -> Result<Option<Instrumented>> {
     let name = &function_name(module, id);
+    let tail_calls = shared.tail_calls;
+    let mut reentry_args = HashMap::new();
+    for c in tail_calls.reentries(id) {
+        let params = module.types.get(module.funcs.get(c).ty()).params().to_vec();
+        let args = extras.placeholders.results(module, &params, name)?;
+        reentry_args.insert(c, args);
+    }
     let Some(rewritten) = rewrite(module, id, shared, ctx, name)? else {
-        return Ok(None);
+        if !tail_calls.keeps(id) {
+            return Ok(None);
+        }
+        // Only kept tail calls may suspend: no frame, only the re-entry.
+        let Module { funcs, locals, .. } = module;
+        let FunctionKind::Local(func) = &mut funcs.get_mut(id).kind else {
+            unreachable!("only defined functions keep tail calls");
+        };
+        let mut code = tail_calls.reentry(func, id, shared.abi, locals, reentry_args);
+        let entry = func.entry_block();
+        code.append(&mut func.block_mut(entry).instrs);
+        func.block_mut(entry).instrs = code;
+        return Ok(Some(Instrumented {
+            sites: 0,
+            saved: 0,
+            tail_calls_lowered: 0,
+            tail_calls_kept: tail_calls.kept(id),
+            handlers: Handlers::default(),
+        }));
     };
     // What the frame code needs from the module: a side table for each
     // reference type saved, placeholders for the results.
@@ -97,7 +127,14 @@ pub(crate) fn instrument(
     let FunctionKind::Local(func) = &mut funcs.get_mut(id).kind else {
         unreachable!("rewritten above");
     };
-    let frame = Frame::new(&rewritten.saved, rewritten.site, abi, locals, &side);
+    let frame = Frame::new(
+        &rewritten.saved,
+        rewritten.site,
+        tail_calls.tag(id),
+        abi,
+        locals,
+        &side,
+    );
     let Rewritten {
         prologue,
         body,
@@ -105,6 +142,7 @@ pub(crate) fn instrument(
         unwind,
     } = rewritten.layout;
     let mut code = prologue;
+    code.extend(tail_calls.reentry(func, id, abi, locals, reentry_args));
     let mut run = vec![at(Instr::Block(Block { seq: body }))];
     if shared.fast_path {
         let mut slow = frame.restore(func, abi);
@@ -120,11 +158,11 @@ pub(crate) fn instrument(
     code.extend(frame.save(func, abi, placeholders));
     let entry = func.entry_block();
     func.block_mut(entry).instrs = code;
-    make_locals_nullable(func, locals);
     Ok(Some(Instrumented {
         sites: rewritten.sites as usize,
         saved: frame.saved(),
         tail_calls_lowered: rewritten.tail_calls_lowered,
+        tail_calls_kept: tail_calls.kept(id),
         handlers: rewritten.handlers,
     }))
 }
@@ -178,6 +216,7 @@ fn rewrite(
         hints,
         ignore_unwind_from_catch,
         resume_in_catch,
+        tail_calls,
         ..
     } = *shared;
     let Module {
@@ -190,7 +229,8 @@ fn rewrite(
         return Ok(None);
     };
     trim_dead_code(func);
-    let mut suspends = Suspends::scan(analysis, func, ignore_unwind_from_catch);
+    let keeps = tail_calls.keeps(id);
+    let mut suspends = Suspends::scan(analysis, func, ignore_unwind_from_catch, keeps);
     let entry = func.entry_block();
     if !suspends.contains(entry) {
         return Ok(None);
@@ -200,7 +240,7 @@ fn rewrite(
     lower_block_params(func, &suspends, ctx, types, locals, name)?;
     let handlers = lower_suspending_handlers(func, &suspends, depths.as_ref(), ctx, types, locals);
     if handlers.lowered > 0 {
-        suspends = Suspends::scan(analysis, func, ignore_unwind_from_catch);
+        suspends = Suspends::scan(analysis, func, ignore_unwind_from_catch, keeps);
     }
 
     // The original body moves into `$body`, inside `$unwind`.
@@ -245,6 +285,10 @@ fn rewrite(
             construct: "a `rethrow` or `delegate` whose target the rewrite moved (a bug)".into(),
         });
     }
+    // Before the frame code exists: its reads of the locals it saves must
+    // not assert they are set (a local may still be null when an unwind
+    // leaves before its first assignment).
+    make_locals_nullable(func, body, locals);
     let mut saved = live_after(func, body, &flow.guards);
     saved.extend(flow.rewind_reads);
     saved.retain(|l| *l != site);

@@ -52,8 +52,10 @@
 //! The host passes a pointer to `{ stack_pos, stack_end }` (two `i32`, or two
 //! `i64` for memory64). Frames are pushed upward from `stack_pos`. One frame
 //! holds the function's saved locals (8- and 16-byte values first, then
-//! 4-byte ones) followed by the `i32` call-site index. Frames are private to
-//! Rewind and differ from Binaryen's.
+//! 4-byte ones) followed by the `i32` call-site index and, for functions
+//! involved in tail calls kept across a suspension, an `i32` tag naming the
+//! function (`tail_calls.rs`). Frames are private to Rewind and differ from
+//! Binaryen's.
 //!
 //! # One function, before and after
 //!
@@ -109,6 +111,7 @@ pub mod report;
 mod runtime;
 mod side_tables;
 mod suspend;
+mod tail_calls;
 mod transform;
 mod validate;
 mod writes;

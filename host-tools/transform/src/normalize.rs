@@ -27,7 +27,7 @@ use walrus::ir::{
 use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes, ValType};
 
 use crate::error::{Error, Result};
-use crate::ir::{callee, children, diverges, nullable, sequences};
+use crate::ir::{callee, children, diverges, nullable, sequences, sequences_from};
 use crate::operand_types::TypeContext;
 use crate::suspend::Suspends;
 
@@ -206,13 +206,19 @@ impl TypeContext {
     }
 }
 
-/// Makes every non-parameter local of `func` whose type is a non-nullable
-/// reference nullable, and follows every `local.get` and `local.tee` of it
-/// with `ref.as_non_null`, so that readers see the type they saw before.
-pub(crate) fn make_locals_nullable(func: &mut LocalFunction, locals: &mut ModuleLocals) {
+/// Makes every non-parameter local used under `root` whose type is a
+/// non-nullable reference nullable, and follows every `local.get` and
+/// `local.tee` of it there with `ref.as_non_null`, so that readers see the
+/// type they saw before.
+pub(crate) fn make_locals_nullable(
+    func: &mut LocalFunction,
+    root: InstrSeqId,
+    locals: &mut ModuleLocals,
+) {
     let params: HashSet<LocalId> = func.args.iter().copied().collect();
     let mut retyped = HashSet::new();
-    for seq in sequences(func) {
+    let seqs = sequences_from(func, root);
+    for &seq in &seqs {
         for (instr, _) in &func.block(seq).instrs {
             let local = match instr {
                 Instr::LocalGet(l) => l.local,
@@ -234,7 +240,7 @@ pub(crate) fn make_locals_nullable(func: &mut LocalFunction, locals: &mut Module
     if retyped.is_empty() {
         return;
     }
-    for seq in sequences(func) {
+    for seq in seqs {
         let instrs = std::mem::take(&mut func.block_mut(seq).instrs);
         let mut out = Vec::with_capacity(instrs.len());
         for (instr, loc) in instrs {

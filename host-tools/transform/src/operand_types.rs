@@ -19,7 +19,7 @@ use walrus::{
 
 use std::collections::HashMap;
 
-use crate::ir::{CallSite, Target, callee};
+use crate::ir::{CallSite, Target, callee, for_each_instr};
 
 /// Module-level facts needed to type instructions.
 #[derive(Debug)]
@@ -406,7 +406,8 @@ impl StackTyper<'_> {
 
 /// Whether `module` uses typed function references or GC: a reference
 /// type that is non-nullable or names a defined type anywhere in its types,
-/// globals, tables or locals.
+/// globals, tables or locals, or an instruction of those proposals (a
+/// `call_ref` of a `ref.func`, say, names no such type anywhere else).
 fn uses_typed_references(module: &walrus::Module) -> bool {
     let typed = |ty: &ValType| {
         matches!(ty, ValType::Ref(r)
@@ -422,6 +423,20 @@ fn uses_typed_references(module: &walrus::Module) -> bool {
             .iter()
             .any(|t| typed(&ValType::Ref(t.element_ty)))
         || module.locals.iter().any(|l| typed(&l.ty()))
+        || module.funcs.iter_local().any(|(_, func)| {
+            let mut found = false;
+            for_each_instr(func, func.entry_block(), |instr| {
+                found |= matches!(
+                    instr,
+                    Instr::CallRef(_)
+                        | Instr::ReturnCallRef(_)
+                        | Instr::RefAsNonNull(_)
+                        | Instr::BrOnNull(_)
+                        | Instr::BrOnNonNull(_)
+                );
+            });
+            found
+        })
 }
 
 /// `ty` without null (for a reference; other types are unchanged).

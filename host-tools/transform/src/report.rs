@@ -17,7 +17,11 @@ pub struct Report {
     /// into a call and `return`: each keeps its caller's frame on the stack
     /// while the callee runs, so a tail-recursive loop through one now
     /// grows the native stack (and the save stack when it suspends).
+    /// Only where they cannot be kept (see `tail_calls_kept`).
     pub tail_calls_lowered: usize,
+    /// Tail calls to functions that may suspend kept as tail calls: the
+    /// native stack stays as deep as in the original.
+    pub tail_calls_kept: usize,
     /// Legacy catch handlers that may suspend, moved after their `try` so
     /// that a rewind can re-enter them.
     pub catch_handlers_lowered: usize,

@@ -16,6 +16,9 @@ pub(crate) struct Suspends<'a> {
     analysis: &'a Analysis,
     /// Sequences that contain a suspending call, at any depth.
     containing: HashSet<InstrSeqId>,
+    /// Whether the function keeps its direct and table tail calls
+    /// (`tail_calls.rs`): they are then no call sites of its own.
+    keeps_tail_calls: bool,
 }
 
 impl<'a> Suspends<'a> {
@@ -23,10 +26,18 @@ impl<'a> Suspends<'a> {
     /// heap, not native stack. With `ignore_catch` (Binaryen's
     /// `asyncify-ignore-unwind-from-catch`), calls inside legacy catch
     /// handlers are taken not to suspend: the handlers are not instrumented.
-    pub fn scan(analysis: &'a Analysis, func: &LocalFunction, ignore_catch: bool) -> Self {
+    /// With `keeps_tail_calls`, `return_call` and `return_call_indirect`
+    /// are not suspending calls of this function.
+    pub fn scan(
+        analysis: &'a Analysis,
+        func: &LocalFunction,
+        ignore_catch: bool,
+        keeps_tail_calls: bool,
+    ) -> Self {
         let mut this = Suspends {
             analysis,
             containing: HashSet::new(),
+            keeps_tail_calls,
         };
         // Sequences in pre-order with their parents; walking the list
         // backwards visits every child before its parent.
@@ -58,7 +69,13 @@ impl<'a> Suspends<'a> {
     /// Whether `instr` is a call that may change the unwind state.
     pub fn is_call(&self, instr: &Instr) -> bool {
         let a = self.analysis;
-        match callee(instr).map(|site| site.target) {
+        let site = callee(instr);
+        if self.keeps_tail_calls
+            && site.is_some_and(|s| s.tail && !matches!(s.target, Target::Ref(_)))
+        {
+            return false;
+        }
+        match site.map(|site| site.target) {
             Some(Target::Func(f)) => a.changes_state.contains(&f),
             Some(Target::Table(ty, _) | Target::Ref(ty)) => a.suspending_types.contains(&ty),
             None => false,

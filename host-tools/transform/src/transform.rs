@@ -7,10 +7,12 @@ use std::time::Instant;
 use walrus::{FunctionId, FunctionKind, Module, ModuleConfig, ValType};
 
 use crate::analysis;
+use crate::callgraph::CallGraph;
 use crate::error::{Error, Result};
 use crate::hints::Hints;
 use crate::instrument::{Extras, Shared, instrument};
 use crate::operand_types::TypeContext;
+use crate::tail_calls::TailCalls;
 use crate::validate::validate;
 use crate::{FuelOptions, Options, Output, Progress, Report, asserts, facts, intrinsics, runtime};
 
@@ -119,6 +121,7 @@ pub(crate) fn instrument_module(
         let ty = module.types.add(&[ValType::I32], &[]);
         module.add_import_func(m, n, ty).0
     });
+    let tail_calls = TailCalls::plan(module, &analysis, CallGraph::table_exposed(module));
     let mut extras = Extras::default();
     let total = targets.len();
     let defined: Vec<FunctionId> = analysis.decisions.keys().copied().collect();
@@ -136,6 +139,7 @@ pub(crate) fn instrument_module(
             ignore_unwind_from_catch: options.ignore_unwind_from_catch,
             resume_in_catch,
             unwound,
+            tail_calls: &tail_calls,
         };
         match instrument(module, func, &shared, &mut ctx, &mut extras)? {
             Some(done) => {
@@ -144,6 +148,7 @@ pub(crate) fn instrument_module(
                 report.call_sites += done.sites;
                 report.locals_saved += done.saved;
                 report.tail_calls_lowered += done.tail_calls_lowered;
+                report.tail_calls_kept += done.tail_calls_kept;
                 report.catch_handlers_lowered += done.handlers.lowered;
                 report.catch_handlers_unresumable += done.handlers.kept.len();
                 if done.handlers.lowered > 0 {
@@ -162,6 +167,15 @@ pub(crate) fn instrument_module(
                             "{} catch handler(s) that may suspend rethrow their exception and stay in their try: resuming inside one traps in `{}`",
                             done.handlers.kept.len(),
                             crate::abi::RESUME_IN_CATCH_FUNCTION
+                        ),
+                    );
+                }
+                if done.tail_calls_kept > 0 {
+                    analysis.note(
+                        func,
+                        &format!(
+                            "{} tail call(s) to suspending functions stay tail calls (a rewind re-enters the callee by the tag in its frame)",
+                            done.tail_calls_kept
                         ),
                     );
                 }

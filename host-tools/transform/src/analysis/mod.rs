@@ -70,6 +70,9 @@ pub(crate) struct Analysis {
     /// Runtime functions: callers of the `asyncify.*` intrinsics that
     /// change the state (top-most and bottom-most).
     pub runtime: HashSet<FunctionId>,
+    /// Functions whose reference the program (or, through an exposed
+    /// table, its host) can obtain: the possible targets of indirect calls.
+    pub addressable: HashSet<FunctionId>,
     /// One decision per defined function.
     pub decisions: BTreeMap<FunctionId, Decision>,
     /// List entries that matched nothing, and similar findings.
@@ -140,6 +143,7 @@ pub(crate) fn analyse(
         changes_state,
         suspending_types,
         runtime: roots.top_most.union(&roots.bottom_most).copied().collect(),
+        addressable: graph.addressable,
         decisions,
         warnings,
     })

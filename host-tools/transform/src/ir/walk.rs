@@ -35,7 +35,12 @@ pub(crate) fn children(instr: &Instr) -> Vec<InstrSeqId> {
 
 /// Every sequence of the function reachable from its entry, outer first.
 pub(crate) fn sequences(func: &LocalFunction) -> Vec<InstrSeqId> {
-    let mut out = vec![func.entry_block()];
+    sequences_from(func, func.entry_block())
+}
+
+/// `root` and every sequence nested in it, outer first.
+pub(crate) fn sequences_from(func: &LocalFunction, root: InstrSeqId) -> Vec<InstrSeqId> {
+    let mut out = vec![root];
     let mut i = 0;
     while i < out.len() {
         for (instr, _) in &func.block(out[i]).instrs {
