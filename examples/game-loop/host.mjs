@@ -1,80 +1,45 @@
-// A JavaScript host for the instrumented game loop: the WebAssembly API and
-// Binaryen's Asyncify protocol, nothing else (no npm packages).
+// host.mjs: the instrumented game loop under Node.js, driven by
+// web/rewind.mjs (Binaryen's Asyncify protocol over the WebAssembly API;
+// no npm packages).
 //
 //   cargo run --release -p rewind-cli -- demo --emit-wasm game_loop.wasm
-//   node examples/game-loop/host.mjs game_loop.wasm [FRAMES]
+//   node examples/game-loop/host.mjs game_loop.wasm [FRAMES [SEED]]
 //
 // Prints each frame after a `=== frame N ===` line, exactly like
-// `rewind demo --raw --frames FRAMES`.
-//
-// The protocol, as written for `wasm-opt --asyncify` output:
-// * the guest calls `rewind.yield_to_host()`. In the normal state the host
-//   fills the save buffer's header `{ stack_pos, stack_end }` and calls
-//   `asyncify_start_unwind(buffer)`; the guest saves its stack into the
-//   buffer and returns from `run()`, and the host calls
-//   `asyncify_stop_unwind()`: one frame is done;
-// * for the next frame the host calls `asyncify_start_rewind(buffer)` and
-//   `run()` again; the guest restores its stack and calls `yield_to_host()`
-//   once more, which, seeing state 2 (rewinding), calls
-//   `asyncify_stop_rewind()` and returns into the game loop.
+// `rewind demo --raw --frames FRAMES --seed SEED`. The guest's
+// `rewind.yield_to_host` returns a resolved Promise for every frame but the
+// last, so the guest suspends and resumes once per frame; after the last
+// the Promise never settles and the process ends with the game suspended.
 
 import { readFile } from "node:fs/promises";
+import { instantiate } from "./web/rewind.mjs";
 
-const STATE_UNWINDING = 1;
-const STATE_REWINDING = 2;
-const PAGE = 65536;
-/** One save buffer for the whole run, header included. */
-const BUFFER_SIZE = PAGE;
-
-const [path, framesArg = "5"] = process.argv.slice(2);
+const [path, framesArg = "5", seedArg = "0"] = process.argv.slice(2);
 const frames = Number.parseInt(framesArg, 10);
-if (!path || !(frames > 0)) {
-  console.error("usage: node host.mjs MODULE [FRAMES]");
+const seed = Number.parseInt(seedArg, 10);
+if (!path || !(frames > 0) || !(seed >= 0)) {
+  console.error("usage: node host.mjs MODULE [FRAMES [SEED]]");
   process.exit(2);
 }
 
-let exports;
-/** Address of the save buffer in guest memory. */
-let buffer = 0;
-/** The text of the last frame the guest presented. */
-let frame = "";
-
-const imports = {
+const decoder = new TextDecoder();
+let shown = 0;
+/** @type {import("./web/rewind.mjs").AsyncInstance} */
+let guest;
+guest = await instantiate(await WebAssembly.compile(await readFile(path)), {
   env: {
     present(ptr, len) {
       // A fresh view every time: memory may have grown since the last one.
-      const bytes = new Uint8Array(exports.memory.buffer, ptr >>> 0, len >>> 0);
-      frame = new TextDecoder().decode(bytes);
+      const text = decoder.decode(new Uint8Array(guest.exports.memory.buffer, ptr >>> 0, len >>> 0));
+      shown += 1;
+      process.stdout.write(`=== frame ${shown} ===\n${text}`);
     },
   },
   rewind: {
-    yield_to_host() {
-      if (exports.asyncify_get_state() === STATE_REWINDING) {
-        exports.asyncify_stop_rewind();
-        return;
-      }
-      const header = new Int32Array(exports.memory.buffer, buffer, 2);
-      header[0] = buffer + 8; // stack_pos: the save stack starts after the header
-      header[1] = buffer + BUFFER_SIZE; // stack_end
-      exports.asyncify_start_unwind(buffer);
-    },
+    yield_to_host: () => (shown < frames ? Promise.resolve() : new Promise(() => {})),
   },
-};
-
-const { instance } = await WebAssembly.instantiate(await readFile(path), imports);
-exports = instance.exports;
-// The buffer lives in pages of its own, grown once and reused every frame.
-buffer = exports.memory.grow(BUFFER_SIZE / PAGE) * PAGE;
-
-for (let n = 1; n <= frames; n++) {
-  if (n > 1) {
-    exports.asyncify_start_rewind(buffer);
-  }
-  exports.run();
-  const state = exports.asyncify_get_state();
-  if (state !== STATE_UNWINDING) {
-    throw new Error(`run() returned in Asyncify state ${state} instead of yielding`);
-  }
-  exports.asyncify_stop_unwind();
-  process.stdout.write(`=== frame ${n} ===\n${frame}`);
-}
+});
+guest.exports.run(seed).catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

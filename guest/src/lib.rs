@@ -12,6 +12,39 @@
 //! resolves `rewind.get_fuel`/`rewind.set_fuel`; `rewind.out_of_fuel`
 //! remains for the host: see the `fuel` module.)
 //!
+//! # A minimal guest
+//!
+//! Three files in an empty directory make a guest (they are
+//! `examples/minimal-guest`; `guest/README.md` adds the rules they follow
+//! and the error each mistake gives). `Cargo.toml`, with `path` pointing at
+//! this crate:
+//!
+#![doc = concat!("```toml\n", include_str!("../../examples/minimal-guest/Cargo.toml"), "```")]
+//!
+//! `rust-toolchain.toml`:
+//!
+#![doc = concat!("```toml\n", include_str!("../../examples/minimal-guest/rust-toolchain.toml"), "```")]
+//!
+//! `src/lib.rs`:
+//!
+#![doc = concat!("```rust,ignore\n", include_str!("../../examples/minimal-guest/src/lib.rs"), "```")]
+//!
+//! Build it, instrument it and run it with Rewind's command line (`cargo
+//! install --path host-tools/cli`), which provides `rewind.yield_to_host`
+//! (each call suspends to it and is resumed; `yields: N` on stderr):
+//!
+//! ```sh
+//! cargo build --release --target wasm32-unknown-unknown
+//! rewind asyncify target/wasm32-unknown-unknown/release/minimal_guest.wasm -o minimal_guest.wasm --imports rewind.yield_to_host
+//! rewind run minimal_guest.wasm --invoke sum_of_squares 10   # prints 385
+//! rewind run minimal_guest.wasm --invoke frame_loop 3        # prints 3
+//! ```
+//!
+//! From a `build.rs` or an xtask, `rewind_transform::asyncify_file(input,
+//! output, &rewind_transform::Options::for_guest())` does the second step.
+//!
+//! # Using it
+//!
 //! ```no_run
 //! use rewind_guest::{Coroutine, Generator, Resume};
 //!

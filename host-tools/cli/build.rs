@@ -6,13 +6,15 @@
 //!    directory of its own under `OUT_DIR` (the outer build holds the lock
 //!    of the main one);
 //! 2. transforms each module with rewind-transform:
-//!    * `game-loop`: instrumented (`--imports rewind.yield_to_host`);
+//!    * `game-loop`: instrumented (`--imports rewind.yield_to_host`); the
+//!      module as built is kept too, for JSPI in the browser (`rewind demo
+//!      --web`), which needs no instrumentation;
 //!    * `cpu-budget`: metered and instrumented (`rewind fuel --fuel-handler
 //!      rewind_out_of_fuel --imports rewind.out_of_fuel`);
-//! 3. writes `game_loop.async.wasm` and `cpu_budget.fuel.wasm` to
-//!    `OUT_DIR`, and `demos.rs`, the expression `src/demo/built.rs`
-//!    includes: `Some(Demos { .. })` with the modules and the game loop's
-//!    sizes and counts.
+//! 3. writes `game_loop.async.wasm`, `game_loop.wasm` and
+//!    `cpu_budget.fuel.wasm` to `OUT_DIR`, and `demos.rs`, the expression
+//!    `src/demo/built.rs` includes: `Some(Demos { .. })` with the modules
+//!    and the game loop's sizes and counts.
 //!
 //! Without the `wasm32-unknown-unknown` target (the directory rustc names
 //! for its standard library does not exist) nothing is built: `demos.rs` is
@@ -61,6 +63,7 @@ fn main() {
         "Cargo.toml",
         "Cargo.lock",
         "game-loop/Cargo.toml",
+        "game-loop/build.rs",
         "game-loop/src",
         "cpu-budget/Cargo.toml",
         "cpu-budget/src",
@@ -123,6 +126,7 @@ fn build_demos(builder: &Builder, out_dir: &Path) -> String {
     let game = rewind_transform::asyncify(&wasm, &options)
         .unwrap_or_else(|e| fail(&format!("instrumenting {}: {e}", built.display())));
     write(&out_dir.join("game_loop.async.wasm"), &game.wasm);
+    write(&out_dir.join("game_loop.wasm"), &wasm);
     let bytes_before = wasm.len();
 
     let (built, wasm) = builder.build("cpu-budget");
@@ -142,6 +146,7 @@ fn build_demos(builder: &Builder, out_dir: &Path) -> String {
         r#"Some(Demos {{
     game_loop: GameLoop {{
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/game_loop.async.wasm")),
+        plain: include_bytes!(concat!(env!("OUT_DIR"), "/game_loop.wasm")),
         facts: GameLoopFacts {{
             bytes_before: {bytes_before},
             bytes_after: {bytes_after},

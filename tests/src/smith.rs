@@ -339,11 +339,23 @@ pub fn with_big_stack(f: fn()) {
 /// a call the harness made into the module inside an import (the ABI's
 /// `asyncify_get_state`) that overflowed it.
 pub fn stack_exhausted(got: &Trace) -> Option<usize> {
-    got.events.iter().position(|e| {
+    stopped_by(got, "StackOverflow")
+}
+
+/// Where the original first stopped because the harness's hang guard ran
+/// out of fuel. The instrumented run gets the guard's fuel afresh on every
+/// rewind, so it may go further: nothing after that point is comparable.
+pub fn hang_guard_stopped(oracle: &Trace) -> Option<usize> {
+    stopped_by(oracle, "OutOfFuel")
+}
+
+/// Where `trace` first stopped with an error whose text contains `what`.
+fn stopped_by(trace: &Trace, what: &str) -> Option<usize> {
+    trace.events.iter().position(|e| {
         matches!(e, Event::Finished {
             outcome: Outcome::Trapped(why) | Outcome::Protocol(why),
             ..
-        } if why.contains("StackOverflow"))
+        } if why.contains(what))
     })
 }
 

@@ -16,8 +16,18 @@
 //!
 //! Imports: `env.present(ptr: i32, len: i32)` (an ordinary import: the
 //! host copies the text out) and `rewind.yield_to_host()` (the suspending
-//! one, called by `rewind_guest::yield_to_host`). Export: `run()`. Instrument with
+//! one, called by `rewind_guest::yield_to_host`). Exports: `run(seed)`, the
+//! game (seed 0 is the classic starting pattern, any other a random soup);
+//! for benchmarks, `run_frames(seed, n)`, which returns after `n` frames,
+//! and `yield_loop(n)`, which only yields, `n` times, from two calls deep:
+//! what one suspend+resume round trip costs. Instrument with
 //! `rewind asyncify game_loop.wasm -o game_loop.async.wasm --imports rewind.yield_to_host`.
+//!
+//! The same build, not instrumented, runs under JSPI (JavaScript Promise
+//! Integration): its imports are only those two, `rewind.yield_to_host`
+//! becomes a `WebAssembly.Suspending` function and the exports are wrapped
+//! with `WebAssembly.promising`. `build.rs` exports `__stack_pointer` too,
+//! so that a host can give concurrent calls stacks of their own.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
@@ -58,15 +68,44 @@ fn yield_to_host() {
     rewind_guest::yield_to_host();
 }
 
-/// The game: runs forever, one generation per frame.
+/// The game: runs forever from the world of `seed` ([`World::from_seed`]),
+/// one generation per frame.
 #[unsafe(no_mangle)]
-pub extern "C" fn run() {
-    let mut world = World::new();
+pub extern "C" fn run(seed: u32) {
+    play(seed, None);
+}
+
+/// The game for `frames` frames, then returns: what a benchmark times.
+#[unsafe(no_mangle)]
+pub extern "C" fn run_frames(seed: u32, frames: u32) {
+    play(seed, Some(frames));
+}
+
+/// The game loop, for ever or for a number of frames.
+fn play(seed: u32, frames: Option<u32>) {
+    let mut world = World::from_seed(seed);
     let mut text = [0u8; FRAME_LEN];
-    loop {
+    let mut left = frames;
+    while left != Some(0) {
         world.update();
         let len = world.render_to_text(&mut text);
         present(&text[..len]);
         yield_to_host();
+        left = left.map(|n| n - 1);
     }
+}
+
+/// The benchmark: yields to the host `n` times, from two calls deep
+/// (`yield_loop` → `yield_below`), doing nothing else.
+#[unsafe(no_mangle)]
+pub extern "C" fn yield_loop(n: u32) {
+    for _ in 0..n {
+        yield_below();
+    }
+}
+
+/// The second of `yield_loop`'s two frames.
+#[inline(never)]
+fn yield_below() {
+    yield_to_host();
 }

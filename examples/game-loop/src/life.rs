@@ -54,6 +54,24 @@ impl World {
         }
     }
 
+    /// Generation 0 for `seed`: seed 0 is the starting pattern ([`World::new`]),
+    /// any other a random soup (about one cell in three alive) that only
+    /// depends on the seed, so every host draws the same frames from it.
+    pub fn from_seed(seed: u32) -> Self {
+        if seed == 0 {
+            return Self::new();
+        }
+        let mut random = XorShift(seed);
+        let mut cells = [[false; WIDTH]; HEIGHT];
+        for cell in cells.iter_mut().flatten() {
+            *cell = random.next() % 3 == 0;
+        }
+        Self {
+            cells,
+            generation: 0,
+        }
+    }
+
     /// The number of generations so far.
     pub fn generation(&self) -> u32 {
         self.generation
@@ -113,6 +131,19 @@ impl World {
     }
 }
 
+/// Marsaglia's xorshift32: a tiny generator whose sequence is fixed by its
+/// (non-zero) seed.
+struct XorShift(u32);
+
+impl XorShift {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0
+    }
+}
+
 /// `n` in decimal, written at the end of `buf`.
 fn decimal(mut n: usize, buf: &mut [u8; 10]) -> &[u8] {
     let mut start = buf.len();
@@ -156,6 +187,18 @@ mod tests {
         assert_eq!(lines.clone().count(), HEIGHT);
         assert!(lines.all(|l| l.len() == WIDTH));
         assert_eq!(frame.matches('#').count(), START.len());
+    }
+
+    #[test]
+    fn a_seed_fixes_the_soup() {
+        assert_eq!(World::from_seed(0), World::new());
+        assert_eq!(World::from_seed(7), World::from_seed(7));
+        assert_ne!(World::from_seed(7), World::from_seed(8));
+        let alive = World::from_seed(7).alive();
+        assert!(
+            (WIDTH * HEIGHT / 5..WIDTH * HEIGHT / 2).contains(&alive),
+            "{alive}"
+        );
     }
 
     #[test]

@@ -37,6 +37,14 @@ pub enum Command {
     /// (through the asyncify instrumentation) instead of trapping
     #[command(after_long_help = fuel_after_help())]
     Fuel(FuelArgs),
+    /// Run a program and write the smallest --only-list that covers the
+    /// suspensions of the run
+    #[command(after_long_help = ADVISE_AFTER_HELP)]
+    Advise(AdviseArgs),
+    /// Say why a function is or is not instrumented: the rule, and a
+    /// shortest chain of calls to where the suspension starts
+    #[command(after_long_help = EXPLAIN_AFTER_HELP)]
+    Explain(ExplainArgs),
 }
 
 const FUEL_AFTER_HELP: &str = "\
@@ -119,6 +127,14 @@ guest stack to the host and rewinds it (the module must have been
 instrumented so that those imports may suspend); `suspensions: N` is printed
 on stderr. The exit code is the program's `proc_exit` status.
 
+A module that imports `rewind.yield_to_host` (rewind-guest's
+`yield_to_host()`) gets it: if the module is instrumented, every call
+suspends to the host and is resumed, and `yields: N` is printed on stderr;
+--max-yields K stops a frame loop after K yields (exit code 0). Not
+instrumented, the module runs and only a call of the import traps:
+  rewind asyncify game.wasm -o game.async.wasm --imports rewind.yield_to_host
+  rewind run game.async.wasm --invoke run --max-yields 60
+
 With --fuel-slice N, the module must have been metered by `rewind fuel`: it
 runs in slices of N fuel, resumed after each, and `slices: S` and `fuel: F`
 (the fuel consumed, the same on every run) are printed on stderr. With
@@ -130,6 +146,17 @@ error:
 /// Arguments of `rewind run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub options: RunOptions,
+
+    #[command(flatten)]
+    pub program: ProgramArgs,
+}
+
+/// The module to run and its arguments: the positional arguments of
+/// `rewind run` and `rewind advise`, after their options.
+#[derive(Debug, Args)]
+pub struct ProgramArgs {
     /// The module to run, binary (.wasm) or text (.wat)
     #[arg(value_name = "MODULE")]
     pub module: PathBuf,
@@ -142,7 +169,11 @@ pub struct RunArgs {
         allow_hyphen_values = true
     )]
     pub args: Vec<String>,
+}
 
+/// How a module runs: the options `rewind run` and `rewind advise` share.
+#[derive(Debug, Args)]
+pub struct RunOptions {
     /// Call this export instead of the WASI command's `_start`, and print its results
     #[arg(long, value_name = "EXPORT")]
     pub invoke: Option<String>,
@@ -169,6 +200,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "K", requires = "fuel_slice", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
     pub max_slices: Option<u64>,
 
+    /// Stop the call after K yields (`rewind.yield_to_host`), successfully:
+    /// the end of a frame loop that never returns
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Suspension")]
+    pub max_yields: Option<u64>,
+
     /// Set an environment variable of the program (repeatable)
     #[arg(long, value_name = "KEY=VALUE", help_heading = "WASI")]
     pub env: Vec<String>,
@@ -176,6 +212,65 @@ pub struct RunArgs {
     /// Give the program a host directory, seen as GUEST (default: the same path; repeatable)
     #[arg(long, value_name = "HOST[::GUEST]", help_heading = "WASI")]
     pub dir: Vec<String>,
+}
+
+const ADVISE_AFTER_HELP: &str = "\
+Runs the program like `rewind run` (the same options, before MODULE; the
+program's stdin, stdout and exit code pass through) on a copy instrumented
+with `--imports` set to the --suspend-at patterns, which records which
+functions are on the stack at every suspension. Writes the smallest
+--only-list that covers the run to the --list file: one name a line, each
+after a `# in N suspensions` comment. --merge adds the entries of existing
+lists (several runs, or a list kept by hand). Prints on stderr how many
+functions the list has and how many the static analysis instruments.
+
+Example:
+  rewind advise --list app.list --suspend-at 'wasi_snapshot_preview1.*' app.wasm input.txt
+  rewind advise --list app.list --merge app.list --suspend-at 'wasi_snapshot_preview1.*' app.wasm other.txt
+  rewind asyncify app.wasm -o app.async.wasm --only-list @app.list --asserts";
+
+/// Arguments of `rewind advise`.
+#[derive(Debug, Args)]
+pub struct AdviseArgs {
+    /// Write the list to FILE (replaced at once when the run succeeds)
+    #[arg(long, value_name = "FILE", required = true, help_heading = "List")]
+    pub list: PathBuf,
+
+    /// Add the entries of this list file, and their counts (repeatable;
+    /// may name the --list file itself)
+    #[arg(long, value_name = "FILE", help_heading = "List")]
+    pub merge: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub options: RunOptions,
+
+    #[command(flatten)]
+    pub program: ProgramArgs,
+}
+
+const EXPLAIN_AFTER_HELP: &str = "\
+Prints, for every function whose name matches FUNC (`*` wildcards; `func[N]`
+for a function the name section does not name), whether it is instrumented
+under the options given and the rule that decided it; for a function reached
+by propagation, a shortest chain of calls from it to where the suspension
+starts, one step a line. The options are those of `rewind asyncify`.
+
+Example:
+  rewind explain app.wasm main --imports 'wasi_snapshot_preview1.fd_read'";
+
+/// Arguments of `rewind explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The module, binary (.wasm) or text (.wat)
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
+
+    /// The function(s) to explain, by name (`*` wildcards)
+    #[arg(value_name = "FUNC")]
+    pub function: String,
+
+    #[command(flatten)]
+    pub transform: TransformArgs,
 }
 
 /// Arguments of `rewind demo`: the game loop's, or a subcommand.
@@ -195,10 +290,22 @@ pub struct DemoArgs {
     #[arg(long)]
     pub raw: bool,
 
+    /// The world to start from: 0, the classic pattern, or any other number
+    /// for a random soup (the same frames everywhere: `host.mjs`, the web page's
+    /// `?seed=`)
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u32,
+
     /// Write the instrumented game-loop module to FILE instead of running it
     /// (to run it elsewhere: `node examples/game-loop/host.mjs FILE`)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "web")]
     pub emit_wasm: Option<PathBuf>,
+
+    /// Write the game loop as a static web site to DIR instead of running it:
+    /// the game on a canvas, once instrumented (Rewind) and once under JSPI,
+    /// and a page that measures both (serve DIR over HTTP, then open it)
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["raw", "frames", "seed"])]
+    pub web: Option<PathBuf>,
 }
 
 /// The demos besides the game loop.

@@ -30,11 +30,16 @@ pub fn parse(value: &str) -> Result<Vec<String>> {
             }
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("failed to read list file `{path}`"))?;
-            Ok(parse_lines(&text, true))
+            Ok(parse_file(&text))
         }
         None if trimmed.contains('\n') => Ok(parse_lines(trimmed, false)),
         None => Ok(split_commas(trimmed)),
     }
+}
+
+/// The entries of the text of a list file, as `@FILE` reads them.
+pub fn parse_file(text: &str) -> Vec<String> {
+    parse_lines(text, true)
 }
 
 /// One entry per line; a single line is split at commas.

@@ -13,18 +13,23 @@
 
 #![forbid(unsafe_code)]
 
+mod advise_cmd;
 mod asyncify_cmd;
 mod cli;
 mod demo;
+mod explain_cmd;
 mod fuel_cmd;
 mod io;
+mod list_file;
 mod lists;
+mod not_instrumented;
 mod pass_args;
 mod progress;
 mod run_cmd;
 mod stats;
 mod transform_options;
 mod wasi;
+mod yields;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -36,9 +41,12 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().collect();
-    // Binaryen's spelling belongs to `asyncify`; `run` passes its arguments
-    // on to the program untouched.
-    let args = if args.get(1).is_some_and(|cmd| cmd == "run" || cmd == "demo") {
+    // Binaryen's spelling belongs to the transform's options; `run` and
+    // `advise` pass their arguments on to the program untouched.
+    let args = if args
+        .get(1)
+        .is_some_and(|cmd| cmd == "run" || cmd == "advise" || cmd == "demo")
+    {
         args
     } else {
         match pass_args::translate(args) {
@@ -53,6 +61,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args),
         Command::Demo(args) => demo::run(args).map(|()| ExitCode::SUCCESS),
         Command::Fuel(args) => fuel_cmd::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Advise(args) => advise_cmd::run(args),
+        Command::Explain(args) => explain_cmd::run(args).map(|()| ExitCode::SUCCESS),
     };
 
     match result {

@@ -15,6 +15,13 @@
 //! under rewind-host in slices of N fuel, and `slices: S` and `fuel: F` are
 //! printed on stderr (with `--max-slices K`, a call still running after K
 //! slices is stopped with an error).
+//!
+//! A module that imports `rewind.yield_to_host` (rewind-guest's
+//! `yield_to_host()`) gets it defined (`yields.rs`): instrumented, it runs
+//! under rewind-host, each call suspends to `rewind run` and is resumed,
+//! `yields: N` is printed on stderr, and `--max-yields K` ends a frame loop
+//! after K yields (successfully: it was asked to). This works with
+//! `--suspend-at` and `--fuel-slice` alike.
 
 use rewind_transform::matches;
 use std::path::Path;
@@ -22,77 +29,193 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use rewind_host::wasmi::{self, Engine, ExternType, FuncType, Store, Val, ValType};
-use rewind_host::{CallOutcome, Config, FuelOutcome};
+use rewind_host::{CallOutcome, Config, FuelOutcome, SuspendedCall};
 use wasmi_wasi::WasiCtx;
 use wasmi_wasi::sync::{Dir, WasiCtxBuilder, ambient_authority};
 
-use crate::cli::RunArgs;
-use crate::wasi;
+use crate::cli::{RunArgs, RunOptions};
+use crate::yields::{self, Counter};
+use crate::{not_instrumented, wasi};
 
 /// The entry point of a WASI command.
 const START: &str = "_start";
 
 /// Runs `rewind run`; the exit code is the program's (`proc_exit`).
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
-    let wasm = wat::parse_file(&args.module)
-        .with_context(|| format!("failed to read `{}`", args.module.display()))?;
+    let path = &args.program.module;
+    let wasm =
+        wat::parse_file(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let program = Program {
+        path,
+        wasm: &wasm,
+        args: &args.program.args,
+        options: &args.options,
+    };
+    execute(&program, &mut |_| {}).map(finish)
+}
+
+/// A program to run: the module (its path names it in messages and is
+/// argv\[0\]), its arguments and how to run it.
+pub struct Program<'a> {
+    /// The module's path.
+    pub path: &'a Path,
+    /// The module's binary.
+    pub wasm: &'a [u8],
+    /// The program's arguments, or `--invoke`'s.
+    pub args: &'a [String],
+    /// How to run it.
+    pub options: &'a RunOptions,
+}
+
+/// Runs `program`; `suspended` sees every suspension of a run under
+/// rewind-host before it is resumed.
+pub fn execute(program: &Program<'_>, suspended: &mut dyn FnMut(&SuspendedCall)) -> Result<Ran> {
+    let path = program.path.display();
+    let args = program.options;
     let engine = Engine::default();
-    let module = wasmi::Module::new(&engine, &wasm)
-        .with_context(|| format!("failed to compile `{}`", args.module.display()))?;
+    let module = wasmi::Module::new(&engine, program.wasm)
+        .with_context(|| format!("failed to compile `{path}`"))?;
 
     let export = args.invoke.as_deref().unwrap_or(START);
     let ty = export_type(&module, export)?;
     let (params, argv) = match &args.invoke {
-        Some(_) => (parse_params(export, &ty, &args.args)?, &[][..]),
-        None => (Vec::new(), &args.args[..]),
+        Some(_) => (parse_params(export, &ty, program.args)?, &[][..]),
+        None => (Vec::new(), program.args),
     };
-    let ctx = wasi_ctx(&args.module, argv, args)?;
+    let yields = yields::imported(&module)?;
+    if args.max_yields.is_some() && !yields {
+        eprintln!(
+            "warning: --max-yields: the module does not import `{}`",
+            yields::NAME
+        );
+    }
+    let tally = Tally {
+        suspensions: (!args.suspend_at.is_empty()).then_some(0),
+        yields: yields.then(|| Counter::new(args.max_yields)),
+    };
+    // Yields need an instrumented module; without one, plain wasmi.
+    let suspending = !args.suspend_at.is_empty()
+        || (yields && rewind_host::Module::from_wasmi(module.clone()).is_ok());
+    let setup = Setup {
+        ctx: wasi_ctx(program.path, argv, args)?,
+        engine,
+        module,
+        export,
+        params,
+        options: args,
+    };
 
     let ran = if let Some(slice) = args.fuel_slice {
-        run_fueled(&engine, &module, ctx, export, &params, args, slice)
-    } else if args.suspend_at.is_empty() {
-        run_plain(&engine, &module, ctx, export, &params, ty.results().len())
+        run_fueled(setup, slice, tally, suspended)
+    } else if suspending {
+        run_suspending(setup, tally, suspended)
     } else {
-        run_suspending(&engine, &module, ctx, export, &params, args)
+        run_plain(setup, ty.results().len(), yields)
     };
+    ran.map_err(|err| match not_instrumented::advice(&err, program.path) {
+        Some(advice) => advice,
+        None => err.context(format!("failed to run `{export}` of `{path}`")),
+    })
+}
+
+/// The exit code of a run that ended, after printing an export's results.
+pub fn finish(ran: Ran) -> ExitCode {
     match ran {
-        Ok(Ran::Returned(values)) => {
+        Ran::Returned(values) => {
             for value in &values {
                 println!("{}", show(value));
             }
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
-        Ok(Ran::Exited(status)) => Ok(exit_code(status)),
-        Err(err) => Err(err.context(format!(
-            "failed to run `{export}` of `{}`",
-            args.module.display()
-        ))),
+        Ran::Exited(status) => exit_code(status),
+        Ran::Stopped(max) => {
+            eprintln!(
+                "stopped after {max} yield{} (--max-yields {max})",
+                plural(max)
+            );
+            ExitCode::SUCCESS
+        }
     }
 }
 
 /// How the program ended.
-enum Ran {
+pub enum Ran {
     /// The export returned these values.
     Returned(Vec<Val>),
     /// It called `proc_exit` with this status.
     Exited(i32),
+    /// `--max-yields`: it was stopped after this many yields.
+    Stopped(u64),
 }
 
-/// Plain wasmi, no suspension.
-fn run_plain(
-    engine: &Engine,
-    module: &wasmi::Module,
+/// What the three ways of running take: the compiled module, the WASI
+/// context, the export and its arguments, and the options.
+struct Setup<'a> {
+    engine: Engine,
+    module: wasmi::Module,
     ctx: WasiCtx,
-    export: &str,
-    params: &[Val],
-    n_results: usize,
-) -> Result<Ran> {
-    let mut store = Store::new(engine, ctx);
-    let mut linker = wasmi::Linker::<WasiCtx>::new(engine);
+    export: &'a str,
+    params: Vec<Val>,
+    options: &'a RunOptions,
+}
+
+/// The suspensions of one call, by kind, for the lines on stderr: those of
+/// `--suspend-at` imports (if any are selected) and the yields (if the
+/// module imports `rewind.yield_to_host`).
+struct Tally {
+    suspensions: Option<u64>,
+    yields: Option<Counter>,
+}
+
+impl Tally {
+    /// Counts a suspension of `call`; whether the call may be resumed
+    /// (`--max-yields` not reached).
+    fn count(&mut self, call: &SuspendedCall) -> bool {
+        match &mut self.yields {
+            Some(yields) if call.is_yield() && call.import() == yields::NAME => yields.resume(),
+            _ => {
+                *self.suspensions.get_or_insert(0) += 1;
+                true
+            }
+        }
+    }
+
+    /// The call stopped by `--max-yields`.
+    fn stopped(&self) -> Ran {
+        Ran::Stopped(self.yields.as_ref().map_or(0, Counter::count))
+    }
+
+    /// Prints `suspensions: N` and `yields: N` on stderr.
+    fn report(&self) {
+        if let Some(n) = self.suspensions {
+            eprintln!("suspensions: {n}");
+        }
+        if let Some(yields) = &self.yields {
+            eprintln!("yields: {}", yields.count());
+        }
+    }
+}
+
+/// Plain wasmi, no suspension; with `yields`, `rewind.yield_to_host` is
+/// defined as a trap (the module is not instrumented).
+fn run_plain(setup: Setup<'_>, n_results: usize, yields: bool) -> Result<Ran> {
+    let Setup {
+        engine,
+        module,
+        ctx,
+        export,
+        params,
+        ..
+    } = setup;
+    let mut store = Store::new(&engine, ctx);
+    let mut linker = wasmi::Linker::<WasiCtx>::new(&engine);
     wasmi_wasi::add_to_linker(&mut linker, |ctx| ctx)
         .map_err(|e| anyhow!("{e}"))
         .context("failed to define the WASI imports")?;
-    let instance = match linker.instantiate_and_start(&mut store, module) {
+    if yields {
+        yields::define_trap(&mut linker)?;
+    }
+    let instance = match linker.instantiate_and_start(&mut store, &module) {
         Ok(instance) => instance,
         Err(err) => return exited(err).context("failed to instantiate the module"),
     };
@@ -100,7 +223,7 @@ fn run_plain(
         .get_func(&store, export)
         .ok_or_else(|| anyhow!("no function export `{export}`"))?;
     let mut results = vec![Val::I32(0); n_results];
-    match func.call(&mut store, params, &mut results) {
+    match func.call(&mut store, &params, &mut results) {
         Ok(()) => Ok(Ran::Returned(results)),
         Err(err) => exited(err),
     }
@@ -126,86 +249,90 @@ fn host_exited(err: rewind_host::Error) -> Result<Ran> {
 }
 
 /// rewind-host, suspending at every call of the imports `--suspend-at`
-/// selects.
+/// selects and of `rewind.yield_to_host`.
 fn run_suspending(
-    engine: &Engine,
-    module: &wasmi::Module,
-    ctx: WasiCtx,
-    export: &str,
-    params: &[Val],
-    args: &RunArgs,
+    setup: Setup<'_>,
+    mut tally: Tally,
+    suspended: &mut dyn FnMut(&SuspendedCall),
 ) -> Result<Ran> {
-    let imports: Vec<String> = module
+    let imports: Vec<String> = setup
+        .module
         .imports()
         .map(|import| format!("{}.{}", import.module(), import.name()))
         .collect();
-    for pattern in &args.suspend_at {
+    for pattern in &setup.options.suspend_at {
         if !imports.iter().any(|import| matches(pattern, import)) {
             eprintln!("warning: --suspend-at `{pattern}` matches no import of the module");
         }
     }
-    let module = rewind_host::Module::from_wasmi(module.clone())
-        .context("--suspend-at needs a module instrumented by `rewind asyncify`")?;
-    let mut instance = host_instance(engine, &module, ctx, args)?;
+    let (export, params) = (setup.export, setup.params.clone());
+    let mut instance = host_instance(
+        setup,
+        "--suspend-at needs a module instrumented by `rewind asyncify`",
+        tally.yields.is_some(),
+    )?;
 
-    let mut suspensions: u64 = 0;
-    let mut outcome = instance.call_resumable(export, params);
+    let mut outcome = instance.call_resumable(export, &params);
     let ran = loop {
         outcome = match outcome {
             Ok(CallOutcome::Finished(values)) => break Ok(Ran::Returned(values)),
             Ok(CallOutcome::Suspended(call) | CallOutcome::Yielded(call)) => {
-                suspensions += 1;
+                if !tally.count(&call) {
+                    // Dropping the call abandons it.
+                    break Ok(tally.stopped());
+                }
+                suspended(&call);
                 instance.resume(call)
             }
             Err(err) => break host_exited(err),
         };
     };
-    eprintln!("suspensions: {suspensions}");
+    tally.report();
     ran
 }
 
 /// A rewind-host instance with the WASI imports, those `--suspend-at`
-/// selects suspending.
+/// selects suspending, and with `yields` `rewind.yield_to_host`; `needs`
+/// says what the module must be when rewind-host rejects it.
 fn host_instance(
-    engine: &Engine,
-    module: &rewind_host::Module,
-    ctx: WasiCtx,
-    args: &RunArgs,
+    setup: Setup<'_>,
+    needs: &'static str,
+    yields: bool,
 ) -> Result<rewind_host::Instance<WasiCtx>> {
-    let mut linker = rewind_host::Linker::<WasiCtx>::new(engine);
+    let module = rewind_host::Module::from_wasmi(setup.module).context(needs)?;
+    let mut linker = rewind_host::Linker::<WasiCtx>::new(&setup.engine);
     let suspend = |name: &str| {
         let import = wasi::qualified(name);
-        args.suspend_at.iter().any(|p| matches(p, &import))
+        setup.options.suspend_at.iter().any(|p| matches(p, &import))
     };
     wasi::define(&mut linker, suspend).context("failed to define the WASI imports")?;
-    let config = Config::default().buffer_size(args.save_buffer);
+    if yields {
+        yields::define_yield(&mut linker)
+            .with_context(|| format!("failed to define `{}`", yields::NAME))?;
+    }
+    let config = Config::default().buffer_size(setup.options.save_buffer);
     linker
-        .instantiate_with_config(module, ctx, config)
+        .instantiate_with_config(&module, setup.ctx, config)
         .context("failed to instantiate the module")
 }
 
 /// rewind-host with a module metered by `rewind fuel`: slices of `slice`
 /// fuel, resumed after each, at most `--max-slices`.
 fn run_fueled(
-    engine: &Engine,
-    module: &wasmi::Module,
-    ctx: WasiCtx,
-    export: &str,
-    params: &[Val],
-    args: &RunArgs,
+    setup: Setup<'_>,
     slice: u64,
+    mut tally: Tally,
+    suspended: &mut dyn FnMut(&SuspendedCall),
 ) -> Result<Ran> {
-    let module = rewind_host::Module::from_wasmi(module.clone())
-        .context("--fuel-slice needs a module metered by `rewind fuel`")?;
-    let mut instance = host_instance(engine, &module, ctx, args)?;
+    const NEEDS: &str = "--fuel-slice needs a module metered by `rewind fuel`";
+    let (export, params, args) = (setup.export, setup.params.clone(), setup.options);
+    let mut instance = host_instance(setup, NEEDS, tally.yields.is_some())?;
     if instance.fuel_remaining().is_none() {
-        return Err(anyhow::Error::new(rewind_host::Error::NotMetered)
-            .context("--fuel-slice needs a module metered by `rewind fuel`"));
+        return Err(anyhow::Error::new(rewind_host::Error::NotMetered).context(NEEDS));
     }
 
     let mut slices: u64 = 1;
-    let mut suspensions: u64 = 0;
-    let mut outcome = instance.call_with_fuel(export, params, slice);
+    let mut outcome = instance.call_with_fuel(export, &params, slice);
     let ran = loop {
         outcome = match outcome {
             Ok(FuelOutcome::Finished(values)) => break Ok(Ran::Returned(values)),
@@ -216,22 +343,24 @@ fn run_fueled(
                     break Err(anyhow!(
                         "stopped after {max} slice{} of {slice} fuel (--max-slices {max}): \
                          `{export}` did not finish",
-                        if max == 1 { "" } else { "s" }
+                        plural(max)
                     ));
                 }
                 slices += 1;
+                suspended(&call);
                 instance.resume_with_fuel(call, slice)
             }
             Ok(FuelOutcome::Suspended(call)) => {
-                suspensions += 1;
+                if !tally.count(&call) {
+                    break Ok(tally.stopped());
+                }
+                suspended(&call);
                 instance.continue_with_fuel(call)
             }
             Err(err) => break host_exited(err),
         };
     };
-    if !args.suspend_at.is_empty() {
-        eprintln!("suspensions: {suspensions}");
-    }
+    tally.report();
     eprintln!("slices: {slices}");
     eprintln!("fuel: {}", instance.fuel_consumed());
     ran
@@ -239,7 +368,7 @@ fn run_fueled(
 
 /// The WASI context: argv (the module's path, then `argv`), `--env`,
 /// `--dir`, and this process's stdin, stdout and stderr.
-fn wasi_ctx(module: &Path, argv: &[String], args: &RunArgs) -> Result<WasiCtx> {
+fn wasi_ctx(module: &Path, argv: &[String], args: &RunOptions) -> Result<WasiCtx> {
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
     let program = module.to_string_lossy();
@@ -358,6 +487,11 @@ fn show(value: &Val) -> String {
         Val::F64(x) => f64::from(*x).to_string(),
         other => format!("{other:?}"),
     }
+}
+
+/// The plural ending for `n` things.
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// A `proc_exit` status as this process's exit code.

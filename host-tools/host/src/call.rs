@@ -98,6 +98,9 @@ enum Wait {
 struct Inner {
     call: CallState,
     wait: Wait,
+    /// The functions whose frames the unwind saved, innermost first (only
+    /// modules that record unwinds report them).
+    unwound: Vec<String>,
 }
 
 /// A call that is suspended inside the guest, holding its save buffer.
@@ -155,6 +158,14 @@ impl SuspendedCall {
         }
     }
 
+    /// The functions that were on the stack when the call suspended,
+    /// innermost first, one entry per saved frame: what a module built to
+    /// record its unwinds reports (`rewind_transform::Options::
+    /// record_unwinds`); empty for any other module.
+    pub fn unwound(&self) -> &[String] {
+        &self.inner().unwound
+    }
+
     /// Whether the guest yielded (rather than waiting on a future).
     pub fn is_yield(&self) -> bool {
         matches!(self.inner().wait, Wait::Yield { .. })
@@ -194,7 +205,7 @@ impl SuspendedCall {
     }
 
     fn poll_inner(&mut self, outer: Option<&Waker>) -> Poll<()> {
-        let Inner { call, wait } = self
+        let Inner { call, wait, .. } = self
             .inner
             .as_mut()
             .expect("a SuspendedCall holds its state until consumed");
@@ -346,7 +357,9 @@ impl<T: 'static> Instance<T> {
         }
         // Only now does guest code run: check the order.
         self.check_order(&call)?;
-        let Inner { call: state, wait } = call.into_inner();
+        let Inner {
+            call: state, wait, ..
+        } = call.into_inner();
         let rewind = match wait {
             Wait::Future { import, output, .. } => Rewind {
                 import,
@@ -395,6 +408,7 @@ impl<T: 'static> Instance<T> {
             buffer: call.buffer,
             rewind,
             suspension: None,
+            unwound: Vec::new(),
         });
         let result = call.func.call(&mut self.store, &call.args, &mut call.outputs);
         let mut frame = self
@@ -492,7 +506,11 @@ impl<T: 'static> Instance<T> {
             ),
         };
         let suspended = SuspendedCall {
-            inner: Some(Inner { call, wait }),
+            inner: Some(Inner {
+                call,
+                wait,
+                unwound: self.unwound_names(&frame.unwound),
+            }),
             shared: self.shared.clone(),
         };
         Ok(if yielded {
@@ -512,6 +530,19 @@ impl<T: 'static> Instance<T> {
     ) -> Error {
         self.retire(&call);
         let export = call.export.to_string();
+        if let Some(missing) = self
+            .asserts
+            .as_ref()
+            .and_then(|asserts| asserts.failed(&mut self.store))
+        {
+            self.recover();
+            return Error::NotInstrumented {
+                export,
+                function: missing.function,
+                called: missing.called,
+                list: missing.list,
+            };
+        }
         if let Some(suspension) = frame.suspension {
             let import = match suspension {
                 Suspension::Future { import, .. } | Suspension::Yield { import, .. } => {

@@ -107,6 +107,9 @@ pub(crate) struct Frame {
     pub rewind: Option<Rewind>,
     /// Set by the import that started an unwind.
     pub suspension: Option<Suspension>,
+    /// Ids the functions of a module that records unwinds reported as they
+    /// saved their frames (see `unwound.rs`).
+    pub unwound: Vec<i32>,
 }
 
 /// What the import that suspended returns when it is called again while

@@ -11,6 +11,8 @@
 
 use std::fmt;
 
+use crate::asserts::{Called, FunctionList};
+
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -46,7 +48,7 @@ impl fmt::Display for Phase {
 pub enum Error {
     /// The module lacks one of the five Asyncify exports.
     #[error("module was not instrumented (run `rewind asyncify`): it does not export `{missing}`")]
-    NotInstrumented {
+    ModuleNotInstrumented {
         /// The first missing export.
         missing: &'static str,
     },
@@ -109,6 +111,25 @@ pub enum Error {
         /// The trap.
         #[source]
         source: wasmi::Error,
+    },
+    /// A module built with `--asserts` trapped because a function left
+    /// uninstrumented was on the stack during a suspension. Without the
+    /// check it would have gone on running while the stack unwound. Adding
+    /// `function` to `list` and instrumenting again fixes it.
+    #[error(
+        "function `{function}` is on the stack during a suspension but was not instrumented (its check failed {called}, during `{export}`)"
+    )]
+    NotInstrumented {
+        /// The export that was called.
+        export: String,
+        /// The uninstrumented function, by the name the transform uses
+        /// (name-section name, or `func[INDEX]`).
+        function: String,
+        /// What it had done when the check failed.
+        called: Called,
+        /// The list option that adds it under the options the module was
+        /// built with.
+        list: FunctionList,
     },
     /// A host future (or the synchronous part of an async import) failed.
     /// The failure became a trap at the import's call site inside the guest.

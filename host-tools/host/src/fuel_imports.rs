@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use wasmi::{ExternType, FuncType, Global, Mutability, Store, Val};
 
 /// A wasmi linker: the caller's, or a copy with definitions added.
-type MaybeCopied<'l, D> = Cow<'l, wasmi::Linker<D>>;
+pub(crate) type MaybeCopied<'l, D> = Cow<'l, wasmi::Linker<D>>;
 
 /// The wasmi linker to instantiate `module` with: `linker`, plus the fuel
 /// imports `module` needs and `linker` lacks; and the fuel global defined

@@ -3,6 +3,8 @@
 //! function, finds the Asyncify exports and decides where save buffers go
 //! and in which order suspended calls may resume.
 
+use crate::abi;
+use crate::asserts::Asserts;
 use crate::buffer::Placer;
 use crate::call::{CallOutcome, SuspendedCall};
 use crate::config::{Config, ResumeOrder};
@@ -13,7 +15,9 @@ use crate::fuel_imports;
 use crate::future::CallFuture;
 use crate::imports::Linker;
 use crate::module::Module;
+use crate::name_table::NameTable;
 use crate::runtime::Runtime;
+use crate::unwound;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,6 +39,10 @@ pub struct Instance<T> {
     pub(crate) order: ResumeOrder,
     pub(crate) next_call: u64,
     pub(crate) fuel: crate::fuel::FuelMeter,
+    /// With a module built with `--asserts`: its checks' globals and names.
+    pub(crate) asserts: Option<Asserts>,
+    /// With a module that records its unwinds: the names of its ids.
+    unwound: NameTable,
     poisoned: Option<String>,
 }
 
@@ -72,10 +80,19 @@ impl<T: 'static> Instance<T> {
         };
         let mut store = Store::new(linker.engine(), HostData::new(data, driver));
         let (linker, imported_fuel) = fuel_imports::complete(linker, &mut store, module)?;
+        let linker = unwound::complete(linker, module);
         let instance = linker
             .instantiate_and_start(&mut store, module.wasmi())
             .map_err(Error::Instantiate)?;
         let fuel = crate::fuel::FuelMeter::new(&store, &instance, imported_fuel);
+        let asserts = Asserts::new(&store, &instance, module.wasmi());
+        let unwound = NameTable::read(
+            module.wasmi(),
+            abi::UNWOUND_SECTION,
+            abi::UNWOUND_SECTION_HEADER,
+            0,
+        )
+        .unwrap_or_default();
         let runtime = Runtime::new(
             &store,
             &instance,
@@ -101,6 +118,8 @@ impl<T: 'static> Instance<T> {
             order,
             next_call: 1,
             fuel,
+            asserts,
+            unwound,
             poisoned: None,
         })
     }
@@ -289,6 +308,11 @@ impl<T: 'static> Instance<T> {
     /// Unwraps your data, dropping the instance.
     pub fn into_data(self) -> T {
         self.store.into_data().into_inner()
+    }
+
+    /// The names of the ids a module that records its unwinds reported.
+    pub(crate) fn unwound_names(&self, ids: &[i32]) -> Vec<String> {
+        ids.iter().map(|id| self.unwound.name(*id)).collect()
     }
 
     pub(crate) fn check_usable(&self) -> Result<()> {

@@ -9,7 +9,7 @@
 //!   `asyncify_start_unwind`, `asyncify_stop_unwind`,
 //!   `asyncify_start_rewind`, `asyncify_stop_rewind` and
 //!   `asyncify_get_state`, or loading fails with
-//!   [`Error::NotInstrumented`].
+//!   [`Error::ModuleNotInstrumented`].
 //! * [`Linker`] defines imports. [`Linker::func_async`] imports return a
 //!   future; [`Linker::func_yield`] imports hand control to the host until
 //!   it resumes the call; `func_wrap`/`func_new` imports are ordinary.
@@ -85,6 +85,16 @@
 //! detects it in `asyncify_stop_unwind`, after the fact, and the instance
 //! is poisoned ([`Error::Poisoned`] from then on).
 //!
+//! # Diagnostic builds
+//!
+//! A module instrumented with `--asserts` traps when a suspension passes
+//! through a function left uninstrumented; the driver reports it as
+//! [`Error::NotInstrumented`], naming the function, what it had called
+//! ([`Called`]) and the list option that adds it ([`FunctionList`]). A
+//! module instrumented with `Options::record_unwinds` reports each frame it
+//! saves; [`SuspendedCall::unwound`] lists the functions that were on the
+//! stack when the call suspended (what `rewind advise` counts).
+//!
 //! # Example
 //!
 //! ```
@@ -149,6 +159,7 @@
 #![deny(missing_docs)]
 
 pub mod abi;
+mod asserts;
 mod buffer;
 mod call;
 mod config;
@@ -161,9 +172,12 @@ mod future;
 mod imports;
 mod instance;
 mod module;
+mod name_table;
 mod names;
 mod runtime;
+mod unwound;
 
+pub use asserts::{Called, FunctionList};
 pub use call::{CallOutcome, SuspendedCall};
 pub use config::{ALLOCATOR_EXPORTS, Config, DEFAULT_BUFFER_SIZE, Placement, ResumeOrder};
 pub use data::HostData;

@@ -24,7 +24,7 @@ impl Module {
     /// # Errors
     ///
     /// [`Error::Compile`] if wasmi rejects the module,
-    /// [`Error::NotInstrumented`] if an export is missing,
+    /// [`Error::ModuleNotInstrumented`] if an export is missing,
     /// [`Error::AbiMismatch`] if one has the wrong type.
     pub fn new(engine: &wasmi::Engine, wasm: impl AsRef<[u8]>) -> Result<Self> {
         let inner = wasmi::Module::new(engine, wasm).map_err(Error::Compile)?;
@@ -41,7 +41,7 @@ impl Module {
         for name in abi::REQUIRED_EXPORTS {
             match inner.get_export(name) {
                 Some(ExternType::Func(ty)) => found.push((name, ty)),
-                _ => return Err(Error::NotInstrumented { missing: name }),
+                _ => return Err(Error::ModuleNotInstrumented { missing: name }),
             }
         }
         // The pointer width is whatever `asyncify_start_unwind` takes.

@@ -265,7 +265,7 @@ fn typed<T, P: wasmi::WasmParams, R: wasmi::WasmResults>(
 ) -> Result<TypedFunc<P, R>> {
     let func = instance
         .get_func(ctx, name)
-        .ok_or(Error::NotInstrumented { missing: name })?;
+        .ok_or(Error::ModuleNotInstrumented { missing: name })?;
     func.typed(ctx).map_err(|_| {
         let ty = func.ty(ctx);
         Error::AbiMismatch {

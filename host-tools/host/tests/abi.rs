@@ -1,6 +1,6 @@
 //! The host's copies of the ABI names and numbers agree with the
-//! transform's: the Asyncify constants (`rewind_host::abi`) and the fuel
-//! names (`rewind_host::fuel`).
+//! transform's: the Asyncify constants and those of the diagnostic builds
+//! (`rewind_host::abi`), and the fuel names (`rewind_host::fuel`).
 
 use rewind_host::wasmi::{Engine, ExternType};
 use rewind_host::{abi as host, fuel as host_fuel};
@@ -26,6 +26,37 @@ fn constants_agree() {
             transform::stack_end_offset(memory64)
         );
     }
+}
+
+#[test]
+fn diagnostic_names_agree() {
+    assert_eq!(
+        host::MISSING_FUNCTION_GLOBAL,
+        transform::MISSING_FUNCTION_GLOBAL
+    );
+    assert_eq!(
+        host::MISSING_CALLEE_GLOBAL,
+        transform::MISSING_CALLEE_GLOBAL
+    );
+    assert_eq!(
+        host::MISSING_CALLEE_INDIRECT,
+        transform::MISSING_CALLEE_INDIRECT
+    );
+    assert_eq!(
+        host::MISSING_CALLEE_REWOUND_INTO,
+        transform::MISSING_CALLEE_REWOUND_INTO
+    );
+    assert_eq!(host::ASSERTS_SECTION, transform::ASSERTS_SECTION);
+    assert_eq!(
+        host::ASSERTS_SECTION_HEADER,
+        transform::ASSERTS_SECTION_HEADER
+    );
+    assert_eq!(host::UNWOUND_IMPORT, transform::UNWOUND_IMPORT);
+    assert_eq!(host::UNWOUND_SECTION, transform::UNWOUND_SECTION);
+    assert_eq!(
+        host::UNWOUND_SECTION_HEADER,
+        transform::UNWOUND_SECTION_HEADER
+    );
 }
 
 #[test]

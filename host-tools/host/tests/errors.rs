@@ -61,7 +61,10 @@ fn module_not_instrumented() {
     let engine = Engine::default();
     let wasm = wat::parse_str(WAT).unwrap();
     let error = Module::new(&engine, wasm).unwrap_err();
-    assert!(matches!(error, Error::NotInstrumented { .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::ModuleNotInstrumented { .. }),
+        "{error:?}"
+    );
     let text = error.to_string();
     assert!(
         text.starts_with("module was not instrumented (run `rewind asyncify`)"),

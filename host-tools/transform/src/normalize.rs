@@ -27,7 +27,9 @@ use walrus::ir::{
 use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes, ValType};
 
 use crate::error::{Error, Result};
-use crate::ir::{callee, children, diverges, nullable, sequences, sequences_from};
+use crate::ir::{
+    branch_targets, callee, children, diverges, nullable, sequences, sequences_from,
+};
 use crate::operand_types::TypeContext;
 use crate::suspend::Suspends;
 
@@ -170,12 +172,19 @@ fn redirect_loop_branches(
                     }
                     out.push((Instr::LocalGet(LocalGet { local: cond }), loc));
                 }
-                Instr::BrTable(t) if t.default == loop_seq || t.blocks.contains(&loop_seq) => {
+                // These carry the loop's values with no place to store
+                // them on the way.
+                other if branch_targets(other).contains(&loop_seq) => {
+                    let what = match other {
+                        Instr::BrTable(_) => "`br_table`",
+                        Instr::TryTable(_) => "a `try_table` catch",
+                        _ => "a `br_on_*` branch",
+                    };
                     return Err(Error::Unsupported {
                         function: name.to_string(),
-                        construct:
-                            "`br_table` to a loop with parameters that contains a suspending call"
-                                .into(),
+                        construct: format!(
+                            "{what} to a loop with parameters that contains a suspending call"
+                        ),
                     });
                 }
                 _ => {}

@@ -21,6 +21,8 @@ pub struct Demos {
 pub struct GameLoop {
     /// The instrumented module.
     pub wasm: &'static [u8],
+    /// The module as built, not instrumented: for JSPI.
+    pub plain: &'static [u8],
     /// Sizes and counts from instrumenting it.
     pub facts: GameLoopFacts,
 }

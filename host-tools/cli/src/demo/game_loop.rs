@@ -1,21 +1,22 @@
 //! `rewind demo`: the game-loop example, frame by frame under rewind-host.
 //!
 //! The module is `examples/game-loop`, built for wasm32 and instrumented by
-//! `build.rs` (see `built`). Its `run` export is
+//! `build.rs` (see `built`). Its `run(seed)` export is
 //! `loop { update(); render_to_text(); yield_to_host(); }`; each frame the
 //! driver resumes the call (a rewind into the loop), the guest renders and
 //! presents a frame through `env.present(ptr, len)` and yields, which
-//! unwinds its whole stack back to the driver.
+//! unwinds its whole stack back to the driver. With `--web DIR` the game
+//! goes to the browser instead (`web`).
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use rewind_host::wasmi::{Caller, Engine, FuncType};
+use rewind_host::wasmi::{Caller, Engine, FuncType, Val};
 use rewind_host::{CallOutcome, HostData, Linker, Module};
 
 use super::built::{GameLoop, GameLoopFacts};
-use super::{emit, quiet_broken_pipe, read_guest};
+use super::{emit, quiet_broken_pipe, read_guest, web};
 use crate::cli::DemoArgs;
 
 /// The last frame the guest presented, until the host shows it.
@@ -26,9 +27,10 @@ struct Screen {
 
 /// Runs `rewind demo` with `game`.
 pub fn run(args: &DemoArgs, game: &GameLoop) -> Result<()> {
-    match &args.emit_wasm {
-        Some(path) => emit(path, game.wasm),
-        None => quiet_broken_pipe(play(args, game)),
+    match (&args.emit_wasm, &args.web) {
+        (Some(path), _) => emit(path, game.wasm),
+        (None, Some(dir)) => web::write(dir, game),
+        (None, None) => quiet_broken_pipe(play(args, game)),
     }
 }
 
@@ -58,7 +60,9 @@ fn play(args: &DemoArgs, game: &GameLoop) -> Result<()> {
     let mut times = Vec::new();
     let mut suspensions = 0u32;
     let start = Instant::now();
-    let mut outcome = instance.call_resumable("run", &[])?;
+    // `run` takes an i32: the seed's bits, as the guest's u32 reads them.
+    let seed = Val::I32(args.seed as i32);
+    let mut outcome = instance.call_resumable("run", &[seed])?;
     times.push(start.elapsed());
     for n in 1..=args.frames {
         let call = match outcome {

@@ -1,13 +1,14 @@
 //! `rewind demo`: the examples that show Rewind at work, built ahead of
 //! time by `build.rs` (`built`; nothing is built at run time): the game loop
-//! (`game_loop`) and, as `rewind demo budget`, CPU budgets for untrusted
-//! code (`budget`). What both need is here: writing the module out instead
+//! (`game_loop`, and as a web site, `web`) and, as `rewind demo budget`, CPU
+//! budgets for untrusted code (`budget`). What both need is here: writing the module out instead
 //! of running it, reading guest memory in an import, and a quiet end when
 //! stdout closes.
 
 mod budget;
 mod built;
 mod game_loop;
+mod web;
 
 use std::path::Path;
 

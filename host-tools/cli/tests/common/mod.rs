@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// A fresh scratch directory `GROUP/TEST` under cargo's test tmp dir.
@@ -18,18 +18,7 @@ pub fn scratch(group: &str, test: &str) -> PathBuf {
 
 /// Runs `rewind ARGS` with `stdin` as standard input, without backtraces.
 pub fn rewind_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("failed to start rewind");
-    // A process that exits early closes its stdin; that is fine here.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
+    output(Command::new(env!("CARGO_BIN_EXE_rewind")).args(args), stdin)
 }
 
 /// Runs `rewind ARGS` with empty standard input.
@@ -84,4 +73,62 @@ pub fn exports(wasm: &[u8]) -> Vec<String> {
         }
     }
     names
+}
+
+/// Runs `rewind ARGS` in `dir` (so that paths in messages are relative),
+/// with empty standard input, without backtraces.
+pub fn rewind_in(dir: &Path, args: &[&str]) -> Output {
+    rewind_in_with_stdin(dir, args, b"")
+}
+
+/// Runs `rewind ARGS` in `dir` with `stdin` as standard input, without
+/// backtraces.
+pub fn rewind_in_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    output(
+        Command::new(env!("CARGO_BIN_EXE_rewind"))
+            .args(args)
+            .current_dir(dir),
+        stdin,
+    )
+}
+
+/// Runs `command` with `stdin` as standard input and without backtraces,
+/// and collects its output.
+fn output(command: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = command
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("failed to start rewind");
+    // A process that exits early closes its stdin; that is fine here.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// Compares `actual` with the golden file `tests/goldens/NAME`; `BLESS=1`
+/// writes it instead.
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/goldens")
+        .join(name);
+    if std::env::var("BLESS").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no golden `{}` yet; run `BLESS=1 cargo test -p rewind-cli` to write it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual,
+        expected,
+        "output differs from `{}` (BLESS=1 to accept)",
+        path.display()
+    );
 }

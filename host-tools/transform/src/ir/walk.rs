@@ -77,6 +77,14 @@ pub(crate) fn for_each_instr(func: &LocalFunction, root: InstrSeqId, mut f: impl
     }
 }
 
+/// The labels `instr` branches to.
+pub(crate) fn branch_targets(instr: &Instr) -> Vec<InstrSeqId> {
+    branch_targets_mut(&mut instr.clone())
+        .into_iter()
+        .map(|t| *t)
+        .collect()
+}
+
 /// The labels `instr` branches to, for rewriting.
 fn branch_targets_mut(instr: &mut Instr) -> Vec<&mut InstrSeqId> {
     match instr {
