@@ -1,22 +1,32 @@
 //! Time per suspension round trip, side by side in one run:
 //!
+//! * **plain host call**: the uninstrumented loop calling a host function
+//!   that does not suspend — the floor.
 //! * **wasmi `call_resumable`**: wasmi's own resumable calls — the host
 //!   function returns a host error, `call_resumable` hands back a handle,
 //!   `resume` continues. No instrumentation; the engine keeps the stack.
-//! * **rewind-host yield**: an Asyncify-instrumented module calls
+//! * **bare driver**: the least a host can do to drive Binaryen's protocol
+//!   on the instrumented module (`bare_driver`), through the ABI exports
+//!   and through the exported state globals.
+//! * **rewind-host yield**: the instrumented module calls
 //!   `rewind.yield_to_host()` (`Linker::func_yield`); the driver returns
-//!   `Yielded`, and `Instance::resume` rewinds. Portable to any engine.
+//!   `Yielded`, and `Instance::resume` rewinds.
 //! * **rewind-host async**: the same through `Linker::func_async` with a
 //!   future that is pending once (a real unwind and rewind per call).
-//! * **plain host call**: the uninstrumented loop calling a host function
-//!   that does not suspend — the floor.
+//! * **rewind-host yield, no exported globals**: the module instrumented
+//!   without `--export-globals`, so the driver calls the ABI exports.
 //!
 //! Each loop iteration suspends once, at a call `depth` functions deep (the
-//! Asyncify save/restore cost grows with the stack; wasmi's does not).
+//! Asyncify save/restore cost grows with the stack; wasmi's does not). The
+//! last column is the cost of one more frame (the slope from depth 1 to
+//! 16); below the table, that cost beyond an ordinary call, against the
+//! frame's own save + restore (the bare driver's).
 //!
 //! `cargo bench -p rewind-host --bench roundtrip` (add `-- --quick` for a
-//! short run). Numbers are medians of several batches; ratios are against
-//! wasmi's `call_resumable` at the same depth.
+//! short run). Numbers are medians of several batches, the drivers taking
+//! turns batch by batch; ratios are against wasmi's `call_resumable` and
+//! against the bare driver with exported globals, at the same depth.
+//! Results: `docs/performance.md`.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -26,6 +36,9 @@ use std::time::{Duration, Instant};
 
 use rewind_host::wasmi::{self, Engine, FuncType, Linker as WasmiLinker, Store, Val};
 use rewind_host::{CallOutcome, Linker, Module};
+
+mod bare_driver;
+use bare_driver::Control;
 
 /// `run(n)` suspends `n` times, each at the bottom of `depth` nested calls
 /// that keep a few locals live across the suspension.
@@ -82,8 +95,9 @@ impl Future for PendingOnce {
     }
 }
 
-/// Suspensions per measured batch.
-const BATCH: i32 = 2_000;
+/// Suspensions per measured batch: short batches, so that most of them run
+/// without being preempted on a busy machine and the median is theirs.
+const BATCH: i32 = 200;
 
 fn wasmi_resumable(engine: &Engine, wasm: &[u8]) -> impl FnMut() -> u32 {
     let module = wasmi::Module::new(engine, wasm).unwrap();
@@ -179,64 +193,108 @@ fn rewind_host_driver(
     }
 }
 
-/// Median time per suspension over `batches` batches.
-fn measure(batches: usize, mut batch: impl FnMut() -> u32) -> Duration {
-    assert_eq!(batch(), BATCH as u32, "every iteration suspends once");
-    let mut times: Vec<Duration> = (0..batches)
-        .map(|_| {
+/// Median time per suspension of each driver over `batches` batches, the
+/// drivers taking turns batch by batch so that noise hits them alike.
+fn measure(batches: usize, drivers: &mut [Box<dyn FnMut() -> u32 + '_>]) -> Vec<Duration> {
+    for batch in drivers.iter_mut() {
+        assert_eq!(batch(), BATCH as u32, "every iteration suspends once");
+    }
+    let mut times = vec![Vec::with_capacity(batches); drivers.len()];
+    for _ in 0..batches {
+        for (batch, times) in drivers.iter_mut().zip(&mut times) {
             let start = Instant::now();
             let n = batch();
-            start.elapsed() / n
+            times.push(start.elapsed() / n);
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[t.len() / 2]
         })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
+        .collect()
 }
+
+/// The drivers, in table order.
+const DRIVERS: [&str; 7] = [
+    "plain host call (no suspension)",
+    "wasmi call_resumable",
+    "bare driver, ABI exports",
+    "bare driver, exported globals",
+    "rewind-host yield",
+    "rewind-host async",
+    "rewind-host yield, no exported globals",
+];
+const PLAIN: usize = 0;
+const NATIVE: usize = 1;
+const BARE_GLOBALS: usize = 3;
+const DEPTHS: [u32; 3] = [1, 4, 16];
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let batches = if quick { 5 } else { 31 };
+    let batches = if quick { 21 } else { 301 };
     let engine = Engine::default();
 
-    println!("time per suspension round trip (median of {batches} batches of {BATCH})\n");
-    println!(
-        "{:>5}  {:>22}  {:>22}  {:>22}  {:>22}",
-        "depth",
-        "plain host call",
-        "wasmi call_resumable",
-        "rewind-host yield",
-        "rewind-host async"
-    );
-    for depth in [1, 4, 16] {
+    // times[driver][depth]
+    let mut times = vec![Vec::new(); DRIVERS.len()];
+    for depth in DEPTHS {
         let wasm = wat::parse_str(module_wat(depth)).unwrap();
-        let instrumented = rewind_transform::asyncify(
-            &wasm,
-            &rewind_transform::Options {
+        let instrument = |export_globals| {
+            let options = rewind_transform::Options {
                 imports: Some(vec!["rewind.yield_to_host".into()]),
+                export_globals,
                 ..Default::default()
-            },
-        )
-        .unwrap()
-        .wasm;
-
-        let plain = measure(batches, plain_calls(&engine, &wasm));
-        let native = measure(batches, wasmi_resumable(&engine, &wasm));
-        let yields = measure(batches, rewind_host_driver(&engine, &instrumented, false));
-        let futures = measure(batches, rewind_host_driver(&engine, &instrumented, true));
-        let cell = |t: Duration| {
-            let ratio = t.as_secs_f64() / native.as_secs_f64();
-            format!("{:>8.0} ns ({ratio:>5.2}x)", t.as_secs_f64() * 1e9)
+            };
+            rewind_transform::asyncify(&wasm, &options).unwrap().wasm
         };
-        println!(
-            "{depth:>5}  {:>22}  {:>22}  {:>22}  {:>22}",
-            cell(plain),
-            cell(native),
-            cell(yields),
-            cell(futures)
-        );
+        let (globals, exports) = (instrument(true), instrument(false));
+        let mut drivers: Vec<Box<dyn FnMut() -> u32>> = vec![
+            Box::new(plain_calls(&engine, &wasm)),
+            Box::new(wasmi_resumable(&engine, &wasm)),
+            Box::new(bare_driver::driver(&engine, &globals, Control::Exports, BATCH)),
+            Box::new(bare_driver::driver(&engine, &globals, Control::Globals, BATCH)),
+            Box::new(rewind_host_driver(&engine, &globals, false)),
+            Box::new(rewind_host_driver(&engine, &globals, true)),
+            Box::new(rewind_host_driver(&engine, &exports, false)),
+        ];
+        for (driver, t) in measure(batches, &mut drivers).into_iter().enumerate() {
+            times[driver].push(t.as_secs_f64() * 1e9);
+        }
     }
+
+    println!("time per suspension round trip (median of {batches} batches of {BATCH})\n");
+    let mut header = format!("{:<40}", "driver");
+    for depth in DEPTHS {
+        header += &format!("  {:>24}", format!("depth {depth}"));
+    }
+    println!("{header}  {:>16}", "per extra frame");
+    // Per extra frame: the slope from the shallowest to the deepest stack.
+    let (first, last) = (DEPTHS[0], DEPTHS[DEPTHS.len() - 1]);
+    let slope = |t: &[f64]| (t[t.len() - 1] - t[0]) / f64::from(last - first);
+    for (name, t) in DRIVERS.iter().zip(&times) {
+        let mut row = format!("{name:<40}");
+        for (i, ns) in t.iter().enumerate() {
+            let native = times[NATIVE][i];
+            let bare = times[BARE_GLOBALS][i];
+            row += &format!(
+                "  {ns:>6.0} ns {:>5.2}x {:>5.2}x",
+                ns / native,
+                ns / bare
+            );
+        }
+        println!("{row}  {:>13.0} ns", slope(t));
+    }
+    // What one more suspended frame costs beyond its ordinary call: its own
+    // save + restore (with the bare driver), and the same under each driver.
+    let own = slope(&times[BARE_GLOBALS]) - slope(&times[PLAIN]);
     println!(
-        "\nratios are against wasmi's call_resumable at the same depth; \
-         \"plain host call\" does not suspend (the floor)"
+        "\nratios: against wasmi call_resumable, then against the bare driver \
+         with exported globals, at the same depth"
     );
+    println!("one extra frame's own save + restore (bare driver minus plain call): {own:.0} ns");
+    for (name, t) in DRIVERS.iter().zip(&times).skip(BARE_GLOBALS + 1) {
+        let extra = slope(t) - slope(&times[PLAIN]);
+        println!("  {name:<40} {extra:>6.0} ns per extra frame ({:.2}x)", extra / own);
+    }
 }

@@ -35,6 +35,12 @@ pub const REQUIRED_EXPORTS: [&str; 5] = [
     GET_STATE,
 ];
 
+/// Global holding the state, exported by modules instrumented with
+/// `--export-globals`.
+pub const STATE_GLOBAL: &str = "__asyncify_state";
+/// Global holding the data pointer, exported with [`STATE_GLOBAL`].
+pub const DATA_GLOBAL: &str = "__asyncify_data";
+
 /// Name of the shadow-stack-pointer global that `wasm-ld` emits.
 pub const STACK_POINTER_GLOBAL: &str = "__stack_pointer";
 

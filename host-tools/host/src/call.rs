@@ -23,6 +23,7 @@ use crate::error::{DriverTrap, Error, ImportFailed, Phase, Result, error_chain, 
 use crate::executor::Signal;
 use crate::instance::Instance;
 use std::fmt;
+use std::mem;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use wasmi::{Func, Val, ValType};
@@ -72,7 +73,9 @@ pub(crate) struct CallState {
     pub export: Arc<str>,
     pub func: Func,
     pub args: Vec<Val>,
-    pub n_results: usize,
+    /// Where each run of the export writes its results: allocated once per
+    /// call, handed over when the call finishes.
+    pub outputs: Vec<Val>,
     pub buffer: Option<SaveBuffer>,
     pub signal: Arc<Signal>,
     pub waker: Waker,
@@ -267,7 +270,7 @@ impl<T: 'static> Instance<T> {
             export: export.into(),
             func,
             args: args.to_vec(),
-            n_results: ty.results().len(),
+            outputs: vec![Val::I32(0); ty.results().len()],
             buffer: None,
             signal,
             waker,
@@ -398,17 +401,17 @@ impl<T: 'static> Instance<T> {
                 });
             }
         }
+        // The waker moves to the frame for the run and back after it.
         self.store.data_mut().driver.frame = Some(Frame {
             call: call.id,
-            waker: call.waker.clone(),
+            waker: mem::replace(&mut call.waker, Waker::noop().clone()),
             buffer: call.buffer,
             rewind,
             suspension: None,
             unwound: Vec::new(),
         });
-        let mut outputs = vec![Val::I32(0); call.n_results];
-        let result = call.func.call(&mut self.store, &call.args, &mut outputs);
-        let frame = self
+        let result = call.func.call(&mut self.store, &call.args, &mut call.outputs);
+        let mut frame = self
             .store
             .data_mut()
             .driver
@@ -416,22 +419,18 @@ impl<T: 'static> Instance<T> {
             .take()
             .expect("the frame stays installed during the call");
         call.buffer = frame.buffer;
+        mem::swap(&mut call.waker, &mut frame.waker);
         match result {
-            Ok(()) => self.returned(call, frame, outputs),
+            Ok(()) => self.returned(call, frame),
             Err(source) => Err(self.trapped(call, frame, phase, source)),
         }
     }
 
     /// The export returned: finished, or unwound from a suspension.
-    fn returned(
-        &mut self,
-        call: CallState,
-        frame: Frame,
-        outputs: Vec<Val>,
-    ) -> Result<CallOutcome> {
-        let export = call.export.to_string();
+    fn returned(&mut self, mut call: CallState, frame: Frame) -> Result<CallOutcome> {
         let Some(suspension) = frame.suspension else {
             self.retire(&call);
+            let export = call.export.to_string();
             if let Some(rewind) = frame.rewind {
                 return Err(self.violation(
                     export,
@@ -442,7 +441,7 @@ impl<T: 'static> Instance<T> {
                 ));
             }
             return match self.runtime.state(&mut self.store) {
-                Ok(abi::STATE_NORMAL) => Ok(CallOutcome::Finished(outputs)),
+                Ok(abi::STATE_NORMAL) => Ok(CallOutcome::Finished(mem::take(&mut call.outputs))),
                 Ok(state) => Err(self.violation(
                     export,
                     format!("the call returned in Asyncify state {state}"),
@@ -451,29 +450,28 @@ impl<T: 'static> Instance<T> {
             };
         };
         let import = match &suspension {
-            Suspension::Future { import, .. } | Suspension::Yield { import, .. } => import.clone(),
+            Suspension::Future { import, .. } | Suspension::Yield { import, .. } => import,
         };
         match self.runtime.state(&mut self.store) {
             Ok(abi::STATE_UNWINDING) => {}
             Ok(state) => {
                 self.retire(&call);
-                return Err(self.violation(
-                    export,
-                    format!(
-                        "import `{import}` started an unwind but the export returned in state {state}: \
-                         its callers are not instrumented as suspending (check the transform's import list)"
-                    ),
-                ));
+                let message = format!(
+                    "import `{import}` started an unwind but the export returned in state {state}: \
+                     its callers are not instrumented as suspending (check the transform's import list)"
+                );
+                return Err(self.violation(call.export.to_string(), message));
             }
             Err(source) => {
                 self.retire(&call);
-                return Err(self.state_trap(export, source));
+                return Err(self.state_trap(call.export.to_string(), source));
             }
         }
         if self.runtime.stop_unwind(&mut self.store).is_err() {
             // Binaryen checks for overflow only here, after the save stack
             // was written past its end.
             self.retire(&call);
+            let export = call.export.to_string();
             self.poison(format!(
                 "the save stack of `{export}` ran past its {}-byte buffer before the overflow was detected; \
                  guest memory after the buffer may be corrupted",

@@ -280,7 +280,8 @@ fn suspending_import<T>(
                     "the guest rewound into import `{import}`, but the resumed call did not suspend there"
                 ))
             })?;
-            if *rewind.import != **import {
+            // Suspended by this import: the same `Arc`, no need to compare.
+            if !Arc::ptr_eq(&rewind.import, import) && *rewind.import != **import {
                 return Err(protocol(format!(
                     "the guest rewound into import `{import}`, but the call suspended in `{}`",
                     rewind.import
@@ -302,14 +303,16 @@ fn suspending_import<T>(
         }
     }
 
-    let waker = frame(caller).waker.clone();
     let suspension = match start(caller, params) {
         None => Suspension::Yield {
             import: import.clone(),
             params: params.to_vec(),
             results: results_ty.clone(),
         },
-        Some(mut future) => match future.as_mut().poll(&mut Context::from_waker(&waker)) {
+        Some(mut future) => match future
+            .as_mut()
+            .poll(&mut Context::from_waker(&frame(caller).waker))
+        {
             Poll::Ready(Ok(values)) => return write_results(import, results_ty, values, results),
             Poll::Ready(Err(error)) => return Err(failed(import, &error)),
             Poll::Pending => Suspension::Future {

@@ -46,6 +46,12 @@
 //! sees state 2, calls `asyncify_stop_rewind()` and returns the future's
 //! value.
 //!
+//! Modules that export the globals `__asyncify_state` and `__asyncify_data`
+//! (`rewind asyncify --export-globals`) are driven by setting those globals
+//! instead of calling the exports: a round trip then costs a fraction of
+//! what it does through six guest calls (`docs/performance.md`). Either
+//! way the driver makes the exports' `stack_pos <= stack_end` checks.
+//!
 //! # Save buffers
 //!
 //! Each suspended call holds one save buffer ([`Config::buffer_size`],

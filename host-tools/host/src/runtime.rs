@@ -1,21 +1,65 @@
-//! The guest's Asyncify runtime as callable handles: the five ABI exports,
-//! the memory that holds the save buffers, and the pointer width.
+//! The guest's Asyncify runtime as the driver uses it: the protocol's
+//! state changes, the memory that holds the save buffers, and the pointer
+//! width.
 //!
-//! Every method is one guest call. None of them keeps a view of guest
-//! memory: memory can grow during any guest call.
+//! When the module exports the globals `__asyncify_state` and
+//! `__asyncify_data` (`rewind asyncify --export-globals`, Binaryen's
+//! `asyncify-export-globals`), the driver reads and sets them directly,
+//! which costs a fraction of a guest call; otherwise each state change is
+//! a call of one of the five ABI exports. The exports that change the state
+//! also check the data structure (`stack_pos <= stack_end`), and through
+//! the globals the driver makes that check itself where it can fail: when
+//! an unwind stops (the only place a Binaryen-instrumented module finds out
+//! that it overflowed its buffer) and when a rewind starts (a buffer the
+//! guest wrote over while its call was suspended). The other two cannot
+//! fail there: an unwind starts on a header the driver just wrote, and a
+//! complete rewind pops exactly what the unwind pushed. A failed check
+//! traps like the export would (`unreachable`), after the same state
+//! change.
+//!
+//! None of the methods keeps a view of guest memory: memory can grow during
+//! any guest call.
 
 use crate::abi;
-use crate::error::{Error, Result};
-use wasmi::{AsContextMut, Func, Memory, Val};
+use crate::error::{Error, Result, types_to_string};
+use wasmi::TrapCode;
+use wasmi::{AsContext, AsContextMut, Global, Memory, Mutability, TypedFunc, Val, ValType};
 
-/// Handles to the Asyncify exports of one instance.
+/// How the driver changes the state.
+#[derive(Debug, Clone, Copy)]
+enum Control {
+    /// Through the exported state and data globals.
+    Globals { state: Global, data: Global },
+    /// Through the ABI exports.
+    Exports {
+        start_unwind: PtrFunc,
+        stop_unwind: TypedFunc<(), ()>,
+        start_rewind: PtrFunc,
+        stop_rewind: TypedFunc<(), ()>,
+        get_state: TypedFunc<(), i32>,
+    },
+}
+
+/// An ABI export that takes a pointer, at the module's pointer width.
+#[derive(Debug, Clone, Copy)]
+enum PtrFunc {
+    Narrow(TypedFunc<i32, ()>),
+    Wide(TypedFunc<i64, ()>),
+}
+
+impl PtrFunc {
+    fn call(self, ctx: impl AsContextMut, address: u64) -> Result<(), wasmi::Error> {
+        match self {
+            PtrFunc::Narrow(func) => func.call(ctx, address as u32 as i32),
+            PtrFunc::Wide(func) => func.call(ctx, address as i64),
+        }
+    }
+}
+
+/// The Asyncify runtime of one instance.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Runtime {
-    start_unwind: Func,
-    stop_unwind: Func,
-    start_rewind: Func,
-    stop_rewind: Func,
-    get_state: Func,
+    control: Control,
     /// The memory holding the save buffers.
     pub memory: Memory,
     /// Pointers are `i64` (memory64).
@@ -23,18 +67,14 @@ pub(crate) struct Runtime {
 }
 
 impl Runtime {
-    /// Looks up the ABI exports and the buffer memory of `instance`.
+    /// Looks up the state globals or the ABI exports, and the buffer memory
+    /// of `instance`.
     pub(crate) fn new<T>(
         ctx: &wasmi::Store<T>,
         instance: &wasmi::Instance,
         memory_name: Option<&str>,
         memory64: bool,
     ) -> Result<Self> {
-        let func = |name: &'static str| {
-            instance
-                .get_func(ctx, name)
-                .ok_or(Error::ModuleNotInstrumented { missing: name })
-        };
         let memory = match memory_name {
             Some(name) => instance.get_memory(ctx, name),
             None => instance.get_memory(ctx, "memory").or_else(|| {
@@ -53,12 +93,28 @@ impl Runtime {
                 if memory64 { 64 } else { 32 },
             )));
         }
+        let ptr = if memory64 { ValType::I64 } else { ValType::I32 };
+        let global = |name: &str, ty: ValType| {
+            instance.get_global(ctx, name).filter(|global| {
+                let global_ty = global.ty(ctx);
+                global_ty.content() == ty && global_ty.mutability() == Mutability::Var
+            })
+        };
+        let control = match (
+            global(abi::STATE_GLOBAL, ValType::I32),
+            global(abi::DATA_GLOBAL, ptr),
+        ) {
+            (Some(state), Some(data)) => Control::Globals { state, data },
+            _ => Control::Exports {
+                start_unwind: ptr_func(ctx, instance, abi::START_UNWIND, memory64)?,
+                stop_unwind: typed(ctx, instance, abi::STOP_UNWIND)?,
+                start_rewind: ptr_func(ctx, instance, abi::START_REWIND, memory64)?,
+                stop_rewind: typed(ctx, instance, abi::STOP_REWIND)?,
+                get_state: typed(ctx, instance, abi::GET_STATE)?,
+            },
+        };
         Ok(Self {
-            start_unwind: func(abi::START_UNWIND)?,
-            stop_unwind: func(abi::STOP_UNWIND)?,
-            start_rewind: func(abi::START_REWIND)?,
-            stop_rewind: func(abi::STOP_REWIND)?,
-            get_state: func(abi::GET_STATE)?,
+            control,
             memory,
             memory64,
         })
@@ -84,9 +140,10 @@ impl Runtime {
 
     /// `asyncify_get_state()`.
     pub(crate) fn state(&self, ctx: impl AsContextMut) -> Result<i32, wasmi::Error> {
-        let mut out = [Val::I32(0)];
-        self.get_state.call(ctx, &[], &mut out)?;
-        Ok(out[0].i32().unwrap_or(-1))
+        match self.control {
+            Control::Globals { state, .. } => Ok(state.get(ctx).i32().unwrap_or(-1)),
+            Control::Exports { get_state, .. } => get_state.call(ctx, ()),
+        }
     }
 
     /// `asyncify_start_unwind(buffer)`.
@@ -95,26 +152,87 @@ impl Runtime {
         ctx: impl AsContextMut,
         buffer: u64,
     ) -> Result<(), wasmi::Error> {
-        self.start_unwind.call(ctx, &[self.ptr(buffer)], &mut [])
+        match self.control {
+            Control::Globals { state, data } => {
+                self.switch(ctx, state, data, abi::STATE_UNWINDING, buffer)
+            }
+            Control::Exports { start_unwind, .. } => start_unwind.call(ctx, buffer),
+        }
     }
 
     /// `asyncify_stop_unwind()`.
-    pub(crate) fn stop_unwind(&self, ctx: impl AsContextMut) -> Result<(), wasmi::Error> {
-        self.stop_unwind.call(ctx, &[], &mut [])
+    pub(crate) fn stop_unwind(&self, mut ctx: impl AsContextMut) -> Result<(), wasmi::Error> {
+        match self.control {
+            Control::Globals { state, data } => {
+                set(&mut ctx, state, Val::I32(abi::STATE_NORMAL))?;
+                self.check(ctx, data)
+            }
+            Control::Exports { stop_unwind, .. } => stop_unwind.call(ctx, ()),
+        }
     }
 
     /// `asyncify_start_rewind(buffer)`.
     pub(crate) fn start_rewind(
         &self,
-        ctx: impl AsContextMut,
+        mut ctx: impl AsContextMut,
         buffer: u64,
     ) -> Result<(), wasmi::Error> {
-        self.start_rewind.call(ctx, &[self.ptr(buffer)], &mut [])
+        match self.control {
+            Control::Globals { state, data } => {
+                self.switch(&mut ctx, state, data, abi::STATE_REWINDING, buffer)?;
+                self.check(ctx, data)
+            }
+            Control::Exports { start_rewind, .. } => start_rewind.call(ctx, buffer),
+        }
     }
 
     /// `asyncify_stop_rewind()`.
     pub(crate) fn stop_rewind(&self, ctx: impl AsContextMut) -> Result<(), wasmi::Error> {
-        self.stop_rewind.call(ctx, &[], &mut [])
+        match self.control {
+            Control::Globals { state, .. } => set(ctx, state, Val::I32(abi::STATE_NORMAL)),
+            Control::Exports { stop_rewind, .. } => stop_rewind.call(ctx, ()),
+        }
+    }
+
+    /// Sets the data pointer, then the state.
+    fn switch(
+        &self,
+        mut ctx: impl AsContextMut,
+        state: Global,
+        data: Global,
+        to: i32,
+        buffer: u64,
+    ) -> Result<(), wasmi::Error> {
+        set(&mut ctx, data, self.ptr(buffer))?;
+        set(ctx, state, Val::I32(to))
+    }
+
+    /// The check of the ABI functions: `stack_pos <= stack_end` in the
+    /// header `data` points to, else an `unreachable` trap.
+    fn check(&self, ctx: impl AsContext, data: Global) -> Result<(), wasmi::Error> {
+        let buffer = self.address(&data.get(&ctx)).unwrap_or(0);
+        let offset = usize::try_from(buffer).map_err(|_| TrapCode::MemoryOutOfBounds)?;
+        let field = abi::stack_end_offset(self.memory64) as usize;
+        let mut header = [0u8; 16];
+        self.read(ctx, offset, &mut header[..2 * field])?;
+        // A little-endian field of the pointer's width.
+        let value = |at: usize| {
+            let mut bytes = [0u8; 8];
+            bytes[..field].copy_from_slice(&header[at..at + field]);
+            u64::from_le_bytes(bytes)
+        };
+        let (pos, end) = (value(0), value(field));
+        if pos > end {
+            return Err(TrapCode::UnreachableCodeReached.into());
+        }
+        Ok(())
+    }
+
+    /// Reads guest memory as a load instruction would: out of bounds traps.
+    fn read(&self, ctx: impl AsContext, offset: usize, bytes: &mut [u8]) -> Result<(), wasmi::Error> {
+        self.memory
+            .read(ctx, offset, bytes)
+            .map_err(|_| TrapCode::MemoryOutOfBounds.into())
     }
 
     /// Brings the instance back to the normal state after a trap left it
@@ -130,4 +248,48 @@ impl Runtime {
         };
         reset.is_ok() && matches!(self.state(&mut ctx), Ok(abi::STATE_NORMAL))
     }
+}
+
+/// Sets a global the driver found mutable and of the right type.
+fn set(ctx: impl AsContextMut, global: Global, value: Val) -> Result<(), wasmi::Error> {
+    global
+        .set(ctx, value)
+        .map_err(|e| wasmi::Error::new(format!("setting an Asyncify global failed: {e}")))
+}
+
+/// The export `name`, typed. [`Module`](crate::Module) checked the types.
+fn typed<T, P: wasmi::WasmParams, R: wasmi::WasmResults>(
+    ctx: &wasmi::Store<T>,
+    instance: &wasmi::Instance,
+    name: &'static str,
+) -> Result<TypedFunc<P, R>> {
+    let func = instance
+        .get_func(ctx, name)
+        .ok_or(Error::ModuleNotInstrumented { missing: name })?;
+    func.typed(ctx).map_err(|_| {
+        let ty = func.ty(ctx);
+        Error::AbiMismatch {
+            export: name,
+            expected: "the ABI type".to_string(),
+            found: format!(
+                "{} -> {}",
+                types_to_string(ty.params().iter().copied()),
+                types_to_string(ty.results().iter().copied())
+            ),
+        }
+    })
+}
+
+/// The pointer-taking export `name`, typed.
+fn ptr_func<T>(
+    ctx: &wasmi::Store<T>,
+    instance: &wasmi::Instance,
+    name: &'static str,
+    memory64: bool,
+) -> Result<PtrFunc> {
+    Ok(if memory64 {
+        PtrFunc::Wide(typed(ctx, instance, name)?)
+    } else {
+        PtrFunc::Narrow(typed(ctx, instance, name)?)
+    })
 }

@@ -17,6 +17,8 @@ fn constants_agree() {
     assert_eq!(host::START_REWIND, transform::START_REWIND);
     assert_eq!(host::STOP_REWIND, transform::STOP_REWIND);
     assert_eq!(host::GET_STATE, transform::GET_STATE);
+    assert_eq!(host::STATE_GLOBAL, transform::STATE_GLOBAL);
+    assert_eq!(host::DATA_GLOBAL, transform::DATA_GLOBAL);
     assert_eq!(host::STACK_POINTER_GLOBAL, transform::STACK_POINTER_GLOBAL);
     for memory64 in [false, true] {
         assert_eq!(
