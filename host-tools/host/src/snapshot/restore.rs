@@ -132,7 +132,7 @@ impl<T: 'static> Instance<T> {
             export: call.export.as_str().into(),
             func,
             args,
-            n_results: ty.results().len(),
+            outputs: vec![Val::I32(0); ty.results().len()],
             buffer: Some(SaveBuffer { ptr: d.buffer }),
             signal,
             waker,
