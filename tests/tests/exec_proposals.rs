@@ -12,9 +12,7 @@
 //!   `rewind_tests::host`): proof that the program and the harness work;
 //! * `NAME` is the differential test (`rewind_tests::differential`): the
 //!   program instrumented with every default option set, run under every
-//!   suspension policy, must behave exactly like the original. Where the
-//!   transform does not handle the construct yet, it is ignored with the
-//!   reason; remove the `#[ignore]` once it does.
+//!   suspension policy, must behave exactly like the original.
 
 use rewind_tests::instrument::{package_dir, wat};
 use rewind_tests::value::Reference;

@@ -252,8 +252,18 @@ fn main() {
         let mut drivers: Vec<Box<dyn FnMut() -> u32>> = vec![
             Box::new(plain_calls(&engine, &wasm)),
             Box::new(wasmi_resumable(&engine, &wasm)),
-            Box::new(bare_driver::driver(&engine, &globals, Control::Exports, BATCH)),
-            Box::new(bare_driver::driver(&engine, &globals, Control::Globals, BATCH)),
+            Box::new(bare_driver::driver(
+                &engine,
+                &globals,
+                Control::Exports,
+                BATCH,
+            )),
+            Box::new(bare_driver::driver(
+                &engine,
+                &globals,
+                Control::Globals,
+                BATCH,
+            )),
             Box::new(rewind_host_driver(&engine, &globals, false)),
             Box::new(rewind_host_driver(&engine, &globals, true)),
             Box::new(rewind_host_driver(&engine, &exports, false)),
@@ -277,11 +287,7 @@ fn main() {
         for (i, ns) in t.iter().enumerate() {
             let native = times[NATIVE][i];
             let bare = times[BARE_GLOBALS][i];
-            row += &format!(
-                "  {ns:>6.0} ns {:>5.2}x {:>5.2}x",
-                ns / native,
-                ns / bare
-            );
+            row += &format!("  {ns:>6.0} ns {:>5.2}x {:>5.2}x", ns / native, ns / bare);
         }
         println!("{row}  {:>13.0} ns", slope(t));
     }
@@ -295,6 +301,9 @@ fn main() {
     println!("one extra frame's own save + restore (bare driver minus plain call): {own:.0} ns");
     for (name, t) in DRIVERS.iter().zip(&times).skip(BARE_GLOBALS + 1) {
         let extra = slope(t) - slope(&times[PLAIN]);
-        println!("  {name:<40} {extra:>6.0} ns per extra frame ({:.2}x)", extra / own);
+        println!(
+            "  {name:<40} {extra:>6.0} ns per extra frame ({:.2}x)",
+            extra / own
+        );
     }
 }

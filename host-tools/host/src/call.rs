@@ -410,7 +410,9 @@ impl<T: 'static> Instance<T> {
             suspension: None,
             unwound: Vec::new(),
         });
-        let result = call.func.call(&mut self.store, &call.args, &mut call.outputs);
+        let result = call
+            .func
+            .call(&mut self.store, &call.args, &mut call.outputs);
         let mut frame = self
             .store
             .data_mut()

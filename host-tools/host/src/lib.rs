@@ -181,8 +181,8 @@ mod module;
 mod name_table;
 mod names;
 mod runtime;
-mod unwound;
 pub mod snapshot;
+mod unwound;
 
 pub use asserts::{Called, FunctionList};
 pub use call::{CallOutcome, SuspendedCall};

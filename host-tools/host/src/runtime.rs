@@ -229,7 +229,12 @@ impl Runtime {
     }
 
     /// Reads guest memory as a load instruction would: out of bounds traps.
-    fn read(&self, ctx: impl AsContext, offset: usize, bytes: &mut [u8]) -> Result<(), wasmi::Error> {
+    fn read(
+        &self,
+        ctx: impl AsContext,
+        offset: usize,
+        bytes: &mut [u8],
+    ) -> Result<(), wasmi::Error> {
         self.memory
             .read(ctx, offset, bytes)
             .map_err(|_| TrapCode::MemoryOutOfBounds.into())

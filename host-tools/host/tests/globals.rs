@@ -45,7 +45,10 @@ fn hand_written() -> rewind_host::Instance<()> {
 }
 
 fn set_bump(instance: &mut rewind_host::Instance<()>, bump: i32) {
-    let global = instance.wasmi().get_global(instance.store(), "bump").unwrap();
+    let global = instance
+        .wasmi()
+        .get_global(instance.store(), "bump")
+        .unwrap();
     global.set(instance.store_mut(), Val::I32(bump)).unwrap();
 }
 
@@ -106,7 +109,13 @@ fn a_header_overwritten_while_suspended_stops_the_resume() {
     );
     // Back in the normal state: the next call runs.
     assert!(instance.poisoned().is_none());
-    assert!(instance.call_resumable("main", &[]).unwrap().into_suspended().is_some());
+    assert!(
+        instance
+            .call_resumable("main", &[])
+            .unwrap()
+            .into_suspended()
+            .is_some()
+    );
 }
 
 /// The transform's own output, with and without exported globals, gives

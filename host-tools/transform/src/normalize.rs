@@ -27,9 +27,7 @@ use walrus::ir::{
 use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes, ValType};
 
 use crate::error::{Error, Result};
-use crate::ir::{
-    branch_targets, callee, children, diverges, nullable, sequences, sequences_from,
-};
+use crate::ir::{branch_targets, callee, children, diverges, nullable, sequences, sequences_from};
 use crate::operand_types::TypeContext;
 use crate::suspend::Suspends;
 

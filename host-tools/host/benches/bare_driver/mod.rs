@@ -128,9 +128,7 @@ pub fn driver(engine: &Engine, wasm: &[u8], control: Control, batch: i32) -> imp
     let instance = linker.instantiate_and_start(&mut store, &module).unwrap();
     let abi = resolve(&mut store, &instance, control);
     *store.data_mut() = Some(abi);
-    let run = instance
-        .get_typed_func::<i32, i32>(&store, "run")
-        .unwrap();
+    let run = instance.get_typed_func::<i32, i32>(&store, "run").unwrap();
     move || {
         let mut suspensions = 0;
         loop {
@@ -149,11 +147,21 @@ pub fn driver(engine: &Engine, wasm: &[u8], control: Control, batch: i32) -> imp
 fn resolve(store: &mut Store<Option<Abi>>, instance: &Instance, control: Control) -> Abi {
     let handles = match control {
         Control::Exports => Handles::Exports {
-            start_unwind: instance.get_typed_func(&*store, "asyncify_start_unwind").unwrap(),
-            stop_unwind: instance.get_typed_func(&*store, "asyncify_stop_unwind").unwrap(),
-            start_rewind: instance.get_typed_func(&*store, "asyncify_start_rewind").unwrap(),
-            stop_rewind: instance.get_typed_func(&*store, "asyncify_stop_rewind").unwrap(),
-            get_state: instance.get_typed_func(&*store, "asyncify_get_state").unwrap(),
+            start_unwind: instance
+                .get_typed_func(&*store, "asyncify_start_unwind")
+                .unwrap(),
+            stop_unwind: instance
+                .get_typed_func(&*store, "asyncify_stop_unwind")
+                .unwrap(),
+            start_rewind: instance
+                .get_typed_func(&*store, "asyncify_start_rewind")
+                .unwrap(),
+            stop_rewind: instance
+                .get_typed_func(&*store, "asyncify_stop_rewind")
+                .unwrap(),
+            get_state: instance
+                .get_typed_func(&*store, "asyncify_get_state")
+                .unwrap(),
         },
         Control::Globals => Handles::Globals {
             state: instance.get_global(&*store, "__asyncify_state").unwrap(),

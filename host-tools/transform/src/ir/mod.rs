@@ -13,7 +13,8 @@ mod walk;
 pub(crate) use build::{at, i32_const, i64_const, if_then, load, nullable, offset, store};
 pub(crate) use calls::{CallSite, Target, callee};
 pub(crate) use walk::{
-    branch_targets, children, copy_code, diverges, for_each_instr, nested_seqs, retarget, sequences, sequences_from,
+    branch_targets, children, copy_code, diverges, for_each_instr, nested_seqs, retarget,
+    sequences, sequences_from,
 };
 
 use walrus::ir::{Instr, InstrLocId};
