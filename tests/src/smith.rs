@@ -359,15 +359,6 @@ fn stopped_by(trace: &Trace, what: &str) -> Option<usize> {
     })
 }
 
-/// Where `got` first stopped with a native stack overflow that tail calls
-/// turned into calls explain (`lowered`: the transform's report counted
-/// some; see docs/transform.md): a long tail-recursive loop then needs a
-/// frame per iteration. Nothing after that point is comparable (the state
-/// it left differs).
-pub fn stack_exhausted_by_lowered_tail_calls(got: &Trace, lowered: bool) -> Option<usize> {
-    lowered.then(|| stack_exhausted(got)).flatten()
-}
-
 /// Whether the first `n` events of `got` are the oracle's.
 pub fn same_before(got: &Trace, oracle: &Trace, n: usize) -> bool {
     got.events[..n] == oracle.events[..n.min(oracle.events.len())]

@@ -138,16 +138,12 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
     let unrolled = out.report.fuel.map_or(0, |f| f.loops_unrolled as u64);
     if unrolled > 0 {
         tally.unrolled_loops += unrolled;
-        unrolled_fuel_is_the_same(&case, &out.wasm, out.report.tail_calls_lowered > 0)?;
+        unrolled_fuel_is_the_same(&case, &out.wasm)?;
     }
-    let metered = Metered {
-        wasm: out.wasm,
-        tail_calls_lowered: out.report.tail_calls_lowered > 0,
-    };
     let max_slices = env_u64("REWIND_FUEL_FUZZ_MAX_SLICES", MAX_SLICES);
     compare(
         &case.wasm,
-        &metered,
+        &out.wasm,
         &case.suspending,
         &case.runs,
         max_slices,
@@ -155,33 +151,11 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
     )
 }
 
-/// A metered module.
-struct Metered {
-    wasm: Vec<u8>,
-    /// Tail calls became calls: a long tail-recursive loop may exhaust the
-    /// native stack (see `smith::stack_exhausted_by_lowered_tail_calls`).
-    tail_calls_lowered: bool,
-}
-
-impl From<Vec<u8>> for Metered {
-    /// A module known to have no lowered tail calls.
-    fn from(wasm: Vec<u8>) -> Self {
-        Metered {
-            wasm,
-            tail_calls_lowered: false,
-        }
-    }
-}
-
 /// Unrolling loops must not change what any call is charged: `metered`
 /// (loops unrolled) and the case metered without unrolling consume the same
 /// fuel per call in one slice, traps included (the global holds the same
 /// value at every call, return and out-of-fuel stop).
-fn unrolled_fuel_is_the_same(case: &Case, wasm: &[u8], lowered: bool) -> Result<(), String> {
-    let metered = Metered {
-        wasm: wasm.to_vec(),
-        tail_calls_lowered: lowered,
-    };
+fn unrolled_fuel_is_the_same(case: &Case, metered: &[u8]) -> Result<(), String> {
     let fuel = FuelOptions {
         unroll: 1,
         ..FuelOptions::default()
@@ -190,11 +164,11 @@ fn unrolled_fuel_is_the_same(case: &Case, wasm: &[u8], lowered: bool) -> Result<
         .map_err(|e| format!("meter without unrolling failed: {e}"))?
         .wasm;
     let calls = smith::calls_with_zero_args(&case.wasm);
-    let engine = EngineKind::for_modules(&[&case.wasm, &plain, wasm]);
+    let engine = EngineKind::for_modules(&[&case.wasm, &plain, metered]);
     let Some(oracle) = smith::oracle(engine, &case.wasm, &case.suspending, &calls)? else {
         return Ok(());
     };
-    let per_call = |metered: &Metered| {
+    let per_call = |metered: &[u8]| {
         metered_run(
             engine,
             metered,
@@ -206,11 +180,7 @@ fn unrolled_fuel_is_the_same(case: &Case, wasm: &[u8], lowered: bool) -> Result<
         )
         .map(|run| run.stats.per_call)
     };
-    let plain = Metered {
-        wasm: plain,
-        tail_calls_lowered: lowered,
-    };
-    let (want, have) = (per_call(&plain)?, per_call(&metered)?);
+    let (want, have) = (per_call(&plain)?, per_call(metered)?);
     if want != have {
         return Err(format!(
             "unrolling loops changed the fuel per call: {want:?} without, {have:?} with"
@@ -244,14 +214,14 @@ fn widened(schedule: &FuelSchedule, work: u64, max_slices: u64) -> FuelSchedule 
 /// the oracle's and every run must consume the fuel of the huge-budget run.
 fn compare(
     original: &[u8],
-    metered: &Metered,
+    metered: &[u8],
     suspending: &[String],
     runs: &[(Policy, FuelSchedule)],
     max_slices: u64,
     tally: &mut Tally,
 ) -> Result<(), String> {
     let calls = smith::calls_with_zero_args(original);
-    let engine = EngineKind::for_modules(&[original, &metered.wasm]);
+    let engine = EngineKind::for_modules(&[original, metered]);
     let Some(oracle) = smith::oracle(engine, original, suspending, &calls)? else {
         tally.not_runnable += 1;
         return Ok(());
@@ -266,8 +236,8 @@ fn compare(
         &FuelSchedule::HUGE,
     )?;
     if whole.overflowed && whole.stats.out_of_fuel == 0 {
-        // Nothing unwound, so no save stack ran out: the native stack did,
-        // through lowered tail calls (the events before it matched).
+        // Nothing unwound, so no save stack ran out: the native stack did
+        // (the events before it matched).
         tally.stack_overflows += 1;
         return Ok(());
     }
@@ -363,7 +333,7 @@ struct Run {
 /// must match.
 fn metered_run(
     engine: EngineKind,
-    metered: &Metered,
+    metered: &[u8],
     suspending: &[String],
     calls: &[Call],
     oracle: &Trace,
@@ -373,7 +343,7 @@ fn metered_run(
     let mut cfg = smith::config(engine, Mode::Instrumented, policy.clone(), suspending);
     cfg.fuel = Some(schedule.clone());
     let context = || format!("metered, {policy:?}, {schedule:?}");
-    let got = smith::catch_panic(|| run(&metered.wasm, &cfg, calls))
+    let got = smith::catch_panic(|| run(metered, &cfg, calls))
         .map_err(|p| format!("{}: wasmi panicked: {p}", context()))?
         .map_err(|e| format!("{}: {e:#}", context()))?;
     let stats = got.fuel.clone().expect("a metered run has fuel statistics");
@@ -388,27 +358,33 @@ fn metered_run(
         })
     )
     .then(|| got.events.len() - 1);
-    let exhausted = save_stack
-        .or_else(|| smith::stack_exhausted_by_lowered_tail_calls(&got, metered.tail_calls_lowered));
-    // A recursion that exhausts the native stack in the original may do so
-    // during an unwind here (matched by `diff`): the fuel of that call is
-    // not comparable either.
+    // The metered module needs more native stack than the original (bigger
+    // frames, side-table helpers called while unwinding, the host's ABI
+    // calls inside an import): a recursion may exhaust it here first, or
+    // during an unwind, which stops the run (seed 29105203). Then only what
+    // came before must match.
+    let stopped_early = match got.diff(oracle) {
+        Ok(()) => false,
+        Err(difference) => match save_stack.or_else(|| smith::stack_exhausted(&got)) {
+            None => return Err(format!("{}: {difference}", context())),
+            Some(at) if !smith::same_before(&got, oracle, at) => {
+                return Err(format!(
+                    "{}: overflowed the save or native stack after a difference: \
+                     {difference}",
+                    context()
+                ));
+            }
+            Some(_) => true,
+        },
+    };
+    // A run that stopped early, or whose last call overflowed the native
+    // stack (perhaps during an unwind, where the original overflowed
+    // before it): the fuel of that call is not comparable.
     let native_overflow = matches!(got.events.last(), Some(Event::Finished {
         outcome: Outcome::Trapped(m) | Outcome::Protocol(m),
         ..
     }) if m.contains("StackOverflow"));
-    let overflowed = exhausted.is_some() || native_overflow;
-    if let Some(at) = exhausted {
-        if !smith::same_before(&got, oracle, at) {
-            return Err(format!(
-                "{}: overflowed the save or native stack after a difference\n{got:?}",
-                context()
-            ));
-        }
-    } else {
-        got.diff(oracle)
-            .map_err(|d| format!("{}: {d}", context()))?;
-    }
+    let overflowed = stopped_early || native_overflow;
     Ok(Run {
         sleeps: got.suspensions - stats.out_of_fuel,
         steps: got.steps,
@@ -524,6 +500,21 @@ fn sliced(schedule: FuelSchedule) -> [(Policy, FuelSchedule); 1] {
     [(Policy::Never, schedule)]
 }
 
+/// A recursion whose references live across each suspension exhausts
+/// wasmi's frame limit during an unwind (side-table helpers add frames)
+/// where the original trapped at the same call: the sliced runs stop there,
+/// and everything before, including the calls of every earlier export,
+/// must still match.
+#[test]
+fn fuel_fuzz_overflow_during_unwind() {
+    with_big_stack(|| {
+        let mut tally = Tally::default();
+        check(29_105_203, &mut tally).unwrap();
+        assert_eq!(tally.compared, 1, "{tally:?}");
+        assert!(tally.overflows > 0, "no run overflowed: {tally:?}");
+    });
+}
+
 /// A loop run with budgets of 1 runs out of fuel at every check: once per
 /// iteration (101 of them), or, with the loop unrolled four times, once per
 /// four iterations (26 checks); either way it consumes what it consumes in
@@ -535,7 +526,7 @@ fn budget_one_slices_a_loop() {
         let mut tally = Tally::default();
         compare(
             &wasm,
-            &meter_unrolled(&wasm, unroll).into(),
+            &meter_unrolled(&wasm, unroll),
             &[],
             &sliced(FuelSchedule::Fixed(1)),
             u64::MAX,
@@ -556,7 +547,7 @@ fn harness_detects_a_behaviour_difference() {
     for schedule in [FuelSchedule::HUGE, FuelSchedule::Fixed(1)] {
         let err = compare(
             &wasm,
-            &other.clone().into(),
+            &other,
             &[],
             &sliced(schedule),
             u64::MAX,
@@ -600,7 +591,7 @@ fn harness_detects_slicing_dependent_fuel() {
     let wasm = loop_module(100);
     let err = compare(
         &wasm,
-        &bad.into(),
+        &bad,
         &[],
         &sliced(FuelSchedule::Fixed(2)),
         u64::MAX,
@@ -638,10 +629,9 @@ fn trapping_call_is_charged_up_to_its_last_stop() {
     let engine = EngineKind::Wasmi;
     let oracle = smith::oracle(engine, &wasm, &[], &calls).unwrap().unwrap();
     let consumed = |metered: &[u8], schedule: &FuelSchedule| {
-        let metered = Metered::from(metered.to_vec());
         let run = metered_run(
             engine,
-            &metered,
+            metered,
             &[],
             &calls,
             &oracle,
@@ -656,7 +646,7 @@ fn trapping_call_is_charged_up_to_its_last_stop() {
         assert_eq!(consumed(&metered, &FuelSchedule::HUGE), [0]);
         assert_eq!(consumed(&metered, &FuelSchedule::Fixed(1)), [last_stop]);
     }
-    let metered = Metered::from(meter(&wasm));
+    let metered = meter(&wasm);
     let mut tally = Tally::default();
     compare(
         &wasm,
