@@ -787,8 +787,13 @@ impl Segment {
                 }
                 self.forget_local(l.local);
             }
-            // A taken `br_if` reads values from the top of the stack.
-            Instr::BrIf(_) => self.origins.iter_mut().for_each(|o| *o = None),
+            // A taken conditional branch carries the values below its
+            // operand to its label: they are read there.
+            Instr::BrIf(_)
+            | Instr::BrOnNull(_)
+            | Instr::BrOnNonNull(_)
+            | Instr::BrOnCast(_)
+            | Instr::BrOnCastFail(_) => self.origins.iter_mut().for_each(|o| *o = None),
             _ => {
                 for l in self.origins_written(|l| flow.writes.writes(&instr, l)) {
                     self.forget_local(l);

@@ -1,0 +1,78 @@
+;; Conditional branches on references (`br_on_null`, `br_on_non_null`,
+;; `br_on_cast`, `br_on_cast_fail`) right after a suspension, with a value
+;; below the reference: a taken branch carries that value to its label, so
+;; it must be back on the operand stack before the branch, not reloaded
+;; from where it came from at the next suspension.
+(module
+  (import "env" "sleep" (func $sleep))
+  (import "env" "sleep_i32" (func $sleep_i32 (result i32)))
+  (memory (export "memory") 1)
+  (elem declare func $id)
+  (func $id)
+
+  ;; x = 0: the branch carries x, then + sleep_i32(); else x + 100 + sleep_i32().
+  (func (export "on_null") (param $x i32) (result i32)
+    (block $null (result i32)
+      (local.get $x)
+      (if (result funcref) (local.get $x)
+        (then (ref.func $id))
+        (else (ref.null func)))
+      (call $sleep)
+      (br_on_null $null)
+      (call $sleep)
+      (drop)
+      (i32.const 100)
+      (i32.add))
+    (call $sleep_i32)
+    (i32.add))
+
+  ;; x = 0: x + 1000; else the branch carries x: 2x.
+  (func (export "on_non_null") (param $x i32) (result i32)
+    (block $some (result i32 funcref)
+      (local.get $x)
+      (if (result funcref) (local.get $x)
+        (then (ref.func $id))
+        (else (ref.null func)))
+      (call $sleep)
+      (br_on_non_null $some)
+      (call $sleep)
+      (i32.const 1000)
+      (i32.add)
+      (return))
+    (drop)
+    (i32.const 2)
+    (i32.mul))
+
+  ;; x = 0: -1; else the branch carries x and the i31 of x: 2x.
+  (func (export "on_cast") (param $x i32) (result i32)
+    (block $is_i31 (result i32 (ref i31))
+      (local.get $x)
+      (if (result anyref) (local.get $x)
+        (then (ref.i31 (local.get $x)))
+        (else (ref.null any)))
+      (call $sleep)
+      (br_on_cast $is_i31 anyref (ref i31))
+      (call $sleep)
+      (drop)
+      (drop)
+      (return (i32.const -1)))
+    (i31.get_s)
+    (i32.add))
+
+  ;; x = 0: the branch carries x: x - 7; else x * x.
+  (func (export "on_cast_fail") (param $x i32) (result i32)
+    (block $not_i31 (result i32 anyref)
+      (local.get $x)
+      (if (result anyref) (local.get $x)
+        (then (ref.i31 (local.get $x)))
+        (else (ref.null any)))
+      (call $sleep)
+      (br_on_cast_fail $not_i31 anyref (ref i31))
+      (call $sleep)
+      (i31.get_s)
+      (i32.mul)
+      (return))
+    (drop)
+    (i32.const 7)
+    (i32.sub))
+)

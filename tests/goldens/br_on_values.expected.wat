@@ -1,0 +1,281 @@
+(module
+  (type (;0;) (func))
+  (type (;1;) (func (result i32)))
+  (type (;2;) (func (param i32)))
+  (type (;3;) (func (param i32) (result funcref)))
+  (type (;4;) (func (param i32 funcref) (result i32)))
+  (type (;5;) (func (param funcref) (result i32)))
+  (import "env" "sleep" (func $sleep (;0;) (type 0)))
+  (table $__rewind_refs_0 (;0;) 0 funcref)
+  (memory (;0;) 1)
+  (global $__asyncify_state (;0;) (mut i32) i32.const 0)
+  (global $__asyncify_data (;1;) (mut i32) i32.const 0)
+  (global $__rewind_refs_top_0 (;2;) (mut i32) i32.const 0)
+  (export "on_null" (func 1))
+  (export "asyncify_start_unwind" (func $asyncify_start_unwind))
+  (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
+  (export "asyncify_start_rewind" (func $asyncify_start_rewind))
+  (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
+  (export "asyncify_get_state" (func $asyncify_get_state))
+  (func (;1;) (type 4) (param i32 funcref) (result i32)
+    (local i32 i32 i32 i32 i32 funcref)
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      global.get $__asyncify_data
+      local.tee 5
+      local.get 5
+      i32.load
+      i32.const 20
+      i32.sub
+      local.tee 6
+      i32.store
+      local.get 6
+      i32.load offset=16
+      local.set 2
+      local.get 6
+      i32.load
+      local.set 0
+      local.get 6
+      i32.load offset=4
+      call $__rewind_restore_ref_0
+      local.set 1
+      local.get 6
+      i32.load offset=8
+      local.set 4
+      local.get 6
+      i32.load offset=12
+      call $__rewind_restore_ref_0
+      local.set 7
+    else
+    end
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        block (result i32) ;; label = @3
+          block ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                local.get 2
+                br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
+              else
+              end
+            end
+            call $sleep
+            global.get $__asyncify_state
+            if ;; label = @5
+              i32.const 0
+              local.set 2
+              br 4 (;@1;)
+            else
+            end
+            local.get 0
+            local.get 1
+            br_on_null 1 (;@3;)
+            local.set 7
+            local.set 4
+          end
+          call $sleep
+          global.get $__asyncify_state
+          if ;; label = @4
+            i32.const 1
+            local.set 2
+            br 3 (;@1;)
+          else
+          end
+          local.get 4
+          local.get 7
+          ref.as_non_null
+          drop
+          i32.const 100
+          i32.add
+        end
+        local.set 3
+        local.get 3
+      end
+      return
+    end
+    global.get $__asyncify_data
+    local.tee 5
+    i32.load
+    local.set 6
+    local.get 5
+    i32.load offset=4
+    local.get 6
+    i32.sub
+    i32.const 20
+    i32.lt_u
+    local.get 5
+    i32.load offset=4
+    local.get 6
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    else
+    end
+    local.get 6
+    local.get 0
+    i32.store
+    local.get 6
+    local.get 1
+    call $__rewind_save_ref_0
+    i32.store offset=4
+    local.get 6
+    local.get 4
+    i32.store offset=8
+    local.get 6
+    local.get 7
+    call $__rewind_save_ref_0
+    i32.store offset=12
+    local.get 6
+    local.get 2
+    i32.store offset=16
+    local.get 5
+    local.get 6
+    i32.const 20
+    i32.add
+    i32.store
+    i32.const 0
+  )
+  (func $__rewind_restore_ref_0 (;2;) (type 3) (param i32) (result funcref)
+    (local funcref)
+    local.get 0
+    i32.const -1
+    i32.eq
+    if ;; label = @1
+      ref.null func
+      return
+    else
+    end
+    local.get 0
+    table.get $__rewind_refs_0
+    local.set 1
+    local.get 0
+    ref.null func
+    table.set $__rewind_refs_0
+    block ;; label = @1
+      loop ;; label = @2
+        global.get $__rewind_refs_top_0
+        i32.eqz
+        br_if 1 (;@1;)
+        global.get $__rewind_refs_top_0
+        i32.const 1
+        i32.sub
+        table.get $__rewind_refs_0
+        ref.is_null
+        i32.eqz
+        br_if 1 (;@1;)
+        global.get $__rewind_refs_top_0
+        i32.const 1
+        i32.sub
+        global.set $__rewind_refs_top_0
+        br 0 (;@2;)
+      end
+    end
+    local.get 1
+  )
+  (func $__rewind_save_ref_0 (;3;) (type 5) (param funcref) (result i32)
+    local.get 0
+    ref.is_null
+    if ;; label = @1
+      i32.const -1
+      return
+    else
+    end
+    global.get $__rewind_refs_top_0
+    table.size $__rewind_refs_0
+    i32.ge_u
+    if ;; label = @1
+      ref.null func
+      table.size $__rewind_refs_0
+      i32.const 16
+      i32.add
+      table.grow $__rewind_refs_0
+      i32.const -1
+      i32.eq
+      if ;; label = @2
+        unreachable
+      else
+      end
+    else
+    end
+    global.get $__rewind_refs_top_0
+    local.get 0
+    table.set $__rewind_refs_0
+    global.get $__rewind_refs_top_0
+    global.get $__rewind_refs_top_0
+    i32.const 1
+    i32.add
+    global.set $__rewind_refs_top_0
+  )
+  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_unwind (;6;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_rewind (;7;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+    i32.const 3
+    global.set $__asyncify_state
+    unreachable
+  )
+  (func $asyncify_get_state (;9;) (type 1) (result i32)
+    global.get $__asyncify_state
+  )
+  (@producers
+    (processed-by "walrus" "0.28.0")
+  )
+)
