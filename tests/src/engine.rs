@@ -15,6 +15,13 @@
 //! version are compared, so they run on one engine: the first that runs both
 //! ([`EngineKind::for_modules`]).
 //!
+//! wasmi and wasmtime bound each memory to [`MEMORY_LIMIT`] bytes and each
+//! table to [`TABLE_LIMIT`] elements: a generated program that doubles a
+//! 64-bit memory on every call would otherwise take all the machine's
+//! memory before its hang guard stops it. A growth beyond the bound fails
+//! (`memory.grow` gives -1), the same way in the original and the
+//! instrumented run.
+//!
 //! Every engine reports traps by the names wasmi gives them
 //! (`UnreachableCodeReached`, `MemoryOutOfBounds`, ...), and converts values
 //! to [`Value`]: traces from every engine have one format.
@@ -25,6 +32,12 @@ pub mod wasmtime_engine;
 
 use anyhow::Result;
 use wasmparser::{Validator, WasmFeatures};
+
+/// The most bytes a memory may grow to under wasmi and wasmtime: 64 MiB.
+pub const MEMORY_LIMIT: usize = 64 << 20;
+
+/// The most elements a table may grow to under wasmi and wasmtime.
+pub const TABLE_LIMIT: usize = 1 << 20;
 
 use crate::host::HostState;
 use crate::module_info::ModuleInfo;

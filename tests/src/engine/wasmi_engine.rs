@@ -7,7 +7,7 @@ use wasmi::{
     Nullable, Ref, Store, Table, Val, ValType,
 };
 
-use crate::engine::{Instance, Machine};
+use crate::engine::{Instance, MEMORY_LIMIT, Machine, TABLE_LIMIT};
 use crate::host::{HostState, ImportInfo, on_import};
 use crate::module_info::ModuleInfo;
 use crate::value::{Reference, Value};
@@ -37,6 +37,7 @@ struct Data {
     host: HostState,
     instance: Option<wasmi::Instance>,
     memory: Option<Memory>,
+    limits: wasmi::StoreLimits,
 }
 
 /// A [`Machine`] over what reaches the store: the store itself at top
@@ -141,8 +142,13 @@ pub fn instantiate(
         host,
         instance: None,
         memory: None,
+        limits: wasmi::StoreLimitsBuilder::new()
+            .memory_size(MEMORY_LIMIT)
+            .table_elements(TABLE_LIMIT)
+            .build(),
     };
     let mut store = Store::new(&engine, data);
+    store.limiter(|data| &mut data.limits);
     store
         .set_fuel(crate::driver::FUEL)
         .context("setting fuel")?;

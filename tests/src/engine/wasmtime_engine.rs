@@ -11,7 +11,7 @@ use wasmtime::{
     Ref, Store, Table, Tag, ThrownException, Trap, Val, ValType,
 };
 
-use crate::engine::{Instance, Machine};
+use crate::engine::{Instance, MEMORY_LIMIT, Machine, TABLE_LIMIT};
 use crate::host::{HostState, ImportInfo, on_import};
 use crate::module_info::ModuleInfo;
 use crate::value::{Reference, Value};
@@ -43,6 +43,7 @@ struct Data {
     host: HostState,
     instance: Option<wasmtime::Instance>,
     memory: Option<Memory>,
+    limits: wasmtime::StoreLimits,
 }
 
 /// The error an import returns to wasmtime: a trap description or protocol
@@ -161,8 +162,13 @@ pub fn instantiate(
         host,
         instance: None,
         memory: None,
+        limits: wasmtime::StoreLimitsBuilder::new()
+            .memory_size(MEMORY_LIMIT)
+            .table_elements(TABLE_LIMIT)
+            .build(),
     };
     let mut store = Store::new(engine, data);
+    store.limiter(|data| &mut data.limits);
     store
         .set_fuel(crate::driver::FUEL)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
