@@ -23,6 +23,7 @@ use Value::{I32, I64};
 
 /// Every file in `tests/exec/proposals/` must be used by a test below.
 const PROGRAMS: &[&str] = &[
+    "br_on_values",
     "call_ref",
     "eh_legacy_catch",
     "eh_legacy_delegate",
@@ -34,6 +35,8 @@ const PROGRAMS: &[&str] = &[
     "gc_refs",
     "non_null_spill",
     "ref_locals",
+    "tail_call_in_legacy_try",
+    "tail_call_in_try_table",
     "tail_call_ref",
     "tail_calls",
 ];
@@ -362,6 +365,59 @@ fn tail_calls() {
     exec.run();
 }
 
+fn tail_call_in_try_table_program() -> Exec {
+    program("tail_call_in_try_table")
+        .call("by_ref", &[I32(7)])
+        .call("by_ref", &[I32(0)])
+        .call("direct", &[I32(7)])
+        .call("direct", &[I32(-1)])
+}
+
+#[test]
+fn tail_call_in_try_table_original() {
+    let t = original(&tail_call_in_try_table_program(), EngineKind::Wasmtime);
+    // 7: 107 thrown past the tail-calling function's handlers, caught by
+    // the export: 1107; 0: 5 returned; -1: the first sleep_i32, 10.
+    assert_eq!(t.first_results(), [I32(1107), I32(5), I32(1107), I32(10)]);
+}
+
+/// The tail calls are lowered (none can be kept), and made outside the
+/// handlers: nothing a callee throws is caught by its tail caller.
+#[test]
+fn tail_call_in_try_table() {
+    let exec = tail_call_in_try_table_program();
+    let out = rewind_transform::asyncify(exec.wasm(), &Options::default()).expect("instrumented");
+    assert_eq!(
+        (out.report.tail_calls_kept, out.report.tail_calls_lowered),
+        (0, 3)
+    );
+    exec.run();
+}
+
+fn tail_call_in_legacy_try_program() -> Exec {
+    program("tail_call_in_legacy_try")
+        .call("main", &[I32(7)])
+        .call("main", &[I32(0)])
+}
+
+#[test]
+fn tail_call_in_legacy_try_original() {
+    let t = original(&tail_call_in_legacy_try_program(), EngineKind::Node);
+    // 7: 107 thrown past $tail's catch: 1107; 0: the first sleep_i32, 10.
+    assert_eq!(t.first_results(), [I32(1107), I32(10)]);
+}
+
+#[test]
+fn tail_call_in_legacy_try() {
+    let exec = tail_call_in_legacy_try_program();
+    let out = rewind_transform::asyncify(exec.wasm(), &Options::default()).expect("instrumented");
+    assert_eq!(
+        (out.report.tail_calls_kept, out.report.tail_calls_lowered),
+        (0, 2)
+    );
+    exec.run();
+}
+
 fn tail_call_ref_program() -> Exec {
     program("tail_call_ref").call("main", &[I32(4)])
 }
@@ -375,6 +431,43 @@ fn tail_call_ref_original() {
 #[test]
 fn tail_call_ref() {
     tail_call_ref_program().run();
+}
+
+fn br_on_values_program() -> Exec {
+    program("br_on_values")
+        .call("on_null", &[I32(0)])
+        .call("on_null", &[I32(5)])
+        .call("on_non_null", &[I32(0)])
+        .call("on_non_null", &[I32(4)])
+        .call("on_cast", &[I32(0)])
+        .call("on_cast", &[I32(21)])
+        .call("on_cast_fail", &[I32(0)])
+        .call("on_cast_fail", &[I32(6)])
+}
+
+#[test]
+fn br_on_values_original() {
+    let t = original(&br_on_values_program(), EngineKind::Wasmtime);
+    // on_null: 0 + 10, 5 + 100 + 20; on_non_null: 1000, 8; on_cast: -1,
+    // 42; on_cast_fail: -7, 36.
+    assert_eq!(
+        t.first_results(),
+        [
+            I32(10),
+            I32(125),
+            I32(1000),
+            I32(8),
+            I32(-1),
+            I32(42),
+            I32(-7),
+            I32(36)
+        ]
+    );
+}
+
+#[test]
+fn br_on_values() {
+    br_on_values_program().run();
 }
 
 fn call_ref_program() -> Exec {

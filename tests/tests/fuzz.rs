@@ -296,14 +296,21 @@ fn deep_recursion_regressions() {
 
 /// Cases the transform once got wrong, each minimised into a program of
 /// `tests/exec/proposals/` (named here): the null check of a non-nullable
-/// reference local saved before its first assignment.
+/// reference local saved before its first assignment, a tail call made
+/// inside its caller's `try_table`, a value below a `br_on_null`'s
+/// reference reloaded after the branch.
 #[test]
 fn fuzz_transform_regressions() {
     with_big_stack(transform_regressions);
 }
 
 fn transform_regressions() {
-    for (seed, reproducer) in [(236, "non_null_spill"), (1_001_480, "non_null_spill")] {
+    for (seed, reproducer) in [
+        (236, "non_null_spill"),
+        (1_001_480, "non_null_spill"),
+        (2_010_680, "tail_call_in_try_table"),
+        (3_003_809, "br_on_values"),
+    ] {
         let mut tally = Tally::default();
         check(seed, &mut tally)
             .unwrap_or_else(|why| panic!("seed {seed} (see {reproducer}): {why}"));

@@ -235,7 +235,11 @@ fn rewrite(
     if !suspends.contains(entry) {
         return Ok(None);
     }
-    let tail_calls_lowered = lower_suspending_tail_calls(func, &suspends);
+    let tail_calls_lowered = lower_suspending_tail_calls(func, &suspends, ctx, types);
+    if tail_calls_lowered > 0 {
+        // A tail call moved out of a `try` is a call of the outer sequences.
+        suspends = Suspends::scan(analysis, func, ignore_unwind_from_catch, keeps);
+    }
     let mut depths = Depths::absolutize(func, entry);
     lower_block_params(func, &suspends, ctx, types, locals, name)?;
     let handlers = lower_suspending_handlers(func, &suspends, depths.as_ref(), ctx, types, locals);

@@ -5,8 +5,10 @@
 //!   polymorphic.
 //! * A tail call (`return_call*`) to a function that may suspend becomes a
 //!   call followed by `return`: the caller's frame has to stay to be
-//!   saved, so such a call no longer runs in constant stack space. Tail
-//!   calls to functions that cannot suspend stay tail calls.
+//!   saved, so such a call no longer runs in constant stack space. One
+//!   inside a `try` body is made after the body instead, so that its
+//!   exceptions still pass the function's handlers by. Tail calls to
+//!   functions that cannot suspend stay tail calls.
 //! * After the rewrite, every local of a non-nullable reference type
 //!   (parameters aside) becomes nullable, and each read of it is followed by
 //!   `ref.as_non_null`: the rewrite moves sets and reads into different
@@ -21,13 +23,15 @@
 use std::collections::HashSet;
 
 use walrus::ir::{
-    Call, CallIndirect, CallRef, Instr, InstrLocId, InstrSeqId, InstrSeqType, Local, LocalGet,
-    LocalSet, RefAsNonNull, Return,
+    Block, Br, Call, CallIndirect, CallRef, Instr, InstrLocId, InstrSeqId, InstrSeqType, Local,
+    LocalGet, LocalSet, RefAsNonNull, Return,
 };
-use walrus::{LocalFunction, LocalId, ModuleLocals, ModuleTypes, ValType};
+use walrus::{HeapType, LocalFunction, LocalId, ModuleLocals, ModuleTypes, RefType, ValType};
 
 use crate::error::{Error, Result};
-use crate::ir::{branch_targets, callee, children, diverges, nullable, sequences, sequences_from};
+use crate::ir::{
+    Target, branch_targets, callee, children, diverges, nullable, sequences, sequences_from,
+};
 use crate::operand_types::TypeContext;
 use crate::suspend::Suspends;
 
@@ -43,33 +47,124 @@ pub(crate) fn trim_dead_code(func: &mut LocalFunction) {
 
 /// Turns every tail call that may suspend into a call and `return`.
 /// Returns how many it turned.
-pub(crate) fn lower_suspending_tail_calls(func: &mut LocalFunction, suspends: &Suspends) -> usize {
+///
+/// A tail call inside the body of a `try` or `try_table` leaves its
+/// caller's frame, handlers included, before the callee runs: an exception
+/// the callee throws passes them by. Made there, the call would be caught
+/// by them instead. So such a tail call becomes a branch that carries its
+/// operands out to a block wrapped around the whole body, after which the
+/// call is made, outside every handler, and its results returned.
+pub(crate) fn lower_suspending_tail_calls(
+    func: &mut LocalFunction,
+    suspends: &Suspends,
+    ctx: &mut TypeContext,
+    types: &mut ModuleTypes,
+) -> usize {
+    let protected = inside_try_bodies(func);
     let mut lowered = 0;
+    // The calls made after the body, innermost block first.
+    let mut escapes: Vec<(InstrSeqId, Instr, InstrLocId)> = Vec::new();
     for seq in sequences(func) {
-        let instrs = &mut func.block_mut(seq).instrs;
-        let tail_calls: Vec<usize> = instrs
+        let tail_calls: Vec<usize> = func
+            .block(seq)
+            .instrs
             .iter()
             .enumerate()
             .filter(|(_, (i, _))| callee(i).is_some_and(|c| c.tail) && suspends.is_call(i))
             .map(|(at, _)| at)
             .collect();
         for at in tail_calls.into_iter().rev() {
-            let (instr, loc) = &mut instrs[at];
-            *instr = match instr {
-                Instr::ReturnCall(c) => Instr::Call(Call { func: c.func }),
-                Instr::ReturnCallIndirect(c) => Instr::CallIndirect(CallIndirect {
-                    ty: c.ty,
-                    table: c.table,
-                }),
-                Instr::ReturnCallRef(c) => Instr::CallRef(CallRef { ty: c.ty }),
-                _ => unreachable!("a tail call"),
-            };
-            let loc = *loc;
-            instrs.insert(at + 1, (Instr::Return(Return {}), loc));
+            let (instr, loc) = func.block(seq).instrs[at].clone();
+            let call = plain_call(&instr);
             lowered += 1;
+            if protected.contains(&seq) {
+                let operands = call_operands(ctx, &instr);
+                let ty = ctx.block_type(types, &[], &operands);
+                let exit = func.builder_mut().dangling_instr_seq(ty).id();
+                func.block_mut(seq).instrs[at] = (Instr::Br(Br { block: exit }), loc);
+                escapes.push((exit, call, loc));
+            } else {
+                let instrs = &mut func.block_mut(seq).instrs;
+                instrs[at] = (call, loc);
+                instrs.insert(at + 1, (Instr::Return(Return {}), loc));
+            }
         }
     }
+    // entry: block $exit_n (block $exit_1 (body; return); call_1; return)...; call_n
+    let entry = func.entry_block();
+    let mut inner = std::mem::take(&mut func.block_mut(entry).instrs);
+    for (i, (exit, call, loc)) in escapes.iter().enumerate() {
+        if i == 0 {
+            inner.push((Instr::Return(Return {}), *loc));
+        }
+        func.block_mut(*exit).instrs = inner;
+        inner = vec![
+            (Instr::Block(Block { seq: *exit }), *loc),
+            (call.clone(), *loc),
+        ];
+        if i + 1 < escapes.len() {
+            inner.push((Instr::Return(Return {}), *loc));
+        }
+    }
+    func.block_mut(entry).instrs = inner;
     lowered
+}
+
+/// The call a tail call makes, as a plain call.
+fn plain_call(instr: &Instr) -> Instr {
+    match instr {
+        Instr::ReturnCall(c) => Instr::Call(Call { func: c.func }),
+        Instr::ReturnCallIndirect(c) => Instr::CallIndirect(CallIndirect {
+            ty: c.ty,
+            table: c.table,
+        }),
+        Instr::ReturnCallRef(c) => Instr::CallRef(CallRef { ty: c.ty }),
+        _ => unreachable!("a tail call"),
+    }
+}
+
+/// The types of the operands a call takes: the callee's parameters, then
+/// the table index or the function reference.
+fn call_operands(ctx: &TypeContext, instr: &Instr) -> Vec<ValType> {
+    let site = callee(instr).expect("a call");
+    let mut operands = ctx.call_signature(&site).0.to_vec();
+    match site.target {
+        Target::Func(_) => {}
+        Target::Table(_, table) => operands.push(if ctx.table_types[&table].1 {
+            ValType::I64
+        } else {
+            ValType::I32
+        }),
+        Target::Ref(ty) => operands.push(ValType::Ref(RefType {
+            nullable: true,
+            heap_type: HeapType::Concrete(ty),
+        })),
+    }
+    operands
+}
+
+/// The sequences an exception thrown from would meet a handler of the
+/// function: everything inside the body of a `try` or `try_table`. An
+/// explicit stack: nesting depth costs heap, not native stack.
+fn inside_try_bodies(func: &LocalFunction) -> HashSet<InstrSeqId> {
+    let mut inside = HashSet::new();
+    let mut pending = vec![(func.entry_block(), false)];
+    while let Some((seq, protected)) = pending.pop() {
+        if protected {
+            inside.insert(seq);
+        }
+        for (instr, _) in &func.block(seq).instrs {
+            let body = match instr {
+                Instr::Try(t) => Some(t.seq),
+                Instr::TryTable(t) => Some(t.seq),
+                _ => None,
+            };
+            for child in children(instr) {
+                pending.push((child, protected || Some(child) == body));
+            }
+        }
+    }
+    inside
 }
 
 /// Moves the parameters of suspending blocks, loops and `if`s into locals.

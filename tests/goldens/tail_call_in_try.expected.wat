@@ -1,0 +1,265 @@
+(module
+  (type (;0;) (func))
+  (type (;1;) (func (result i32)))
+  (type (;2;) (func (param i32)))
+  (type (;3;) (func (param i32) (result i32)))
+  (import "env" "sleep" (func $sleep (;0;) (type 0)))
+  (import "env" "sleep_i32" (func $sleep_i32 (;1;) (type 1)))
+  (memory (;0;) 1)
+  (tag $e (;0;) (type 0))
+  (global $__asyncify_state (;0;) (mut i32) i32.const 0)
+  (global $__asyncify_data (;1;) (mut i32) i32.const 0)
+  (export "tail_in_try" (func 2))
+  (export "asyncify_start_unwind" (func $asyncify_start_unwind))
+  (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
+  (export "asyncify_start_rewind" (func $asyncify_start_rewind))
+  (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
+  (export "asyncify_get_state" (func $asyncify_get_state))
+  (func (;2;) (type 3) (param i32) (result i32)
+    (local i32 i32 i32 i32 i32 i32)
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      global.get $__asyncify_data
+      local.tee 5
+      local.get 5
+      i32.load
+      i32.const 4
+      i32.sub
+      local.tee 6
+      i32.store
+      local.get 6
+      i32.load
+      local.set 1
+    else
+    end
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        block ;; label = @3
+          block ;; label = @4
+            global.get $__asyncify_state
+            if ;; label = @5
+              local.get 1
+              br_table 1 (;@4;) 2 (;@3;) 1 (;@4;)
+            else
+            end
+          end
+          block (result i32) ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              if ;; label = @6
+                br 1 (;@5;)
+              else
+              end
+              block ;; label = @6
+                block ;; label = @7
+                  try_table (catch $e 0 (;@7;)) ;; label = @8
+                    local.get 0
+                    if ;; label = @9
+                      local.get 0
+                      br 5 (;@4;)
+                    else
+                    end
+                    br 2 (;@6;)
+                  end
+                end
+                i32.const -1
+                return
+              end
+            end
+            call $sleep_i32
+            global.get $__asyncify_state
+            if ;; label = @5
+              i32.const 0
+              local.set 1
+              br 4 (;@1;)
+            else
+            end
+            local.set 3
+            local.get 3
+            return
+          end
+          local.set 2
+        end
+        local.get 2
+        call $sleeper
+        global.get $__asyncify_state
+        if ;; label = @3
+          i32.const 1
+          local.set 1
+          br 2 (;@1;)
+        else
+        end
+        local.set 4
+        local.get 4
+      end
+      return
+    end
+    global.get $__asyncify_data
+    local.tee 5
+    i32.load
+    local.set 6
+    local.get 5
+    i32.load offset=4
+    local.get 6
+    i32.sub
+    i32.const 4
+    i32.lt_u
+    local.get 5
+    i32.load offset=4
+    local.get 6
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    else
+    end
+    local.get 6
+    local.get 1
+    i32.store
+    local.get 5
+    local.get 6
+    i32.const 4
+    i32.add
+    i32.store
+    i32.const 0
+  )
+  (func $sleeper (;3;) (type 3) (param i32) (result i32)
+    (local i32 i32 i32)
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      global.get $__asyncify_data
+      local.tee 2
+      local.get 2
+      i32.load
+      i32.const 8
+      i32.sub
+      local.tee 3
+      i32.store
+      local.get 3
+      i32.load offset=4
+      local.set 1
+      local.get 3
+      i32.load
+      local.set 0
+    else
+    end
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        call $sleep
+        global.get $__asyncify_state
+        if ;; label = @3
+          i32.const 0
+          local.set 1
+          br 2 (;@1;)
+        else
+        end
+        local.get 0
+      end
+      return
+    end
+    global.get $__asyncify_data
+    local.tee 2
+    i32.load
+    local.set 3
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.sub
+    i32.const 8
+    i32.lt_u
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    else
+    end
+    local.get 3
+    local.get 0
+    i32.store
+    local.get 3
+    local.get 1
+    i32.store offset=4
+    local.get 2
+    local.get 3
+    i32.const 8
+    i32.add
+    i32.store
+    i32.const 0
+  )
+  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_unwind (;6;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $asyncify_stop_rewind (;7;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    else
+    end
+  )
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+    i32.const 3
+    global.set $__asyncify_state
+    unreachable
+  )
+  (func $asyncify_get_state (;9;) (type 1) (result i32)
+    global.get $__asyncify_state
+  )
+  (@producers
+    (processed-by "walrus" "0.28.0")
+  )
+)
