@@ -335,11 +335,22 @@ pub fn with_big_stack(f: fn()) {
         .unwrap_or_else(|e| std::panic::resume_unwind(e));
 }
 
-/// Where `got` first stopped because the native stack ran out: a trap, or
-/// a call the harness made into the module inside an import (the ABI's
-/// `asyncify_get_state`) that overflowed it.
-pub fn stack_exhausted(got: &Trace) -> Option<usize> {
-    stopped_by(got, "StackOverflow")
+/// Where the first of `got` and `oracle` stopped because the native stack
+/// ran out (a trap, or a call the harness made into the module inside an
+/// import, the ABI's `asyncify_get_state`, that overflowed it). The two
+/// modules' frames differ in size, and engines bound the stack in bytes
+/// (wasmtime, node) or frames (wasmi, where side-table helpers add
+/// frames), so a recursion may run out in either one first, deeper or
+/// shallower: nothing after that point is comparable.
+pub fn stack_exhausted(got: &Trace, oracle: &Trace) -> Option<usize> {
+    let (a, b) = (
+        stopped_by(got, "StackOverflow"),
+        stopped_by(oracle, "StackOverflow"),
+    );
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        _ => a.or(b),
+    }
 }
 
 /// Where the original first stopped because the harness's hang guard ran

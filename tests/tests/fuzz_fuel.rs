@@ -365,7 +365,7 @@ fn metered_run(
     // came before must match.
     let stopped_early = match got.diff(oracle) {
         Ok(()) => false,
-        Err(difference) => match save_stack.or_else(|| smith::stack_exhausted(&got)) {
+        Err(difference) => match save_stack.or_else(|| smith::stack_exhausted(&got, oracle)) {
             None => return Err(format!("{}: {difference}", context())),
             Some(at) if !smith::same_before(&got, oracle, at) => {
                 return Err(format!(
