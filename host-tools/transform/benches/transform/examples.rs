@@ -13,6 +13,8 @@
 //!    `-O`) with the same options in Binaryen's spelling, `wasm-opt -O` on
 //!    the original and on our output, and runs Binaryen's output under the
 //!    same host.
+//!
+//! Then it measures what `--asserts` costs (`asserts_cost`).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -225,4 +227,5 @@ pub fn run(setup: &Setup) {
         }
     }
     report(&rows, wasm_opt.as_ref());
+    crate::asserts_cost::run(&modules);
 }

@@ -15,6 +15,7 @@
 //! It prints ratios (ours/original, Binaryen/original, ours/Binaryen), not
 //! bare absolute numbers, and never fails on a slow or large result.
 
+mod asserts_cost;
 mod binaryen;
 mod child;
 mod env;
