@@ -34,7 +34,6 @@
       local.get 2
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block ;; label = @2
@@ -44,7 +43,6 @@
           i32.const 0
           local.set 0
           br 2 (;@1;)
-        else
         end
       end
       return
@@ -67,7 +65,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 2
     local.get 0
@@ -84,7 +81,6 @@
       i32.const 1
       i32.const -3
       call $__rewind_not_instrumented
-    else
     end
     call $inner
     global.get $__asyncify_state
@@ -92,7 +88,6 @@
       i32.const 1
       i32.const 0
       call $__rewind_not_instrumented
-    else
     end
   )
   (func $asyncify_start_unwind (;3;) (type 2) (param i32)
@@ -107,7 +102,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;4;) (type 2) (param i32)
@@ -122,7 +116,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;5;) (type 0)
@@ -135,7 +128,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;6;) (type 0)
@@ -148,7 +140,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__rewind_not_instrumented (;7;) (type 3) (param i32 i32)

@@ -33,7 +33,6 @@
       local.get 4
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -44,7 +43,6 @@
             i32.const 0
             local.set 1
             br 3 (;@1;)
-          else
           end
           i32.const 5
         end
@@ -73,7 +71,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 4
     local.get 0
@@ -100,7 +97,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 2) (param i32)
@@ -115,7 +111,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -128,7 +123,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -141,7 +135,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;6;) (type 0)

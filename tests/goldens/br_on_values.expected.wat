@@ -18,37 +18,36 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 4) (param i32 funcref) (result i32)
-    (local i32 i32 i32 i32 i32 funcref)
+    (local i32 i32 i32 i32 funcref)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       global.get $__asyncify_data
-      local.tee 5
-      local.get 5
+      local.tee 4
+      local.get 4
       i32.load
       i32.const 20
       i32.sub
-      local.tee 6
+      local.tee 5
       i32.store
-      local.get 6
+      local.get 5
       i32.load offset=16
       local.set 2
-      local.get 6
+      local.get 5
       i32.load
       local.set 0
-      local.get 6
+      local.get 5
       i32.load offset=4
       call $__rewind_restore_ref_0
       local.set 1
-      local.get 6
+      local.get 5
       i32.load offset=8
-      local.set 4
-      local.get 6
+      local.set 3
+      local.get 5
       i32.load offset=12
       call $__rewind_restore_ref_0
-      local.set 7
-    else
+      local.set 6
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -59,7 +58,6 @@
               if ;; label = @6
                 local.get 2
                 br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
-              else
               end
             end
             call $sleep
@@ -68,13 +66,12 @@
               i32.const 0
               local.set 2
               br 4 (;@1;)
-            else
             end
             local.get 0
             local.get 1
             br_on_null 1 (;@3;)
-            local.set 7
-            local.set 4
+            local.set 6
+            local.set 3
           end
           call $sleep
           global.get $__asyncify_state
@@ -82,59 +79,55 @@
             i32.const 1
             local.set 2
             br 3 (;@1;)
-          else
           end
-          local.get 4
-          local.get 7
+          local.get 3
+          local.get 6
           ref.as_non_null
           drop
           i32.const 100
           i32.add
         end
-        local.set 3
-        local.get 3
       end
       return
     end
     global.get $__asyncify_data
-    local.tee 5
+    local.tee 4
     i32.load
-    local.set 6
-    local.get 5
+    local.set 5
+    local.get 4
     i32.load offset=4
-    local.get 6
+    local.get 5
     i32.sub
     i32.const 20
     i32.lt_u
-    local.get 5
+    local.get 4
     i32.load offset=4
-    local.get 6
+    local.get 5
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
-    local.get 6
+    local.get 5
     local.get 0
     i32.store
-    local.get 6
+    local.get 5
     local.get 1
     call $__rewind_save_ref_0
     i32.store offset=4
-    local.get 6
-    local.get 4
+    local.get 5
+    local.get 3
     i32.store offset=8
-    local.get 6
-    local.get 7
-    call $__rewind_save_ref_0
-    i32.store offset=12
-    local.get 6
-    local.get 2
-    i32.store offset=16
     local.get 5
     local.get 6
+    call $__rewind_save_ref_0
+    i32.store offset=12
+    local.get 5
+    local.get 2
+    i32.store offset=16
+    local.get 4
+    local.get 5
     i32.const 20
     i32.add
     i32.store
@@ -148,7 +141,6 @@
     if ;; label = @1
       ref.null func
       return
-    else
     end
     local.get 0
     table.get $__rewind_refs_0
@@ -183,7 +175,6 @@
     if ;; label = @1
       i32.const -1
       return
-    else
     end
     global.get $__rewind_refs_top_0
     table.size $__rewind_refs_0
@@ -198,9 +189,7 @@
       i32.eq
       if ;; label = @2
         unreachable
-      else
       end
-    else
     end
     global.get $__rewind_refs_top_0
     local.get 0
@@ -223,7 +212,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;5;) (type 2) (param i32)
@@ -238,7 +226,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;6;) (type 0)
@@ -251,7 +238,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;7;) (type 0)
@@ -264,7 +250,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;8;) (type 0)

@@ -18,26 +18,25 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i32)
+    (local i32 i32 i32 i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       global.get $__asyncify_data
-      local.tee 6
-      local.get 6
+      local.tee 3
+      local.get 3
       i32.load
       i32.const 8
       i32.sub
-      local.tee 7
+      local.tee 4
       i32.store
-      local.get 7
+      local.get 4
       i32.load offset=4
       local.set 2
-      local.get 7
+      local.get 4
       i32.load
       local.set 1
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -48,7 +47,6 @@
               if ;; label = @6
                 local.get 2
                 br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
-              else
               end
             end
             block ;; label = @5
@@ -56,7 +54,6 @@
                 global.get $__asyncify_state
                 if ;; label = @7
                   br 1 (;@6;)
-                else
                 end
                 block (result i32) ;; label = @7
                   try (result i32) ;; label = @8
@@ -80,12 +77,9 @@
                   i32.const 0
                   local.set 2
                   br 6 (;@1;)
-                else
                 end
                 local.get 1
               end
-              local.set 4
-              local.get 4
               br 2 (;@3;)
             end
           end
@@ -96,46 +90,40 @@
               i32.const 1
               local.set 2
               br 4 (;@1;)
-            else
             end
             i32.const 2
           end
-          local.set 5
-          local.get 5
         end
-        local.set 3
-        local.get 3
       end
       return
     end
     global.get $__asyncify_data
-    local.tee 6
+    local.tee 3
     i32.load
-    local.set 7
-    local.get 6
+    local.set 4
+    local.get 3
     i32.load offset=4
-    local.get 7
+    local.get 4
     i32.sub
     i32.const 8
     i32.lt_u
-    local.get 6
+    local.get 3
     i32.load offset=4
-    local.get 7
+    local.get 4
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
-    local.get 7
+    local.get 4
     local.get 1
     i32.store
-    local.get 7
+    local.get 4
     local.get 2
     i32.store offset=4
-    local.get 6
-    local.get 7
+    local.get 3
+    local.get 4
     i32.const 8
     i32.add
     i32.store
@@ -153,7 +141,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 2) (param i32)
@@ -168,7 +155,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -181,7 +167,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -194,7 +179,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;6;) (type 0)

@@ -30,7 +30,6 @@
       local.get 2
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block ;; label = @2
@@ -44,10 +43,8 @@
             if ;; label = @5
               call $__rewind_resume_in_catch_with_rethrow
               unreachable
-            else
             end
             br 1 (;@3;)
-          else
           end
         end
         try ;; label = @3
@@ -59,7 +56,6 @@
             i32.const 0
             local.set 0
             br 3 (;@1;)
-          else
           end
           rethrow 0 (;@3;)
         end
@@ -84,7 +80,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 2
     local.get 0
@@ -107,7 +102,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 2) (param i32)
@@ -122,7 +116,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -135,7 +128,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -148,7 +140,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;6;) (type 0)

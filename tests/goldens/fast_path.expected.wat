@@ -35,7 +35,6 @@
                   i32.const 0
                   local.set 3
                   br 6 (;@1;)
-                else
                 end
                 local.get 2
               end
@@ -59,15 +58,12 @@
                 i32.const 1
                 local.set 3
                 br 5 (;@1;)
-              else
               end
-            else
             end
             local.get 1
             i32.const 1
             i32.add
-            local.set 1
-            local.get 1
+            local.tee 1
             local.get 0
             i32.lt_u
             br_if 0 (;@4;)
@@ -105,7 +101,6 @@
           local.get 8
           i32.load offset=16
           local.set 6
-        else
         end
         block (result i32) ;; label = @3
           loop ;; label = @4
@@ -115,7 +110,6 @@
                 if ;; label = @7
                   local.get 3
                   br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
-                else
                 end
                 local.get 1
                 call $leaf
@@ -129,7 +123,6 @@
                   i32.const 0
                   local.set 3
                   br 6 (;@1;)
-                else
                 end
                 local.get 2
               end
@@ -153,15 +146,12 @@
                 i32.const 1
                 local.set 3
                 br 5 (;@1;)
-              else
               end
-            else
             end
             local.get 1
             i32.const 1
             i32.add
-            local.set 1
-            local.get 1
+            local.tee 1
             local.get 0
             i32.lt_u
             br_if 0 (;@4;)
@@ -189,7 +179,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 8
     local.get 0
@@ -228,7 +217,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 2) (param i32)
@@ -243,7 +231,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -256,7 +243,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -269,7 +255,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $leaf (;6;) (type 3) (param i32) (result i32)

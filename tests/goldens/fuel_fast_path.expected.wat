@@ -16,9 +16,9 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $fib (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 11
+    local.set 9
     block ;; label = @1
       global.get $__asyncify_state
       i32.eqz
@@ -28,15 +28,15 @@
             block ;; label = @5
               block ;; label = @6
               end
-              local.get 11
+              local.get 9
               i64.const 2
               i64.sub
-              local.tee 11
+              local.tee 9
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
-                  local.get 11
+                  local.get 9
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -45,71 +45,63 @@
                   i32.const 0
                   local.set 1
                   br 6 (;@1;)
-                else
                 end
                 global.get $__rewind_fuel
-                local.set 11
-              else
+                local.set 9
               end
               local.get 0
               i32.const 2
               i32.lt_u
-              local.set 3
+              local.set 2
             end
-            local.get 3
+            local.get 2
             if (result i32) ;; label = @5
               local.get 0
             else
               block ;; label = @6
                 block ;; label = @7
-                  local.get 11
+                  local.get 9
                   i64.const 13
                   i64.sub
-                  local.set 11
+                  local.set 9
                   local.get 0
                   i32.const 1
                   i32.sub
-                  local.get 11
+                  local.get 9
                   global.set $__rewind_fuel
-                  local.set 5
+                  local.set 3
                 end
-                local.get 5
+                local.get 3
                 call $fib
                 global.get $__asyncify_state
                 if ;; label = @7
                   i32.const 1
                   local.set 1
                   br 6 (;@1;)
-                else
                 end
-                local.set 6
+                local.set 4
                 local.get 0
                 i32.const 2
                 i32.sub
-                local.set 7
+                local.set 5
               end
-              local.get 7
+              local.get 5
               call $fib
               global.get $__asyncify_state
               if ;; label = @6
                 i32.const 2
                 local.set 1
                 br 5 (;@1;)
-              else
               end
-              local.set 8
+              local.set 6
+              local.get 4
               local.get 6
-              local.get 8
               global.get $__rewind_fuel
-              local.set 11
+              local.set 9
               i32.add
             end
-            local.set 4
-            local.get 4
           end
-          local.set 2
-          local.get 2
-          local.get 11
+          local.get 9
           global.set $__rewind_fuel
         end
       else
@@ -118,29 +110,28 @@
         i32.eq
         if ;; label = @3
           global.get $__asyncify_data
-          local.tee 9
-          local.get 9
+          local.tee 7
+          local.get 7
           i32.load
           i32.const 24
           i32.sub
-          local.tee 10
+          local.tee 8
           i32.store
-          local.get 10
+          local.get 8
           i32.load offset=20
           local.set 1
-          local.get 10
+          local.get 8
           i64.load
-          local.set 11
-          local.get 10
+          local.set 9
+          local.get 8
           i32.load offset=8
           local.set 0
-          local.get 10
+          local.get 8
           i32.load offset=12
-          local.set 3
-          local.get 10
+          local.set 2
+          local.get 8
           i32.load offset=16
-          local.set 6
-        else
+          local.set 4
         end
         block (result i32) ;; label = @3
           block (result i32) ;; label = @4
@@ -150,13 +141,12 @@
                 if ;; label = @7
                   local.get 1
                   br_table 1 (;@6;) 2 (;@5;) 2 (;@5;) 1 (;@6;)
-                else
                 end
               end
-              local.get 11
+              local.get 9
               i64.const 2
               i64.sub
-              local.tee 11
+              local.tee 9
               i64.const 0
               i64.lt_s
               if ;; label = @6
@@ -164,9 +154,8 @@
                   global.get $__asyncify_state
                   if ;; label = @8
                     br 1 (;@7;)
-                  else
                   end
-                  local.get 11
+                  local.get 9
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -175,18 +164,16 @@
                   i32.const 0
                   local.set 1
                   br 6 (;@1;)
-                else
                 end
                 global.get $__rewind_fuel
-                local.set 11
-              else
+                local.set 9
               end
               local.get 0
               i32.const 2
               i32.lt_u
-              local.set 3
+              local.set 2
             end
-            local.get 3
+            local.get 2
             if (result i32) ;; label = @5
               local.get 0
             else
@@ -198,98 +185,90 @@
                     i32.const 1
                     i32.sub
                     br_table 1 (;@7;) 2 (;@6;) 1 (;@7;)
-                  else
                   end
-                  local.get 11
+                  local.get 9
                   i64.const 13
                   i64.sub
-                  local.set 11
+                  local.set 9
                   local.get 0
                   i32.const 1
                   i32.sub
-                  local.get 11
+                  local.get 9
                   global.set $__rewind_fuel
-                  local.set 5
+                  local.set 3
                 end
-                local.get 5
+                local.get 3
                 call $fib
                 global.get $__asyncify_state
                 if ;; label = @7
                   i32.const 1
                   local.set 1
                   br 6 (;@1;)
-                else
                 end
-                local.set 6
+                local.set 4
                 local.get 0
                 i32.const 2
                 i32.sub
-                local.set 7
+                local.set 5
               end
-              local.get 7
+              local.get 5
               call $fib
               global.get $__asyncify_state
               if ;; label = @6
                 i32.const 2
                 local.set 1
                 br 5 (;@1;)
-              else
               end
-              local.set 8
+              local.set 6
+              local.get 4
               local.get 6
-              local.get 8
               global.get $__rewind_fuel
-              local.set 11
+              local.set 9
               i32.add
             end
-            local.set 4
-            local.get 4
           end
-          local.set 2
-          local.get 2
-          local.get 11
+          local.get 9
           global.set $__rewind_fuel
         end
       end
       return
     end
     global.get $__asyncify_data
-    local.tee 9
+    local.tee 7
     i32.load
-    local.set 10
-    local.get 9
+    local.set 8
+    local.get 7
     i32.load offset=4
-    local.get 10
+    local.get 8
     i32.sub
     i32.const 24
     i32.lt_u
-    local.get 9
+    local.get 7
     i32.load offset=4
-    local.get 10
+    local.get 8
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
-    local.get 10
-    local.get 11
+    local.get 8
+    local.get 9
     i64.store
-    local.get 10
+    local.get 8
     local.get 0
     i32.store offset=8
-    local.get 10
-    local.get 3
+    local.get 8
+    local.get 2
     i32.store offset=12
-    local.get 10
-    local.get 6
+    local.get 8
+    local.get 4
     i32.store offset=16
-    local.get 10
+    local.get 8
     local.get 1
     i32.store offset=20
-    local.get 9
-    local.get 10
+    local.get 7
+    local.get 8
     i32.const 24
     i32.add
     i32.store
@@ -307,7 +286,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 2) (param i32)
@@ -322,7 +300,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -335,7 +312,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -348,7 +324,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;6;) (type 0)

@@ -18,40 +18,39 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $work (;3;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 8
+    local.set 7
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       global.get $__asyncify_data
-      local.tee 6
-      local.get 6
+      local.tee 5
+      local.get 5
       i32.load
       i32.const 28
       i32.sub
-      local.tee 7
+      local.tee 6
       i32.store
-      local.get 7
+      local.get 6
       i32.load offset=24
       local.set 3
-      local.get 7
+      local.get 6
       i64.load
-      local.set 8
-      local.get 7
+      local.set 7
+      local.get 6
       i32.load offset=8
       local.set 0
-      local.get 7
+      local.get 6
       i32.load offset=12
       local.set 1
-      local.get 7
+      local.get 6
       i32.load offset=16
       local.set 2
-      local.get 7
+      local.get 6
       i32.load offset=20
-      local.set 5
-    else
+      local.set 4
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -62,13 +61,12 @@
               if ;; label = @6
                 local.get 3
                 br_table 1 (;@5;) 2 (;@4;) 2 (;@4;) 1 (;@5;)
-              else
               end
             end
-            local.get 8
+            local.get 7
             i64.const 1
             i64.sub
-            local.tee 8
+            local.tee 7
             i64.const 0
             i64.lt_s
             if ;; label = @5
@@ -76,9 +74,8 @@
                 global.get $__asyncify_state
                 if ;; label = @7
                   br 1 (;@6;)
-                else
                 end
-                local.get 8
+                local.get 7
                 global.set $__rewind_fuel
               end
               call 2
@@ -87,11 +84,9 @@
                 i32.const 0
                 local.set 3
                 br 5 (;@1;)
-              else
               end
               global.get $__rewind_fuel
-              local.set 8
-            else
+              local.set 7
             end
           end
           loop ;; label = @4
@@ -103,13 +98,12 @@
                   i32.const 1
                   i32.sub
                   br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
-                else
                 end
               end
-              local.get 8
+              local.get 7
               i64.const 15
               i64.sub
-              local.tee 8
+              local.tee 7
               i64.const 0
               i64.lt_s
               if ;; label = @6
@@ -117,9 +111,8 @@
                   global.get $__asyncify_state
                   if ;; label = @8
                     br 1 (;@7;)
-                  else
                   end
-                  local.get 8
+                  local.get 7
                   global.set $__rewind_fuel
                 end
                 call 2
@@ -128,46 +121,41 @@
                   i32.const 1
                   local.set 3
                   br 6 (;@1;)
-                else
                 end
                 global.get $__rewind_fuel
-                local.set 8
-              else
+                local.set 7
               end
               local.get 2
               local.get 1
               i32.const 3
               i32.mul
               i32.add
-              local.set 2
-              local.get 2
-              local.get 8
+              local.tee 2
+              local.get 7
               global.set $__rewind_fuel
               call $log
               local.get 1
               call $log
               global.get $__rewind_fuel
-              local.set 8
+              local.set 7
               local.get 1
               i32.const 7
               i32.and
               i32.const 0
               i32.eq
-              local.set 5
+              local.set 4
             end
-            local.get 5
+            local.get 4
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
                 if ;; label = @7
                   br 1 (;@6;)
-                else
                 end
-                local.get 8
+                local.get 7
                 i64.const 5
                 i64.sub
-                local.set 8
-                local.get 8
+                local.tee 7
                 global.set $__rewind_fuel
               end
               local.get 1
@@ -177,74 +165,68 @@
                 i32.const 2
                 local.set 3
                 br 5 (;@1;)
-              else
               end
               global.get $__rewind_fuel
-              local.set 8
-            else
+              local.set 7
             end
-            local.get 8
+            local.get 7
             i64.const 3
             i64.sub
-            local.set 8
+            local.set 7
             local.get 1
             i32.const 1
             i32.add
-            local.set 1
-            local.get 1
+            local.tee 1
             local.get 0
             i32.lt_u
             br_if 0 (;@4;)
           end
           local.get 2
         end
-        local.set 4
-        local.get 4
-        local.get 8
+        local.get 7
         global.set $__rewind_fuel
       end
       return
     end
     global.get $__asyncify_data
-    local.tee 6
+    local.tee 5
     i32.load
-    local.set 7
-    local.get 6
+    local.set 6
+    local.get 5
     i32.load offset=4
-    local.get 7
+    local.get 6
     i32.sub
     i32.const 28
     i32.lt_u
-    local.get 6
+    local.get 5
     i32.load offset=4
-    local.get 7
+    local.get 6
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
-    local.get 7
-    local.get 8
-    i64.store
-    local.get 7
-    local.get 0
-    i32.store offset=8
-    local.get 7
-    local.get 1
-    i32.store offset=12
-    local.get 7
-    local.get 2
-    i32.store offset=16
-    local.get 7
-    local.get 5
-    i32.store offset=20
-    local.get 7
-    local.get 3
-    i32.store offset=24
     local.get 6
     local.get 7
+    i64.store
+    local.get 6
+    local.get 0
+    i32.store offset=8
+    local.get 6
+    local.get 1
+    i32.store offset=12
+    local.get 6
+    local.get 2
+    i32.store offset=16
+    local.get 6
+    local.get 4
+    i32.store offset=20
+    local.get 6
+    local.get 3
+    i32.store offset=24
+    local.get 5
+    local.get 6
     i32.const 28
     i32.add
     i32.store
@@ -262,7 +244,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;5;) (type 2) (param i32)
@@ -277,7 +258,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;6;) (type 0)
@@ -290,7 +270,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;7;) (type 0)
@@ -303,7 +282,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;8;) (type 0)

@@ -16,34 +16,33 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $sum (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 8
+    local.set 7
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       global.get $__asyncify_data
-      local.tee 6
-      local.get 6
+      local.tee 5
+      local.get 5
       i32.load
       i32.const 20
       i32.sub
-      local.tee 7
+      local.tee 6
       i32.store
-      local.get 7
+      local.get 6
       i32.load offset=16
       local.set 1
-      local.get 7
+      local.get 6
       i64.load
-      local.set 8
-      local.get 7
+      local.set 7
+      local.get 6
       i32.load offset=8
       local.set 0
-      local.get 7
+      local.get 6
       i32.load offset=12
-      local.set 3
-    else
+      local.set 2
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -54,13 +53,12 @@
               if ;; label = @6
                 local.get 1
                 br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
-              else
               end
             end
-            local.get 8
+            local.get 7
             i64.const 2
             i64.sub
-            local.tee 8
+            local.tee 7
             i64.const 0
             i64.lt_s
             if ;; label = @5
@@ -68,9 +66,8 @@
                 global.get $__asyncify_state
                 if ;; label = @7
                   br 1 (;@6;)
-                else
                 end
-                local.get 8
+                local.get 7
                 global.set $__rewind_fuel
               end
               call 0
@@ -79,96 +76,89 @@
                 i32.const 0
                 local.set 1
                 br 5 (;@1;)
-              else
               end
               global.get $__rewind_fuel
-              local.set 8
-            else
+              local.set 7
             end
             local.get 0
             i32.eqz
             if ;; label = @5
-              local.get 8
+              local.get 7
               i64.const 1
               i64.sub
-              local.set 8
+              local.set 7
               i32.const 0
-              local.get 8
+              local.get 7
               global.set $__rewind_fuel
               return
-            else
             end
-            local.get 8
+            local.get 7
             i64.const 12
             i64.sub
-            local.set 8
+            local.set 7
             local.get 0
-            local.get 8
+            local.get 7
             global.set $__rewind_fuel
             call $double
             local.get 0
             i32.const 1
             i32.sub
-            local.set 4
             local.set 3
+            local.set 2
           end
-          local.get 4
+          local.get 3
           call $sum
           global.get $__asyncify_state
           if ;; label = @4
             i32.const 1
             local.set 1
             br 3 (;@1;)
-          else
           end
-          local.set 5
-          local.get 3
-          local.get 5
+          local.set 4
+          local.get 2
+          local.get 4
           global.get $__rewind_fuel
-          local.set 8
+          local.set 7
           i32.add
         end
-        local.set 2
-        local.get 2
-        local.get 8
+        local.get 7
         global.set $__rewind_fuel
       end
       return
     end
     global.get $__asyncify_data
-    local.tee 6
+    local.tee 5
     i32.load
-    local.set 7
-    local.get 6
+    local.set 6
+    local.get 5
     i32.load offset=4
-    local.get 7
+    local.get 6
     i32.sub
     i32.const 20
     i32.lt_u
-    local.get 6
+    local.get 5
     i32.load offset=4
-    local.get 7
+    local.get 6
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
-    local.get 7
-    local.get 8
-    i64.store
-    local.get 7
-    local.get 0
-    i32.store offset=8
-    local.get 7
-    local.get 3
-    i32.store offset=12
-    local.get 7
-    local.get 1
-    i32.store offset=16
     local.get 6
     local.get 7
+    i64.store
+    local.get 6
+    local.get 0
+    i32.store offset=8
+    local.get 6
+    local.get 2
+    i32.store offset=12
+    local.get 6
+    local.get 1
+    i32.store offset=16
+    local.get 5
+    local.get 6
     i32.const 20
     i32.add
     i32.store
@@ -202,7 +192,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;4;) (type 2) (param i32)
@@ -217,7 +206,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;5;) (type 0)
@@ -230,7 +218,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;6;) (type 0)
@@ -243,7 +230,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;7;) (type 0)

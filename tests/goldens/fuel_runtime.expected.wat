@@ -40,7 +40,6 @@
       local.get 3
       i32.load offset=8
       local.set 0
-    else
     end
     block ;; label = @1
       block ;; label = @2
@@ -49,7 +48,6 @@
             global.get $__asyncify_state
             if ;; label = @5
               br 1 (;@4;)
-            else
             end
             local.get 4
             i64.const 1
@@ -63,7 +61,6 @@
                 if ;; label = @7
                   local.get 1
                   br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
-                else
                 end
               end
               local.get 4
@@ -77,7 +74,6 @@
                   global.get $__asyncify_state
                   if ;; label = @8
                     br 1 (;@7;)
-                  else
                   end
                   local.get 4
                   global.set $__rewind_fuel
@@ -88,11 +84,9 @@
                   i32.const 0
                   local.set 1
                   br 6 (;@1;)
-                else
                 end
                 global.get $__rewind_fuel
                 local.set 4
-              else
               end
               local.get 4
               global.set $__rewind_fuel
@@ -103,15 +97,13 @@
               i32.const 1
               local.set 1
               br 4 (;@1;)
-            else
             end
             global.get $__rewind_fuel
             local.set 4
             local.get 0
             i32.const 1
             i32.sub
-            local.set 0
-            local.get 0
+            local.tee 0
             br_if 0 (;@4;)
           end
         end
@@ -138,7 +130,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 3
     local.get 4
@@ -191,7 +182,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_unwind (;4;) (type 2) (param i32)
@@ -206,7 +196,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;5;) (type 2) (param i32)
@@ -221,7 +210,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $stop_rewind (;6;) (type 0)
@@ -234,7 +222,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;7;) (type 0)
@@ -247,7 +234,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;8;) (type 0)
@@ -260,7 +246,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;9;) (type 0)

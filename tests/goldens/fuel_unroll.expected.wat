@@ -20,34 +20,33 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $search (;2;) (type 4) (param i32 i32) (result i32)
-    (local i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 6
+    local.set 5
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       global.get $__asyncify_data
-      local.tee 4
-      local.get 4
+      local.tee 3
+      local.get 3
       i32.load
       i32.const 20
       i32.sub
-      local.tee 5
+      local.tee 4
       i32.store
-      local.get 5
+      local.get 4
       i32.load offset=16
       local.set 2
-      local.get 5
+      local.get 4
       i64.load
-      local.set 6
-      local.get 5
+      local.set 5
+      local.get 4
       i32.load offset=8
       local.set 0
-      local.get 5
+      local.get 4
       i32.load offset=12
       local.set 1
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -56,31 +55,29 @@
             global.get $__asyncify_state
             if ;; label = @5
               br 1 (;@4;)
-            else
             end
-            local.get 6
+            local.get 5
             i64.const 1
             i64.sub
-            local.set 6
+            local.set 5
           end
           block ;; label = @4
             block ;; label = @5
               global.get $__asyncify_state
               if ;; label = @6
                 br 1 (;@5;)
-              else
               end
-              local.get 6
+              local.get 5
               i64.const 1
               i64.sub
-              local.set 6
+              local.set 5
             end
             block ;; label = @5
               loop ;; label = @6
-                local.get 6
+                local.get 5
                 i64.const 8
                 i64.sub
-                local.tee 6
+                local.tee 5
                 i64.const -6
                 i64.lt_s
                 if ;; label = @7
@@ -88,9 +85,8 @@
                     global.get $__asyncify_state
                     if ;; label = @9
                       br 1 (;@8;)
-                    else
                     end
-                    local.get 6
+                    local.get 5
                     i64.const 6
                     i64.add
                     global.set $__rewind_fuel
@@ -101,13 +97,11 @@
                     i32.const 0
                     local.set 2
                     br 7 (;@1;)
-                  else
                   end
                   global.get $__rewind_fuel
                   i64.const 6
                   i64.sub
-                  local.set 6
-                else
+                  local.set 5
                 end
                 block ;; label = @7
                   block ;; label = @8
@@ -116,39 +110,36 @@
                       local.get 1
                       i32.ge_u
                       if ;; label = @10
-                        local.get 6
+                        local.get 5
                         i64.const 6
                         i64.add
-                        local.set 6
+                        local.set 5
                         br 6 (;@4;)
-                      else
                       end
-                      local.get 6
+                      local.get 5
                       i64.const 3
                       i64.sub
-                      local.set 6
+                      local.set 5
                       local.get 0
                       i32.load8_u
                       i32.eqz
                       if ;; label = @10
-                        local.get 6
+                        local.get 5
                         i64.const 1
                         i64.sub
-                        local.set 6
+                        local.set 5
                         local.get 0
-                        local.get 6
+                        local.get 5
                         i64.const 6
                         i64.add
-                        local.set 6
-                        local.get 6
+                        local.tee 5
                         global.set $__rewind_fuel
                         return
-                      else
                       end
-                      local.get 6
+                      local.get 5
                       i64.const 2
                       i64.sub
-                      local.set 6
+                      local.set 5
                       local.get 0
                       i32.const 1
                       i32.add
@@ -159,39 +150,36 @@
                     local.get 1
                     i32.ge_u
                     if ;; label = @9
-                      local.get 6
+                      local.get 5
                       i64.const 4
                       i64.add
-                      local.set 6
+                      local.set 5
                       br 5 (;@4;)
-                    else
                     end
-                    local.get 6
+                    local.get 5
                     i64.const 3
                     i64.sub
-                    local.set 6
+                    local.set 5
                     local.get 0
                     i32.load8_u
                     i32.eqz
                     if ;; label = @9
-                      local.get 6
+                      local.get 5
                       i64.const 1
                       i64.sub
-                      local.set 6
+                      local.set 5
                       local.get 0
-                      local.get 6
+                      local.get 5
                       i64.const 4
                       i64.add
-                      local.set 6
-                      local.get 6
+                      local.tee 5
                       global.set $__rewind_fuel
                       return
-                    else
                     end
-                    local.get 6
+                    local.get 5
                     i64.const 2
                     i64.sub
-                    local.set 6
+                    local.set 5
                     local.get 0
                     i32.const 1
                     i32.add
@@ -202,39 +190,36 @@
                   local.get 1
                   i32.ge_u
                   if ;; label = @8
-                    local.get 6
+                    local.get 5
                     i64.const 2
                     i64.add
-                    local.set 6
+                    local.set 5
                     br 4 (;@4;)
-                  else
                   end
-                  local.get 6
+                  local.get 5
                   i64.const 3
                   i64.sub
-                  local.set 6
+                  local.set 5
                   local.get 0
                   i32.load8_u
                   i32.eqz
                   if ;; label = @8
-                    local.get 6
+                    local.get 5
                     i64.const 1
                     i64.sub
-                    local.set 6
+                    local.set 5
                     local.get 0
-                    local.get 6
+                    local.get 5
                     i64.const 2
                     i64.add
-                    local.set 6
-                    local.get 6
+                    local.tee 5
                     global.set $__rewind_fuel
                     return
-                  else
                   end
-                  local.get 6
+                  local.get 5
                   i64.const 2
                   i64.sub
-                  local.set 6
+                  local.set 5
                   local.get 0
                   i32.const 1
                   i32.add
@@ -245,28 +230,27 @@
                 local.get 1
                 i32.ge_u
                 br_if 2 (;@4;)
-                local.get 6
+                local.get 5
                 i64.const 3
                 i64.sub
-                local.set 6
+                local.set 5
                 local.get 0
                 i32.load8_u
                 i32.eqz
                 if ;; label = @7
-                  local.get 6
+                  local.get 5
                   i64.const 1
                   i64.sub
-                  local.set 6
+                  local.set 5
                   local.get 0
-                  local.get 6
+                  local.get 5
                   global.set $__rewind_fuel
                   return
-                else
                 end
-                local.get 6
+                local.get 5
                 i64.const 2
                 i64.sub
-                local.set 6
+                local.set 5
                 local.get 0
                 i32.const 1
                 i32.add
@@ -277,81 +261,77 @@
           end
           i32.const -1
         end
-        local.set 3
-        local.get 3
-        local.get 6
+        local.get 5
         global.set $__rewind_fuel
       end
       return
     end
     global.get $__asyncify_data
-    local.tee 4
+    local.tee 3
     i32.load
-    local.set 5
-    local.get 4
+    local.set 4
+    local.get 3
     i32.load offset=4
-    local.get 5
+    local.get 4
     i32.sub
     i32.const 20
     i32.lt_u
-    local.get 4
+    local.get 3
     i32.load offset=4
-    local.get 5
+    local.get 4
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
-    local.get 5
-    local.get 6
-    i64.store
-    local.get 5
-    local.get 0
-    i32.store offset=8
-    local.get 5
-    local.get 1
-    i32.store offset=12
-    local.get 5
-    local.get 2
-    i32.store offset=16
     local.get 4
     local.get 5
+    i64.store
+    local.get 4
+    local.get 0
+    i32.store offset=8
+    local.get 4
+    local.get 1
+    i32.store offset=12
+    local.get 4
+    local.get 2
+    i32.store offset=16
+    local.get 3
+    local.get 4
     i32.const 20
     i32.add
     i32.store
     i32.const 0
   )
   (func $count (;3;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 8
+    local.set 5
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       global.get $__asyncify_data
-      local.tee 6
-      local.get 6
+      local.tee 3
+      local.get 3
       i32.load
       i32.const 20
       i32.sub
-      local.tee 7
+      local.tee 4
       i32.store
-      local.get 7
+      local.get 4
       i32.load offset=16
       local.set 2
-      local.get 7
+      local.get 4
       i64.load
-      local.set 8
-      local.get 7
+      local.set 5
+      local.get 4
       i32.load offset=8
       local.set 0
-      local.get 7
+      local.get 4
       i32.load offset=12
       local.set 1
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -360,19 +340,18 @@
             global.get $__asyncify_state
             if ;; label = @5
               br 1 (;@4;)
-            else
             end
-            local.get 8
+            local.get 5
             i64.const 1
             i64.sub
-            local.set 8
+            local.set 5
           end
           block (result i32) ;; label = @4
             loop (result i32) ;; label = @5
-              local.get 8
+              local.get 5
               i64.const 12
               i64.sub
-              local.tee 8
+              local.tee 5
               i64.const -9
               i64.lt_s
               if ;; label = @6
@@ -380,9 +359,8 @@
                   global.get $__asyncify_state
                   if ;; label = @8
                     br 1 (;@7;)
-                  else
                   end
-                  local.get 8
+                  local.get 5
                   i64.const 9
                   i64.add
                   global.set $__rewind_fuel
@@ -393,13 +371,11 @@
                   i32.const 0
                   local.set 2
                   br 6 (;@1;)
-                else
                 end
                 global.get $__rewind_fuel
                 i64.const 9
                 i64.sub
-                local.set 8
-              else
+                local.set 5
               end
               block ;; label = @6
                 block ;; label = @7
@@ -407,105 +383,94 @@
                     local.get 1
                     i32.const 1
                     i32.add
-                    local.set 1
-                    local.get 1
+                    local.tee 1
                     local.get 1
                     local.get 0
                     i32.lt_u
                     br_if 0 (;@8;)
-                    local.get 8
+                    local.get 5
                     i64.const 9
                     i64.add
-                    local.set 8
+                    local.set 5
                     br 4 (;@4;)
                   end
                   local.get 1
                   i32.const 1
                   i32.add
-                  local.set 1
-                  local.get 1
+                  local.tee 1
                   local.get 1
                   local.get 0
                   i32.lt_u
                   br_if 0 (;@7;)
-                  local.get 8
+                  local.get 5
                   i64.const 6
                   i64.add
-                  local.set 8
+                  local.set 5
                   br 3 (;@4;)
                 end
                 local.get 1
                 i32.const 1
                 i32.add
-                local.set 1
-                local.get 1
+                local.tee 1
                 local.get 1
                 local.get 0
                 i32.lt_u
                 br_if 0 (;@6;)
-                local.get 8
+                local.get 5
                 i64.const 3
                 i64.add
-                local.set 8
+                local.set 5
                 br 2 (;@4;)
               end
               local.get 1
               i32.const 1
               i32.add
-              local.set 1
-              local.get 1
+              local.tee 1
               local.get 1
               local.get 0
               i32.lt_u
               br_if 0 (;@5;)
             end
-            local.set 5
-            local.get 5
           end
-          local.set 4
-          local.get 4
         end
-        local.set 3
-        local.get 3
-        local.get 8
+        local.get 5
         global.set $__rewind_fuel
       end
       return
     end
     global.get $__asyncify_data
-    local.tee 6
+    local.tee 3
     i32.load
-    local.set 7
-    local.get 6
+    local.set 4
+    local.get 3
     i32.load offset=4
-    local.get 7
+    local.get 4
     i32.sub
     i32.const 20
     i32.lt_u
-    local.get 6
+    local.get 3
     i32.load offset=4
-    local.get 7
+    local.get 4
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
-    local.get 7
-    local.get 8
+    local.get 4
+    local.get 5
     i64.store
-    local.get 7
+    local.get 4
     local.get 0
     i32.store offset=8
-    local.get 7
+    local.get 4
     local.get 1
     i32.store offset=12
-    local.get 7
+    local.get 4
     local.get 2
     i32.store offset=16
-    local.get 6
-    local.get 7
+    local.get 3
+    local.get 4
     i32.const 20
     i32.add
     i32.store
@@ -536,7 +501,6 @@
       local.get 3
       i32.load offset=8
       local.set 0
-    else
     end
     block ;; label = @1
       block ;; label = @2
@@ -547,7 +511,6 @@
               if ;; label = @6
                 local.get 1
                 br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
-              else
               end
             end
             local.get 4
@@ -561,7 +524,6 @@
                 global.get $__asyncify_state
                 if ;; label = @7
                   br 1 (;@6;)
-                else
                 end
                 local.get 4
                 global.set $__rewind_fuel
@@ -572,11 +534,9 @@
                 i32.const 0
                 local.set 1
                 br 5 (;@1;)
-              else
               end
               global.get $__rewind_fuel
               local.set 4
-            else
             end
           end
           loop ;; label = @4
@@ -591,7 +551,6 @@
                 global.get $__asyncify_state
                 if ;; label = @7
                   br 1 (;@6;)
-                else
                 end
                 local.get 4
                 global.set $__rewind_fuel
@@ -602,11 +561,9 @@
                 i32.const 1
                 local.set 1
                 br 5 (;@1;)
-              else
               end
               global.get $__rewind_fuel
               local.set 4
-            else
             end
             local.get 0
             local.get 4
@@ -644,7 +601,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 3
     local.get 4
@@ -673,7 +629,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;6;) (type 2) (param i32)
@@ -688,7 +643,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;7;) (type 0)
@@ -701,7 +655,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;8;) (type 0)
@@ -714,7 +667,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;9;) (type 0)

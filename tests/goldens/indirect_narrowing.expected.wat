@@ -18,26 +18,25 @@
   (export "asyncify_get_state" (func $asyncify_get_state))
   (elem (;0;) (i32.const 0) func $sleepy $pure)
   (func $may_sleep (;1;) (type $t) (param i32) (result i32)
-    (local i32 i32 i32 i32)
+    (local i32 i32 i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       global.get $__asyncify_data
-      local.tee 3
-      local.get 3
+      local.tee 2
+      local.get 2
       i32.load
       i32.const 8
       i32.sub
-      local.tee 4
+      local.tee 3
       i32.store
-      local.get 4
+      local.get 3
       i32.load offset=4
       local.set 1
-      local.get 4
+      local.get 3
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -49,41 +48,37 @@
           i32.const 0
           local.set 1
           br 2 (;@1;)
-        else
         end
-        local.set 2
-        local.get 2
       end
       return
     end
     global.get $__asyncify_data
-    local.tee 3
+    local.tee 2
     i32.load
-    local.set 4
-    local.get 3
+    local.set 3
+    local.get 2
     i32.load offset=4
-    local.get 4
+    local.get 3
     i32.sub
     i32.const 8
     i32.lt_u
-    local.get 3
+    local.get 2
     i32.load offset=4
-    local.get 4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
-    local.get 4
+    local.get 3
     local.get 0
     i32.store
-    local.get 4
+    local.get 3
     local.get 1
     i32.store offset=4
+    local.get 2
     local.get 3
-    local.get 4
     i32.const 8
     i32.add
     i32.store
@@ -109,7 +104,6 @@
       local.get 3
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -119,7 +113,6 @@
           i32.const 0
           local.set 1
           br 2 (;@1;)
-        else
         end
         local.get 0
       end
@@ -143,7 +136,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 3
     local.get 0
@@ -170,7 +162,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;4;) (type 2) (param i32)
@@ -185,7 +176,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;5;) (type 0)
@@ -198,7 +188,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;6;) (type 0)
@@ -211,7 +200,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $pure (;7;) (type $pure_t) (param i64) (result i64)

@@ -33,7 +33,6 @@
       local.get 3
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -43,7 +42,6 @@
           i32.const 0
           local.set 1
           br 2 (;@1;)
-        else
         end
         local.get 0
         i32.const 1
@@ -69,7 +67,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 3
     local.get 0
@@ -96,7 +93,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $start_rewind (;2;) (type 2) (param i32)
@@ -111,7 +107,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_unwind (;3;) (type 2) (param i32)
@@ -126,7 +121,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;4;) (type 2) (param i32)
@@ -141,7 +135,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $stop_unwind (;5;) (type 0)
@@ -154,7 +147,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $stop_rewind (;6;) (type 0)
@@ -167,7 +159,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $run (;7;) (type 3) (param i32) (result i32)
@@ -177,7 +168,6 @@
       global.set $rewinding
       i32.const 16
       call $start_rewind
-    else
     end
     i32.const 41
     call $task
@@ -193,7 +183,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;9;) (type 0)
@@ -206,7 +195,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $yield (;10;) (type 0)

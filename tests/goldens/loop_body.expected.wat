@@ -36,7 +36,6 @@
       local.get 4
       i32.load offset=4
       local.set 1
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -47,13 +46,11 @@
             i32.const 0
             local.set 2
             br 3 (;@1;)
-          else
           end
           local.get 1
           i32.const 1
           i32.add
-          local.set 1
-          local.get 1
+          local.tee 1
           local.get 0
           i32.lt_u
           br_if 0 (;@3;)
@@ -80,7 +77,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 4
     local.get 0
@@ -110,7 +106,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 2) (param i32)
@@ -125,7 +120,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -138,7 +132,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -151,7 +144,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;6;) (type 0)

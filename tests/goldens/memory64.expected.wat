@@ -33,7 +33,6 @@
       local.get 3
       i64.load
       local.set 0
-    else
     end
     block ;; label = @1
       block (result i64) ;; label = @2
@@ -43,7 +42,6 @@
           i32.const 0
           local.set 1
           br 2 (;@1;)
-        else
         end
         local.get 0
       end
@@ -67,7 +65,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 3
     local.get 0
@@ -94,7 +91,6 @@
     i64.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 2) (param i64)
@@ -109,7 +105,6 @@
     i64.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -122,7 +117,6 @@
     i64.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -135,7 +129,6 @@
     i64.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;6;) (type 0)

@@ -32,7 +32,6 @@
       local.get 3
       i32.load $save
       local.set 1
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -40,7 +39,6 @@
           global.get $__asyncify_state
           if ;; label = @4
             br 1 (;@3;)
-          else
           end
           i32.const 0
           local.get 0
@@ -52,7 +50,6 @@
           i32.const 0
           local.set 1
           br 2 (;@1;)
-        else
         end
         i32.const 0
         i32.load
@@ -77,7 +74,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 3
     local.get 1
@@ -101,7 +97,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 2) (param i32)
@@ -116,7 +111,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -129,7 +123,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -142,7 +135,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;6;) (type 0)

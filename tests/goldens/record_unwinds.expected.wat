@@ -30,7 +30,6 @@
       local.get 2
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block ;; label = @2
@@ -40,7 +39,6 @@
           i32.const 0
           local.set 0
           br 2 (;@1;)
-        else
         end
       end
       return
@@ -65,7 +63,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 2
     local.get 0
@@ -93,7 +90,6 @@
       local.get 2
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block ;; label = @2
@@ -103,7 +99,6 @@
           i32.const 0
           local.set 0
           br 2 (;@1;)
-        else
         end
       end
       return
@@ -128,7 +123,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 2
     local.get 0
@@ -151,7 +145,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;5;) (type 2) (param i32)
@@ -166,7 +159,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;6;) (type 0)
@@ -179,7 +171,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;7;) (type 0)
@@ -192,7 +183,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;8;) (type 0)

@@ -44,7 +44,6 @@
       i32.load offset=4
       call $__rewind_restore_ref_0
       local.set 4
-    else
     end
     block ;; label = @1
       block ;; label = @2
@@ -52,7 +51,6 @@
           global.get $__asyncify_state
           if ;; label = @4
             br 1 (;@3;)
-          else
           end
           ref.func $f
           local.set 4
@@ -63,7 +61,6 @@
           i32.const 0
           local.set 1
           br 2 (;@1;)
-        else
         end
         local.get 4
         i32.const 0
@@ -91,7 +88,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 3
     local.get 0
@@ -118,7 +114,6 @@
     if ;; label = @1
       ref.null func
       return
-    else
     end
     local.get 0
     table.get $__rewind_refs_0
@@ -153,7 +148,6 @@
     if ;; label = @1
       i32.const -1
       return
-    else
     end
     global.get $__rewind_refs_top_0
     table.size $__rewind_refs_0
@@ -168,9 +162,7 @@
       i32.eq
       if ;; label = @2
         unreachable
-      else
       end
-    else
     end
     global.get $__rewind_refs_top_0
     local.get 0
@@ -193,7 +185,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;5;) (type 2) (param i32)
@@ -208,7 +199,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;6;) (type 0)
@@ -221,7 +211,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;7;) (type 0)
@@ -234,7 +223,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;8;) (type 0)

@@ -41,7 +41,6 @@
       local.get 6
       i32.load offset=16
       local.set 0
-    else
     end
     block ;; label = @1
       block (type 2) (result i32 i64 f64) ;; label = @2
@@ -51,7 +50,6 @@
           i32.const 0
           local.set 3
           br 2 (;@1;)
-        else
         end
         local.set 4
         local.get 1
@@ -59,8 +57,7 @@
         local.get 0
         local.get 4
         i32.add
-        local.set 0
-        local.get 0
+        local.tee 0
         call $pack
       end
       return
@@ -83,7 +80,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 6
     local.get 1
@@ -118,7 +114,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 3) (param i32)
@@ -133,7 +128,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -146,7 +140,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -159,7 +152,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $pack (;6;) (type 5) (param i64 f64 i32) (result i32 i64 f64)

@@ -26,7 +26,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;1;) (type 2) (param i32)
@@ -41,7 +40,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;2;) (type 0)
@@ -54,7 +52,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;3;) (type 0)
@@ -67,7 +64,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func (;4;) (type 3) (param i32) (result i32)

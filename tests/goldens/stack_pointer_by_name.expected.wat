@@ -32,7 +32,6 @@
       local.get 2
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block ;; label = @2
@@ -42,7 +41,6 @@
           i32.const 0
           local.set 0
           br 2 (;@1;)
-        else
         end
       end
       return
@@ -65,7 +63,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 2
     local.get 0
@@ -88,7 +85,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 2) (param i32)
@@ -103,7 +99,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -116,7 +111,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -129,7 +123,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func (;6;) (type 3) (param i32) (result i32)

@@ -16,23 +16,22 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;2;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32)
+    (local i32 i32 i32 i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       global.get $__asyncify_data
-      local.tee 5
-      local.get 5
+      local.tee 3
+      local.get 3
       i32.load
       i32.const 4
       i32.sub
-      local.tee 6
+      local.tee 4
       i32.store
-      local.get 6
+      local.get 4
       i32.load
       local.set 1
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -42,7 +41,6 @@
             if ;; label = @5
               local.get 1
               br_table 1 (;@4;) 2 (;@3;) 1 (;@4;)
-            else
             end
           end
           block (result i32) ;; label = @4
@@ -50,7 +48,6 @@
               global.get $__asyncify_state
               if ;; label = @6
                 br 1 (;@5;)
-              else
               end
               block ;; label = @6
                 block ;; label = @7
@@ -59,7 +56,6 @@
                     if ;; label = @9
                       local.get 0
                       br 5 (;@4;)
-                    else
                     end
                     br 2 (;@6;)
                   end
@@ -74,10 +70,7 @@
               i32.const 0
               local.set 1
               br 4 (;@1;)
-            else
             end
-            local.set 3
-            local.get 3
             return
           end
           local.set 2
@@ -89,38 +82,34 @@
           i32.const 1
           local.set 1
           br 2 (;@1;)
-        else
         end
-        local.set 4
-        local.get 4
       end
       return
     end
     global.get $__asyncify_data
-    local.tee 5
+    local.tee 3
     i32.load
-    local.set 6
-    local.get 5
+    local.set 4
+    local.get 3
     i32.load offset=4
-    local.get 6
+    local.get 4
     i32.sub
     i32.const 4
     i32.lt_u
-    local.get 5
+    local.get 3
     i32.load offset=4
-    local.get 6
+    local.get 4
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
-    local.get 6
+    local.get 4
     local.get 1
     i32.store
-    local.get 5
-    local.get 6
+    local.get 3
+    local.get 4
     i32.const 4
     i32.add
     i32.store
@@ -146,7 +135,6 @@
       local.get 3
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -156,7 +144,6 @@
           i32.const 0
           local.set 1
           br 2 (;@1;)
-        else
         end
         local.get 0
       end
@@ -180,7 +167,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 3
     local.get 0
@@ -207,7 +193,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;5;) (type 2) (param i32)
@@ -222,7 +207,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;6;) (type 0)
@@ -235,7 +219,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;7;) (type 0)
@@ -248,7 +231,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;8;) (type 0)

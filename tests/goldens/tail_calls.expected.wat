@@ -35,7 +35,6 @@
       local.get 3
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -45,7 +44,6 @@
           i32.const 0
           local.set 1
           br 2 (;@1;)
-        else
         end
         local.get 0
       end
@@ -69,7 +67,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 3
     local.get 0
@@ -107,7 +104,6 @@
       local.get 3
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -117,7 +113,6 @@
           i32.const 0
           local.set 1
           br 2 (;@1;)
-        else
         end
         local.get 0
         return_call $pure
@@ -142,7 +137,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 3
     local.get 0
@@ -174,7 +168,6 @@
       local.get 2
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block ;; label = @2
@@ -184,7 +177,6 @@
           i32.const 0
           local.set 0
           br 2 (;@1;)
-        else
         end
         return
       end
@@ -208,7 +200,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 2
     local.get 0
@@ -242,12 +233,9 @@
         if ;; label = @3
           i32.const 0
           return_call $sleeper
-        else
         end
         unreachable
-      else
       end
-    else
     end
     local.get 0
     return_call $sleeper
@@ -264,7 +252,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;6;) (type 2) (param i32)
@@ -279,7 +266,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;7;) (type 0)
@@ -292,7 +278,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;8;) (type 0)
@@ -305,7 +290,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $pure (;9;) (type 3) (param i32) (result i32)

@@ -15,26 +15,25 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32)
+    (local i32 i32 i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       global.get $__asyncify_data
-      local.tee 3
-      local.get 3
+      local.tee 2
+      local.get 2
       i32.load
       i32.const 8
       i32.sub
-      local.tee 4
+      local.tee 3
       i32.store
-      local.get 4
+      local.get 3
       i32.load offset=4
       local.set 1
-      local.get 4
+      local.get 3
       i32.load
       local.set 0
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -45,7 +44,6 @@
             i32.const 0
             local.set 1
             br 3 (;@1;)
-          else
           end
           local.get 0
           throw $e
@@ -53,39 +51,36 @@
           i32.const 1
           i32.add
         end
-        local.set 2
-        local.get 2
       end
       return
     end
     global.get $__asyncify_data
-    local.tee 3
+    local.tee 2
     i32.load
-    local.set 4
-    local.get 3
+    local.set 3
+    local.get 2
     i32.load offset=4
-    local.get 4
+    local.get 3
     i32.sub
     i32.const 8
     i32.lt_u
-    local.get 3
+    local.get 2
     i32.load offset=4
-    local.get 4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
-    local.get 4
+    local.get 3
     local.get 0
     i32.store
-    local.get 4
+    local.get 3
     local.get 1
     i32.store offset=4
+    local.get 2
     local.get 3
-    local.get 4
     i32.const 8
     i32.add
     i32.store
@@ -103,7 +98,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;3;) (type 2) (param i32)
@@ -118,7 +112,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;4;) (type 0)
@@ -131,7 +124,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;5;) (type 0)
@@ -144,7 +136,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;6;) (type 0)

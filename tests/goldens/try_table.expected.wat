@@ -46,7 +46,6 @@
       local.get 4
       i32.load offset=8
       local.set 2
-    else
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -56,7 +55,6 @@
             if ;; label = @5
               local.get 1
               br_table 1 (;@4;) 2 (;@3;) 1 (;@4;)
-            else
             end
           end
           block (type 2) (result i32 exnref) ;; label = @4
@@ -67,7 +65,6 @@
                 i32.const 0
                 local.set 1
                 br 5 (;@1;)
-              else
               end
               local.get 0
               throw $e
@@ -85,7 +82,6 @@
           i32.const 1
           local.set 1
           br 2 (;@1;)
-        else
         end
         local.get 2
         drop
@@ -117,7 +113,6 @@
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
-    else
     end
     local.get 4
     local.get 0
@@ -147,7 +142,6 @@
     if ;; label = @1
       ref.null exn
       return
-    else
     end
     local.get 0
     table.get $__rewind_refs_0
@@ -182,7 +176,6 @@
     if ;; label = @1
       i32.const -1
       return
-    else
     end
     global.get $__rewind_refs_top_0
     table.size $__rewind_refs_0
@@ -197,9 +190,7 @@
       i32.eq
       if ;; label = @2
         unreachable
-      else
       end
-    else
     end
     global.get $__rewind_refs_top_0
     local.get 0
@@ -222,7 +213,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_start_rewind (;5;) (type 3) (param i32)
@@ -237,7 +227,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_unwind (;6;) (type 0)
@@ -250,7 +239,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $asyncify_stop_rewind (;7;) (type 0)
@@ -263,7 +251,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    else
     end
   )
   (func $__asyncify_save_stack_overflow (;8;) (type 0)

@@ -29,6 +29,7 @@ use crate::placeholder::Placeholders;
 use crate::side_tables::SideTables;
 use crate::suspend::Suspends;
 use crate::tail_calls::TailCalls;
+use crate::tidy::tidy;
 
 /// What the rewrite of every function reads.
 pub(crate) struct Shared<'a> {
@@ -158,6 +159,7 @@ pub(crate) fn instrument(
     code.extend(frame.save(func, abi, placeholders));
     let entry = func.entry_block();
     func.block_mut(entry).instrs = code;
+    tidy(func);
     Ok(Some(Instrumented {
         sites: rewritten.sites as usize,
         saved: frame.saved(),

@@ -25,9 +25,9 @@ pub(crate) fn parse(input: &[u8]) -> Result<(Module, usize)> {
     Ok((module, binary.len()))
 }
 
-/// Emits and validates.
+/// Emits (without the `else` of empty `else` arms) and validates.
 pub(crate) fn emit(module: &mut Module, progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>> {
-    let wasm = module.emit_wasm();
+    let wasm = crate::empty_else::strip(module.emit_wasm());
     progress(Progress::Emitted);
     validate(&wasm)?;
     Ok(wasm)
