@@ -38,12 +38,10 @@
     block ;; label = @1
       block ;; label = @2
         call $sleep
+        i32.const 0
+        local.set 0
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 0
-          local.set 0
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
       end
       return
     end

@@ -61,12 +61,10 @@
               end
             end
             call $sleep
+            i32.const 0
+            local.set 2
             global.get $__asyncify_state
-            if ;; label = @5
-              i32.const 0
-              local.set 2
-              br 4 (;@1;)
-            end
+            br_if 3 (;@1;)
             local.get 0
             local.get 1
             br_on_null 1 (;@3;)
@@ -74,12 +72,10 @@
             local.set 3
           end
           call $sleep
+          i32.const 1
+          local.set 2
           global.get $__asyncify_state
-          if ;; label = @4
-            i32.const 1
-            local.set 2
-            br 3 (;@1;)
-          end
+          br_if 2 (;@1;)
           local.get 3
           local.get 6
           ref.as_non_null

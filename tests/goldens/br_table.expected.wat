@@ -39,12 +39,10 @@
         block (result i32) ;; label = @3
           block (result i32) ;; label = @4
             call $sleep
+            i32.const 0
+            local.set 1
             global.get $__asyncify_state
-            if ;; label = @5
-              i32.const 0
-              local.set 1
-              br 4 (;@1;)
-            end
+            br_if 3 (;@1;)
             i32.const 42
             local.get 0
             br_table 1 (;@3;) 0 (;@4;)

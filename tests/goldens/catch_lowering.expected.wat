@@ -72,12 +72,10 @@
               end
               block (result i32) ;; label = @6
                 call $sleep
+                i32.const 0
+                local.set 2
                 global.get $__asyncify_state
-                if ;; label = @7
-                  i32.const 0
-                  local.set 2
-                  br 6 (;@1;)
-                end
+                br_if 5 (;@1;)
                 local.get 1
               end
               br 2 (;@3;)
@@ -85,12 +83,10 @@
           end
           block (result i32) ;; label = @4
             call $sleep
+            i32.const 1
+            local.set 2
             global.get $__asyncify_state
-            if ;; label = @5
-              i32.const 1
-              local.set 2
-              br 4 (;@1;)
-            end
+            br_if 3 (;@1;)
             i32.const 2
           end
         end

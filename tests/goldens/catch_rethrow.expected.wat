@@ -51,12 +51,10 @@
           throw $e
         catch $e
           call $sleep
+          i32.const 0
+          local.set 0
           global.get $__asyncify_state
-          if ;; label = @4
-            i32.const 0
-            local.set 0
-            br 3 (;@1;)
-          end
+          br_if 2 (;@1;)
           rethrow 0 (;@3;)
         end
       end

@@ -30,12 +30,10 @@
               block (result i32) ;; label = @6
                 local.get 1
                 call $sleep
+                i32.const 0
+                local.set 3
                 global.get $__asyncify_state
-                if ;; label = @7
-                  i32.const 0
-                  local.set 3
-                  br 6 (;@1;)
-                end
+                br_if 5 (;@1;)
                 local.get 2
               end
               local.set 5
@@ -53,12 +51,10 @@
             if ;; label = @5
               local.get 2
               call $sleep
+              i32.const 1
+              local.set 3
               global.get $__asyncify_state
-              if ;; label = @6
-                i32.const 1
-                local.set 3
-                br 5 (;@1;)
-              end
+              br_if 4 (;@1;)
             end
             local.get 1
             i32.const 1
@@ -118,12 +114,10 @@
               block (result i32) ;; label = @6
                 local.get 1
                 call $sleep
+                i32.const 0
+                local.set 3
                 global.get $__asyncify_state
-                if ;; label = @7
-                  i32.const 0
-                  local.set 3
-                  br 6 (;@1;)
-                end
+                br_if 5 (;@1;)
                 local.get 2
               end
               local.set 5
@@ -141,12 +135,10 @@
             if ;; label = @5
               local.get 2
               call $sleep
+              i32.const 1
+              local.set 3
               global.get $__asyncify_state
-              if ;; label = @6
-                i32.const 1
-                local.set 3
-                br 5 (;@1;)
-              end
+              br_if 4 (;@1;)
             end
             local.get 1
             i32.const 1

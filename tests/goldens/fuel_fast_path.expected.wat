@@ -40,12 +40,10 @@
                   global.set $__rewind_fuel
                 end
                 call 0
+                i32.const 0
+                local.set 1
                 global.get $__asyncify_state
-                if ;; label = @7
-                  i32.const 0
-                  local.set 1
-                  br 6 (;@1;)
-                end
+                br_if 5 (;@1;)
                 global.get $__rewind_fuel
                 local.set 9
               end
@@ -73,12 +71,10 @@
                 end
                 local.get 3
                 call $fib
+                i32.const 1
+                local.set 1
                 global.get $__asyncify_state
-                if ;; label = @7
-                  i32.const 1
-                  local.set 1
-                  br 6 (;@1;)
-                end
+                br_if 5 (;@1;)
                 local.set 4
                 local.get 0
                 i32.const 2
@@ -87,12 +83,10 @@
               end
               local.get 5
               call $fib
+              i32.const 2
+              local.set 1
               global.get $__asyncify_state
-              if ;; label = @6
-                i32.const 2
-                local.set 1
-                br 5 (;@1;)
-              end
+              br_if 4 (;@1;)
               local.set 6
               local.get 4
               local.get 6
@@ -159,12 +153,10 @@
                   global.set $__rewind_fuel
                 end
                 call 0
+                i32.const 0
+                local.set 1
                 global.get $__asyncify_state
-                if ;; label = @7
-                  i32.const 0
-                  local.set 1
-                  br 6 (;@1;)
-                end
+                br_if 5 (;@1;)
                 global.get $__rewind_fuel
                 local.set 9
               end
@@ -199,12 +191,10 @@
                 end
                 local.get 3
                 call $fib
+                i32.const 1
+                local.set 1
                 global.get $__asyncify_state
-                if ;; label = @7
-                  i32.const 1
-                  local.set 1
-                  br 6 (;@1;)
-                end
+                br_if 5 (;@1;)
                 local.set 4
                 local.get 0
                 i32.const 2
@@ -213,12 +203,10 @@
               end
               local.get 5
               call $fib
+              i32.const 2
+              local.set 1
               global.get $__asyncify_state
-              if ;; label = @6
-                i32.const 2
-                local.set 1
-                br 5 (;@1;)
-              end
+              br_if 4 (;@1;)
               local.set 6
               local.get 4
               local.get 6

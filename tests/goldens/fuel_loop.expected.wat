@@ -79,12 +79,10 @@
                 global.set $__rewind_fuel
               end
               call 2
+              i32.const 0
+              local.set 3
               global.get $__asyncify_state
-              if ;; label = @6
-                i32.const 0
-                local.set 3
-                br 5 (;@1;)
-              end
+              br_if 4 (;@1;)
               global.get $__rewind_fuel
               local.set 7
             end
@@ -116,12 +114,10 @@
                   global.set $__rewind_fuel
                 end
                 call 2
+                i32.const 1
+                local.set 3
                 global.get $__asyncify_state
-                if ;; label = @7
-                  i32.const 1
-                  local.set 3
-                  br 6 (;@1;)
-                end
+                br_if 5 (;@1;)
                 global.get $__rewind_fuel
                 local.set 7
               end
@@ -160,12 +156,10 @@
               end
               local.get 1
               call $sleep
+              i32.const 2
+              local.set 3
               global.get $__asyncify_state
-              if ;; label = @6
-                i32.const 2
-                local.set 3
-                br 5 (;@1;)
-              end
+              br_if 4 (;@1;)
               global.get $__rewind_fuel
               local.set 7
             end

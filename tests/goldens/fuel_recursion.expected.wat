@@ -71,12 +71,10 @@
                 global.set $__rewind_fuel
               end
               call 0
+              i32.const 0
+              local.set 1
               global.get $__asyncify_state
-              if ;; label = @6
-                i32.const 0
-                local.set 1
-                br 5 (;@1;)
-              end
+              br_if 4 (;@1;)
               global.get $__rewind_fuel
               local.set 7
             end
@@ -108,12 +106,10 @@
           end
           local.get 3
           call $sum
+          i32.const 1
+          local.set 1
           global.get $__asyncify_state
-          if ;; label = @4
-            i32.const 1
-            local.set 1
-            br 3 (;@1;)
-          end
+          br_if 2 (;@1;)
           local.set 4
           local.get 2
           local.get 4

@@ -79,12 +79,10 @@
                   global.set $__rewind_fuel
                 end
                 call 0
+                i32.const 0
+                local.set 1
                 global.get $__asyncify_state
-                if ;; label = @7
-                  i32.const 0
-                  local.set 1
-                  br 6 (;@1;)
-                end
+                br_if 5 (;@1;)
                 global.get $__rewind_fuel
                 local.set 4
               end
@@ -92,12 +90,10 @@
               global.set $__rewind_fuel
             end
             call $suspend
+            i32.const 1
+            local.set 1
             global.get $__asyncify_state
-            if ;; label = @5
-              i32.const 1
-              local.set 1
-              br 4 (;@1;)
-            end
+            br_if 3 (;@1;)
             global.get $__rewind_fuel
             local.set 4
             local.get 0

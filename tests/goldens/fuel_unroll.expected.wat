@@ -92,12 +92,10 @@
                     global.set $__rewind_fuel
                   end
                   call 1
+                  i32.const 0
+                  local.set 2
                   global.get $__asyncify_state
-                  if ;; label = @8
-                    i32.const 0
-                    local.set 2
-                    br 7 (;@1;)
-                  end
+                  br_if 6 (;@1;)
                   global.get $__rewind_fuel
                   i64.const 6
                   i64.sub
@@ -366,12 +364,10 @@
                   global.set $__rewind_fuel
                 end
                 call 1
+                i32.const 0
+                local.set 2
                 global.get $__asyncify_state
-                if ;; label = @7
-                  i32.const 0
-                  local.set 2
-                  br 6 (;@1;)
-                end
+                br_if 5 (;@1;)
                 global.get $__rewind_fuel
                 i64.const 9
                 i64.sub
@@ -529,12 +525,10 @@
                 global.set $__rewind_fuel
               end
               call 1
+              i32.const 0
+              local.set 1
               global.get $__asyncify_state
-              if ;; label = @6
-                i32.const 0
-                local.set 1
-                br 5 (;@1;)
-              end
+              br_if 4 (;@1;)
               global.get $__rewind_fuel
               local.set 4
             end
@@ -556,12 +550,10 @@
                 global.set $__rewind_fuel
               end
               call 1
+              i32.const 1
+              local.set 1
               global.get $__asyncify_state
-              if ;; label = @6
-                i32.const 1
-                local.set 1
-                br 5 (;@1;)
-              end
+              br_if 4 (;@1;)
               global.get $__rewind_fuel
               local.set 4
             end

@@ -39,21 +39,17 @@
         local.get 0
         if (result i32) ;; label = @3
           call $sleep
+          i32.const 0
+          local.set 1
           global.get $__asyncify_state
-          if ;; label = @4
-            i32.const 0
-            local.set 1
-            br 3 (;@1;)
-          end
+          br_if 2 (;@1;)
           i32.const 1
         else
           call $sleep
+          i32.const 1
+          local.set 1
           global.get $__asyncify_state
-          if ;; label = @4
-            i32.const 1
-            local.set 1
-            br 3 (;@1;)
-          end
+          br_if 2 (;@1;)
           i32.const 2
         end
       end

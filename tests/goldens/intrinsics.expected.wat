@@ -37,12 +37,10 @@
     block ;; label = @1
       block (result i32) ;; label = @2
         call $yield
+        i32.const 0
+        local.set 1
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 0
-          local.set 1
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
         local.get 0
         i32.const 1
         i32.add

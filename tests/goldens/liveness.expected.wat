@@ -52,12 +52,10 @@
           local.set 1
         end
         call $sleep
+        i32.const 0
+        local.set 3
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 0
-          local.set 3
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
         i32.const 3
         local.set 2
         local.get 1

@@ -41,12 +41,10 @@
       block (result i32) ;; label = @2
         loop ;; label = @3
           call $sleep
+          i32.const 0
+          local.set 2
           global.get $__asyncify_state
-          if ;; label = @4
-            i32.const 0
-            local.set 2
-            br 3 (;@1;)
-          end
+          br_if 2 (;@1;)
           local.get 1
           i32.const 1
           i32.add

@@ -45,12 +45,10 @@
           i32.store
         end
         call $sleep
+        i32.const 0
+        local.set 1
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 0
-          local.set 1
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
         i32.const 0
         i32.load
       end

@@ -56,12 +56,10 @@
           local.set 4
         end
         call $sleep
+        i32.const 0
+        local.set 1
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 0
-          local.set 1
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
         local.get 4
         i32.const 0
         local.get 0

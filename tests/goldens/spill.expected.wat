@@ -45,12 +45,10 @@
     block ;; label = @1
       block (type 2) (result i32 i64 f64) ;; label = @2
         call $sleep_i32
+        i32.const 0
+        local.set 3
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 0
-          local.set 3
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
         local.set 4
         local.get 1
         local.get 2

@@ -65,24 +65,20 @@
               end
             end
             call $sleep_i32
+            i32.const 0
+            local.set 1
             global.get $__asyncify_state
-            if ;; label = @5
-              i32.const 0
-              local.set 1
-              br 4 (;@1;)
-            end
+            br_if 3 (;@1;)
             return
           end
           local.set 2
         end
         local.get 2
         call $sleeper
+        i32.const 1
+        local.set 1
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 1
-          local.set 1
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
       end
       return
     end
@@ -139,12 +135,10 @@
     block ;; label = @1
       block (result i32) ;; label = @2
         call $sleep
+        i32.const 0
+        local.set 1
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 0
-          local.set 1
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
         local.get 0
       end
       return

@@ -39,12 +39,10 @@
     block ;; label = @1
       block (result i32) ;; label = @2
         call $sleep
+        i32.const 0
+        local.set 1
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 0
-          local.set 1
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
         local.get 0
       end
       return
@@ -108,12 +106,10 @@
     block ;; label = @1
       block (result i32) ;; label = @2
         call $sleep
+        i32.const 0
+        local.set 1
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 0
-          local.set 1
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
         local.get 0
         return_call $pure
       end
@@ -172,12 +168,10 @@
     block ;; label = @1
       block ;; label = @2
         call $sleep
+        i32.const 0
+        local.set 0
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 0
-          local.set 0
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
         return
       end
       return

@@ -39,12 +39,10 @@
       block (result i32) ;; label = @2
         try (result i32) ;; label = @3
           call $sleep
+          i32.const 0
+          local.set 1
           global.get $__asyncify_state
-          if ;; label = @4
-            i32.const 0
-            local.set 1
-            br 3 (;@1;)
-          end
+          br_if 2 (;@1;)
           local.get 0
           throw $e
         catch $e

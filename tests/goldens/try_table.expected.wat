@@ -60,12 +60,10 @@
           block (type 2) (result i32 exnref) ;; label = @4
             try_table (catch_ref $e 0 (;@4;)) ;; label = @5
               call $sleep
+              i32.const 0
+              local.set 1
               global.get $__asyncify_state
-              if ;; label = @6
-                i32.const 0
-                local.set 1
-                br 5 (;@1;)
-              end
+              br_if 4 (;@1;)
               local.get 0
               throw $e
             end
@@ -77,12 +75,10 @@
           local.set 5
         end
         call $sleep
+        i32.const 1
+        local.set 1
         global.get $__asyncify_state
-        if ;; label = @3
-          i32.const 1
-          local.set 1
-          br 2 (;@1;)
-        end
+        br_if 1 (;@1;)
         local.get 2
         drop
         block (result i32) ;; label = @3

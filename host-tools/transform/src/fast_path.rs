@@ -31,16 +31,16 @@
 //! the same locals and share the frame code, so an unwind from either
 //! saves the same frame, and a rewind always takes the original body.
 //!
-//! The flow rewrite records each `if` it adds ([`Guards`]): a dispatch
-//! `state; if { br_table ... }` disappears, and unwind checks stay. The
-//! price is code size: the body is there twice.
+//! The flow rewrite records each dispatch it adds ([`Guards`]): `state; if
+//! { br_table ... }` disappears, and unwind checks (`br_if`s, not recorded)
+//! stay. The price is code size: the body is there twice.
 
 use std::collections::{HashMap, HashSet};
 
 use walrus::ir::{Block, GlobalGet, IfElse, Instr, InstrSeqId, InstrSeqType, UnaryOp, Unop};
 use walrus::{GlobalId, LocalFunction};
 
-use crate::guards::{Guard, GuardKind, Guards};
+use crate::guards::{Guard, Guards};
 use crate::ir::{Code, at, copy_code};
 
 /// `if state == NORMAL { fast copy of body } else { slow }`, where `slow`
@@ -116,10 +116,6 @@ impl Fold<'_> {
                 out.push((instr, loc));
                 continue;
             };
-            if guard.kind == GuardKind::Unwind {
-                out.push((instr, loc));
-                continue;
-            }
             // A rewind dispatch: never entered in normal state.
             out.truncate(out.len() - guard.condition_len);
             if !self.empty.contains(&alternative) {

@@ -27,7 +27,8 @@
 //! recorded site, skipping the plain code before it, so nothing runs twice;
 //! after the target call returns the state is normal and the rest runs as
 //! usual. A suspending call is followed by its unwind check, which records
-//! the site number and leaves for the function's frame-saving exit.
+//! the site number and leaves for the function's frame-saving exit when
+//! the state says the callee unwound (`site = k; br_if $unwind (state)`).
 //!
 //! Between pieces every operand-stack value lives in a local, so a
 //! suspension never loses a value. Call sites are numbered in depth-first
@@ -50,7 +51,7 @@ use walrus::{GlobalId, LocalFunction, LocalId, ModuleLocals, ValType};
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
-use crate::guards::{GuardKind, Guards};
+use crate::guards::Guards;
 use crate::hints::Hints;
 use crate::ir::{Code, Target, at, callee, children, i32_const, if_then};
 use crate::operand_types::{Stack, StackTyper, TypeContext, instr_name};
@@ -227,7 +228,7 @@ impl<'a> Flow<'a> {
         let first = self.out.sites;
         let nested = match &instr {
             _ if callee(&instr).is_some() => {
-                let piece = self.call_piece(func, instr, loc, inputs, &outputs);
+                let piece = self.call_piece(instr, loc, inputs, &outputs);
                 c.items.push(piece);
                 c.segment = Segment::new(self, func, &carried(persist, &outputs))?;
                 return Ok(Step::Next);
@@ -399,7 +400,7 @@ impl<'a> Flow<'a> {
             body.push(at(Instr::Br(Br { block: rungs[0] })));
         }
         let test = vec![at(Instr::GlobalGet(GlobalGet { global: self.state }))];
-        self.guard(func, GuardKind::Rewinding, test, body)
+        self.guarded(func, test, body)
     }
 
     /// Emits a piece whose nested sequences have all been cut.
@@ -534,7 +535,6 @@ impl<'a> Flow<'a> {
     /// The piece of one suspending call.
     fn call_piece(
         &mut self,
-        func: &mut LocalFunction,
         instr: Instr,
         loc: InstrLocId,
         inputs: &[Source],
@@ -560,7 +560,7 @@ impl<'a> Flow<'a> {
         self.out.sites += 1;
         let mut code = reload(inputs);
         code.push((instr, loc));
-        code.extend(self.unwind_check(func, site));
+        code.extend(self.unwind_check(site));
         code.extend(spill(outputs));
         Item::Piece(PieceCode {
             code,
@@ -570,12 +570,12 @@ impl<'a> Flow<'a> {
         })
     }
 
-    /// `test; if { body }`, recorded as a guard of `kind`.
-    fn guard(&mut self, func: &mut LocalFunction, kind: GuardKind, test: Code, body: Code) -> Code {
+    /// `test; if { body }`, recorded as a rewind dispatch.
+    fn guarded(&mut self, func: &mut LocalFunction, test: Code, body: Code) -> Code {
         let condition_len = test.len();
         let code = if_then(func, test, body);
         if let Some((Instr::IfElse(g), _)) = code.last() {
-            self.out.guards.record(g.consequent, kind, condition_len);
+            self.out.guards.record(g.consequent, condition_len);
         }
         code
     }
@@ -604,15 +604,16 @@ impl<'a> Flow<'a> {
     /// After a suspending call: if it started an unwind, record the site and
     /// leave for the frame-saving exit. A call returns in normal state or
     /// unwinding (a rewind always ends before the rewound call returns, and
-    /// an overflowing unwind traps), so the state itself is the test.
-    fn unwind_check(&mut self, func: &mut LocalFunction, site: u32) -> Code {
-        let test = vec![at(Instr::GlobalGet(GlobalGet { global: self.state }))];
-        let leave = vec![
+    /// an overflowing unwind traps), so the state itself is the test:
+    /// `site = k; br_if $unwind (state)`. Setting the site local in normal
+    /// state too costs a store, and saves the `if` around it (3 bytes).
+    fn unwind_check(&self, site: u32) -> Code {
+        vec![
             at(i32_const(site as i32)),
             at(Instr::LocalSet(LocalSet { local: self.site })),
-            at(Instr::Br(Br { block: self.unwind })),
-        ];
-        self.guard(func, GuardKind::Unwind, test, leave)
+            at(Instr::GlobalGet(GlobalGet { global: self.state })),
+            at(Instr::BrIf(BrIf { block: self.unwind })),
+        ]
     }
 }
 

@@ -295,7 +295,7 @@ fn rewrite(
     // not assert they are set (a local may still be null when an unwind
     // leaves before its first assignment).
     make_locals_nullable(func, body, locals);
-    let mut saved = live_after(func, body, &flow.guards);
+    let mut saved = live_after(func, body, unwind, &flow.guards);
     saved.extend(flow.rewind_reads);
     saved.retain(|l| *l != site);
     saved.sort();

@@ -9,7 +9,9 @@
 //!   label its head; branches to labels outside the body leave the
 //!   function;
 //! * after a resumed call the state is normal, so the rewind dispatches
-//!   ([`GuardKind::Rewinding`]) are never entered;
+//!   ([`Guards`]) are never entered;
+//! * what is live at a suspending call's unwind check (the `br_if` to the
+//!   frame-saving exit) is what the frame must save;
 //! * inside a `try` body or a `try_table`, every instruction that may throw
 //!   (a call, `throw`, `throw_ref`, `rethrow`) ends its basic block with
 //!   edges to the handlers of every enclosing `try`/`try_table`, which over-
@@ -21,7 +23,7 @@ use std::collections::HashMap;
 use walrus::ir::{Instr, InstrSeqId, LegacyCatch, TryTableCatch};
 use walrus::{LocalFunction, LocalId};
 
-use crate::guards::{GuardKind, Guards};
+use crate::guards::Guards;
 use crate::ir::{callee, for_each_instr};
 
 /// A set of locals, as bits over the function's dense local numbering.
@@ -108,6 +110,8 @@ struct Frame {
 struct Cfg<'a> {
     func: &'a LocalFunction,
     guards: &'a Guards,
+    /// The label a branch to which starts saving the frame.
+    unwind: InstrSeqId,
     index: HashMap<LocalId, usize>,
     blocks: Vec<BasicBlock>,
     /// The block each label leads to.
@@ -217,27 +221,20 @@ impl Cfg<'_> {
                     frames.last_mut().expect("current frame").resume = Some(after);
                     frames.push(nested(l.seq, Some(head), after));
                 }
-                Instr::IfElse(i) => match self.guards.kind(i.consequent) {
-                    Some(GuardKind::Rewinding) => {}
-                    kind => {
-                        // What is live as an unwind check starts is what
-                        // is live after the suspending call before it (the
-                        // check's condition reads no local).
-                        if kind == Some(GuardKind::Unwind) {
-                            self.op(Op::Point);
-                        }
-                        let after = self.new_block();
-                        let then = self.new_block();
-                        let other = self.new_block();
-                        self.edge(self.cur, then);
-                        self.edge(self.cur, other);
-                        self.labels.insert(i.consequent, after);
-                        self.labels.insert(i.alternative, after);
-                        frames.last_mut().expect("current frame").resume = Some(after);
-                        frames.push(nested(i.alternative, Some(other), after));
-                        frames.push(nested(i.consequent, Some(then), after));
-                    }
-                },
+                // A rewind dispatch: never entered after a resumed call.
+                Instr::IfElse(i) if self.guards.get(i.consequent).is_some() => {}
+                Instr::IfElse(i) => {
+                    let after = self.new_block();
+                    let then = self.new_block();
+                    let other = self.new_block();
+                    self.edge(self.cur, then);
+                    self.edge(self.cur, other);
+                    self.labels.insert(i.consequent, after);
+                    self.labels.insert(i.alternative, after);
+                    frames.last_mut().expect("current frame").resume = Some(after);
+                    frames.push(nested(i.alternative, Some(other), after));
+                    frames.push(nested(i.consequent, Some(then), after));
+                }
                 Instr::Try(t) => {
                     let after = self.new_block();
                     self.labels.insert(t.seq, after);
@@ -289,6 +286,12 @@ impl Cfg<'_> {
                     self.dead();
                 }
                 Instr::BrIf(b) => {
+                    // An unwind check: what is live here is what is live
+                    // after the suspending call before it (setting the
+                    // site number kills only the site local, never saved).
+                    if b.block == self.unwind {
+                        self.op(Op::Point);
+                    }
                     self.branch(b.block);
                     self.fall_through();
                 }
@@ -335,12 +338,17 @@ impl Cfg<'_> {
     }
 }
 
-/// The union of the locals live right after any suspending call (where its
-/// [`GuardKind::Unwind`] check begins), analysing the code reachable from
+/// The union of the locals live right after any suspending call (at its
+/// unwind check, a `br_if` to `unwind`), analysing the code reachable from
 /// `body`. Branches to labels not inside `body` count as leaving the
-/// function. After a resumed call the state is normal: the rewind dispatches
-/// ([`GuardKind::Rewinding`]) are never entered.
-pub(crate) fn live_after(func: &LocalFunction, body: InstrSeqId, guards: &Guards) -> Vec<LocalId> {
+/// function. After a resumed call the state is normal: the rewind
+/// dispatches (`guards`) are never entered.
+pub(crate) fn live_after(
+    func: &LocalFunction,
+    body: InstrSeqId,
+    unwind: InstrSeqId,
+    guards: &Guards,
+) -> Vec<LocalId> {
     let mut index = HashMap::new();
     let mut order = Vec::new();
     for_each_instr(func, body, |instr| {
@@ -358,6 +366,7 @@ pub(crate) fn live_after(func: &LocalFunction, body: InstrSeqId, guards: &Guards
     let mut cfg = Cfg {
         func,
         guards,
+        unwind,
         index,
         blocks: vec![BasicBlock::default()],
         labels: HashMap::new(),
