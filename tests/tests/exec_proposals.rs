@@ -443,13 +443,18 @@ fn br_on_values_program() -> Exec {
         .call("on_cast", &[I32(21)])
         .call("on_cast_fail", &[I32(0)])
         .call("on_cast_fail", &[I32(6)])
+        .call("on_null_subtype", &[I32(0)])
+        .call("on_null_subtype", &[I32(5)])
+        .call("if_subtype", &[I32(0)])
+        .call("if_subtype", &[I32(7)])
 }
 
 #[test]
 fn br_on_values_original() {
     let t = original(&br_on_values_program(), EngineKind::Wasmtime);
     // on_null: 0 + 10, 5 + 100 + 20; on_non_null: 1000, 8; on_cast: -1,
-    // 42; on_cast_fail: -7, 36.
+    // 42; on_cast_fail: -7, 36; on_null_subtype: 1000, 105; if_subtype:
+    // 100, 1007.
     assert_eq!(
         t.first_results(),
         [
@@ -460,7 +465,11 @@ fn br_on_values_original() {
             I32(-1),
             I32(42),
             I32(-7),
-            I32(36)
+            I32(36),
+            I32(1000),
+            I32(105),
+            I32(100),
+            I32(1007)
         ]
     );
 }

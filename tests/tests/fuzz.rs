@@ -312,7 +312,8 @@ fn deep_recursion_regressions() {
 /// `tests/exec/proposals/` (named here): the null check of a non-nullable
 /// reference local saved before its first assignment, a tail call made
 /// inside its caller's `try_table`, a value below a `br_on_null`'s
-/// reference reloaded after the branch.
+/// reference reloaded after the branch, and spilled with its own type where
+/// the branch gave it the label's supertype.
 #[test]
 fn fuzz_transform_regressions() {
     with_big_stack(transform_regressions);
@@ -324,6 +325,7 @@ fn transform_regressions() {
         (1_001_480, "non_null_spill"),
         (2_010_680, "tail_call_in_try_table"),
         (3_003_809, "br_on_values"),
+        (32_000_120, "br_on_values"),
     ] {
         let mut tally = Tally::default();
         check(seed, &mut tally)

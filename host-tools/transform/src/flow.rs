@@ -53,7 +53,7 @@ use std::collections::{HashMap, HashSet};
 use crate::error::{Error, Result};
 use crate::guards::Guards;
 use crate::hints::Hints;
-use crate::ir::{Code, Target, at, callee, children, i32_const, if_then};
+use crate::ir::{Code, Target, at, callee, children, i32_const, if_then, sequences_from};
 use crate::operand_types::{Stack, StackTyper, TypeContext, instr_name};
 use crate::suspend::Suspends;
 use crate::writes::LocalWrites;
@@ -77,6 +77,8 @@ pub(crate) struct Flow<'a> {
     hints: &'a Hints,
     /// Which locals each nested instruction writes.
     writes: LocalWrites,
+    /// The function's loop bodies (a branch to one carries its parameters).
+    loops: HashSet<InstrSeqId>,
     resume_in_catch: Option<walrus::FunctionId>,
     /// What the rewrite has produced so far.
     out: Rewritten,
@@ -138,6 +140,7 @@ impl<'a> Flow<'a> {
             imports: cx.imports,
             hints: cx.hints,
             writes: LocalWrites::new(func, body),
+            loops: loop_bodies(func, body),
             resume_in_catch: cx.resume_in_catch,
             out: Rewritten::default(),
         };
@@ -504,6 +507,7 @@ impl<'a> Flow<'a> {
             ctx: self.ctx,
             locals: self.locals,
             seq_type: Box::new(move |s| func.block(s).ty),
+            loops: &self.loops,
         }
     }
 
@@ -695,6 +699,19 @@ fn carried(persist: &[Source], outputs: &[LocalId]) -> Vec<Source> {
         .copied()
         .chain(outputs.iter().map(|l| Source::Local(*l)))
         .collect()
+}
+
+/// The loop bodies under `root`.
+fn loop_bodies(func: &LocalFunction, root: InstrSeqId) -> HashSet<InstrSeqId> {
+    let mut loops = HashSet::new();
+    for seq in sequences_from(func, root) {
+        for (instr, _) in &func.block(seq).instrs {
+            if let Instr::Loop(l) = instr {
+                loops.insert(l.seq);
+            }
+        }
+    }
+    loops
 }
 
 fn reload(sources: &[Source]) -> Code {

@@ -17,7 +17,7 @@ use walrus::{
     AbstractHeapType, FunctionId, HeapType, LocalId, ModuleLocals, RefType, TypeId, ValType,
 };
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::ir::{CallSite, Target, callee, for_each_instr};
 
@@ -216,6 +216,9 @@ pub(crate) struct StackTyper<'a> {
     pub locals: &'a ModuleLocals,
     /// Block types of every sequence, for nested blocks.
     pub seq_type: Box<dyn Fn(walrus::ir::InstrSeqId) -> InstrSeqType + 'a>,
+    /// The sequences that are loop bodies: a branch to one carries its
+    /// parameters, not its results.
+    pub loops: &'a HashSet<walrus::ir::InstrSeqId>,
 }
 
 impl StackTyper<'_> {
@@ -255,8 +258,10 @@ impl StackTyper<'_> {
                 stack.pop(1)?;
                 stack.push(self.local(l.local));
             }
-            Instr::LocalSet(_) | Instr::GlobalSet(_) | Instr::Drop(_) | Instr::BrIf(_) => {
-                stack.pop(1)?
+            Instr::LocalSet(_) | Instr::GlobalSet(_) | Instr::Drop(_) => stack.pop(1)?,
+            Instr::BrIf(b) => {
+                stack.pop(1)?;
+                self.carried(b.block, 0, stack)?;
             }
             Instr::GlobalGet(g) => stack.push(ctx.global_types[&g.global]),
             Instr::Const(c) => stack.push(match c.value {
@@ -331,11 +336,16 @@ impl StackTyper<'_> {
                 let ty = stack.nth_from_top(0)?;
                 stack.replace(1, [non_null(ty)])?;
             }
-            Instr::BrOnNull(_) => {
+            Instr::BrOnNull(b) => {
                 let ty = stack.nth_from_top(0)?;
-                stack.replace(1, [non_null(ty)])?;
+                stack.pop(1)?;
+                self.carried(b.block, 0, stack)?;
+                stack.push(non_null(ty));
             }
-            Instr::BrOnNonNull(_) => stack.pop(1)?,
+            Instr::BrOnNonNull(b) => {
+                stack.pop(1)?;
+                self.carried(b.block, 1, stack)?;
+            }
             Instr::RefCast(c) => stack.replace(
                 1,
                 [Ref(RefType {
@@ -343,20 +353,22 @@ impl StackTyper<'_> {
                     heap_type: c.heap_type,
                 })],
             )?,
-            Instr::BrOnCast(c) => stack.replace(
-                1,
-                [Ref(RefType {
+            Instr::BrOnCast(c) => {
+                stack.pop(1)?;
+                self.carried(c.block, 1, stack)?;
+                stack.push(Ref(RefType {
                     nullable: c.from_nullable && !c.to_nullable,
                     heap_type: c.from_heap_type,
-                })],
-            )?,
-            Instr::BrOnCastFail(c) => stack.replace(
-                1,
-                [Ref(RefType {
+                }));
+            }
+            Instr::BrOnCastFail(c) => {
+                stack.pop(1)?;
+                self.carried(c.block, 1, stack)?;
+                stack.push(Ref(RefType {
                     nullable: c.to_nullable,
                     heap_type: c.to_heap_type,
-                })],
-            )?,
+                }));
+            }
             Instr::AnyConvertExtern(_) => {
                 let nullable = nullable(stack.nth_from_top(0)?);
                 stack.replace(1, [abstract_ref(nullable, AbstractHeapType::Any)])?;
@@ -400,6 +412,29 @@ impl StackTyper<'_> {
         let (params, results) = self.ctx.block_signature((self.seq_type)(seq));
         stack.pop(params.len() + extra)?;
         stack.extend(results);
+        Ok(())
+    }
+
+    /// A conditional branch to `label` has taken its own operand: the values
+    /// below it that the branch carries (the label's types but the last
+    /// `own`, which the branch itself provides) now have the label's types,
+    /// as validation gives them: a value of a subtype comes out as the
+    /// label's supertype.
+    fn carried(
+        &self,
+        label: walrus::ir::InstrSeqId,
+        own: usize,
+        stack: &mut Stack,
+    ) -> Result<(), Untypable> {
+        let (params, results) = self.ctx.block_signature((self.seq_type)(label));
+        let mut types = if self.loops.contains(&label) {
+            params
+        } else {
+            results
+        };
+        types.truncate(types.len().saturating_sub(own));
+        stack.pop(types.len())?;
+        stack.extend(types);
         Ok(())
     }
 }
