@@ -17,6 +17,7 @@
 
 mod asserts_cost;
 mod binaryen;
+mod breakdown;
 mod child;
 mod env;
 mod errors;

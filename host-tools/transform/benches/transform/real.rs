@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::Setup;
 use crate::binaryen::WasmOpt;
+use crate::breakdown::{Breakdown, breakdown};
 use crate::child::{ChildResult, transform_in_child};
 use crate::env::{env_usize, selected};
 use crate::fetch::fetch;
@@ -37,6 +38,7 @@ struct Ours {
     child: ChildResult,
     size: usize,
     valid: Result<(), String>,
+    breakdown: Option<Breakdown>,
 }
 
 /// Fetches, measures and reports every selected real module.
@@ -93,6 +95,7 @@ fn measure(setup: &Setup, m: &RealModule, path: &Path, wasm: &[u8]) -> Row {
         Ours {
             size: code_size(&out),
             valid: validate(&out),
+            breakdown: breakdown(wasm, &out),
             child,
         }
     });
@@ -180,6 +183,7 @@ fn report(rows: &[Row], skipped: &[String], wasm_opt: Option<&WasmOpt>) {
         ],
         &table,
     );
+    print_breakdowns(rows);
     println!();
     for r in rows {
         match &r.ours {
@@ -218,6 +222,46 @@ fn report(rows: &[Row], skipped: &[String], wasm_opt: Option<&WasmOpt>) {
             w.describe()
         );
     }
+}
+
+/// Where the bytes each output added go (see `breakdown.rs`).
+fn print_breakdowns(rows: &[Row]) {
+    let share = |part: isize, b: &Breakdown| {
+        let size = fmt_size(part.unsigned_abs());
+        let sign = if part < 0 { "-" } else { "" };
+        let percent = 100.0 * part as f64 / b.total.max(1) as f64;
+        format!("{sign}{size} ({percent:.0}%)")
+    };
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .filter_map(|r| Some((r.name, r.ours.as_ref().ok()?.breakdown.as_ref()?)))
+        .map(|(name, b)| {
+            vec![
+                name.to_string(),
+                fmt_size(b.total),
+                share(b.restore as isize, b),
+                share(b.save as isize, b),
+                share(b.unwind_checks as isize, b),
+                share(b.dispatch as isize, b),
+                share(b.spills_and_ladders, b),
+                share(b.runtime as isize, b),
+            ]
+        })
+        .collect();
+    print_table(
+        "Where Rewind's added bytes go (whole file, custom sections included; read back from the output by shape)",
+        &[
+            "module",
+            "added",
+            "frame restore",
+            "frame save",
+            "unwind checks",
+            "rewind dispatch",
+            "spills, reloads, ladders",
+            "runtime, other sections",
+        ],
+        &table,
+    );
 }
 
 fn fmt_times(times: &[Duration]) -> String {
