@@ -141,7 +141,13 @@ runs in slices of N fuel, resumed after each, and `slices: S` and `fuel: F`
 --max-slices K a call that has not finished after K slices is stopped with an
 error:
   rewind fuel app.wasm -o app.fuel.wasm
-  rewind run app.fuel.wasm --fuel-slice 100000 --max-slices 50 --invoke main";
+  rewind run app.fuel.wasm --fuel-slice 100000 --max-slices 50 --invoke main
+
+To combine --fuel-slice with --suspend-at, meter the module with those
+imports suspending too (`rewind fuel` makes only `rewind.out_of_fuel`
+suspend unless --imports names more):
+  rewind fuel app.wasm -o app.fuel.wasm --imports 'wasi_snapshot_preview1.*'
+  rewind run --fuel-slice 100000 --suspend-at 'wasi_snapshot_preview1.*' app.fuel.wasm";
 
 /// Arguments of `rewind run`.
 #[derive(Debug, Args)]
