@@ -1,6 +1,6 @@
-//! The WASI program of `tests/fixtures/wasi_program.rs`, compiled from
-//! Rust for `wasm32-wasip1` once per test binary (cached under
-//! `target/tmp/`), and the input file it reads.
+//! The WASI programs of `tests/fixtures/` (`wasi_program.rs`,
+//! `wasi_compress.rs`), compiled from Rust for `wasm32-wasip1` once per test
+//! binary (cached under `target/tmp/`), and the input file they read.
 //!
 //! Needs `rustup target add wasm32-wasip1`. Without the target the tests
 //! that use it are skipped with a note, except under CI (`CI` set), where
@@ -22,6 +22,19 @@ pub fn plain() -> Option<&'static PathBuf> {
     static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
     BUILT
         .get_or_init(|| build("wasi-program", include_str!("../fixtures/wasi_program.rs")))
+        .as_ref()
+}
+
+/// `wasi_compress.rs` compiled, uninstrumented; `None` as for [`plain`].
+pub fn compressor() -> Option<&'static PathBuf> {
+    static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            build(
+                "wasi-compress",
+                include_str!("../fixtures/wasi_compress.rs"),
+            )
+        })
         .as_ref()
 }
 
