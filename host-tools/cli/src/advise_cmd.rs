@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use rewind_transform::Options;
 
-use crate::cli::AdviseArgs;
+use crate::cli::{AdviseArgs, CheckpointArgs};
 use crate::list_file::{self, Seen};
 use crate::run_cmd::{self, Program};
 
@@ -58,6 +58,7 @@ pub fn run(args: &AdviseArgs) -> Result<ExitCode> {
         wasm: &copy.wasm,
         args: &args.program.args,
         options,
+        checkpoints: &CheckpointArgs::default(),
     };
     let ran = run_cmd::execute(&program, &mut |call| run.record(call.unwound()))?;
 

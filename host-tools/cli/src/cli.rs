@@ -45,6 +45,10 @@ pub enum Command {
     /// shortest chain of calls to where the suspension starts
     #[command(after_long_help = EXPLAIN_AFTER_HELP)]
     Explain(ExplainArgs),
+    /// Continue a program from a checkpoint written by `rewind run
+    /// --checkpoint` (or by `rewind resume --checkpoint`)
+    #[command(after_long_help = RESUME_AFTER_HELP)]
+    Resume(ResumeArgs),
 }
 
 const FUEL_AFTER_HELP: &str = "\
@@ -141,7 +145,20 @@ runs in slices of N fuel, resumed after each, and `slices: S` and `fuel: F`
 --max-slices K a call that has not finished after K slices is stopped with an
 error:
   rewind fuel app.wasm -o app.fuel.wasm
-  rewind run app.fuel.wasm --fuel-slice 100000 --max-slices 50 --invoke main";
+  rewind run app.fuel.wasm --fuel-slice 100000 --max-slices 50 --invoke main
+
+To combine --fuel-slice with --suspend-at, meter the module with those
+imports suspending too (`rewind fuel` makes only `rewind.out_of_fuel`
+suspend unless --imports names more):
+  rewind fuel app.wasm -o app.fuel.wasm --imports 'wasi_snapshot_preview1.*'
+  rewind run --fuel-slice 100000 --suspend-at 'wasi_snapshot_preview1.*' app.fuel.wasm
+
+With --checkpoint FILE the call is saved to FILE instead of the --max-slices
+error (exit 0, `checkpoint: FILE` on stderr), to be continued by `rewind
+resume`, here or on another machine; --checkpoint-every S also saves it after
+every S slices (without --fuel-slice: every S suspensions, --suspend-at's and
+yields). FILE is replaced atomically, and removed when the program returns or
+exits. See `rewind resume --help`.";
 
 /// Arguments of `rewind run`.
 #[derive(Debug, Args)]
@@ -150,7 +167,70 @@ pub struct RunArgs {
     pub options: RunOptions,
 
     #[command(flatten)]
+    pub checkpoints: CheckpointArgs,
+
+    #[command(flatten)]
     pub program: ProgramArgs,
+}
+
+const RESUME_AFTER_HELP: &str = "\
+The checkpoint holds the program's memory, globals and tables, where it is
+suspended, its arguments and environment, how it was run (--fuel-slice,
+--suspend-at), the slices, fuel, suspensions and yields so far, and its open
+files. Give the same module (its SHA-256 is checked) and the same preopened
+directories as the program sees them (--dir HOST::GUEST, same GUEST paths in
+the same order; HOST may differ). Open files are reopened by path at their
+offsets; stdin, stdout and stderr are this process's. The counts printed at
+the end are those of the whole run, as if it had never stopped.
+
+Example:
+  rewind run --fuel-slice 100000 --max-slices 10 --checkpoint app.ckpt app.fuel.wasm
+  rewind resume --max-slices 10 --checkpoint app.ckpt app.ckpt app.fuel.wasm
+  # ... until it finishes: the checkpoint file is then removed";
+
+/// Arguments of `rewind resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// Give the program a host directory, seen as GUEST (as when the
+    /// checkpoint was taken; repeatable)
+    #[arg(long, value_name = "HOST[::GUEST]", help_heading = "WASI")]
+    pub dir: Vec<String>,
+
+    /// Fuel per slice (default: the slice the checkpoint was taken with)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
+    pub fuel_slice: Option<u64>,
+
+    /// Stop when the call has not finished after K more slices: write the
+    /// checkpoint if --checkpoint is given, else fail (exit 1)
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
+    pub max_slices: Option<u64>,
+
+    #[command(flatten)]
+    pub checkpoints: CheckpointArgs,
+
+    /// The checkpoint to continue from
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+
+    /// The module it was taken of, binary (.wasm) or text (.wat)
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
+}
+
+/// When to write checkpoints: the options `rewind run` and `rewind resume`
+/// share.
+#[derive(Debug, Default, Args)]
+pub struct CheckpointArgs {
+    /// Save the suspended program to FILE when it stops after --max-slices
+    /// (and with --checkpoint-every), for `rewind resume`; removed when the
+    /// program finishes
+    #[arg(long, value_name = "FILE", help_heading = "Checkpoints")]
+    pub checkpoint: Option<PathBuf>,
+
+    /// Also save it after every S slices (without --fuel-slice: every S
+    /// suspensions), replacing FILE atomically
+    #[arg(long, value_name = "S", requires = "checkpoint", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Checkpoints")]
+    pub checkpoint_every: Option<u64>,
 }
 
 /// The module to run and its arguments: the positional arguments of
@@ -196,7 +276,8 @@ pub struct RunOptions {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
     pub fuel_slice: Option<u64>,
 
-    /// With --fuel-slice, stop (exit 1) when the call has not finished after K slices
+    /// With --fuel-slice, stop when the call has not finished after K
+    /// slices: save it with --checkpoint, else fail (exit 1)
     #[arg(long, value_name = "K", requires = "fuel_slice", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuel")]
     pub max_slices: Option<u64>,
 

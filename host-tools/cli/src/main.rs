@@ -15,8 +15,10 @@
 
 mod advise_cmd;
 mod asyncify_cmd;
+mod checkpoint;
 mod cli;
 mod demo;
+mod drive;
 mod explain_cmd;
 mod fuel_cmd;
 mod io;
@@ -25,10 +27,12 @@ mod lists;
 mod not_instrumented;
 mod pass_args;
 mod progress;
+mod resume_cmd;
 mod run_cmd;
 mod stats;
 mod transform_options;
 mod wasi;
+mod wasi_state;
 mod yields;
 
 use std::io::Write;
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::Fuel(args) => fuel_cmd::run(args).map(|()| ExitCode::SUCCESS),
         Command::Advise(args) => advise_cmd::run(args),
         Command::Explain(args) => explain_cmd::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Resume(args) => resume_cmd::run(args),
     };
 
     match result {

@@ -1,6 +1,9 @@
-//! The error of `rewind run` and `rewind advise` when a module built with
-//! `--asserts` finds a function that was not instrumented on the stack
-//! during a suspension: which function, and what to add to which list.
+//! The errors of `rewind run`, `rewind advise` and `rewind resume` when the
+//! run needed something the module was not instrumented for: which
+//! function or import, and what to instrument it with.
+//!
+//! A module built with `--asserts` finds a function that was not
+//! instrumented on the stack during a suspension:
 //!
 //! ```text
 //! error: function `foo` is on the stack during a suspension but was not instrumented; add it with --add-list foo
@@ -8,35 +11,82 @@
 //! Caused by:
 //!     the check in `foo` failed after its call of `bar`, while running `_start` of `app.wasm`
 //! ```
+//!
+//! An import suspended where the module cannot suspend (`--suspend-at`
+//! selects an import the module was not instrumented to suspend at; for
+//! modules metered by `rewind fuel` that is every import but
+//! `rewind.out_of_fuel` unless `--imports` named more):
+//!
+//! ```text
+//! error: failed to run `_start` of `app.fuel.wasm`
+//!
+//! Caused by:
+//!     0: `app.fuel.wasm` was not instrumented to suspend at import `wasi_snapshot_preview1.fd_write` where it was called: instrument it with --imports wasi_snapshot_preview1.fd_write (`rewind fuel` makes only rewind.out_of_fuel suspend unless --imports names more), or leave the import out of --suspend-at; if the import is instrumented, a function on the stack is not (--asserts names it)
+//!     1: after `wasi_snapshot_preview1.fd_write` suspended, the guest went on running and rewound into import `rewind.out_of_fuel`
+//! ```
+//!
+//! The driver cannot tell which of the two it was: the import's call site
+//! or a function further up the stack.
 
 use std::path::Path;
 
 use anyhow::anyhow;
 use rewind_host::FunctionList;
 
+use crate::yields;
+
 /// The error to show for `err` when it is rewind-host's
-/// [`rewind_host::Error::NotInstrumented`] for a run of `module`.
+/// [`rewind_host::Error::NotInstrumented`] or
+/// [`rewind_host::Error::NotSuspendable`] for a run of `module`.
 pub fn advice(err: &anyhow::Error, module: &Path) -> Option<anyhow::Error> {
-    let rewind_host::Error::NotInstrumented {
-        export,
-        function,
-        called,
-        list,
-    } = err.downcast_ref()?
-    else {
-        return None;
-    };
-    let fix = match list {
-        FunctionList::AddList => format!("add it with {} {}", list.flag(), shell_word(function)),
-        FunctionList::OnlyList => format!("add it to {}", list.flag()),
-    };
-    let detail = anyhow!(
-        "the check in `{function}` failed {called}, while running `{export}` of `{}`",
-        module.display()
-    );
-    Some(detail.context(format!(
-        "function `{function}` is on the stack during a suspension but was not instrumented; {fix}"
-    )))
+    match err.downcast_ref()? {
+        rewind_host::Error::NotInstrumented {
+            export,
+            function,
+            called,
+            list,
+        } => {
+            let fix = match list {
+                FunctionList::AddList => {
+                    format!("add it with {} {}", list.flag(), shell_word(function))
+                }
+                FunctionList::OnlyList => format!("add it to {}", list.flag()),
+            };
+            let detail = anyhow!(
+                "the check in `{function}` failed {called}, while running `{export}` of `{}`",
+                module.display()
+            );
+            Some(detail.context(format!(
+                "function `{function}` is on the stack during a suspension but was not instrumented; {fix}"
+            )))
+        }
+        rewind_host::Error::NotSuspendable {
+            export,
+            import,
+            found,
+        } => {
+            let instead = if import == yields::NAME {
+                String::new()
+            } else {
+                ", or leave the import out of --suspend-at".to_string()
+            };
+            let detail =
+                anyhow!("after `{import}` suspended, the guest went on running and {found}");
+            let fix = detail.context(format!(
+                "`{}` was not instrumented to suspend at import `{import}` where it was called: \
+                 instrument it with --imports {} (`rewind fuel` makes only rewind.out_of_fuel \
+                 suspend unless --imports names more){instead}; if the import is instrumented, a \
+                 function on the stack is not (--asserts names it)",
+                module.display(),
+                shell_word(import)
+            ));
+            Some(fix.context(format!(
+                "failed to run `{export}` of `{}`",
+                module.display()
+            )))
+        }
+        _ => None,
+    }
 }
 
 /// `word` as one shell word: as it is when that is safe, else in single
@@ -97,6 +147,42 @@ mod tests {
         assert_eq!(shell_word("func[12]"), "'func[12]'");
         assert_eq!(shell_word("f(int, char)"), "'f(int, char)'");
         assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn an_import_that_cannot_suspend_is_named_with_the_fix() {
+        let err = anyhow::Error::new(rewind_host::Error::NotSuspendable {
+            export: "_start".into(),
+            import: "wasi_snapshot_preview1.fd_write".into(),
+            found: "called import `wasi_snapshot_preview1.fd_read`".into(),
+        });
+        let text = format!("{:#}", advice(&err, Path::new("app.wasm")).unwrap());
+        assert!(
+            text.starts_with(
+                "failed to run `_start` of `app.wasm`: \
+                 `app.wasm` was not instrumented to suspend at import `wasi_snapshot_preview1.fd_write` \
+                 where it was called: instrument it with --imports wasi_snapshot_preview1.fd_write "
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("or leave the import out of --suspend-at"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "after `wasi_snapshot_preview1.fd_write` suspended, the guest went on running and \
+                 called import `wasi_snapshot_preview1.fd_read`"
+            ),
+            "{text}"
+        );
+        let err = anyhow::Error::new(rewind_host::Error::NotSuspendable {
+            export: "run".into(),
+            import: yields::NAME.into(),
+            found: "called import `rewind.yield_to_host`".into(),
+        });
+        let text = format!("{:#}", advice(&err, Path::new("game.wasm")).unwrap());
+        assert!(!text.contains("--suspend-at"), "{text}");
     }
 
     #[test]

@@ -22,23 +22,35 @@
 //! `yields: N` is printed on stderr, and `--max-yields K` ends a frame loop
 //! after K yields (successfully: it was asked to). This works with
 //! `--suspend-at` and `--fuel-slice` alike.
+//!
+//! Under rewind-host the call is driven by `drive.rs`, and with
+//! `--checkpoint FILE` it can be saved: at the `--max-slices` stop instead
+//! of the error, and every S slices or suspensions with
+//! `--checkpoint-every S` (`checkpoint.rs`), to be continued by `rewind
+//! resume`. The store data is then a `WasiHost` (`wasi_state.rs`), whose
+//! WASI state is saved with the call.
 
 use rewind_transform::matches;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use rewind_host::wasmi::{self, Engine, ExternType, FuncType, Store, Val, ValType};
-use rewind_host::{CallOutcome, Config, FuelOutcome, SuspendedCall};
+use rewind_host::{Config, SuspendedCall};
 use wasmi_wasi::WasiCtx;
-use wasmi_wasi::sync::{Dir, WasiCtxBuilder, ambient_authority};
 
-use crate::cli::{RunArgs, RunOptions};
+use crate::checkpoint::RunState;
+use crate::cli::{CheckpointArgs, RunArgs, RunOptions};
+use crate::drive::{Driver, NEEDS_METERED, Stops, Tally};
+use crate::wasi_state::{Preopen, WasiHost};
 use crate::yields::{self, Counter};
 use crate::{not_instrumented, wasi};
 
 /// The entry point of a WASI command.
 const START: &str = "_start";
+
+/// What a module that is not instrumented gets told with `--suspend-at`.
+const NEEDS_INSTRUMENTED: &str = "--suspend-at needs a module instrumented by `rewind asyncify`";
 
 /// Runs `rewind run`; the exit code is the program's (`proc_exit`).
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
@@ -50,6 +62,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         wasm: &wasm,
         args: &args.program.args,
         options: &args.options,
+        checkpoints: &args.checkpoints,
     };
     execute(&program, &mut |_| {}).map(finish)
 }
@@ -65,6 +78,8 @@ pub struct Program<'a> {
     pub args: &'a [String],
     /// How to run it.
     pub options: &'a RunOptions,
+    /// Where and when to save it.
+    pub checkpoints: &'a CheckpointArgs,
 }
 
 /// Runs `program`; `suspended` sees every suspension of a run under
@@ -89,33 +104,77 @@ pub fn execute(program: &Program<'_>, suspended: &mut dyn FnMut(&SuspendedCall))
             yields::NAME
         );
     }
-    let tally = Tally {
-        suspensions: (!args.suspend_at.is_empty()).then_some(0),
-        yields: yields.then(|| Counter::new(args.max_yields)),
-    };
     // Yields need an instrumented module; without one, plain wasmi.
     let suspending = !args.suspend_at.is_empty()
         || (yields && rewind_host::Module::from_wasmi(module.clone()).is_ok());
-    let setup = Setup {
-        ctx: wasi_ctx(program.path, argv, args)?,
-        engine,
-        module,
-        export,
-        params,
-        options: args,
-    };
+    let checkpoints = program.checkpoints;
+    if checkpoints.checkpoint.is_some() {
+        if args.fuel_slice.is_none() && !suspending {
+            bail!(
+                "--checkpoint needs a call that suspends: --fuel-slice, --suspend-at, \
+                 or an instrumented module that yields (`{}`)",
+                yields::NAME
+            );
+        }
+        if args.max_slices.is_none() && checkpoints.checkpoint_every.is_none() {
+            eprintln!(
+                "warning: --checkpoint is written only with --max-slices or --checkpoint-every"
+            );
+        }
+    }
+    let host = wasi_host(program.path, argv, args)?;
 
-    let ran = if let Some(slice) = args.fuel_slice {
-        run_fueled(setup, slice, tally, suspended)
-    } else if suspending {
-        run_suspending(setup, tally, suspended)
+    let ran = if args.fuel_slice.is_some() || suspending {
+        let needs = match args.fuel_slice {
+            Some(_) => NEEDS_METERED,
+            None => NEEDS_INSTRUMENTED,
+        };
+        let wasm = checkpoints.checkpoint.is_some().then_some(program.wasm);
+        let instance = host_instance(&engine, module, wasm, host, args, yields, needs)?;
+        let driver = Driver {
+            instance,
+            export,
+            state: RunState {
+                slice: args.fuel_slice,
+                suspend_at: args.suspend_at.clone(),
+                slices: 0,
+                tally: Tally {
+                    suspensions: (!args.suspend_at.is_empty()).then_some(0),
+                    yields: yields.then(|| Counter::new(args.max_yields)),
+                },
+            },
+            stops: Stops {
+                checkpoint: checkpoints.checkpoint.clone(),
+                every: checkpoints.checkpoint_every,
+                max_slices: args.max_slices,
+            },
+            suspended,
+        };
+        driver.call(&params)
     } else {
-        run_plain(setup, ty.results().len(), yields)
+        run_plain(
+            &engine,
+            &module,
+            host.into_ctx(),
+            export,
+            &params,
+            ty.results().len(),
+            yields,
+        )
     };
-    ran.map_err(|err| match not_instrumented::advice(&err, program.path) {
+    ran.map_err(|err| failure(err, program.path, export))
+}
+
+/// The error of a run: advice when something the run needed was not
+/// instrumented, else `err` with the export and the module.
+pub fn failure(err: anyhow::Error, module: &Path, export: &str) -> anyhow::Error {
+    match not_instrumented::advice(&err, module) {
         Some(advice) => advice,
-        None => err.context(format!("failed to run `{export}` of `{path}`")),
-    })
+        None => err.context(format!(
+            "failed to run `{export}` of `{}`",
+            module.display()
+        )),
+    }
 }
 
 /// The exit code of a run that ended, after printing an export's results.
@@ -135,6 +194,10 @@ pub fn finish(ran: Ran) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Ran::Checkpointed(path) => {
+            eprintln!("checkpoint: {}", path.display());
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -146,76 +209,31 @@ pub enum Ran {
     Exited(i32),
     /// `--max-yields`: it was stopped after this many yields.
     Stopped(u64),
-}
-
-/// What the three ways of running take: the compiled module, the WASI
-/// context, the export and its arguments, and the options.
-struct Setup<'a> {
-    engine: Engine,
-    module: wasmi::Module,
-    ctx: WasiCtx,
-    export: &'a str,
-    params: Vec<Val>,
-    options: &'a RunOptions,
-}
-
-/// The suspensions of one call, by kind, for the lines on stderr: those of
-/// `--suspend-at` imports (if any are selected) and the yields (if the
-/// module imports `rewind.yield_to_host`).
-struct Tally {
-    suspensions: Option<u64>,
-    yields: Option<Counter>,
-}
-
-impl Tally {
-    /// Counts a suspension of `call`; whether the call may be resumed
-    /// (`--max-yields` not reached).
-    fn count(&mut self, call: &SuspendedCall) -> bool {
-        match &mut self.yields {
-            Some(yields) if call.is_yield() && call.import() == yields::NAME => yields.resume(),
-            _ => {
-                *self.suspensions.get_or_insert(0) += 1;
-                true
-            }
-        }
-    }
-
-    /// The call stopped by `--max-yields`.
-    fn stopped(&self) -> Ran {
-        Ran::Stopped(self.yields.as_ref().map_or(0, Counter::count))
-    }
-
-    /// Prints `suspensions: N` and `yields: N` on stderr.
-    fn report(&self) {
-        if let Some(n) = self.suspensions {
-            eprintln!("suspensions: {n}");
-        }
-        if let Some(yields) = &self.yields {
-            eprintln!("yields: {}", yields.count());
-        }
-    }
+    /// `--max-slices` with `--checkpoint`: it was stopped and saved to
+    /// this file.
+    Checkpointed(PathBuf),
 }
 
 /// Plain wasmi, no suspension; with `yields`, `rewind.yield_to_host` is
 /// defined as a trap (the module is not instrumented).
-fn run_plain(setup: Setup<'_>, n_results: usize, yields: bool) -> Result<Ran> {
-    let Setup {
-        engine,
-        module,
-        ctx,
-        export,
-        params,
-        ..
-    } = setup;
-    let mut store = Store::new(&engine, ctx);
-    let mut linker = wasmi::Linker::<WasiCtx>::new(&engine);
+fn run_plain(
+    engine: &Engine,
+    module: &wasmi::Module,
+    ctx: WasiCtx,
+    export: &str,
+    params: &[Val],
+    n_results: usize,
+    yields: bool,
+) -> Result<Ran> {
+    let mut store = Store::new(engine, ctx);
+    let mut linker = wasmi::Linker::<WasiCtx>::new(engine);
     wasmi_wasi::add_to_linker(&mut linker, |ctx| ctx)
         .map_err(|e| anyhow!("{e}"))
         .context("failed to define the WASI imports")?;
     if yields {
         yields::define_trap(&mut linker)?;
     }
-    let instance = match linker.instantiate_and_start(&mut store, &module) {
+    let instance = match linker.instantiate_and_start(&mut store, module) {
         Ok(instance) => instance,
         Err(err) => return exited(err).context("failed to instantiate the module"),
     };
@@ -223,7 +241,7 @@ fn run_plain(setup: Setup<'_>, n_results: usize, yields: bool) -> Result<Ran> {
         .get_func(&store, export)
         .ok_or_else(|| anyhow!("no function export `{export}`"))?;
     let mut results = vec![Val::I32(0); n_results];
-    match func.call(&mut store, &params, &mut results) {
+    match func.call(&mut store, params, &mut results) {
         Ok(()) => Ok(Ran::Returned(results)),
         Err(err) => exited(err),
     }
@@ -237,163 +255,78 @@ fn exited(err: wasmi::Error) -> Result<Ran> {
     }
 }
 
-/// Under rewind-host: a trap from `proc_exit` is an exit; anything else an
-/// error.
-fn host_exited(err: rewind_host::Error) -> Result<Ran> {
-    if let rewind_host::Error::Trap { source, .. } = &err
-        && let Some(status) = source.i32_exit_status()
-    {
-        return Ok(Ran::Exited(status));
-    }
-    Err(err.into())
-}
-
-/// rewind-host, suspending at every call of the imports `--suspend-at`
-/// selects and of `rewind.yield_to_host`.
-fn run_suspending(
-    setup: Setup<'_>,
-    mut tally: Tally,
-    suspended: &mut dyn FnMut(&SuspendedCall),
-) -> Result<Ran> {
-    let imports: Vec<String> = setup
-        .module
+/// A rewind-host instance of `module` holding `host`, with the imports of
+/// [`host_linker`] and `--save-buffer`; `needs` says what the module must
+/// be when rewind-host rejects it. With `wasm` (the module's bytes) the
+/// module is loaded for snapshots.
+fn host_instance(
+    engine: &Engine,
+    module: wasmi::Module,
+    wasm: Option<&[u8]>,
+    host: WasiHost,
+    options: &RunOptions,
+    yields: bool,
+    needs: &'static str,
+) -> Result<rewind_host::Instance<WasiHost>> {
+    let imports: Vec<String> = module
         .imports()
         .map(|import| format!("{}.{}", import.module(), import.name()))
         .collect();
-    for pattern in &setup.options.suspend_at {
+    for pattern in &options.suspend_at {
         if !imports.iter().any(|import| matches(pattern, import)) {
             eprintln!("warning: --suspend-at `{pattern}` matches no import of the module");
         }
     }
-    let (export, params) = (setup.export, setup.params.clone());
-    let mut instance = host_instance(
-        setup,
-        "--suspend-at needs a module instrumented by `rewind asyncify`",
-        tally.yields.is_some(),
-    )?;
-
-    let mut outcome = instance.call_resumable(export, &params);
-    let ran = loop {
-        outcome = match outcome {
-            Ok(CallOutcome::Finished(values)) => break Ok(Ran::Returned(values)),
-            Ok(CallOutcome::Suspended(call) | CallOutcome::Yielded(call)) => {
-                if !tally.count(&call) {
-                    // Dropping the call abandons it.
-                    break Ok(tally.stopped());
-                }
-                suspended(&call);
-                instance.resume(call)
-            }
-            Err(err) => break host_exited(err),
-        };
-    };
-    tally.report();
-    ran
+    let mut module = rewind_host::Module::from_wasmi(module).context(needs)?;
+    if let Some(wasm) = wasm {
+        module = rewind_host::Module::with_snapshots(engine, wasm)
+            .context("failed to prepare the module for checkpoints")?;
+    }
+    let linker = host_linker(engine, &options.suspend_at, yields)?;
+    let config = Config::default().buffer_size(options.save_buffer);
+    linker
+        .instantiate_with_config(&module, host, config)
+        .context("failed to instantiate the module")
 }
 
-/// A rewind-host instance with the WASI imports, those `--suspend-at`
-/// selects suspending, and with `yields` `rewind.yield_to_host`; `needs`
-/// says what the module must be when rewind-host rejects it.
-fn host_instance(
-    setup: Setup<'_>,
-    needs: &'static str,
+/// A rewind-host linker with the WASI imports, those `suspend_at` selects
+/// suspending, and with `yields` `rewind.yield_to_host`.
+pub fn host_linker(
+    engine: &Engine,
+    suspend_at: &[String],
     yields: bool,
-) -> Result<rewind_host::Instance<WasiCtx>> {
-    let module = rewind_host::Module::from_wasmi(setup.module).context(needs)?;
-    let mut linker = rewind_host::Linker::<WasiCtx>::new(&setup.engine);
+) -> Result<rewind_host::Linker<WasiHost>> {
+    let mut linker = rewind_host::Linker::<WasiHost>::new(engine);
     let suspend = |name: &str| {
         let import = wasi::qualified(name);
-        setup.options.suspend_at.iter().any(|p| matches(p, &import))
+        suspend_at.iter().any(|p| matches(p, &import))
     };
     wasi::define(&mut linker, suspend).context("failed to define the WASI imports")?;
     if yields {
         yields::define_yield(&mut linker)
             .with_context(|| format!("failed to define `{}`", yields::NAME))?;
     }
-    let config = Config::default().buffer_size(setup.options.save_buffer);
-    linker
-        .instantiate_with_config(&module, setup.ctx, config)
-        .context("failed to instantiate the module")
+    Ok(linker)
 }
 
-/// rewind-host with a module metered by `rewind fuel`: slices of `slice`
-/// fuel, resumed after each, at most `--max-slices`.
-fn run_fueled(
-    setup: Setup<'_>,
-    slice: u64,
-    mut tally: Tally,
-    suspended: &mut dyn FnMut(&SuspendedCall),
-) -> Result<Ran> {
-    const NEEDS: &str = "--fuel-slice needs a module metered by `rewind fuel`";
-    let (export, params, args) = (setup.export, setup.params.clone(), setup.options);
-    let mut instance = host_instance(setup, NEEDS, tally.yields.is_some())?;
-    if instance.fuel_remaining().is_none() {
-        return Err(anyhow::Error::new(rewind_host::Error::NotMetered).context(NEEDS));
-    }
-
-    let mut slices: u64 = 1;
-    let mut outcome = instance.call_with_fuel(export, &params, slice);
-    let ran = loop {
-        outcome = match outcome {
-            Ok(FuelOutcome::Finished(values)) => break Ok(Ran::Returned(values)),
-            Ok(FuelOutcome::OutOfFuel(call)) => {
-                if let Some(max) = args.max_slices.filter(|&max| slices >= max) {
-                    // Dropping the call abandons it.
-                    drop(call);
-                    break Err(anyhow!(
-                        "stopped after {max} slice{} of {slice} fuel (--max-slices {max}): \
-                         `{export}` did not finish",
-                        plural(max)
-                    ));
-                }
-                slices += 1;
-                suspended(&call);
-                instance.resume_with_fuel(call, slice)
-            }
-            Ok(FuelOutcome::Suspended(call)) => {
-                if !tally.count(&call) {
-                    break Ok(tally.stopped());
-                }
-                suspended(&call);
-                instance.continue_with_fuel(call)
-            }
-            Err(err) => break host_exited(err),
-        };
-    };
-    tally.report();
-    eprintln!("slices: {slices}");
-    eprintln!("fuel: {}", instance.fuel_consumed());
-    ran
-}
-
-/// The WASI context: argv (the module's path, then `argv`), `--env`,
+/// The WASI state: argv (the module's path, then `argv`), `--env`,
 /// `--dir`, and this process's stdin, stdout and stderr.
-fn wasi_ctx(module: &Path, argv: &[String], args: &RunOptions) -> Result<WasiCtx> {
-    let mut builder = WasiCtxBuilder::new();
-    builder.inherit_stdio();
-    let program = module.to_string_lossy();
-    for arg in std::iter::once(program.as_ref()).chain(argv.iter().map(String::as_str)) {
-        builder
-            .arg(arg)
-            .map_err(|e| anyhow!("argument `{arg}`: {e}"))?;
-    }
-    for var in &args.env {
-        let (key, value) = var
-            .split_once('=')
-            .ok_or_else(|| anyhow!("--env `{var}`: expected KEY=VALUE"))?;
-        builder
-            .env(key, value)
-            .map_err(|e| anyhow!("--env `{var}`: {e}"))?;
-    }
-    for spec in &args.dir {
-        let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
-        let dir = Dir::open_ambient_dir(host, ambient_authority())
-            .with_context(|| format!("--dir `{spec}`: cannot open directory `{host}`"))?;
-        builder
-            .preopened_dir(dir, guest)
-            .map_err(|e| anyhow!("--dir `{spec}`: {e}"))?;
-    }
-    Ok(builder.build())
+fn wasi_host(module: &Path, argv: &[String], args: &RunOptions) -> Result<WasiHost> {
+    let program = module.to_string_lossy().into_owned();
+    let argv = std::iter::once(program)
+        .chain(argv.iter().cloned())
+        .collect();
+    let env = args
+        .env
+        .iter()
+        .map(|var| {
+            var.split_once('=')
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .ok_or_else(|| anyhow!("--env `{var}`: expected KEY=VALUE"))
+        })
+        .collect::<Result<_>>()?;
+    let preopens = args.dir.iter().map(|spec| Preopen::parse(spec)).collect();
+    WasiHost::new(argv, env, preopens)
 }
 
 /// The type of function export `export`.
@@ -490,7 +423,7 @@ fn show(value: &Val) -> String {
 }
 
 /// The plural ending for `n` things.
-fn plural(n: u64) -> &'static str {
+pub fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 

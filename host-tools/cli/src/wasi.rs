@@ -1,5 +1,5 @@
-//! WASI preview1 for `rewind run`, from `wasmi_wasi` (wasi-common), in two
-//! forms:
+//! WASI preview1 for `rewind run` and `rewind resume`, from `wasmi_wasi`
+//! (wasi-common), in two forms:
 //!
 //! * for plain wasmi, [`wasmi_wasi::add_to_linker`] as it is;
 //! * for rewind-host, every preview1 function defined one by one on a
@@ -13,6 +13,11 @@
 //! the guest into the import, which returns the call's result. One call,
 //! one full unwind/rewind round trip. `proc_exit` never returns, so it is
 //! never suspended.
+//!
+//! The store data under rewind-host is a [`HasWasi`]: besides the context
+//! it sees every call that succeeded (`wasi_state.rs` records where each
+//! descriptor came from that way), and [`call_on`] lets the host make
+//! preview1 calls of its own on a context (to save and reopen descriptors).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -63,12 +68,10 @@ impl std::fmt::Debug for WasiFunc {
 pub trait HasWasi: Send + 'static {
     /// The WASI context.
     fn wasi(&mut self) -> &mut WasiCtx;
-}
 
-impl HasWasi for WasiCtx {
-    fn wasi(&mut self) -> &mut WasiCtx {
-        self
-    }
+    /// Called after each preview1 call that succeeded (errno 0), with the
+    /// guest's memory as the call left it.
+    fn succeeded(&mut self, name: &str, params: &[Val], memory: &[u8]);
 }
 
 /// Defines every preview1 function on `linker`: those for which `suspend`
@@ -113,8 +116,38 @@ fn call<T: HasWasi>(
         .and_then(Extern::into_memory)
         .ok_or_else(|| anyhow!("missing required WASI memory export"))?;
     let (bytes, data) = memory.data_and_store_mut(&mut *caller);
-    let mut memory = WasmiGuestMemory::Unshared(bytes);
-    (func.call)(data.get_mut().wasi(), &mut memory, params)
+    let data = data.get_mut();
+    let values = (func.call)(data.wasi(), &mut WasmiGuestMemory::Unshared(bytes), params)?;
+    if let [Val::I32(0)] = values[..] {
+        data.succeeded(func.name, params, bytes);
+    }
+    Ok(values)
+}
+
+/// Calls preview1 function `name` on `ctx` with `scratch` standing in for
+/// guest memory (pointers in `params` point into it), for the host's own
+/// use of WASI (saving and reopening descriptors). Returns the errno.
+pub fn call_on(
+    ctx: &mut WasiCtx,
+    name: &str,
+    scratch: &mut [u8],
+    params: &[Val],
+) -> anyhow::Result<i32> {
+    let func = FUNCTIONS
+        .iter()
+        .find(|func| func.name == name)
+        .ok_or_else(|| anyhow!("no WASI function `{name}`"))?;
+    // wiggle checks the alignment of host addresses: run on an aligned copy.
+    let mut buffer = vec![0u8; scratch.len() + 8];
+    let start = buffer.as_ptr().align_offset(8).min(8);
+    let memory = &mut buffer[start..start + scratch.len()];
+    memory.copy_from_slice(scratch);
+    let values = (func.call)(ctx, &mut WasmiGuestMemory::Unshared(memory), params)?;
+    scratch.copy_from_slice(memory);
+    values
+        .first()
+        .and_then(Val::i32)
+        .ok_or_else(|| anyhow!("`{name}` returns no errno"))
 }
 
 /// A WASI error as a wasmi trap; `proc_exit`'s status stays an exit.

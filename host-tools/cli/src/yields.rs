@@ -70,6 +70,12 @@ impl Counter {
         Self { count: 0, max }
     }
 
+    /// The counter of a call resumed from a checkpoint: on from `count`,
+    /// without a maximum.
+    pub fn resumed(count: u64) -> Self {
+        Self { count, max: None }
+    }
+
     /// Counts one yield; whether the call may go on.
     pub fn resume(&mut self) -> bool {
         self.count += 1;

@@ -4,77 +4,33 @@
 //! 'wasi_snapshot_preview1.*'`, then run with suspension at every WASI call.
 //! Its output must be byte-identical to the uninstrumented run's.
 //!
+//! Metered by `rewind fuel` with the WASI imports suspending too, it runs
+//! in slices of fuel and suspends at every WASI call at once, and still
+//! prints the same.
+//!
 //! Needs `rustup target add wasm32-wasip1`. Without the target the test is
 //! skipped with a note, except under CI (`CI` set), where it fails.
 
+mod common;
+
+use common::wasi_program::{self, data_dir};
+use common::{assert_success, rewind, rewind_with_stdin, stderr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::OnceLock;
 
-const TARGET: &str = "wasm32-wasip1";
-const PROGRAM: &str = include_str!("fixtures/wasi_program.rs");
-const INPUT: &str = "The quick brown fox jumps over the lazy dog.\n\
-    The dog sleeps; the fox runs. A fox, a dog, and the end of the story:\n\
-    the fox was quick and the dog was lazy.\n";
 const STDIN: &str = "first line\nsecond line\nthird\n";
 
-fn tmp() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-}
-
-/// Builds the fixture once per test binary; `None` (after a note) if the
-/// target is missing outside CI.
+/// The program, plain and instrumented, once per test binary; `None` if
+/// the target is missing outside CI.
 fn program() -> Option<&'static (PathBuf, PathBuf)> {
     static BUILT: OnceLock<Option<(PathBuf, PathBuf)>> = OnceLock::new();
     BUILT.get_or_init(build).as_ref()
 }
 
 fn build() -> Option<(PathBuf, PathBuf)> {
-    let dir = tmp().join("wasi-program");
-    let src = dir.join("src");
-    std::fs::create_dir_all(&src).unwrap();
-    write_if_changed(
-        &dir.join("Cargo.toml"),
-        "[package]\nname = \"wasi-program\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
-         [workspace]\n[profile.release]\nopt-level = 1\ndebug = false\n",
-    );
-    write_if_changed(&src.join("main.rs"), PROGRAM);
-
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args(["build", "--release", "--quiet", "--target", TARGET])
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(dir.join("target"));
-    for var in [
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTC_WORKSPACE_WRAPPER",
-    ] {
-        command.env_remove(var);
-    }
-    let out = command.output().expect("failed to start cargo");
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let missing =
-            stderr.contains("may not be installed") || stderr.contains("can't find crate");
-        if missing && std::env::var_os("CI").is_none() {
-            eprintln!(
-                "note: skipping the WASI program test: the {TARGET} target is not installed \
-                 (rustup target add {TARGET})"
-            );
-            return None;
-        }
-        panic!("building the WASI program for {TARGET} failed:\n{stderr}");
-    }
-    let wasm = dir
-        .join("target")
-        .join(TARGET)
-        .join("release/wasi-program.wasm");
+    let wasm = wasi_program::plain()?.clone();
+    let dir = wasm.parent().unwrap();
     let instrumented = dir.join("wasi-program.async.wasm");
     let out = rewind(&[
         "asyncify",
@@ -92,42 +48,6 @@ fn build() -> Option<(PathBuf, PathBuf)> {
     Some((wasm, instrumented))
 }
 
-fn write_if_changed(path: &Path, text: &str) {
-    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text).unwrap();
-    }
-}
-
-fn rewind(args: &[&str]) -> Output {
-    rewind_with_stdin(args, "")
-}
-
-fn rewind_with_stdin(args: &[&str], stdin: &str) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("failed to start rewind");
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A fresh data directory holding `input.txt`.
-fn data_dir(test: &str) -> PathBuf {
-    let dir = tmp().join("wasi-data").join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("input.txt"), INPUT).unwrap();
-    dir
-}
-
 /// Runs the program with the fixed inputs; extra `options` go before the
 /// module.
 fn run_program(module: &Path, data: &Path, options: &[&str]) -> Output {
@@ -136,7 +56,7 @@ fn run_program(module: &Path, data: &Path, options: &[&str]) -> Output {
     args.extend_from_slice(options);
     args.push(module.to_str().unwrap());
     args.extend_from_slice(&["200", "fox", "dog", "--not-an-option", "-1"]);
-    rewind_with_stdin(&args, STDIN)
+    rewind_with_stdin(&args, STDIN.as_bytes())
 }
 
 fn suspensions(out: &Output) -> u64 {
@@ -248,4 +168,60 @@ fn an_uninstrumented_program_cannot_suspend() {
         "{err}"
     );
     assert!(err.contains("not instrumented"), "{err}");
+}
+
+/// `--fuel-slice` and `--suspend-at` together: metered with the WASI
+/// imports suspending too, the program runs in slices of fuel, suspends at
+/// every WASI call and prints what the plain program prints, with the
+/// suspensions of the instrumented program. Metered as `rewind fuel` does
+/// by default (only `rewind.out_of_fuel` suspends), its WASI calls cannot
+/// suspend: the error names the import and the option that fixes it.
+#[test]
+fn a_metered_program_suspends_at_wasi_calls_in_slices_of_fuel() {
+    let Some((plain, instrumented)) = program() else {
+        return;
+    };
+    let data = data_dir("metered");
+    let every_wasi_call = ["--suspend-at", "wasi_snapshot_preview1.*"];
+    let reference = run_program(plain, &data, &[]);
+    assert_success(&reference);
+    let expected = suspensions(&run_program(instrumented, &data, &every_wasi_call));
+
+    let dir = plain.parent().unwrap();
+    let (input, metered) = (plain.to_str().unwrap(), dir.join("wasi-program.fuel.wasm"));
+    let output = metered.to_str().unwrap();
+    assert_success(&rewind(&[
+        "fuel",
+        input,
+        "-o",
+        output,
+        "--imports",
+        "wasi_snapshot_preview1.*",
+    ]));
+    for slice in ["1", "997", "100000000"] {
+        let both = [&every_wasi_call[..], &["--fuel-slice", slice]].concat();
+        let out = run_program(&metered, &data, &both);
+        let err = assert_success(&out);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&reference.stdout),
+            "--fuel-slice {slice}"
+        );
+        assert_eq!(suspensions(&out), expected, "--fuel-slice {slice}");
+        assert!(err.contains("slices: "), "{err}");
+    }
+
+    assert_success(&rewind(&["fuel", input, "-o", output]));
+    let both = [&every_wasi_call[..], &["--fuel-slice", "997"]].concat();
+    let out = run_program(&metered, &data, &both);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("was not instrumented to suspend at import `wasi_snapshot_preview1."),
+        "{err}"
+    );
+    assert!(
+        err.contains("instrument it with --imports wasi_snapshot_preview1."),
+        "{err}"
+    );
 }

@@ -545,6 +545,32 @@ impl<T: 'static> Instance<T> {
                 list: missing.list,
             };
         }
+        // The driver's own traps first: one raised while unwinding is the
+        // reason the unwind failed.
+        if let Some(trap) = source.downcast_ref::<DriverTrap>() {
+            return match trap {
+                DriverTrap::Placement(message) => {
+                    let error = Error::BufferPlacement(message.clone());
+                    self.recover();
+                    error
+                }
+                DriverTrap::Protocol(message) => {
+                    let message = message.clone();
+                    self.violation(export, message)
+                }
+                DriverTrap::NotSuspendable { import, found } => {
+                    let error = Error::NotSuspendable {
+                        export,
+                        import: import.clone(),
+                        found: found.clone(),
+                    };
+                    // The guest ran in the unwinding state: nothing it did
+                    // since can be trusted.
+                    self.poison(error.to_string());
+                    error
+                }
+            };
+        }
         if let Some(suspension) = frame.suspension {
             let import = match suspension {
                 Suspension::Future { import, .. } | Suspension::Yield { import, .. } => {
@@ -575,14 +601,6 @@ impl<T: 'static> Instance<T> {
                 export,
                 import: failed.import.clone(),
                 message: failed.message.clone(),
-            }
-        } else if let Some(trap) = source.downcast_ref::<DriverTrap>() {
-            match trap {
-                DriverTrap::Placement(message) => Error::BufferPlacement(message.clone()),
-                DriverTrap::Protocol(message) => {
-                    let message = message.clone();
-                    return self.violation(export, message);
-                }
             }
         } else {
             Error::Trap {

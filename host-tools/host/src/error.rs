@@ -199,6 +199,25 @@ pub enum Error {
         /// What happened.
         message: String,
     },
+    /// A suspending import started an unwind, but the guest did not unwind
+    /// from it: the call of the import, or a function on the stack, was
+    /// not instrumented to suspend (the import is missing from the
+    /// transform's import list, or a function from a function list). The
+    /// guest went on running in the unwinding state until it called
+    /// another suspending import or, resumed, rewound into one. The
+    /// instance is poisoned.
+    #[error(
+        "import `{import}` suspended `{export}`, but the guest did not unwind from it: it went on running and {found} (the call of the import, or a function on the stack, was not instrumented to suspend)"
+    )]
+    NotSuspendable {
+        /// The export that was called.
+        export: String,
+        /// `module.name` of the import that suspended.
+        import: String,
+        /// What the guest did instead of unwinding: `called import
+        /// `...``, or `rewound into import `...``.
+        found: String,
+    },
     /// A fuel budget that cannot be used (zero).
     #[error("invalid fuel budget: {0}")]
     InvalidBudget(String),
@@ -233,11 +252,17 @@ impl fmt::Display for ImportFailed {
 impl wasmi::errors::HostError for ImportFailed {}
 
 /// Trap payload: the driver itself could not go on (buffer placement,
-/// protocol violation). Turned into the matching [`Error`].
+/// protocol violation, an import that suspended where the module cannot).
+/// Turned into the matching [`Error`].
 #[derive(Debug)]
 pub(crate) enum DriverTrap {
     Placement(String),
     Protocol(String),
+    /// The guest did not unwind from `import`; what it did instead.
+    NotSuspendable {
+        import: String,
+        found: String,
+    },
 }
 
 impl fmt::Display for DriverTrap {
@@ -245,6 +270,10 @@ impl fmt::Display for DriverTrap {
         match self {
             DriverTrap::Placement(m) => write!(f, "could not place a save buffer: {m}"),
             DriverTrap::Protocol(m) => write!(f, "Asyncify protocol violation: {m}"),
+            DriverTrap::NotSuspendable { import, found } => write!(
+                f,
+                "Asyncify protocol violation: the guest did not unwind from import `{import}` and {found}"
+            ),
         }
     }
 }

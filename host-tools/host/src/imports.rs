@@ -281,11 +281,13 @@ fn suspending_import<T>(
                 ))
             })?;
             // Suspended by this import: the same `Arc`, no need to compare.
+            // Any other import means the unwind recorded another call site:
+            // the guest did not unwind from the one that suspended.
             if !Arc::ptr_eq(&rewind.import, import) && *rewind.import != **import {
-                return Err(protocol(format!(
-                    "the guest rewound into import `{import}`, but the call suspended in `{}`",
-                    rewind.import
-                )));
+                return Err(wasmi::Error::host(DriverTrap::NotSuspendable {
+                    import: rewind.import.to_string(),
+                    found: format!("rewound into import `{import}`"),
+                }));
             }
             runtime.stop_rewind(&mut *caller)?;
             return match rewind.result {
@@ -297,6 +299,21 @@ fn suspending_import<T>(
             };
         }
         state => {
+            // Unwinding from an import of this call: the guest went on
+            // running after it instead of unwinding.
+            if let (
+                abi::STATE_UNWINDING,
+                Some(
+                    Suspension::Future { import: from, .. }
+                    | Suspension::Yield { import: from, .. },
+                ),
+            ) = (state, &frame(caller).suspension)
+            {
+                return Err(wasmi::Error::host(DriverTrap::NotSuspendable {
+                    import: from.to_string(),
+                    found: format!("called import `{import}`"),
+                }));
+            }
             return Err(protocol(format!(
                 "import `{import}` was called in Asyncify state {state} (is its caller instrumented?)"
             )));

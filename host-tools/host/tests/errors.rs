@@ -275,6 +275,89 @@ fn unwind_that_the_guest_ignores_is_a_protocol_error() {
     ));
 }
 
+/// `env.read` suspends on the host side, but the module was instrumented
+/// to suspend only at `env.wait`: the guest goes on running after
+/// `env.read` starts an unwind. Whatever it does next — call the other
+/// suspending import, or record another call site and rewind into it —
+/// the error names the import that could not suspend, and the instance is
+/// poisoned.
+#[test]
+fn an_import_the_module_cannot_suspend_at_is_named() {
+    let wat = r#"(module
+      (import "env" "read" (func $read (param i32) (result i32)))
+      (import "env" "wait" (func $wait))
+      (memory (export "memory") 1)
+      (func (export "read_then_wait") (result i32)
+        (local $v i32)
+        (local.set $v (call $read (i32.const 1)))
+        (call $wait)
+        (local.get $v))
+      ;; Waits only when its argument is not zero.
+      (func $maybe_wait (param i32)
+        (if (local.get 0) (then (call $wait))))
+      (func (export "read_then_maybe_wait") (result i32)
+        (local $v i32)
+        (local.set $v (call $read (i32.const 1)))
+        (call $maybe_wait (local.get $v))
+        (local.get $v)))"#;
+    let options = rewind_transform::Options {
+        imports: Some(vec!["env.wait".to_string()]),
+        ..rewind_transform::Options::default()
+    };
+    let wasm = rewind_transform::asyncify(&wat::parse_str(wat).unwrap(), &options)
+        .unwrap()
+        .wasm;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker
+        .func_async(
+            "env",
+            "read",
+            FuncType::new([ValType::I32], [ValType::I32]),
+            |_, _| after_polls(1, Ok(vec![Val::I32(10)])),
+        )
+        .unwrap();
+    linker
+        .func_yield("env", "wait", FuncType::new([], []))
+        .unwrap();
+
+    let mut instance = linker.instantiate(&module, ()).unwrap();
+    let error = instance.call_resumable("read_then_wait", &[]).unwrap_err();
+    let Error::NotSuspendable { import, found, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(import, "env.read");
+    assert_eq!(found, "called import `env.wait`");
+    assert!(instance.poisoned().is_some());
+
+    // `read` leaves 0 while unwinding, so `maybe_wait` returns: the unwind
+    // looks complete, and the rewind goes to the call of `maybe_wait`.
+    let mut instance = linker.instantiate(&module, ()).unwrap();
+    let outcome = instance
+        .call_resumable("read_then_maybe_wait", &[])
+        .unwrap();
+    let CallOutcome::Suspended(call) = outcome else {
+        panic!("{outcome:?}");
+    };
+    let error = instance.resume_blocking(call).unwrap_err();
+    let Error::NotSuspendable { import, found, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(import, "env.read");
+    assert_eq!(found, "rewound into import `env.wait`");
+    assert!(
+        error
+            .to_string()
+            .starts_with("import `env.read` suspended `read_then_maybe_wait`, but the guest did not unwind from it"),
+        "{error}"
+    );
+    assert!(matches!(
+        instance.call_resumable("read_then_wait", &[]),
+        Err(Error::Poisoned(_))
+    ));
+}
+
 #[test]
 fn suspending_import_called_outside_the_driver() {
     let (module, linker) = linker(1);

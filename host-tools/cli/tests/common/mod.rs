@@ -2,6 +2,8 @@
 //! directories, and the checks every test makes of its output.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod wasi_program;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
