@@ -2,6 +2,7 @@
   (type (;0;) (func))
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
+  (type (;3;) (func (param i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (tag $e (;0;) (type 0))
@@ -14,20 +15,13 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 0)
-    (local i32 i32 i32)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 1
-      local.get 1
-      i32.load
       i32.const 4
-      i32.sub
-      local.tee 2
-      i32.store
-      local.get 2
+      call $__rewind_frame_pop
       i32.load
       local.set 0
     end
@@ -60,6 +54,13 @@
       end
       return
     end
+    i32.const 4
+    call $__rewind_frame_push
+    local.get 0
+    i32.store
+  )
+  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+    (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
     i32.load
@@ -68,7 +69,7 @@
     i32.load offset=4
     local.get 2
     i32.sub
-    i32.const 4
+    local.get 0
     i32.lt_u
     local.get 1
     i32.load offset=4
@@ -79,16 +80,14 @@
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 2
-    local.get 0
-    i32.store
     local.get 1
     local.get 2
-    i32.const 4
+    local.get 0
     i32.add
     i32.store
+    local.get 2
   )
-  (func $asyncify_start_unwind (;2;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -102,7 +101,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;3;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -116,7 +115,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;4;) (type 0)
+  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -128,7 +139,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;5;) (type 0)
+  (func $asyncify_stop_rewind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -140,15 +151,15 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;6;) (type 0)
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $__rewind_resume_in_catch_with_rethrow (;7;) (type 0)
+  (func $__rewind_resume_in_catch_with_rethrow (;9;) (type 0)
     unreachable
   )
-  (func $asyncify_get_state (;8;) (type 1) (result i32)
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

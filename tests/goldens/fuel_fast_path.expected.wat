@@ -16,9 +16,9 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $fib (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 9
+    local.set 8
     block ;; label = @1
       global.get $__asyncify_state
       i32.eqz
@@ -28,15 +28,15 @@
             block ;; label = @5
               block ;; label = @6
               end
-              local.get 9
+              local.get 8
               i64.const 2
               i64.sub
-              local.tee 9
+              local.tee 8
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
-                  local.get 9
+                  local.get 8
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -45,7 +45,7 @@
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
-                local.set 9
+                local.set 8
               end
               local.get 0
               i32.const 2
@@ -58,14 +58,14 @@
             else
               block ;; label = @6
                 block ;; label = @7
-                  local.get 9
+                  local.get 8
                   i64.const 13
                   i64.sub
-                  local.set 9
+                  local.set 8
                   local.get 0
                   i32.const 1
                   i32.sub
-                  local.get 9
+                  local.get 8
                   global.set $__rewind_fuel
                   local.set 3
                 end
@@ -91,11 +91,11 @@
               local.get 4
               local.get 6
               global.get $__rewind_fuel
-              local.set 9
+              local.set 8
               i32.add
             end
           end
-          local.get 9
+          local.get 8
           global.set $__rewind_fuel
         end
       else
@@ -103,27 +103,21 @@
         i32.const 2
         i32.eq
         if ;; label = @3
-          global.get $__asyncify_data
-          local.tee 7
-          local.get 7
-          i32.load
           i32.const 24
-          i32.sub
-          local.tee 8
-          i32.store
-          local.get 8
+          call $__rewind_frame_pop
+          local.tee 7
           i32.load offset=20
           local.set 1
-          local.get 8
+          local.get 7
           i64.load
-          local.set 9
-          local.get 8
+          local.set 8
+          local.get 7
           i32.load offset=8
           local.set 0
-          local.get 8
+          local.get 7
           i32.load offset=12
           local.set 2
-          local.get 8
+          local.get 7
           i32.load offset=16
           local.set 4
         end
@@ -137,10 +131,10 @@
                   br_table 1 (;@6;) 2 (;@5;) 2 (;@5;) 1 (;@6;)
                 end
               end
-              local.get 9
+              local.get 8
               i64.const 2
               i64.sub
-              local.tee 9
+              local.tee 8
               i64.const 0
               i64.lt_s
               if ;; label = @6
@@ -149,7 +143,7 @@
                   if ;; label = @8
                     br 1 (;@7;)
                   end
-                  local.get 9
+                  local.get 8
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -158,7 +152,7 @@
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
-                local.set 9
+                local.set 8
               end
               local.get 0
               i32.const 2
@@ -178,14 +172,14 @@
                     i32.sub
                     br_table 1 (;@7;) 2 (;@6;) 1 (;@7;)
                   end
-                  local.get 9
+                  local.get 8
                   i64.const 13
                   i64.sub
-                  local.set 9
+                  local.set 8
                   local.get 0
                   i32.const 1
                   i32.sub
-                  local.get 9
+                  local.get 8
                   global.set $__rewind_fuel
                   local.set 3
                 end
@@ -211,58 +205,64 @@
               local.get 4
               local.get 6
               global.get $__rewind_fuel
-              local.set 9
+              local.set 8
               i32.add
             end
           end
-          local.get 9
+          local.get 8
           global.set $__rewind_fuel
         end
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 7
-    i32.load
-    local.set 8
-    local.get 7
-    i32.load offset=4
-    local.get 8
-    i32.sub
     i32.const 24
-    i32.lt_u
-    local.get 7
-    i32.load offset=4
+    call $__rewind_frame_push
+    local.tee 7
     local.get 8
+    i64.store
+    local.get 7
+    local.get 0
+    i32.store offset=8
+    local.get 7
+    local.get 2
+    i32.store offset=12
+    local.get 7
+    local.get 4
+    i32.store offset=16
+    local.get 7
+    local.get 1
+    i32.store offset=20
+    i32.const 0
+  )
+  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 8
-    local.get 9
-    i64.store
-    local.get 8
-    local.get 0
-    i32.store offset=8
-    local.get 8
-    local.get 2
-    i32.store offset=12
-    local.get 8
-    local.get 4
-    i32.store offset=16
-    local.get 8
     local.get 1
-    i32.store offset=20
-    local.get 7
-    local.get 8
-    i32.const 24
+    local.get 2
+    local.get 0
     i32.add
     i32.store
-    i32.const 0
+    local.get 2
   )
-  (func $asyncify_start_unwind (;2;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -276,7 +276,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;3;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -290,7 +290,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;4;) (type 0)
+  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -302,7 +314,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;5;) (type 0)
+  (func $asyncify_stop_rewind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -314,12 +326,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;6;) (type 0)
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;7;) (type 1) (result i32)
+  (func $asyncify_get_state (;9;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -18,37 +18,31 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $work (;3;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 7
+    local.set 6
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 5
-      local.get 5
-      i32.load
       i32.const 28
-      i32.sub
-      local.tee 6
-      i32.store
-      local.get 6
+      call $__rewind_frame_pop
+      local.tee 5
       i32.load offset=24
       local.set 3
-      local.get 6
+      local.get 5
       i64.load
-      local.set 7
-      local.get 6
+      local.set 6
+      local.get 5
       i32.load offset=8
       local.set 0
-      local.get 6
+      local.get 5
       i32.load offset=12
       local.set 1
-      local.get 6
+      local.get 5
       i32.load offset=16
       local.set 2
-      local.get 6
+      local.get 5
       i32.load offset=20
       local.set 4
     end
@@ -63,10 +57,10 @@
                 br_table 1 (;@5;) 2 (;@4;) 2 (;@4;) 1 (;@5;)
               end
             end
-            local.get 7
+            local.get 6
             i64.const 1
             i64.sub
-            local.tee 7
+            local.tee 6
             i64.const 0
             i64.lt_s
             if ;; label = @5
@@ -75,7 +69,7 @@
                 if ;; label = @7
                   br 1 (;@6;)
                 end
-                local.get 7
+                local.get 6
                 global.set $__rewind_fuel
               end
               call 2
@@ -84,7 +78,7 @@
               global.get $__asyncify_state
               br_if 4 (;@1;)
               global.get $__rewind_fuel
-              local.set 7
+              local.set 6
             end
           end
           loop ;; label = @4
@@ -98,10 +92,10 @@
                   br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
                 end
               end
-              local.get 7
+              local.get 6
               i64.const 15
               i64.sub
-              local.tee 7
+              local.tee 6
               i64.const 0
               i64.lt_s
               if ;; label = @6
@@ -110,7 +104,7 @@
                   if ;; label = @8
                     br 1 (;@7;)
                   end
-                  local.get 7
+                  local.get 6
                   global.set $__rewind_fuel
                 end
                 call 2
@@ -119,7 +113,7 @@
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
-                local.set 7
+                local.set 6
               end
               local.get 2
               local.get 1
@@ -127,13 +121,13 @@
               i32.mul
               i32.add
               local.tee 2
-              local.get 7
+              local.get 6
               global.set $__rewind_fuel
               call $log
               local.get 1
               call $log
               global.get $__rewind_fuel
-              local.set 7
+              local.set 6
               local.get 1
               i32.const 7
               i32.and
@@ -148,10 +142,10 @@
                 if ;; label = @7
                   br 1 (;@6;)
                 end
-                local.get 7
+                local.get 6
                 i64.const 5
                 i64.sub
-                local.tee 7
+                local.tee 6
                 global.set $__rewind_fuel
               end
               local.get 1
@@ -161,12 +155,12 @@
               global.get $__asyncify_state
               br_if 4 (;@1;)
               global.get $__rewind_fuel
-              local.set 7
+              local.set 6
             end
-            local.get 7
+            local.get 6
             i64.const 3
             i64.sub
-            local.set 7
+            local.set 6
             local.get 1
             i32.const 1
             i32.add
@@ -177,56 +171,62 @@
           end
           local.get 2
         end
-        local.get 7
+        local.get 6
         global.set $__rewind_fuel
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 5
-    i32.load
-    local.set 6
-    local.get 5
-    i32.load offset=4
-    local.get 6
-    i32.sub
     i32.const 28
-    i32.lt_u
-    local.get 5
-    i32.load offset=4
+    call $__rewind_frame_push
+    local.tee 5
     local.get 6
+    i64.store
+    local.get 5
+    local.get 0
+    i32.store offset=8
+    local.get 5
+    local.get 1
+    i32.store offset=12
+    local.get 5
+    local.get 2
+    i32.store offset=16
+    local.get 5
+    local.get 4
+    i32.store offset=20
+    local.get 5
+    local.get 3
+    i32.store offset=24
+    i32.const 0
+  )
+  (func $__rewind_frame_push (;4;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 6
-    local.get 7
-    i64.store
-    local.get 6
-    local.get 0
-    i32.store offset=8
-    local.get 6
     local.get 1
-    i32.store offset=12
-    local.get 6
     local.get 2
-    i32.store offset=16
-    local.get 6
-    local.get 4
-    i32.store offset=20
-    local.get 6
-    local.get 3
-    i32.store offset=24
-    local.get 5
-    local.get 6
-    i32.const 28
+    local.get 0
     i32.add
     i32.store
-    i32.const 0
+    local.get 2
   )
-  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -240,7 +240,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -254,7 +254,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -266,7 +278,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -278,12 +290,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;9;) (type 1) (result i32)
+  (func $asyncify_get_state (;11;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -16,31 +16,25 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $sum (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 7
+    local.set 6
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 5
-      local.get 5
-      i32.load
       i32.const 20
-      i32.sub
-      local.tee 6
-      i32.store
-      local.get 6
+      call $__rewind_frame_pop
+      local.tee 5
       i32.load offset=16
       local.set 1
-      local.get 6
+      local.get 5
       i64.load
-      local.set 7
-      local.get 6
+      local.set 6
+      local.get 5
       i32.load offset=8
       local.set 0
-      local.get 6
+      local.get 5
       i32.load offset=12
       local.set 2
     end
@@ -55,10 +49,10 @@
                 br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
               end
             end
-            local.get 7
+            local.get 6
             i64.const 2
             i64.sub
-            local.tee 7
+            local.tee 6
             i64.const 0
             i64.lt_s
             if ;; label = @5
@@ -67,7 +61,7 @@
                 if ;; label = @7
                   br 1 (;@6;)
                 end
-                local.get 7
+                local.get 6
                 global.set $__rewind_fuel
               end
               call 0
@@ -76,26 +70,26 @@
               global.get $__asyncify_state
               br_if 4 (;@1;)
               global.get $__rewind_fuel
-              local.set 7
+              local.set 6
             end
             local.get 0
             i32.eqz
             if ;; label = @5
-              local.get 7
+              local.get 6
               i64.const 1
               i64.sub
-              local.set 7
+              local.set 6
               i32.const 0
-              local.get 7
+              local.get 6
               global.set $__rewind_fuel
               return
             end
-            local.get 7
+            local.get 6
             i64.const 12
             i64.sub
-            local.set 7
+            local.set 6
             local.get 0
-            local.get 7
+            local.get 6
             global.set $__rewind_fuel
             call $double
             local.get 0
@@ -114,53 +108,59 @@
           local.get 2
           local.get 4
           global.get $__rewind_fuel
-          local.set 7
+          local.set 6
           i32.add
         end
-        local.get 7
+        local.get 6
         global.set $__rewind_fuel
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 5
-    i32.load
-    local.set 6
-    local.get 5
-    i32.load offset=4
-    local.get 6
-    i32.sub
     i32.const 20
-    i32.lt_u
-    local.get 5
-    i32.load offset=4
+    call $__rewind_frame_push
+    local.tee 5
     local.get 6
+    i64.store
+    local.get 5
+    local.get 0
+    i32.store offset=8
+    local.get 5
+    local.get 2
+    i32.store offset=12
+    local.get 5
+    local.get 1
+    i32.store offset=16
+    i32.const 0
+  )
+  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 6
-    local.get 7
-    i64.store
-    local.get 6
-    local.get 0
-    i32.store offset=8
-    local.get 6
-    local.get 2
-    i32.store offset=12
-    local.get 6
     local.get 1
-    i32.store offset=16
-    local.get 5
-    local.get 6
-    i32.const 20
+    local.get 2
+    local.get 0
     i32.add
     i32.store
-    i32.const 0
+    local.get 2
   )
-  (func $double (;2;) (type 3) (param i32) (result i32)
+  (func $double (;3;) (type 3) (param i32) (result i32)
     (local i64)
     global.get $__rewind_fuel
     local.set 1
@@ -176,7 +176,7 @@
     local.get 1
     global.set $__rewind_fuel
   )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -190,7 +190,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -204,7 +204,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;5;) (type 0)
+  (func $__rewind_frame_pop (;6;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -216,7 +228,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;6;) (type 0)
+  (func $asyncify_stop_rewind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -228,12 +240,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;7;) (type 0)
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;8;) (type 1) (result i32)
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -2,6 +2,7 @@
   (type (;0;) (func))
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
+  (type (;3;) (func (param i32) (result i32)))
   (import "rewind" "out_of_fuel" (func (;0;) (type 0)))
   (memory (;0;) 1)
   (global $unwinding (;0;) (mut i32) i32.const 0)
@@ -16,28 +17,22 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 2) (param i32)
-    (local i32 i32 i32 i64)
+    (local i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 4
+    local.set 3
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 2
-      local.get 2
-      i32.load
       i32.const 16
-      i32.sub
-      local.tee 3
-      i32.store
-      local.get 3
+      call $__rewind_frame_pop
+      local.tee 2
       i32.load offset=12
       local.set 1
-      local.get 3
+      local.get 2
       i64.load
-      local.set 4
-      local.get 3
+      local.set 3
+      local.get 2
       i32.load offset=8
       local.set 0
     end
@@ -49,10 +44,10 @@
             if ;; label = @5
               br 1 (;@4;)
             end
-            local.get 4
+            local.get 3
             i64.const 1
             i64.sub
-            local.set 4
+            local.set 3
           end
           loop ;; label = @4
             block ;; label = @5
@@ -63,10 +58,10 @@
                   br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
                 end
               end
-              local.get 4
+              local.get 3
               i64.const 7
               i64.sub
-              local.tee 4
+              local.tee 3
               i64.const 0
               i64.lt_s
               if ;; label = @6
@@ -75,7 +70,7 @@
                   if ;; label = @8
                     br 1 (;@7;)
                   end
-                  local.get 4
+                  local.get 3
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -84,9 +79,9 @@
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
-                local.set 4
+                local.set 3
               end
-              local.get 4
+              local.get 3
               global.set $__rewind_fuel
             end
             call $suspend
@@ -95,7 +90,7 @@
             global.get $__asyncify_state
             br_if 3 (;@1;)
             global.get $__rewind_fuel
-            local.set 4
+            local.set 3
             local.get 0
             i32.const 1
             i32.sub
@@ -103,46 +98,52 @@
             br_if 0 (;@4;)
           end
         end
-        local.get 4
+        local.get 3
         global.set $__rewind_fuel
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 2
-    i32.load
-    local.set 3
-    local.get 2
-    i32.load offset=4
-    local.get 3
-    i32.sub
     i32.const 16
-    i32.lt_u
-    local.get 2
-    i32.load offset=4
+    call $__rewind_frame_push
+    local.tee 2
     local.get 3
+    i64.store
+    local.get 2
+    local.get 0
+    i32.store offset=8
+    local.get 2
+    local.get 1
+    i32.store offset=12
+  )
+  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 3
-    local.get 4
-    i64.store
-    local.get 3
-    local.get 0
-    i32.store offset=8
-    local.get 3
     local.get 1
-    i32.store offset=12
     local.get 2
-    local.get 3
-    i32.const 16
+    local.get 0
     i32.add
     i32.store
+    local.get 2
   )
-  (func $suspend (;2;) (type 0)
+  (func $suspend (;3;) (type 0)
     (local i32)
     loop ;; label = @1
       local.get 0
@@ -166,7 +167,7 @@
       call $start_unwind
     end
   )
-  (func $start_unwind (;3;) (type 2) (param i32)
+  (func $start_unwind (;4;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -180,7 +181,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -194,7 +195,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -208,7 +209,7 @@
       unreachable
     end
   )
-  (func $stop_rewind (;6;) (type 0)
+  (func $stop_rewind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -220,7 +221,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;7;) (type 0)
+  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -232,7 +245,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;8;) (type 0)
+  (func $asyncify_stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -244,12 +257,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;10;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -20,31 +20,25 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $search (;2;) (type 4) (param i32 i32) (result i32)
-    (local i32 i32 i32 i64)
+    (local i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 5
+    local.set 4
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 3
-      local.get 3
-      i32.load
       i32.const 20
-      i32.sub
-      local.tee 4
-      i32.store
-      local.get 4
+      call $__rewind_frame_pop
+      local.tee 3
       i32.load offset=16
       local.set 2
-      local.get 4
+      local.get 3
       i64.load
-      local.set 5
-      local.get 4
+      local.set 4
+      local.get 3
       i32.load offset=8
       local.set 0
-      local.get 4
+      local.get 3
       i32.load offset=12
       local.set 1
     end
@@ -56,10 +50,10 @@
             if ;; label = @5
               br 1 (;@4;)
             end
-            local.get 5
+            local.get 4
             i64.const 1
             i64.sub
-            local.set 5
+            local.set 4
           end
           block ;; label = @4
             block ;; label = @5
@@ -67,17 +61,17 @@
               if ;; label = @6
                 br 1 (;@5;)
               end
-              local.get 5
+              local.get 4
               i64.const 1
               i64.sub
-              local.set 5
+              local.set 4
             end
             block ;; label = @5
               loop ;; label = @6
-                local.get 5
+                local.get 4
                 i64.const 8
                 i64.sub
-                local.tee 5
+                local.tee 4
                 i64.const -6
                 i64.lt_s
                 if ;; label = @7
@@ -86,7 +80,7 @@
                     if ;; label = @9
                       br 1 (;@8;)
                     end
-                    local.get 5
+                    local.get 4
                     i64.const 6
                     i64.add
                     global.set $__rewind_fuel
@@ -99,7 +93,7 @@
                   global.get $__rewind_fuel
                   i64.const 6
                   i64.sub
-                  local.set 5
+                  local.set 4
                 end
                 block ;; label = @7
                   block ;; label = @8
@@ -108,36 +102,36 @@
                       local.get 1
                       i32.ge_u
                       if ;; label = @10
-                        local.get 5
+                        local.get 4
                         i64.const 6
                         i64.add
-                        local.set 5
+                        local.set 4
                         br 6 (;@4;)
                       end
-                      local.get 5
+                      local.get 4
                       i64.const 3
                       i64.sub
-                      local.set 5
+                      local.set 4
                       local.get 0
                       i32.load8_u
                       i32.eqz
                       if ;; label = @10
-                        local.get 5
+                        local.get 4
                         i64.const 1
                         i64.sub
-                        local.set 5
+                        local.set 4
                         local.get 0
-                        local.get 5
+                        local.get 4
                         i64.const 6
                         i64.add
-                        local.tee 5
+                        local.tee 4
                         global.set $__rewind_fuel
                         return
                       end
-                      local.get 5
+                      local.get 4
                       i64.const 2
                       i64.sub
-                      local.set 5
+                      local.set 4
                       local.get 0
                       i32.const 1
                       i32.add
@@ -148,36 +142,36 @@
                     local.get 1
                     i32.ge_u
                     if ;; label = @9
-                      local.get 5
+                      local.get 4
                       i64.const 4
                       i64.add
-                      local.set 5
+                      local.set 4
                       br 5 (;@4;)
                     end
-                    local.get 5
+                    local.get 4
                     i64.const 3
                     i64.sub
-                    local.set 5
+                    local.set 4
                     local.get 0
                     i32.load8_u
                     i32.eqz
                     if ;; label = @9
-                      local.get 5
+                      local.get 4
                       i64.const 1
                       i64.sub
-                      local.set 5
+                      local.set 4
                       local.get 0
-                      local.get 5
+                      local.get 4
                       i64.const 4
                       i64.add
-                      local.tee 5
+                      local.tee 4
                       global.set $__rewind_fuel
                       return
                     end
-                    local.get 5
+                    local.get 4
                     i64.const 2
                     i64.sub
-                    local.set 5
+                    local.set 4
                     local.get 0
                     i32.const 1
                     i32.add
@@ -188,36 +182,36 @@
                   local.get 1
                   i32.ge_u
                   if ;; label = @8
-                    local.get 5
+                    local.get 4
                     i64.const 2
                     i64.add
-                    local.set 5
+                    local.set 4
                     br 4 (;@4;)
                   end
-                  local.get 5
+                  local.get 4
                   i64.const 3
                   i64.sub
-                  local.set 5
+                  local.set 4
                   local.get 0
                   i32.load8_u
                   i32.eqz
                   if ;; label = @8
-                    local.get 5
+                    local.get 4
                     i64.const 1
                     i64.sub
-                    local.set 5
+                    local.set 4
                     local.get 0
-                    local.get 5
+                    local.get 4
                     i64.const 2
                     i64.add
-                    local.tee 5
+                    local.tee 4
                     global.set $__rewind_fuel
                     return
                   end
-                  local.get 5
+                  local.get 4
                   i64.const 2
                   i64.sub
-                  local.set 5
+                  local.set 4
                   local.get 0
                   i32.const 1
                   i32.add
@@ -228,27 +222,27 @@
                 local.get 1
                 i32.ge_u
                 br_if 2 (;@4;)
-                local.get 5
+                local.get 4
                 i64.const 3
                 i64.sub
-                local.set 5
+                local.set 4
                 local.get 0
                 i32.load8_u
                 i32.eqz
                 if ;; label = @7
-                  local.get 5
+                  local.get 4
                   i64.const 1
                   i64.sub
-                  local.set 5
+                  local.set 4
                   local.get 0
-                  local.get 5
+                  local.get 4
                   global.set $__rewind_fuel
                   return
                 end
-                local.get 5
+                local.get 4
                 i64.const 2
                 i64.sub
-                local.set 5
+                local.set 4
                 local.get 0
                 i32.const 1
                 i32.add
@@ -259,75 +253,47 @@
           end
           i32.const -1
         end
-        local.get 5
+        local.get 4
         global.set $__rewind_fuel
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 3
-    i32.load
-    local.set 4
-    local.get 3
-    i32.load offset=4
-    local.get 4
-    i32.sub
     i32.const 20
-    i32.lt_u
-    local.get 3
-    i32.load offset=4
+    call $__rewind_frame_push
+    local.tee 3
     local.get 4
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 4
-    local.get 5
     i64.store
-    local.get 4
+    local.get 3
     local.get 0
     i32.store offset=8
-    local.get 4
+    local.get 3
     local.get 1
     i32.store offset=12
-    local.get 4
+    local.get 3
     local.get 2
     i32.store offset=16
-    local.get 3
-    local.get 4
-    i32.const 20
-    i32.add
-    i32.store
     i32.const 0
   )
   (func $count (;3;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 5
+    local.set 4
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 3
-      local.get 3
-      i32.load
       i32.const 20
-      i32.sub
-      local.tee 4
-      i32.store
-      local.get 4
+      call $__rewind_frame_pop
+      local.tee 3
       i32.load offset=16
       local.set 2
-      local.get 4
+      local.get 3
       i64.load
-      local.set 5
-      local.get 4
+      local.set 4
+      local.get 3
       i32.load offset=8
       local.set 0
-      local.get 4
+      local.get 3
       i32.load offset=12
       local.set 1
     end
@@ -339,17 +305,17 @@
             if ;; label = @5
               br 1 (;@4;)
             end
-            local.get 5
+            local.get 4
             i64.const 1
             i64.sub
-            local.set 5
+            local.set 4
           end
           block (result i32) ;; label = @4
             loop (result i32) ;; label = @5
-              local.get 5
+              local.get 4
               i64.const 12
               i64.sub
-              local.tee 5
+              local.tee 4
               i64.const -9
               i64.lt_s
               if ;; label = @6
@@ -358,7 +324,7 @@
                   if ;; label = @8
                     br 1 (;@7;)
                   end
-                  local.get 5
+                  local.get 4
                   i64.const 9
                   i64.add
                   global.set $__rewind_fuel
@@ -371,7 +337,7 @@
                 global.get $__rewind_fuel
                 i64.const 9
                 i64.sub
-                local.set 5
+                local.set 4
               end
               block ;; label = @6
                 block ;; label = @7
@@ -384,10 +350,10 @@
                     local.get 0
                     i32.lt_u
                     br_if 0 (;@8;)
-                    local.get 5
+                    local.get 4
                     i64.const 9
                     i64.add
-                    local.set 5
+                    local.set 4
                     br 4 (;@4;)
                   end
                   local.get 1
@@ -398,10 +364,10 @@
                   local.get 0
                   i32.lt_u
                   br_if 0 (;@7;)
-                  local.get 5
+                  local.get 4
                   i64.const 6
                   i64.add
-                  local.set 5
+                  local.set 4
                   br 3 (;@4;)
                 end
                 local.get 1
@@ -412,10 +378,10 @@
                 local.get 0
                 i32.lt_u
                 br_if 0 (;@6;)
-                local.get 5
+                local.get 4
                 i64.const 3
                 i64.add
-                local.set 5
+                local.set 4
                 br 2 (;@4;)
               end
               local.get 1
@@ -429,72 +395,44 @@
             end
           end
         end
-        local.get 5
+        local.get 4
         global.set $__rewind_fuel
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 3
-    i32.load
-    local.set 4
-    local.get 3
-    i32.load offset=4
-    local.get 4
-    i32.sub
     i32.const 20
-    i32.lt_u
-    local.get 3
-    i32.load offset=4
+    call $__rewind_frame_push
+    local.tee 3
     local.get 4
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 4
-    local.get 5
     i64.store
-    local.get 4
+    local.get 3
     local.get 0
     i32.store offset=8
-    local.get 4
+    local.get 3
     local.get 1
     i32.store offset=12
-    local.get 4
+    local.get 3
     local.get 2
     i32.store offset=16
-    local.get 3
-    local.get 4
-    i32.const 20
-    i32.add
-    i32.store
     i32.const 0
   )
   (func $calls (;4;) (type 2) (param i32)
-    (local i32 i32 i32 i64)
+    (local i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 4
+    local.set 3
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 2
-      local.get 2
-      i32.load
       i32.const 16
-      i32.sub
-      local.tee 3
-      i32.store
-      local.get 3
+      call $__rewind_frame_pop
+      local.tee 2
       i32.load offset=12
       local.set 1
-      local.get 3
+      local.get 2
       i64.load
-      local.set 4
-      local.get 3
+      local.set 3
+      local.get 2
       i32.load offset=8
       local.set 0
     end
@@ -509,10 +447,10 @@
                 br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
               end
             end
-            local.get 4
+            local.get 3
             i64.const 1
             i64.sub
-            local.tee 4
+            local.tee 3
             i64.const 0
             i64.lt_s
             if ;; label = @5
@@ -521,7 +459,7 @@
                 if ;; label = @7
                   br 1 (;@6;)
                 end
-                local.get 4
+                local.get 3
                 global.set $__rewind_fuel
               end
               call 1
@@ -530,14 +468,14 @@
               global.get $__asyncify_state
               br_if 4 (;@1;)
               global.get $__rewind_fuel
-              local.set 4
+              local.set 3
             end
           end
           loop ;; label = @4
-            local.get 4
+            local.get 3
             i64.const 7
             i64.sub
-            local.tee 4
+            local.tee 3
             i64.const 0
             i64.lt_s
             if ;; label = @5
@@ -546,7 +484,7 @@
                 if ;; label = @7
                   br 1 (;@6;)
                 end
-                local.get 4
+                local.get 3
                 global.set $__rewind_fuel
               end
               call 1
@@ -555,14 +493,14 @@
               global.get $__asyncify_state
               br_if 4 (;@1;)
               global.get $__rewind_fuel
-              local.set 4
+              local.set 3
             end
             local.get 0
-            local.get 4
+            local.get 3
             global.set $__rewind_fuel
             call $log
             global.get $__rewind_fuel
-            local.set 4
+            local.set 3
             local.get 0
             i32.const 1
             i32.sub
@@ -570,46 +508,52 @@
             br_if 0 (;@4;)
           end
         end
-        local.get 4
+        local.get 3
         global.set $__rewind_fuel
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 2
-    i32.load
-    local.set 3
-    local.get 2
-    i32.load offset=4
-    local.get 3
-    i32.sub
     i32.const 16
-    i32.lt_u
-    local.get 2
-    i32.load offset=4
+    call $__rewind_frame_push
+    local.tee 2
     local.get 3
+    i64.store
+    local.get 2
+    local.get 0
+    i32.store offset=8
+    local.get 2
+    local.get 1
+    i32.store offset=12
+  )
+  (func $__rewind_frame_push (;5;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 3
-    local.get 4
-    i64.store
-    local.get 3
-    local.get 0
-    i32.store offset=8
-    local.get 3
     local.get 1
-    i32.store offset=12
     local.get 2
-    local.get 3
-    i32.const 16
+    local.get 0
     i32.add
     i32.store
+    local.get 2
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -623,7 +567,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -637,7 +581,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;7;) (type 0)
+  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -649,7 +605,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;8;) (type 0)
+  (func $asyncify_stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -661,12 +617,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;10;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -15,23 +15,17 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $main (;2;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32)
+    (local i32 i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 2
-      local.get 2
-      i32.load
       i32.const 8
-      i32.sub
-      local.tee 3
-      i32.store
-      local.get 3
+      call $__rewind_frame_pop
+      local.tee 2
       i32.load offset=4
       local.set 1
-      local.get 3
+      local.get 2
       i32.load
       local.set 0
     end
@@ -47,39 +41,45 @@
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 2
-    i32.load
-    local.set 3
-    local.get 2
-    i32.load offset=4
-    local.get 3
-    i32.sub
     i32.const 8
-    i32.lt_u
+    call $__rewind_frame_push
+    local.tee 2
+    local.get 0
+    i32.store
     local.get 2
+    local.get 1
+    i32.store offset=4
+    i32.const 0
+  )
+  (func $__rewind_frame_push (;3;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
     i32.load offset=4
-    local.get 3
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 3
-    local.get 0
-    i32.store
-    local.get 3
     local.get 1
-    i32.store offset=4
     local.get 2
-    local.get 3
-    i32.const 8
+    local.get 0
     i32.add
     i32.store
-    i32.const 0
+    local.get 2
   )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -93,7 +93,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -107,7 +107,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;5;) (type 0)
+  (func $__rewind_frame_pop (;6;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -119,7 +131,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;6;) (type 0)
+  (func $asyncify_stop_rewind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -131,16 +143,16 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;7;) (type 0)
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $helper (;8;) (type 2) (param i32)
+  (func $helper (;10;) (type 2) (param i32)
     local.get 0
     call $log
   )
-  (func $asyncify_get_state (;9;) (type 1) (result i32)
+  (func $asyncify_get_state (;11;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

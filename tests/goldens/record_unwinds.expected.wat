@@ -2,6 +2,7 @@
   (type (;0;) (func))
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
+  (type (;3;) (func (param i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (import "rewind" "unwound" (func (;1;) (type 2)))
   (memory (;0;) 1)
@@ -13,21 +14,42 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $inner (;2;) (type 0)
-    (local i32 i32 i32)
+  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 1
+    local.get 2
+    local.get 0
+    i32.add
+    i32.store
+    local.get 2
+  )
+  (func $inner (;3;) (type 0)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 1
-      local.get 1
-      i32.load
       i32.const 4
-      i32.sub
-      local.tee 2
-      i32.store
-      local.get 2
+      call $__rewind_frame_pop
       i32.load
       local.set 0
     end
@@ -43,49 +65,19 @@
     end
     i32.const 0
     call 1
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
     i32.const 4
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 2
+    call $__rewind_frame_push
     local.get 0
     i32.store
-    local.get 1
-    local.get 2
-    i32.const 4
-    i32.add
-    i32.store
   )
-  (func $outer (;3;) (type 0)
-    (local i32 i32 i32)
+  (func $outer (;4;) (type 0)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 1
-      local.get 1
-      i32.load
       i32.const 4
-      i32.sub
-      local.tee 2
-      i32.store
-      local.get 2
+      call $__rewind_frame_pop
       i32.load
       local.set 0
     end
@@ -101,35 +93,12 @@
     end
     i32.const 1
     call 1
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
     i32.const 4
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 2
+    call $__rewind_frame_push
     local.get 0
     i32.store
-    local.get 1
-    local.get 2
-    i32.const 4
-    i32.add
-    i32.store
   )
-  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -143,7 +112,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -157,7 +126,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -169,7 +150,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -181,12 +162,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;9;) (type 1) (result i32)
+  (func $asyncify_get_state (;11;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,8 +3,9 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (result i32 i64 f64)))
   (type (;3;) (func (param i32)))
-  (type (;4;) (func (param i32 i64 f64) (result i32 i64 f64)))
-  (type (;5;) (func (param i64 f64 i32) (result i32 i64 f64)))
+  (type (;4;) (func (param i32) (result i32)))
+  (type (;5;) (func (param i32 i64 f64) (result i32 i64 f64)))
+  (type (;6;) (func (param i64 f64 i32) (result i32 i64 f64)))
   (import "env" "sleep_i32" (func $sleep_i32 (;0;) (type 1)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -15,30 +16,24 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func (;1;) (type 4) (param i32 i64 f64) (result i32 i64 f64)
-    (local i32 i32 i32 i32)
+  (func (;1;) (type 5) (param i32 i64 f64) (result i32 i64 f64)
+    (local i32 i32 i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 5
-      local.get 5
-      i32.load
       i32.const 24
-      i32.sub
-      local.tee 6
-      i32.store
-      local.get 6
+      call $__rewind_frame_pop
+      local.tee 5
       i32.load offset=20
       local.set 3
-      local.get 6
+      local.get 5
       i64.load
       local.set 1
-      local.get 6
+      local.get 5
       f64.load offset=8
       local.set 2
-      local.get 6
+      local.get 5
       i32.load offset=16
       local.set 0
     end
@@ -60,47 +55,53 @@
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 5
-    i32.load
-    local.set 6
-    local.get 5
-    i32.load offset=4
-    local.get 6
-    i32.sub
     i32.const 24
-    i32.lt_u
+    call $__rewind_frame_push
+    local.tee 5
+    local.get 1
+    i64.store
     local.get 5
+    local.get 2
+    f64.store offset=8
+    local.get 5
+    local.get 0
+    i32.store offset=16
+    local.get 5
+    local.get 3
+    i32.store offset=20
+    i32.const 0
+    i64.const 0
+    f64.const 0x0p+0 (;=0;)
+  )
+  (func $__rewind_frame_push (;2;) (type 4) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
     i32.load offset=4
-    local.get 6
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 6
     local.get 1
-    i64.store
-    local.get 6
     local.get 2
-    f64.store offset=8
-    local.get 6
     local.get 0
-    i32.store offset=16
-    local.get 6
-    local.get 3
-    i32.store offset=20
-    local.get 5
-    local.get 6
-    i32.const 24
     i32.add
     i32.store
-    i32.const 0
-    i64.const 0
-    f64.const 0x0p+0 (;=0;)
+    local.get 2
   )
-  (func $asyncify_start_unwind (;2;) (type 3) (param i32)
+  (func $asyncify_start_unwind (;3;) (type 3) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -114,7 +115,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;3;) (type 3) (param i32)
+  (func $asyncify_start_rewind (;4;) (type 3) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -128,7 +129,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;4;) (type 0)
+  (func $__rewind_frame_pop (;5;) (type 4) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -140,7 +153,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;5;) (type 0)
+  (func $asyncify_stop_rewind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -152,17 +165,17 @@
       unreachable
     end
   )
-  (func $pack (;6;) (type 5) (param i64 f64 i32) (result i32 i64 f64)
+  (func $pack (;8;) (type 6) (param i64 f64 i32) (result i32 i64 f64)
     local.get 2
     local.get 0
     local.get 1
   )
-  (func $__asyncify_save_stack_overflow (;7;) (type 0)
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;8;) (type 1) (result i32)
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -8,28 +8,49 @@
   (global $__stack_pointer (;0;) (mut i32) i32.const 65536)
   (global $__asyncify_state (;1;) (mut i32) i32.const 0)
   (global $__asyncify_data (;2;) (mut i32) i32.const 0)
-  (export "swap" (func 6))
-  (export "main" (func 1))
+  (export "swap" (func 8))
+  (export "main" (func 2))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func (;1;) (type 0)
-    (local i32 i32 i32)
+  (func $__rewind_frame_push (;1;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 1
+    local.get 2
+    local.get 0
+    i32.add
+    i32.store
+    local.get 2
+  )
+  (func (;2;) (type 0)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 1
-      local.get 1
-      i32.load
       i32.const 4
-      i32.sub
-      local.tee 2
-      i32.store
-      local.get 2
+      call $__rewind_frame_pop
       i32.load
       local.set 0
     end
@@ -43,35 +64,12 @@
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
     i32.const 4
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 2
+    call $__rewind_frame_push
     local.get 0
     i32.store
-    local.get 1
-    local.get 2
-    i32.const 4
-    i32.add
-    i32.store
   )
-  (func $asyncify_start_unwind (;2;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -85,7 +83,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;3;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -99,7 +97,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;4;) (type 0)
+  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -111,7 +121,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;5;) (type 0)
+  (func $asyncify_stop_rewind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -123,7 +133,7 @@
       unreachable
     end
   )
-  (func (;6;) (type 3) (param i32) (result i32)
+  (func (;8;) (type 3) (param i32) (result i32)
     (local i32)
     call $get_sp
     local.set 1
@@ -131,19 +141,19 @@
     call $set_sp
     local.get 1
   )
-  (func $__asyncify_save_stack_overflow (;7;) (type 0)
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $set_sp (;8;) (type 2) (param i32)
+  (func $set_sp (;10;) (type 2) (param i32)
     local.get 0
     global.set $__stack_pointer
   )
-  (func $get_sp (;9;) (type 1) (result i32)
+  (func $get_sp (;11;) (type 1) (result i32)
     global.get $__stack_pointer
   )
-  (func $asyncify_get_state (;10;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

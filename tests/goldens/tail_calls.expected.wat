@@ -7,32 +7,26 @@
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
   (global $__asyncify_data (;1;) (mut i32) i32.const 0)
-  (export "to_sleeper" (func 4))
+  (export "to_sleeper" (func 3))
   (export "to_pure" (func 2))
-  (export "to_import" (func 3))
+  (export "to_import" (func 5))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $sleeper (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32)
+    (local i32 i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 2
-      local.get 2
-      i32.load
       i32.const 12
-      i32.sub
-      local.tee 3
-      i32.store
-      local.get 3
+      call $__rewind_frame_pop
+      local.tee 2
       i32.load offset=4
       local.set 1
-      local.get 3
+      local.get 2
       i32.load
       local.set 0
     end
@@ -47,59 +41,31 @@
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 2
-    i32.load
-    local.set 3
-    local.get 2
-    i32.load offset=4
-    local.get 3
-    i32.sub
     i32.const 12
-    i32.lt_u
-    local.get 2
-    i32.load offset=4
-    local.get 3
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 3
+    call $__rewind_frame_push
+    local.tee 2
     local.get 0
     i32.store
-    local.get 3
+    local.get 2
     local.get 1
     i32.store offset=4
-    local.get 3
+    local.get 2
     i32.const 1
     i32.store offset=8
-    local.get 2
-    local.get 3
-    i32.const 12
-    i32.add
-    i32.store
     i32.const 0
   )
   (func (;2;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32)
+    (local i32 i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 2
-      local.get 2
-      i32.load
       i32.const 8
-      i32.sub
-      local.tee 3
-      i32.store
-      local.get 3
+      call $__rewind_frame_pop
+      local.tee 2
       i32.load offset=4
       local.set 1
-      local.get 3
+      local.get 2
       i32.load
       local.set 0
     end
@@ -115,96 +81,17 @@
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 2
-    i32.load
-    local.set 3
-    local.get 2
-    i32.load offset=4
-    local.get 3
-    i32.sub
     i32.const 8
-    i32.lt_u
-    local.get 2
-    i32.load offset=4
-    local.get 3
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 3
+    call $__rewind_frame_push
+    local.tee 2
     local.get 0
     i32.store
-    local.get 3
+    local.get 2
     local.get 1
     i32.store offset=4
-    local.get 2
-    local.get 3
-    i32.const 8
-    i32.add
-    i32.store
     i32.const 0
   )
-  (func (;3;) (type 0)
-    (local i32 i32 i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 1
-      local.get 1
-      i32.load
-      i32.const 4
-      i32.sub
-      local.tee 2
-      i32.store
-      local.get 2
-      i32.load
-      local.set 0
-    end
-    block ;; label = @1
-      block ;; label = @2
-        call $sleep
-        i32.const 0
-        local.set 0
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-        return
-      end
-      return
-    end
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
-    i32.const 4
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 2
-    local.get 0
-    i32.store
-    local.get 1
-    local.get 2
-    i32.const 4
-    i32.add
-    i32.store
-  )
-  (func (;4;) (type 3) (param i32) (result i32)
+  (func (;3;) (type 3) (param i32) (result i32)
     (local i32)
     global.get $__asyncify_state
     i32.const 2
@@ -234,7 +121,62 @@
     local.get 0
     return_call $sleeper
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $__rewind_frame_push (;4;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 1
+    local.get 2
+    local.get 0
+    i32.add
+    i32.store
+    local.get 2
+  )
+  (func (;5;) (type 0)
+    (local i32)
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      i32.const 4
+      call $__rewind_frame_pop
+      i32.load
+      local.set 0
+    end
+    block ;; label = @1
+      block ;; label = @2
+        call $sleep
+        i32.const 0
+        local.set 0
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+        return
+      end
+      return
+    end
+    i32.const 4
+    call $__rewind_frame_push
+    local.get 0
+    i32.store
+  )
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -248,7 +190,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -262,7 +204,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;7;) (type 0)
+  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -274,7 +228,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;8;) (type 0)
+  (func $asyncify_stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -286,17 +240,17 @@
       unreachable
     end
   )
-  (func $pure (;9;) (type 3) (param i32) (result i32)
+  (func $pure (;11;) (type 3) (param i32) (result i32)
     local.get 0
     i32.const 1
     i32.add
   )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -20,30 +20,24 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 4) (param i32) (result i32)
-    (local i32 i32 i32 i32 exnref exnref)
+    (local i32 i32 i32 exnref exnref)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 3
-      local.get 3
-      i32.load
       i32.const 16
-      i32.sub
-      local.tee 4
-      i32.store
-      local.get 4
+      call $__rewind_frame_pop
+      local.tee 3
       i32.load offset=12
       local.set 1
-      local.get 4
+      local.get 3
       i32.load
       local.set 0
-      local.get 4
+      local.get 3
       i32.load offset=4
       call $__rewind_restore_ref_0
-      local.set 5
-      local.get 4
+      local.set 4
+      local.get 3
       i32.load offset=8
       local.set 2
     end
@@ -69,10 +63,10 @@
             end
             unreachable
           end
-          local.set 6
-          local.set 2
-          local.get 6
           local.set 5
+          local.set 2
+          local.get 5
+          local.set 4
         end
         call $sleep
         i32.const 1
@@ -83,7 +77,7 @@
         drop
         block (result i32) ;; label = @3
           try_table (catch $e 0 (;@3;)) ;; label = @4
-            local.get 5
+            local.get 4
             throw_ref
           end
           unreachable
@@ -91,43 +85,21 @@
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 3
-    i32.load
-    local.set 4
-    local.get 3
-    i32.load offset=4
-    local.get 4
-    i32.sub
     i32.const 16
-    i32.lt_u
-    local.get 3
-    i32.load offset=4
-    local.get 4
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 4
+    call $__rewind_frame_push
+    local.tee 3
     local.get 0
     i32.store
-    local.get 4
-    local.get 5
-    call $__rewind_save_ref_0
-    i32.store offset=4
-    local.get 4
-    local.get 2
-    i32.store offset=8
-    local.get 4
-    local.get 1
-    i32.store offset=12
     local.get 3
     local.get 4
-    i32.const 16
-    i32.add
-    i32.store
+    call $__rewind_save_ref_0
+    i32.store offset=4
+    local.get 3
+    local.get 2
+    i32.store offset=8
+    local.get 3
+    local.get 1
+    i32.store offset=12
     i32.const 0
   )
   (func $__rewind_restore_ref_0 (;2;) (type 5) (param i32) (result exnref)
@@ -197,7 +169,35 @@
     i32.add
     global.set $__rewind_refs_top_0
   )
-  (func $asyncify_start_unwind (;4;) (type 3) (param i32)
+  (func $__rewind_frame_push (;4;) (type 4) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 1
+    local.get 2
+    local.get 0
+    i32.add
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_start_unwind (;5;) (type 3) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -211,7 +211,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;5;) (type 3) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 3) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -225,7 +225,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $__rewind_frame_pop (;7;) (type 4) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -237,7 +249,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -249,12 +261,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;9;) (type 1) (result i32)
+  (func $asyncify_get_state (;11;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -2,7 +2,8 @@
   (type (;0;) (func))
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
-  (type (;3;) (func (param i32 i32) (result i32)))
+  (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -14,21 +15,42 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $sleeper (;1;) (type 0)
-    (local i32 i32 i32)
+  (func $__rewind_frame_push (;1;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    i32.load
+    local.set 2
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 1
+    i32.load offset=4
+    local.get 2
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 1
+    local.get 2
+    local.get 0
+    i32.add
+    i32.store
+    local.get 2
+  )
+  (func $sleeper (;2;) (type 0)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      global.get $__asyncify_data
-      local.tee 1
-      local.get 1
-      i32.load
       i32.const 4
-      i32.sub
-      local.tee 2
-      i32.store
-      local.get 2
+      call $__rewind_frame_pop
       i32.load
       local.set 0
     end
@@ -42,35 +64,12 @@
       end
       return
     end
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
     i32.const 4
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 2
+    call $__rewind_frame_push
     local.get 0
     i32.store
-    local.get 1
-    local.get 2
-    i32.const 4
-    i32.add
-    i32.store
   )
-  (func $pure (;2;) (type 3) (param i32 i32) (result i32)
+  (func $pure (;3;) (type 4) (param i32 i32) (result i32)
     (local i32)
     local.get 0
     local.get 1
@@ -90,7 +89,7 @@
       i32.add
     end
   )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -104,7 +103,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -118,7 +117,19 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;5;) (type 0)
+  (func $__rewind_frame_pop (;6;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+  )
+  (func $asyncify_stop_unwind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -130,7 +141,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;6;) (type 0)
+  (func $asyncify_stop_rewind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -142,12 +153,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;7;) (type 0)
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;8;) (type 1) (result i32)
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -1,6 +1,8 @@
 //! One function's frame in the save stack: its layout, the code that pushes
-//! it on unwind (after checking for room), and the code that pops it on
-//! rewind.
+//! it on unwind and the code that pops it on rewind (the runtime's
+//! `__rewind_frame_push`, which checks for room, and `__rewind_frame_pop`
+//! move the stack position, so each function only reads and writes its
+//! slots).
 //!
 //! Layout: the saved locals, 16- and 8-byte values first so they stay
 //! naturally aligned when the frame start is, then 4-byte values, then the
@@ -14,7 +16,6 @@ use std::collections::HashMap;
 
 use walrus::ir::{
     BinaryOp, Binop, Call, GlobalGet, Instr, LocalGet, LocalSet, LocalTee, RefAsNonNull,
-    Unreachable,
 };
 use walrus::{LocalFunction, LocalId, ModuleLocals, RefType, ValType};
 
@@ -45,8 +46,7 @@ pub(crate) struct Frame {
     site: LocalId,
     /// The tag written after the call-site number.
     tag: Option<u32>,
-    /// Scratch locals: the data pointer and the frame position.
-    data_ptr: LocalId,
+    /// Scratch local: where the frame starts.
     pos: LocalId,
 }
 
@@ -96,7 +96,6 @@ impl Frame {
             site_offset: offset,
             site,
             tag,
-            data_ptr: locals.add(abi.ptr()),
             pos: locals.add(abi.ptr()),
         }
     }
@@ -115,19 +114,11 @@ impl Frame {
     /// call-site number.
     pub fn restore(&self, func: &mut LocalFunction, abi: &Abi) -> Code {
         let mut body = vec![
-            at(Instr::GlobalGet(GlobalGet { global: abi.data })),
-            at(Instr::LocalTee(LocalTee {
-                local: self.data_ptr,
-            })),
-            at(Instr::LocalGet(LocalGet {
-                local: self.data_ptr,
-            })),
-            at(abi.load_ptr(0)),
             at(abi.ptr_const(self.size())),
-            at(abi.ptr_op(BinaryOp::I32Sub, BinaryOp::I64Sub)),
+            at(Instr::Call(Call {
+                func: abi.frame_pop,
+            })),
             at(Instr::LocalTee(LocalTee { local: self.pos })),
-            at(abi.store_ptr(0)),
-            at(Instr::LocalGet(LocalGet { local: self.pos })),
             at(abi.load(ValType::I32, self.site_offset)),
             at(Instr::LocalSet(LocalSet { local: self.site })),
         ];
@@ -155,45 +146,18 @@ impl Frame {
         if_then(func, test, body)
     }
 
-    /// At the unwind exit: check for room, push the frame, and return
-    /// `placeholders` (see `placeholder.rs`). Nothing is written unless the
-    /// whole frame fits.
-    pub fn save(&self, func: &mut LocalFunction, abi: &Abi, placeholders: Code) -> Code {
-        let size = self.size();
-        let end = abi::stack_end_offset(abi.memory64);
+    /// At the unwind exit: reserve the frame (the runtime's push checks for
+    /// room and traps without it, so nothing is written unless the whole
+    /// frame fits), write it, and return `placeholders` (see
+    /// `placeholder.rs`).
+    pub fn save(&self, abi: &Abi, placeholders: Code) -> Code {
         let mut code = vec![
-            // data_ptr = __asyncify_data; pos = data_ptr->stack_pos
-            at(Instr::GlobalGet(GlobalGet { global: abi.data })),
-            at(Instr::LocalTee(LocalTee {
-                local: self.data_ptr,
+            at(abi.ptr_const(self.size())),
+            at(Instr::Call(Call {
+                func: abi.frame_push,
             })),
-            at(abi.load_ptr(0)),
             at(Instr::LocalSet(LocalSet { local: self.pos })),
-            // overflow if stack_end - pos < size, or stack_end < pos
-            at(Instr::LocalGet(LocalGet {
-                local: self.data_ptr,
-            })),
-            at(abi.load_ptr(end)),
-            at(Instr::LocalGet(LocalGet { local: self.pos })),
-            at(abi.ptr_op(BinaryOp::I32Sub, BinaryOp::I64Sub)),
-            at(abi.ptr_const(size)),
-            at(abi.ptr_op(BinaryOp::I32LtU, BinaryOp::I64LtU)),
-            at(Instr::LocalGet(LocalGet {
-                local: self.data_ptr,
-            })),
-            at(abi.load_ptr(end)),
-            at(Instr::LocalGet(LocalGet { local: self.pos })),
-            at(abi.ptr_op(BinaryOp::I32LtU, BinaryOp::I64LtU)),
-            at(Instr::Binop(Binop {
-                op: BinaryOp::I32Or,
-            })),
         ];
-        let trap = vec![
-            at(Instr::Call(Call { func: abi.overflow })),
-            at(Instr::Unreachable(Unreachable {})),
-        ];
-        let test = std::mem::take(&mut code);
-        code = if_then(func, test, trap);
         for slot in &self.slots {
             code.push(at(Instr::LocalGet(LocalGet { local: self.pos })));
             code.push(at(Instr::LocalGet(LocalGet { local: slot.local })));
@@ -217,15 +181,6 @@ impl Frame {
                 at(abi.store(ValType::I32, self.site_offset + 4)),
             ]);
         }
-        code.extend([
-            at(Instr::LocalGet(LocalGet {
-                local: self.data_ptr,
-            })),
-            at(Instr::LocalGet(LocalGet { local: self.pos })),
-            at(abi.ptr_const(size)),
-            at(abi.ptr_op(BinaryOp::I32Add, BinaryOp::I64Add)),
-            at(abi.store_ptr(0)),
-        ]);
         code.extend(placeholders);
         code
     }

@@ -156,7 +156,7 @@ pub(crate) fn instrument(
     func.block_mut(unwind).instrs = run;
     code.push(at(Instr::Block(Block { seq: unwind })));
     code.extend(report_unwind);
-    code.extend(frame.save(func, abi, placeholders));
+    code.extend(frame.save(abi, placeholders));
     let entry = func.entry_block();
     func.block_mut(entry).instrs = code;
     tidy(func);

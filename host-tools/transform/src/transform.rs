@@ -93,15 +93,15 @@ pub(crate) fn instrument_module(
     let (facts, intrinsics) = module_facts(module, options)?;
     let mut analysis = analysis::analyse(module, options, &intrinsics)?;
 
+    let functions_total = module
+        .funcs
+        .iter()
+        .filter(|f| matches!(f.kind, FunctionKind::Local(_)))
+        .count();
     let abi = runtime::install_state(module, options, facts.memory, facts.memory64);
     let mut ctx = TypeContext::new(module);
     let mut report = Report {
-        functions_total: module
-            .funcs
-            .iter()
-            .filter(|f| matches!(f.kind, FunctionKind::Local(_)))
-            .count()
-            - 1, // the overflow trap just added
+        functions_total,
         ..Report::default()
     };
     let targets: Vec<FunctionId> = analysis.instrument.iter().copied().collect();
