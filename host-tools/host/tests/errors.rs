@@ -256,15 +256,7 @@ fn unwind_that_the_guest_ignores_is_a_protocol_error() {
     )
     .unwrap();
     let module = Module::new(&engine, wasm).unwrap();
-    let mut linker = Linker::<()>::new(&engine);
-    linker
-        .func_async(
-            "env",
-            "read",
-            FuncType::new([ValType::I32], [ValType::I32]),
-            |_, _| after_polls(1, Ok(vec![Val::I32(0)])),
-        )
-        .unwrap();
+    let linker = linker_with_read(&engine, 0);
     let mut instance = linker.instantiate(&module, ()).unwrap();
     let error = instance.call_resumable("run", &[]).unwrap_err();
     assert!(matches!(error, Error::Protocol { .. }), "{error:?}");
@@ -309,15 +301,7 @@ fn an_import_the_module_cannot_suspend_at_is_named() {
         .wasm;
     let engine = Engine::default();
     let module = Module::new(&engine, wasm).unwrap();
-    let mut linker = Linker::<()>::new(&engine);
-    linker
-        .func_async(
-            "env",
-            "read",
-            FuncType::new([ValType::I32], [ValType::I32]),
-            |_, _| after_polls(1, Ok(vec![Val::I32(10)])),
-        )
-        .unwrap();
+    let mut linker = linker_with_read(&engine, 10);
     linker
         .func_yield("env", "wait", FuncType::new([], []))
         .unwrap();
@@ -376,4 +360,19 @@ fn suspending_import_called_outside_the_driver() {
         error.to_string().contains("cannot suspend outside"),
         "{error}"
     );
+}
+
+/// A linker whose `env.read(i32) -> i32` suspends once (pending on its
+/// first poll), then returns `value`.
+fn linker_with_read(engine: &Engine, value: i32) -> Linker<()> {
+    let mut linker = Linker::<()>::new(engine);
+    linker
+        .func_async(
+            "env",
+            "read",
+            FuncType::new([ValType::I32], [ValType::I32]),
+            move |_, _| after_polls(1, Ok(vec![Val::I32(value)])),
+        )
+        .unwrap();
+    linker
 }
