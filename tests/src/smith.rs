@@ -244,6 +244,35 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
         .collect()
 }
 
+/// Original modules that wasmi 2.0.0 itself runs wrongly, shown with a
+/// program that runs them on wasmi alone (no Rewind code): the differential
+/// fuzzer's seed 19767150 segfaults in wasmi's executor inside its start
+/// function, and after the fuel fuzzer's seed 19755360 calls its export `5`
+/// the exported global `16` holds a native stack address, a different one
+/// every run. Cases with these originals run on wasmtime. Each is the FNV-1a
+/// hash of the module's bytes.
+const WASMI_MISRUNS: [u64; 2] = [0xa43a_0010_0574_49f9, 0x68b0_22cf_fe4b_c5ac];
+
+/// The engine for a fuzz case whose original module is `modules[0]`:
+/// [`EngineKind::for_modules`], but wasmtime for [`WASMI_MISRUNS`].
+pub fn engine(modules: &[&[u8]]) -> EngineKind {
+    let engine = EngineKind::for_modules(modules);
+    let misrun = modules
+        .first()
+        .is_some_and(|original| WASMI_MISRUNS.contains(&fnv1a(original)));
+    if engine == EngineKind::Wasmi && misrun {
+        EngineKind::Wasmtime
+    } else {
+        engine
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// The fuzzers' run configuration: on `engine` (the one that runs both the
 /// original and what the transform made of it, [`EngineKind::for_modules`]),
 /// save stack in [`SAVE_MEMORY`], `suspending` imports, and calls go on
@@ -302,6 +331,15 @@ pub fn save_failure(name: &str, wasm: &[u8]) -> String {
         let _ = std::fs::write(dir.join(format!("{name}.wat")), text);
     }
     format!("tests/fuzz-failures/{name}.wasm")
+}
+
+/// With `REWIND_FUZZ_KEEP` set, writes a case's module to
+/// `tests/fuzz-failures/NAME.{wasm,wat}` before it runs: a case that kills the process (a
+/// segfault inside an engine) leaves its module behind to reduce.
+pub fn keep_before_running(name: &str, wasm: &[u8]) {
+    if std::env::var_os("REWIND_FUZZ_KEEP").is_some() {
+        save_failure(name, wasm);
+    }
 }
 
 /// What a fuzzer prints for a failing seed: why, where the module was

@@ -10,7 +10,9 @@
 //! ```
 //!
 //! A mismatch writes the module to `tests/fuzz-failures/SEED.{wasm,wat}` and
-//! prints a regression test to paste into this file.
+//! prints a regression test to paste into this file. A case that kills the
+//! process (a segfault inside an engine) is found with `REWIND_FUZZ_VERBOSE=1`
+//! and kept, before it runs, with `REWIND_FUZZ_KEEP=1`.
 //!
 //! Each case varies: the import policy (all imports suspend, or a list),
 //! `--ignore-indirect` on modules without indirect calls, an only-list that
@@ -99,6 +101,7 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         return Ok(());
     };
     tally.generated += 1;
+    smith::keep_before_running(&seed.to_string(), &case.wasm);
     let Some(out) = smith::transformed(
         rewind_transform::asyncify(&case.wasm, &case.options),
         "transform",
@@ -108,7 +111,7 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         return Ok(());
     };
     let calls = smith::calls(&case.wasm);
-    let engine = EngineKind::for_modules(&[&case.wasm, &out.wasm]);
+    let engine = smith::engine(&[&case.wasm, &out.wasm]);
     let Some(oracle) = smith::oracle(engine, &case.wasm, &case.suspending, &calls)? else {
         tally.not_runnable += 1;
         return Ok(());
@@ -275,6 +278,18 @@ fn regressions() {
             "seed {seed} no longer suspends: {tally:?}"
         );
     }
+}
+
+/// An original that wasmi 2.0.0 crashes on (see `smith::engine`) runs on
+/// wasmtime instead, where its start function ends in the hang guard's trap:
+/// the case is not runnable rather than the end of the process.
+#[test]
+fn fuzz_wasmi_misrun_runs_on_wasmtime() {
+    with_big_stack(|| {
+        let mut tally = Tally::default();
+        check(19_767_150, &mut tally).unwrap();
+        assert_eq!((tally.generated, tally.not_runnable), (1, 1), "{tally:?}");
+    });
 }
 
 /// A recursion that exhausts wasmtime's native stack one call later

@@ -38,7 +38,8 @@
 //!
 //! A mismatch writes the module to `tests/fuzz-failures/fuel-SEED.{wasm,wat}`
 //! and prints a regression test to paste into this file;
-//! `REWIND_FUZZ_VERBOSE=1` prints every run's fuel statistics.
+//! `REWIND_FUZZ_VERBOSE=1` prints every run's fuel statistics and
+//! `REWIND_FUZZ_KEEP=1` writes each module there before it runs.
 
 use rewind_tests::driver::{Call, run};
 use rewind_tests::policy::Rng;
@@ -127,6 +128,7 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         return Ok(());
     };
     tally.generated += 1;
+    smith::keep_before_running(&format!("fuel-{seed}"), &case.wasm);
     let Some(out) = smith::transformed(
         rewind_transform::meter(&case.wasm, &FuelOptions::default(), &case.options),
         "meter",
@@ -164,7 +166,7 @@ fn unrolled_fuel_is_the_same(case: &Case, metered: &[u8]) -> Result<(), String> 
         .map_err(|e| format!("meter without unrolling failed: {e}"))?
         .wasm;
     let calls = smith::calls_with_zero_args(&case.wasm);
-    let engine = EngineKind::for_modules(&[&case.wasm, &plain, metered]);
+    let engine = smith::engine(&[&case.wasm, &plain, metered]);
     let Some(oracle) = smith::oracle(engine, &case.wasm, &case.suspending, &calls)? else {
         return Ok(());
     };
@@ -221,7 +223,7 @@ fn compare(
     tally: &mut Tally,
 ) -> Result<(), String> {
     let calls = smith::calls_with_zero_args(original);
-    let engine = EngineKind::for_modules(&[original, metered]);
+    let engine = smith::engine(&[original, metered]);
     let Some(oracle) = smith::oracle(engine, original, suspending, &calls)? else {
         tally.not_runnable += 1;
         return Ok(());
@@ -512,6 +514,17 @@ fn fuel_fuzz_overflow_during_unwind() {
         check(29_105_203, &mut tally).unwrap();
         assert_eq!(tally.compared, 1, "{tally:?}");
         assert!(tally.overflows > 0, "no run overflowed: {tally:?}");
+    });
+}
+
+/// An original that wasmi 2.0.0 runs wrongly (see `smith::engine`) is
+/// compared on wasmtime, where original and metered agree in every run.
+#[test]
+fn fuel_fuzz_wasmi_misrun_runs_on_wasmtime() {
+    with_big_stack(|| {
+        let mut tally = Tally::default();
+        check(19_755_360, &mut tally).unwrap();
+        assert_eq!(tally.compared, 1, "{tally:?}");
     });
 }
 
