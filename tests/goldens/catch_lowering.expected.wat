@@ -46,9 +46,7 @@
             block ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
-                if ;; label = @7
-                  br 1 (;@6;)
-                end
+                br_if 0 (;@6;)
                 block (result i32) ;; label = @7
                   try (result i32) ;; label = @8
                     local.get 0

@@ -140,9 +140,7 @@
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
-                  if ;; label = @8
-                    br 1 (;@7;)
-                  end
+                  br_if 0 (;@7;)
                   local.get 8
                   global.set $__rewind_fuel
                 end

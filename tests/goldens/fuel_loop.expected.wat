@@ -66,9 +66,7 @@
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
-                if ;; label = @7
-                  br 1 (;@6;)
-                end
+                br_if 0 (;@6;)
                 local.get 6
                 global.set $__rewind_fuel
               end
@@ -101,9 +99,7 @@
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
-                  if ;; label = @8
-                    br 1 (;@7;)
-                  end
+                  br_if 0 (;@7;)
                   local.get 6
                   global.set $__rewind_fuel
                 end
@@ -139,9 +135,7 @@
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
-                if ;; label = @7
-                  br 1 (;@6;)
-                end
+                br_if 0 (;@6;)
                 local.get 6
                 i64.const 5
                 i64.sub

@@ -58,9 +58,7 @@
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
-                if ;; label = @7
-                  br 1 (;@6;)
-                end
+                br_if 0 (;@6;)
                 local.get 6
                 global.set $__rewind_fuel
               end

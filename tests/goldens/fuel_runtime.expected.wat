@@ -41,9 +41,7 @@
         block ;; label = @3
           block ;; label = @4
             global.get $__asyncify_state
-            if ;; label = @5
-              br 1 (;@4;)
-            end
+            br_if 0 (;@4;)
             local.get 3
             i64.const 1
             i64.sub
@@ -67,9 +65,7 @@
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
-                  if ;; label = @8
-                    br 1 (;@7;)
-                  end
+                  br_if 0 (;@7;)
                   local.get 3
                   global.set $__rewind_fuel
                 end

@@ -47,9 +47,7 @@
         block (result i32) ;; label = @3
           block ;; label = @4
             global.get $__asyncify_state
-            if ;; label = @5
-              br 1 (;@4;)
-            end
+            br_if 0 (;@4;)
             local.get 4
             i64.const 1
             i64.sub
@@ -58,9 +56,7 @@
           block ;; label = @4
             block ;; label = @5
               global.get $__asyncify_state
-              if ;; label = @6
-                br 1 (;@5;)
-              end
+              br_if 0 (;@5;)
               local.get 4
               i64.const 1
               i64.sub
@@ -77,9 +73,7 @@
                 if ;; label = @7
                   block ;; label = @8
                     global.get $__asyncify_state
-                    if ;; label = @9
-                      br 1 (;@8;)
-                    end
+                    br_if 0 (;@8;)
                     local.get 4
                     i64.const 6
                     i64.add
@@ -302,9 +296,7 @@
         block (result i32) ;; label = @3
           block ;; label = @4
             global.get $__asyncify_state
-            if ;; label = @5
-              br 1 (;@4;)
-            end
+            br_if 0 (;@4;)
             local.get 4
             i64.const 1
             i64.sub
@@ -321,9 +313,7 @@
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
-                  if ;; label = @8
-                    br 1 (;@7;)
-                  end
+                  br_if 0 (;@7;)
                   local.get 4
                   i64.const 9
                   i64.add
@@ -456,9 +446,7 @@
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
-                if ;; label = @7
-                  br 1 (;@6;)
-                end
+                br_if 0 (;@6;)
                 local.get 3
                 global.set $__rewind_fuel
               end
@@ -481,9 +469,7 @@
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
-                if ;; label = @7
-                  br 1 (;@6;)
-                end
+                br_if 0 (;@6;)
                 local.get 3
                 global.set $__rewind_fuel
               end

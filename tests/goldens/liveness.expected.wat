@@ -33,9 +33,7 @@
       block (result i32) ;; label = @2
         block ;; label = @3
           global.get $__asyncify_state
-          if ;; label = @4
-            br 1 (;@3;)
-          end
+          br_if 0 (;@3;)
           local.get 0
           i32.const 2
           i32.mul

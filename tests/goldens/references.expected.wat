@@ -44,9 +44,7 @@
       block ;; label = @2
         block ;; label = @3
           global.get $__asyncify_state
-          if ;; label = @4
-            br 1 (;@3;)
-          end
+          br_if 0 (;@3;)
           ref.func $f
           local.set 3
         end

@@ -39,9 +39,7 @@
           block (result i32) ;; label = @4
             block ;; label = @5
               global.get $__asyncify_state
-              if ;; label = @6
-                br 1 (;@5;)
-              end
+              br_if 0 (;@5;)
               block ;; label = @6
                 block ;; label = @7
                   try_table (catch $e 0 (;@7;)) ;; label = @8

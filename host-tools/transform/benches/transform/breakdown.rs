@@ -9,7 +9,8 @@
 //!   unwind exit), overflow check included;
 //! - unwind checks: `i32.const K; local.set $site; global.get $state;
 //!   br_if $unwind` after each suspending call;
-//! - rewind dispatches: `global.get $state; if ... end` elsewhere;
+//! - rewind dispatches: `global.get $state; if ... end` elsewhere, and
+//!   `global.get $state; br_if` where a dispatch has one target;
 //! - the rest of what a function grew by: spills and reloads of operand
 //!   stack values, the blocks of the dispatch ladders;
 //! - runtime: the functions the transform adds (ABI exports, side-table
@@ -220,12 +221,15 @@ fn classify(body: &FunctionBody<'_>, state: u32) -> Option<Shapes> {
                 i = last + 1;
                 continue;
             }
-            if i >= 2
-                && matches!(ops.get(i + 1), Some((Operator::BrIf { .. }, _)))
-                && matches!(ops[i - 2].0, Operator::I32Const { .. })
-                && matches!(ops[i - 1].0, Operator::LocalSet { .. })
-            {
-                shapes.unwind_checks += size(i - 2, i + 2);
+            if matches!(ops.get(i + 1), Some((Operator::BrIf { .. }, _))) {
+                let after_site = i >= 2
+                    && matches!(ops[i - 2].0, Operator::I32Const { .. })
+                    && matches!(ops[i - 1].0, Operator::LocalSet { .. });
+                if after_site {
+                    shapes.unwind_checks += size(i - 2, i + 2);
+                } else {
+                    shapes.dispatch += size(i, i + 2);
+                }
             }
         }
         match op {
