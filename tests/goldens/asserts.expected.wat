@@ -3,7 +3,9 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32 i32)))
+  (type (;4;) (func (param i32) (result i32 i32)))
+  (type (;5;) (func (param i32 i32)))
+  (type (;6;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -54,8 +56,9 @@
     if ;; label = @1
       i32.const 4
       call $__rewind_frame_pop
-      i32.load
+      call $__rewind_restore_i32_1
       local.set 0
+      drop
     end
     block ;; label = @1
       block ;; label = @2
@@ -70,7 +73,8 @@
     i32.const 4
     call $__rewind_frame_push
     local.get 0
-    i32.store
+    call $__rewind_save_i32_1
+    drop
   )
   (func $middle (;3;) (type 0)
     global.get $__asyncify_state
@@ -151,22 +155,37 @@
       unreachable
     end
   )
-  (func $__rewind_not_instrumented (;9;) (type 4) (param i32 i32)
+  (func $__rewind_save_i32_1 (;9;) (type 6) (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func $__rewind_restore_i32_1 (;10;) (type 4) (param i32) (result i32 i32)
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $__rewind_not_instrumented (;11;) (type 5) (param i32 i32)
     local.get 0
     global.set $__rewind_missing_function
     local.get 1
     global.set $__rewind_missing_callee
     unreachable
   )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $outer (;11;) (type 0)
+  (func $outer (;13;) (type 0)
     call $middle
   )
-  (func $asyncify_get_state (;12;) (type 1) (result i32)
+  (func $asyncify_get_state (;14;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

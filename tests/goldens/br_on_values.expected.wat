@@ -3,9 +3,11 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result funcref)))
-  (type (;5;) (func (param i32 funcref) (result i32)))
-  (type (;6;) (func (param funcref) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32 i32 i32)))
+  (type (;5;) (func (param i32) (result funcref)))
+  (type (;6;) (func (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (type (;7;) (func (param i32 funcref) (result i32)))
+  (type (;8;) (func (param funcref) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (table $__rewind_refs_0 (;0;) 0 funcref)
   (memory (;0;) 1)
@@ -18,31 +20,23 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func (;1;) (type 5) (param i32 funcref) (result i32)
-    (local i32 i32 i32 funcref)
+  (func (;1;) (type 7) (param i32 funcref) (result i32)
+    (local i32 i32 funcref)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 20
       call $__rewind_frame_pop
-      local.tee 4
-      i32.load offset=16
+      call $__rewind_restore_i32_5
       local.set 2
-      local.get 4
-      i32.load
-      local.set 0
-      local.get 4
-      i32.load offset=4
+      call $__rewind_restore_ref_0
+      local.set 4
+      local.set 3
       call $__rewind_restore_ref_0
       local.set 1
-      local.get 4
-      i32.load offset=8
-      local.set 3
-      local.get 4
-      i32.load offset=12
-      call $__rewind_restore_ref_0
-      local.set 5
+      local.set 0
+      drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -63,7 +57,7 @@
             local.get 0
             local.get 1
             br_on_null 1 (;@3;)
-            local.set 5
+            local.set 4
             local.set 3
           end
           call $sleep
@@ -72,7 +66,7 @@
           global.get $__asyncify_state
           br_if 2 (;@1;)
           local.get 3
-          local.get 5
+          local.get 4
           ref.as_non_null
           drop
           i32.const 100
@@ -83,26 +77,18 @@
     end
     i32.const 20
     call $__rewind_frame_push
-    local.tee 4
     local.get 0
-    i32.store
-    local.get 4
     local.get 1
     call $__rewind_save_ref_0
-    i32.store offset=4
-    local.get 4
     local.get 3
-    i32.store offset=8
     local.get 4
-    local.get 5
     call $__rewind_save_ref_0
-    i32.store offset=12
-    local.get 4
     local.get 2
-    i32.store offset=16
+    call $__rewind_save_i32_5
+    drop
     i32.const 0
   )
-  (func $__rewind_restore_ref_0 (;2;) (type 4) (param i32) (result funcref)
+  (func $__rewind_restore_ref_0 (;2;) (type 5) (param i32) (result funcref)
     (local funcref)
     local.get 0
     i32.const -1
@@ -138,7 +124,7 @@
     end
     local.get 1
   )
-  (func $__rewind_save_ref_0 (;3;) (type 6) (param funcref) (result i32)
+  (func $__rewind_save_ref_0 (;3;) (type 8) (param funcref) (result i32)
     local.get 0
     ref.is_null
     if ;; label = @1
@@ -197,7 +183,42 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $__rewind_save_i32_5 (;5;) (type 6) (param i32 i32 i32 i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    local.get 4
+    i32.store offset=12
+    local.get 0
+    local.get 5
+    i32.store offset=16
+    local.get 0
+    i32.const 20
+    i32.add
+  )
+  (func $__rewind_restore_i32_5 (;6;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32)
+    local.get 0
+    i32.const 20
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+    local.get 0
+    i32.load offset=12
+    local.get 0
+    i32.load offset=16
+  )
+  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -211,7 +232,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -225,7 +246,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;9;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -237,7 +258,7 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;8;) (type 0)
+  (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -249,7 +270,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;9;) (type 0)
+  (func $asyncify_stop_rewind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -261,12 +282,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

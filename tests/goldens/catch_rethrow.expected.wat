@@ -3,6 +3,8 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32)))
+  (type (;5;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (tag $e (;0;) (type 0))
@@ -22,8 +24,9 @@
     if ;; label = @1
       i32.const 4
       call $__rewind_frame_pop
-      i32.load
+      call $__rewind_restore_i32_1
       local.set 0
+      drop
     end
     block ;; label = @1
       block ;; label = @2
@@ -57,7 +60,8 @@
     i32.const 4
     call $__rewind_frame_push
     local.get 0
-    i32.store
+    call $__rewind_save_i32_1
+    drop
   )
   (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
     (local i32 i32)
@@ -151,15 +155,30 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__rewind_save_i32_1 (;8;) (type 5) (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func $__rewind_restore_i32_1 (;9;) (type 4) (param i32) (result i32 i32)
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $__rewind_resume_in_catch_with_rethrow (;9;) (type 0)
+  (func $__rewind_resume_in_catch_with_rethrow (;11;) (type 0)
     unreachable
   )
-  (func $asyncify_get_state (;10;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,6 +3,8 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32 i32 i32 i32)))
+  (type (;5;) (func (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 2)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -14,7 +16,7 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $step (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i32)
+    (local i32 i32 i32 i32 i32 i32)
     block ;; label = @1
       global.get $__asyncify_state
       i32.eqz
@@ -73,24 +75,14 @@
         if ;; label = @3
           i32.const 24
           call $__rewind_frame_pop
-          local.tee 7
-          i32.load offset=20
+          call $__rewind_restore_i32_6
           local.set 3
-          local.get 7
-          i32.load
-          local.set 0
-          local.get 7
-          i32.load offset=4
-          local.set 1
-          local.get 7
-          i32.load offset=8
-          local.set 2
-          local.get 7
-          i32.load offset=12
-          local.set 4
-          local.get 7
-          i32.load offset=16
           local.set 6
+          local.set 4
+          local.set 2
+          local.set 1
+          local.set 0
+          drop
         end
         block (result i32) ;; label = @3
           loop ;; label = @4
@@ -149,24 +141,14 @@
     end
     i32.const 24
     call $__rewind_frame_push
-    local.tee 7
     local.get 0
-    i32.store
-    local.get 7
     local.get 1
-    i32.store offset=4
-    local.get 7
     local.get 2
-    i32.store offset=8
-    local.get 7
     local.get 4
-    i32.store offset=12
-    local.get 7
     local.get 6
-    i32.store offset=16
-    local.get 7
     local.get 3
-    i32.store offset=20
+    call $__rewind_save_i32_6
+    drop
     i32.const 0
   )
   (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
@@ -197,7 +179,47 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $__rewind_save_i32_6 (;3;) (type 5) (param i32 i32 i32 i32 i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    local.get 4
+    i32.store offset=12
+    local.get 0
+    local.get 5
+    i32.store offset=16
+    local.get 0
+    local.get 6
+    i32.store offset=20
+    local.get 0
+    i32.const 24
+    i32.add
+  )
+  (func $__rewind_restore_i32_6 (;4;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32 i32)
+    local.get 0
+    i32.const 24
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+    local.get 0
+    i32.load offset=12
+    local.get 0
+    i32.load offset=16
+    local.get 0
+    i32.load offset=20
+  )
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -211,7 +233,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -225,7 +247,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -237,7 +259,7 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -249,7 +271,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -261,17 +283,17 @@
       unreachable
     end
   )
-  (func $leaf (;8;) (type 3) (param i32) (result i32)
+  (func $leaf (;10;) (type 3) (param i32) (result i32)
     local.get 0
     i32.const 3
     i32.mul
   )
-  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;10;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,6 +3,10 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32 i32)))
+  (type (;5;) (func (param i32) (result i32 i64)))
+  (type (;6;) (func (param i32 i32 i32 i32 i32) (result i32)))
+  (type (;7;) (func (param i32 i64) (result i32)))
   (import "rewind" "out_of_fuel" (func (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__rewind_fuel (;0;) (mut i64) i64.const 0)
@@ -16,9 +20,9 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $fib (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 8
+    local.set 7
     block ;; label = @1
       global.get $__asyncify_state
       i32.eqz
@@ -28,15 +32,15 @@
             block ;; label = @5
               block ;; label = @6
               end
-              local.get 8
+              local.get 7
               i64.const 2
               i64.sub
-              local.tee 8
+              local.tee 7
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
-                  local.get 8
+                  local.get 7
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -45,7 +49,7 @@
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
-                local.set 8
+                local.set 7
               end
               local.get 0
               i32.const 2
@@ -58,14 +62,14 @@
             else
               block ;; label = @6
                 block ;; label = @7
-                  local.get 8
+                  local.get 7
                   i64.const 13
                   i64.sub
-                  local.set 8
+                  local.set 7
                   local.get 0
                   i32.const 1
                   i32.sub
-                  local.get 8
+                  local.get 7
                   global.set $__rewind_fuel
                   local.set 3
                 end
@@ -91,11 +95,11 @@
               local.get 4
               local.get 6
               global.get $__rewind_fuel
-              local.set 8
+              local.set 7
               i32.add
             end
           end
-          local.get 8
+          local.get 7
           global.set $__rewind_fuel
         end
       else
@@ -105,21 +109,14 @@
         if ;; label = @3
           i32.const 24
           call $__rewind_frame_pop
-          local.tee 7
-          i32.load offset=20
+          call $__rewind_restore_i64_1
+          local.set 7
+          call $__rewind_restore_i32_4
           local.set 1
-          local.get 7
-          i64.load
-          local.set 8
-          local.get 7
-          i32.load offset=8
-          local.set 0
-          local.get 7
-          i32.load offset=12
-          local.set 2
-          local.get 7
-          i32.load offset=16
           local.set 4
+          local.set 2
+          local.set 0
+          drop
         end
         block (result i32) ;; label = @3
           block (result i32) ;; label = @4
@@ -131,17 +128,17 @@
                   br_table 1 (;@6;) 2 (;@5;) 2 (;@5;) 1 (;@6;)
                 end
               end
-              local.get 8
+              local.get 7
               i64.const 2
               i64.sub
-              local.tee 8
+              local.tee 7
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
                   br_if 0 (;@7;)
-                  local.get 8
+                  local.get 7
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -150,7 +147,7 @@
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
-                local.set 8
+                local.set 7
               end
               local.get 0
               i32.const 2
@@ -170,14 +167,14 @@
                     i32.sub
                     br_table 1 (;@7;) 2 (;@6;) 1 (;@7;)
                   end
-                  local.get 8
+                  local.get 7
                   i64.const 13
                   i64.sub
-                  local.set 8
+                  local.set 7
                   local.get 0
                   i32.const 1
                   i32.sub
-                  local.get 8
+                  local.get 7
                   global.set $__rewind_fuel
                   local.set 3
                 end
@@ -203,11 +200,11 @@
               local.get 4
               local.get 6
               global.get $__rewind_fuel
-              local.set 8
+              local.set 7
               i32.add
             end
           end
-          local.get 8
+          local.get 7
           global.set $__rewind_fuel
         end
       end
@@ -215,21 +212,14 @@
     end
     i32.const 24
     call $__rewind_frame_push
-    local.tee 7
-    local.get 8
-    i64.store
     local.get 7
+    call $__rewind_save_i64_1
     local.get 0
-    i32.store offset=8
-    local.get 7
     local.get 2
-    i32.store offset=12
-    local.get 7
     local.get 4
-    i32.store offset=16
-    local.get 7
     local.get 1
-    i32.store offset=20
+    call $__rewind_save_i32_4
+    drop
     i32.const 0
   )
   (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
@@ -260,7 +250,37 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $__rewind_save_i32_4 (;3;) (type 6) (param i32 i32 i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    local.get 4
+    i32.store offset=12
+    local.get 0
+    i32.const 16
+    i32.add
+  )
+  (func $__rewind_restore_i32_4 (;4;) (type 4) (param i32) (result i32 i32 i32 i32 i32)
+    local.get 0
+    i32.const 16
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+    local.get 0
+    i32.load offset=12
+  )
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -274,7 +294,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -288,7 +308,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -300,7 +320,7 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -312,7 +332,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -324,12 +344,27 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__rewind_save_i64_1 (;10;) (type 7) (param i32 i64) (result i32)
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $__rewind_restore_i64_1 (;11;) (type 5) (param i32) (result i32 i64)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;9;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

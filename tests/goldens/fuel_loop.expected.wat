@@ -3,6 +3,10 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32 i32 i32)))
+  (type (;5;) (func (param i32) (result i32 i64)))
+  (type (;6;) (func (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (type (;7;) (func (param i32 i64) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 2)))
   (import "env" "log" (func $log (;1;) (type 2)))
   (import "rewind" "out_of_fuel" (func (;2;) (type 0)))
@@ -18,33 +22,24 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $work (;3;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 6
+    local.set 5
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 28
       call $__rewind_frame_pop
-      local.tee 5
-      i32.load offset=24
+      call $__rewind_restore_i64_1
+      local.set 5
+      call $__rewind_restore_i32_5
       local.set 3
-      local.get 5
-      i64.load
-      local.set 6
-      local.get 5
-      i32.load offset=8
-      local.set 0
-      local.get 5
-      i32.load offset=12
-      local.set 1
-      local.get 5
-      i32.load offset=16
-      local.set 2
-      local.get 5
-      i32.load offset=20
       local.set 4
+      local.set 2
+      local.set 1
+      local.set 0
+      drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -57,17 +52,17 @@
                 br_table 1 (;@5;) 2 (;@4;) 2 (;@4;) 1 (;@5;)
               end
             end
-            local.get 6
+            local.get 5
             i64.const 1
             i64.sub
-            local.tee 6
+            local.tee 5
             i64.const 0
             i64.lt_s
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
                 br_if 0 (;@6;)
-                local.get 6
+                local.get 5
                 global.set $__rewind_fuel
               end
               call 2
@@ -76,7 +71,7 @@
               global.get $__asyncify_state
               br_if 4 (;@1;)
               global.get $__rewind_fuel
-              local.set 6
+              local.set 5
             end
           end
           loop ;; label = @4
@@ -90,17 +85,17 @@
                   br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
                 end
               end
-              local.get 6
+              local.get 5
               i64.const 15
               i64.sub
-              local.tee 6
+              local.tee 5
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
                   br_if 0 (;@7;)
-                  local.get 6
+                  local.get 5
                   global.set $__rewind_fuel
                 end
                 call 2
@@ -109,7 +104,7 @@
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
-                local.set 6
+                local.set 5
               end
               local.get 2
               local.get 1
@@ -117,13 +112,13 @@
               i32.mul
               i32.add
               local.tee 2
-              local.get 6
+              local.get 5
               global.set $__rewind_fuel
               call $log
               local.get 1
               call $log
               global.get $__rewind_fuel
-              local.set 6
+              local.set 5
               local.get 1
               i32.const 7
               i32.and
@@ -136,10 +131,10 @@
               block ;; label = @6
                 global.get $__asyncify_state
                 br_if 0 (;@6;)
-                local.get 6
+                local.get 5
                 i64.const 5
                 i64.sub
-                local.tee 6
+                local.tee 5
                 global.set $__rewind_fuel
               end
               local.get 1
@@ -149,12 +144,12 @@
               global.get $__asyncify_state
               br_if 4 (;@1;)
               global.get $__rewind_fuel
-              local.set 6
+              local.set 5
             end
-            local.get 6
+            local.get 5
             i64.const 3
             i64.sub
-            local.set 6
+            local.set 5
             local.get 1
             i32.const 1
             i32.add
@@ -165,31 +160,22 @@
           end
           local.get 2
         end
-        local.get 6
+        local.get 5
         global.set $__rewind_fuel
       end
       return
     end
     i32.const 28
     call $__rewind_frame_push
-    local.tee 5
-    local.get 6
-    i64.store
     local.get 5
+    call $__rewind_save_i64_1
     local.get 0
-    i32.store offset=8
-    local.get 5
     local.get 1
-    i32.store offset=12
-    local.get 5
     local.get 2
-    i32.store offset=16
-    local.get 5
     local.get 4
-    i32.store offset=20
-    local.get 5
     local.get 3
-    i32.store offset=24
+    call $__rewind_save_i32_5
+    drop
     i32.const 0
   )
   (func $__rewind_frame_push (;4;) (type 3) (param i32) (result i32)
@@ -220,7 +206,42 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $__rewind_save_i32_5 (;5;) (type 6) (param i32 i32 i32 i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    local.get 4
+    i32.store offset=12
+    local.get 0
+    local.get 5
+    i32.store offset=16
+    local.get 0
+    i32.const 20
+    i32.add
+  )
+  (func $__rewind_restore_i32_5 (;6;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32)
+    local.get 0
+    i32.const 20
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+    local.get 0
+    i32.load offset=12
+    local.get 0
+    i32.load offset=16
+  )
+  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -234,7 +255,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -248,7 +269,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;9;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -260,7 +281,7 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;8;) (type 0)
+  (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -272,7 +293,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;9;) (type 0)
+  (func $asyncify_stop_rewind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -284,12 +305,27 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__rewind_save_i64_1 (;12;) (type 7) (param i32 i64) (result i32)
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $__rewind_restore_i64_1 (;13;) (type 5) (param i32) (result i32 i64)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $__asyncify_save_stack_overflow (;14;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;15;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

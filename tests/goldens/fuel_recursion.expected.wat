@@ -3,6 +3,10 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32)))
+  (type (;5;) (func (param i32) (result i32 i64)))
+  (type (;6;) (func (param i32 i32 i32 i32) (result i32)))
+  (type (;7;) (func (param i32 i64) (result i32)))
   (import "rewind" "out_of_fuel" (func (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__rewind_fuel (;0;) (mut i64) i64.const 0)
@@ -16,27 +20,22 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $sum (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 6
+    local.set 5
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 20
       call $__rewind_frame_pop
-      local.tee 5
-      i32.load offset=16
+      call $__rewind_restore_i64_1
+      local.set 5
+      call $__rewind_restore_i32_3
       local.set 1
-      local.get 5
-      i64.load
-      local.set 6
-      local.get 5
-      i32.load offset=8
-      local.set 0
-      local.get 5
-      i32.load offset=12
       local.set 2
+      local.set 0
+      drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -49,17 +48,17 @@
                 br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
               end
             end
-            local.get 6
+            local.get 5
             i64.const 2
             i64.sub
-            local.tee 6
+            local.tee 5
             i64.const 0
             i64.lt_s
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
                 br_if 0 (;@6;)
-                local.get 6
+                local.get 5
                 global.set $__rewind_fuel
               end
               call 0
@@ -68,26 +67,26 @@
               global.get $__asyncify_state
               br_if 4 (;@1;)
               global.get $__rewind_fuel
-              local.set 6
+              local.set 5
             end
             local.get 0
             i32.eqz
             if ;; label = @5
-              local.get 6
+              local.get 5
               i64.const 1
               i64.sub
-              local.set 6
+              local.set 5
               i32.const 0
-              local.get 6
+              local.get 5
               global.set $__rewind_fuel
               return
             end
-            local.get 6
+            local.get 5
             i64.const 12
             i64.sub
-            local.set 6
+            local.set 5
             local.get 0
-            local.get 6
+            local.get 5
             global.set $__rewind_fuel
             call $double
             local.get 0
@@ -106,28 +105,23 @@
           local.get 2
           local.get 4
           global.get $__rewind_fuel
-          local.set 6
+          local.set 5
           i32.add
         end
-        local.get 6
+        local.get 5
         global.set $__rewind_fuel
       end
       return
     end
     i32.const 20
     call $__rewind_frame_push
-    local.tee 5
-    local.get 6
-    i64.store
     local.get 5
+    call $__rewind_save_i64_1
     local.get 0
-    i32.store offset=8
-    local.get 5
     local.get 2
-    i32.store offset=12
-    local.get 5
     local.get 1
-    i32.store offset=16
+    call $__rewind_save_i32_3
+    drop
     i32.const 0
   )
   (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
@@ -174,7 +168,21 @@
     local.get 1
     global.set $__rewind_fuel
   )
-  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+  (func $__rewind_save_i32_3 (;4;) (type 6) (param i32 i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    i32.const 12
+    i32.add
+  )
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -188,7 +196,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -202,7 +210,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;6;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -214,7 +222,18 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;7;) (type 0)
+  (func $__rewind_restore_i32_3 (;8;) (type 4) (param i32) (result i32 i32 i32 i32)
+    local.get 0
+    i32.const 12
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+  )
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -226,7 +245,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;8;) (type 0)
+  (func $asyncify_stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -238,12 +257,27 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+  (func $__rewind_save_i64_1 (;11;) (type 7) (param i32 i64) (result i32)
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $__rewind_restore_i64_1 (;12;) (type 5) (param i32) (result i32 i64)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $__asyncify_save_stack_overflow (;13;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;10;) (type 1) (result i32)
+  (func $asyncify_get_state (;14;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

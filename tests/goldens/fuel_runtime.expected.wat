@@ -3,6 +3,10 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32)))
+  (type (;5;) (func (param i32) (result i32 i64)))
+  (type (;6;) (func (param i32 i32 i32) (result i32)))
+  (type (;7;) (func (param i32 i64) (result i32)))
   (import "rewind" "out_of_fuel" (func (;0;) (type 0)))
   (memory (;0;) 1)
   (global $unwinding (;0;) (mut i32) i32.const 0)
@@ -17,24 +21,21 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 2) (param i32)
-    (local i32 i32 i64)
+    (local i32 i64)
     global.get $__rewind_fuel
-    local.set 3
+    local.set 2
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 16
       call $__rewind_frame_pop
-      local.tee 2
-      i32.load offset=12
+      call $__rewind_restore_i64_1
+      local.set 2
+      call $__rewind_restore_i32_2
       local.set 1
-      local.get 2
-      i64.load
-      local.set 3
-      local.get 2
-      i32.load offset=8
       local.set 0
+      drop
     end
     block ;; label = @1
       block ;; label = @2
@@ -42,10 +43,10 @@
           block ;; label = @4
             global.get $__asyncify_state
             br_if 0 (;@4;)
-            local.get 3
+            local.get 2
             i64.const 1
             i64.sub
-            local.set 3
+            local.set 2
           end
           loop ;; label = @4
             block ;; label = @5
@@ -56,17 +57,17 @@
                   br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
                 end
               end
-              local.get 3
+              local.get 2
               i64.const 7
               i64.sub
-              local.tee 3
+              local.tee 2
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
                   br_if 0 (;@7;)
-                  local.get 3
+                  local.get 2
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -75,9 +76,9 @@
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
-                local.set 3
+                local.set 2
               end
-              local.get 3
+              local.get 2
               global.set $__rewind_fuel
             end
             call $suspend
@@ -86,7 +87,7 @@
             global.get $__asyncify_state
             br_if 3 (;@1;)
             global.get $__rewind_fuel
-            local.set 3
+            local.set 2
             local.get 0
             i32.const 1
             i32.sub
@@ -94,22 +95,19 @@
             br_if 0 (;@4;)
           end
         end
-        local.get 3
+        local.get 2
         global.set $__rewind_fuel
       end
       return
     end
     i32.const 16
     call $__rewind_frame_push
-    local.tee 2
-    local.get 3
-    i64.store
     local.get 2
+    call $__rewind_save_i64_1
     local.get 0
-    i32.store offset=8
-    local.get 2
     local.get 1
-    i32.store offset=12
+    call $__rewind_save_i32_2
+    drop
   )
   (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
     (local i32 i32)
@@ -229,7 +227,18 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;9;) (type 0)
+  (func $__rewind_save_i32_2 (;9;) (type 6) (param i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -241,7 +250,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;10;) (type 0)
+  (func $asyncify_stop_rewind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -253,12 +262,36 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;11;) (type 0)
+  (func $__rewind_restore_i32_2 (;12;) (type 4) (param i32) (result i32 i32 i32)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+  )
+  (func $__rewind_save_i64_1 (;13;) (type 7) (param i32 i64) (result i32)
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $__rewind_restore_i64_1 (;14;) (type 5) (param i32) (result i32 i64)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $__asyncify_save_stack_overflow (;15;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;12;) (type 1) (result i32)
+  (func $asyncify_get_state (;16;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

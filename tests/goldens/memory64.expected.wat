@@ -3,6 +3,10 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i64)))
   (type (;3;) (func (param i64) (result i64)))
+  (type (;4;) (func (param i64) (result i64 i32)))
+  (type (;5;) (func (param i64) (result i64 i64)))
+  (type (;6;) (func (param i64 i32) (result i64)))
+  (type (;7;) (func (param i64 i64) (result i64)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) i64 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -14,19 +18,18 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 3) (param i64) (result i64)
-    (local i32 i64)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i64.const 12
       call $__rewind_frame_pop
-      local.tee 2
-      i32.load offset=8
-      local.set 1
-      local.get 2
-      i64.load
+      call $__rewind_restore_i64_1
       local.set 0
+      call $__rewind_restore_i32_1
+      local.set 1
+      drop
     end
     block ;; label = @1
       block (result i64) ;; label = @2
@@ -41,12 +44,11 @@
     end
     i64.const 12
     call $__rewind_frame_push
-    local.tee 2
     local.get 0
-    i64.store
-    local.get 2
+    call $__rewind_save_i64_1
     local.get 1
-    i32.store offset=8
+    call $__rewind_save_i32_1
+    drop
     i64.const 0
   )
   (func $__rewind_frame_push (;2;) (type 3) (param i64) (result i64)
@@ -141,12 +143,42 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__rewind_save_i64_1 (;8;) (type 7) (param i64 i64) (result i64)
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i64.const 8
+    i64.add
+  )
+  (func $__rewind_save_i32_1 (;9;) (type 6) (param i64 i32) (result i64)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i64.const 4
+    i64.add
+  )
+  (func $__rewind_restore_i64_1 (;10;) (type 5) (param i64) (result i64 i64)
+    local.get 0
+    i64.const 8
+    i64.add
+    local.get 0
+    i64.load
+  )
+  (func $__rewind_restore_i32_1 (;11;) (type 4) (param i64) (result i64 i32)
+    local.get 0
+    i64.const 4
+    i64.add
+    local.get 0
+    i32.load
+  )
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;9;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

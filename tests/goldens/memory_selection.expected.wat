@@ -3,6 +3,8 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32)))
+  (type (;5;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory $data (;0;) 1)
   (memory $save (;1;) 1)
@@ -23,8 +25,9 @@
     if ;; label = @1
       i32.const 4
       call $__rewind_frame_pop
-      i32.load $save
+      call $__rewind_restore_i32_1
       local.set 1
+      drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -48,7 +51,8 @@
     i32.const 4
     call $__rewind_frame_push
     local.get 1
-    i32.store $save
+    call $__rewind_save_i32_1
+    drop
     i32.const 0
   )
   (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
@@ -143,12 +147,27 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__rewind_save_i32_1 (;8;) (type 5) (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store $save
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func $__rewind_restore_i32_1 (;9;) (type 4) (param i32) (result i32 i32)
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load $save
+  )
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;9;) (type 1) (result i32)
+  (func $asyncify_get_state (;11;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,6 +3,8 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32)))
+  (type (;5;) (func (param i32 i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (import "env" "log" (func $log (;1;) (type 2)))
   (memory (;0;) 1)
@@ -15,19 +17,17 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $main (;2;) (type 3) (param i32) (result i32)
-    (local i32 i32)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 8
       call $__rewind_frame_pop
-      local.tee 2
-      i32.load offset=4
+      call $__rewind_restore_i32_2
       local.set 1
-      local.get 2
-      i32.load
       local.set 0
+      drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -43,12 +43,10 @@
     end
     i32.const 8
     call $__rewind_frame_push
-    local.tee 2
     local.get 0
-    i32.store
-    local.get 2
     local.get 1
-    i32.store offset=4
+    call $__rewind_save_i32_2
+    drop
     i32.const 0
   )
   (func $__rewind_frame_push (;3;) (type 3) (param i32) (result i32)
@@ -119,7 +117,18 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;7;) (type 0)
+  (func $__rewind_save_i32_2 (;7;) (type 5) (param i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -131,7 +140,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;8;) (type 0)
+  (func $asyncify_stop_rewind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -143,16 +152,25 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+  (func $__rewind_restore_i32_2 (;10;) (type 4) (param i32) (result i32 i32 i32)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+  )
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $helper (;10;) (type 2) (param i32)
+  (func $helper (;12;) (type 2) (param i32)
     local.get 0
     call $log
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,9 +3,11 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result funcref)))
-  (type (;5;) (func (param funcref)))
-  (type (;6;) (func (param funcref) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32)))
+  (type (;5;) (func (param i32) (result funcref)))
+  (type (;6;) (func (param i32 i32 i32 i32) (result i32)))
+  (type (;7;) (func (param funcref)))
+  (type (;8;) (func (param funcref) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (table $tab (;0;) 1 funcref)
   (table $__rewind_refs_0 (;1;) 0 funcref)
@@ -20,25 +22,21 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (elem (;0;) declare func $f)
-  (func (;1;) (type 5) (param funcref)
-    (local i32 i32 funcref)
+  (func (;1;) (type 7) (param funcref)
+    (local i32 funcref)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 12
       call $__rewind_frame_pop
-      local.tee 2
-      i32.load offset=8
+      call $__rewind_restore_i32_3
       local.set 1
-      local.get 2
-      i32.load
+      call $__rewind_restore_ref_0
+      local.set 2
       call $__rewind_restore_ref_0
       local.set 0
-      local.get 2
-      i32.load offset=4
-      call $__rewind_restore_ref_0
-      local.set 3
+      drop
     end
     block ;; label = @1
       block ;; label = @2
@@ -46,14 +44,14 @@
           global.get $__asyncify_state
           br_if 0 (;@3;)
           ref.func $f
-          local.set 3
+          local.set 2
         end
         call $sleep
         i32.const 0
         local.set 1
         global.get $__asyncify_state
         br_if 1 (;@1;)
-        local.get 3
+        local.get 2
         i32.const 0
         local.get 0
         table.set $tab
@@ -63,19 +61,15 @@
     end
     i32.const 12
     call $__rewind_frame_push
-    local.tee 2
     local.get 0
     call $__rewind_save_ref_0
-    i32.store
     local.get 2
-    local.get 3
     call $__rewind_save_ref_0
-    i32.store offset=4
-    local.get 2
     local.get 1
-    i32.store offset=8
+    call $__rewind_save_i32_3
+    drop
   )
-  (func $__rewind_restore_ref_0 (;2;) (type 4) (param i32) (result funcref)
+  (func $__rewind_restore_ref_0 (;2;) (type 5) (param i32) (result funcref)
     (local funcref)
     local.get 0
     i32.const -1
@@ -111,7 +105,7 @@
     end
     local.get 1
   )
-  (func $__rewind_save_ref_0 (;3;) (type 6) (param funcref) (result i32)
+  (func $__rewind_save_ref_0 (;3;) (type 8) (param funcref) (result i32)
     local.get 0
     ref.is_null
     if ;; label = @1
@@ -170,7 +164,21 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $__rewind_save_i32_3 (;5;) (type 6) (param i32 i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    i32.const 12
+    i32.add
+  )
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -184,7 +192,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -198,7 +206,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -210,7 +218,18 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;8;) (type 0)
+  (func $__rewind_restore_i32_3 (;9;) (type 4) (param i32) (result i32 i32 i32 i32)
+    local.get 0
+    i32.const 12
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+  )
+  (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -222,7 +241,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;9;) (type 0)
+  (func $asyncify_stop_rewind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -234,15 +253,15 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
-  (func $f (;12;) (type 0))
+  (func $f (;14;) (type 0))
   (@producers
     (processed-by "walrus" "0.28.0")
   )

@@ -3,6 +3,8 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32)))
+  (type (;5;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -50,8 +52,9 @@
     if ;; label = @1
       i32.const 4
       call $__rewind_frame_pop
-      i32.load
+      call $__rewind_restore_i32_1
       local.set 0
+      drop
     end
     block ;; label = @1
       block ;; label = @2
@@ -66,7 +69,8 @@
     i32.const 4
     call $__rewind_frame_push
     local.get 0
-    i32.store
+    call $__rewind_save_i32_1
+    drop
   )
   (func $asyncify_start_unwind (;3;) (type 2) (param i32)
     i32.const 1
@@ -132,19 +136,34 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__rewind_save_i32_1 (;8;) (type 5) (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func $__rewind_restore_i32_1 (;9;) (type 4) (param i32) (result i32 i32)
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $main (;9;) (type 3) (param i32) (result i32)
+  (func $main (;11;) (type 3) (param i32) (result i32)
     call $quiet
     local.get 0
   )
-  (func $quiet (;10;) (type 0)
+  (func $quiet (;12;) (type 0)
     call $sleep
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -4,8 +4,14 @@
   (type (;2;) (func (result i32 i64 f64)))
   (type (;3;) (func (param i32)))
   (type (;4;) (func (param i32) (result i32)))
-  (type (;5;) (func (param i32 i64 f64) (result i32 i64 f64)))
-  (type (;6;) (func (param i64 f64 i32) (result i32 i64 f64)))
+  (type (;5;) (func (param i32) (result i32 i32 i32)))
+  (type (;6;) (func (param i32) (result i32 i64)))
+  (type (;7;) (func (param i32) (result i32 f64)))
+  (type (;8;) (func (param i32 i32 i32) (result i32)))
+  (type (;9;) (func (param i32 i64) (result i32)))
+  (type (;10;) (func (param i32 i64 f64) (result i32 i64 f64)))
+  (type (;11;) (func (param i32 f64) (result i32)))
+  (type (;12;) (func (param i64 f64 i32) (result i32 i64 f64)))
   (import "env" "sleep_i32" (func $sleep_i32 (;0;) (type 1)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -16,26 +22,22 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func (;1;) (type 5) (param i32 i64 f64) (result i32 i64 f64)
-    (local i32 i32 i32)
+  (func (;1;) (type 10) (param i32 i64 f64) (result i32 i64 f64)
+    (local i32 i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 24
       call $__rewind_frame_pop
-      local.tee 5
-      i32.load offset=20
-      local.set 3
-      local.get 5
-      i64.load
+      call $__rewind_restore_i64_1
       local.set 1
-      local.get 5
-      f64.load offset=8
+      call $__rewind_restore_f64_1
       local.set 2
-      local.get 5
-      i32.load offset=16
+      call $__rewind_restore_i32_2
+      local.set 3
       local.set 0
+      drop
     end
     block ;; label = @1
       block (type 2) (result i32 i64 f64) ;; label = @2
@@ -57,18 +59,14 @@
     end
     i32.const 24
     call $__rewind_frame_push
-    local.tee 5
     local.get 1
-    i64.store
-    local.get 5
+    call $__rewind_save_i64_1
     local.get 2
-    f64.store offset=8
-    local.get 5
+    call $__rewind_save_f64_1
     local.get 0
-    i32.store offset=16
-    local.get 5
     local.get 3
-    i32.store offset=20
+    call $__rewind_save_i32_2
+    drop
     i32.const 0
     i64.const 0
     f64.const 0x0p+0 (;=0;)
@@ -141,7 +139,18 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $__rewind_save_i32_2 (;6;) (type 8) (param i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $asyncify_stop_unwind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -153,7 +162,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -165,17 +174,56 @@
       unreachable
     end
   )
-  (func $pack (;8;) (type 6) (param i64 f64 i32) (result i32 i64 f64)
+  (func $__rewind_restore_i32_2 (;9;) (type 5) (param i32) (result i32 i32 i32)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+  )
+  (func $__rewind_save_i64_1 (;10;) (type 9) (param i32 i64) (result i32)
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $__rewind_save_f64_1 (;11;) (type 11) (param i32 f64) (result i32)
+    local.get 0
+    local.get 1
+    f64.store
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $__rewind_restore_i64_1 (;12;) (type 6) (param i32) (result i32 i64)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $__rewind_restore_f64_1 (;13;) (type 7) (param i32) (result i32 f64)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    f64.load
+  )
+  (func $pack (;14;) (type 12) (param i64 f64 i32) (result i32 i64 f64)
     local.get 2
     local.get 0
     local.get 1
   )
-  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+  (func $__asyncify_save_stack_overflow (;15;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;10;) (type 1) (result i32)
+  (func $asyncify_get_state (;16;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

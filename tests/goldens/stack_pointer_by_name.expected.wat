@@ -3,12 +3,14 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32)))
+  (type (;5;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__stack_pointer (;0;) (mut i32) i32.const 65536)
   (global $__asyncify_state (;1;) (mut i32) i32.const 0)
   (global $__asyncify_data (;2;) (mut i32) i32.const 0)
-  (export "swap" (func 8))
+  (export "swap" (func 9))
   (export "main" (func 2))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
@@ -51,8 +53,9 @@
     if ;; label = @1
       i32.const 4
       call $__rewind_frame_pop
-      i32.load
+      call $__rewind_restore_i32_1
       local.set 0
+      drop
     end
     block ;; label = @1
       block ;; label = @2
@@ -67,7 +70,8 @@
     i32.const 4
     call $__rewind_frame_push
     local.get 0
-    i32.store
+    call $__rewind_save_i32_1
+    drop
   )
   (func $asyncify_start_unwind (;3;) (type 2) (param i32)
     i32.const 1
@@ -133,7 +137,15 @@
       unreachable
     end
   )
-  (func (;8;) (type 3) (param i32) (result i32)
+  (func $__rewind_save_i32_1 (;8;) (type 5) (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func (;9;) (type 3) (param i32) (result i32)
     (local i32)
     call $get_sp
     local.set 1
@@ -141,19 +153,26 @@
     call $set_sp
     local.get 1
   )
-  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+  (func $__rewind_restore_i32_1 (;10;) (type 4) (param i32) (result i32 i32)
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $set_sp (;10;) (type 2) (param i32)
+  (func $set_sp (;12;) (type 2) (param i32)
     local.get 0
     global.set $__stack_pointer
   )
-  (func $get_sp (;11;) (type 1) (result i32)
+  (func $get_sp (;13;) (type 1) (result i32)
     global.get $__stack_pointer
   )
-  (func $asyncify_get_state (;12;) (type 1) (result i32)
+  (func $asyncify_get_state (;14;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,6 +3,10 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32)))
+  (type (;5;) (func (param i32) (result i32 i32 i32)))
+  (type (;6;) (func (param i32 i32) (result i32)))
+  (type (;7;) (func (param i32 i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (import "env" "sleep_i32" (func $sleep_i32 (;1;) (type 1)))
   (memory (;0;) 1)
@@ -23,8 +27,9 @@
     if ;; label = @1
       i32.const 4
       call $__rewind_frame_pop
-      i32.load
+      call $__rewind_restore_i32_1
       local.set 1
+      drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -76,23 +81,22 @@
     i32.const 4
     call $__rewind_frame_push
     local.get 1
-    i32.store
+    call $__rewind_save_i32_1
+    drop
     i32.const 0
   )
   (func $sleeper (;3;) (type 3) (param i32) (result i32)
-    (local i32 i32)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 8
       call $__rewind_frame_pop
-      local.tee 2
-      i32.load offset=4
+      call $__rewind_restore_i32_2
       local.set 1
-      local.get 2
-      i32.load
       local.set 0
+      drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -107,12 +111,10 @@
     end
     i32.const 8
     call $__rewind_frame_push
-    local.tee 2
     local.get 0
-    i32.store
-    local.get 2
     local.get 1
-    i32.store offset=4
+    call $__rewind_save_i32_2
+    drop
     i32.const 0
   )
   (func $__rewind_frame_push (;4;) (type 3) (param i32) (result i32)
@@ -183,7 +185,18 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;8;) (type 0)
+  (func $__rewind_save_i32_2 (;8;) (type 7) (param i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -195,7 +208,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;9;) (type 0)
+  (func $asyncify_stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -207,12 +220,36 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__rewind_restore_i32_2 (;11;) (type 5) (param i32) (result i32 i32 i32)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+  )
+  (func $__rewind_save_i32_1 (;12;) (type 6) (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func $__rewind_restore_i32_1 (;13;) (type 4) (param i32) (result i32 i32)
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $__asyncify_save_stack_overflow (;14;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;15;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,6 +3,12 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32)))
+  (type (;5;) (func (param i32) (result i32 i32 i32)))
+  (type (;6;) (func (param i32) (result i32 i32 i32 i32)))
+  (type (;7;) (func (param i32 i32) (result i32)))
+  (type (;8;) (func (param i32 i32 i32) (result i32)))
+  (type (;9;) (func (param i32 i32 i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -16,19 +22,18 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $sleeper (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 12
       call $__rewind_frame_pop
-      local.tee 2
-      i32.load offset=4
+      call $__rewind_restore_i32_3
+      drop
       local.set 1
-      local.get 2
-      i32.load
       local.set 0
+      drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -43,31 +48,25 @@
     end
     i32.const 12
     call $__rewind_frame_push
-    local.tee 2
     local.get 0
-    i32.store
-    local.get 2
     local.get 1
-    i32.store offset=4
-    local.get 2
     i32.const 1
-    i32.store offset=8
+    call $__rewind_save_i32_3
+    drop
     i32.const 0
   )
   (func (;2;) (type 3) (param i32) (result i32)
-    (local i32 i32)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 8
       call $__rewind_frame_pop
-      local.tee 2
-      i32.load offset=4
+      call $__rewind_restore_i32_2
       local.set 1
-      local.get 2
-      i32.load
       local.set 0
+      drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -83,12 +82,10 @@
     end
     i32.const 8
     call $__rewind_frame_push
-    local.tee 2
     local.get 0
-    i32.store
-    local.get 2
     local.get 1
-    i32.store offset=4
+    call $__rewind_save_i32_2
+    drop
     i32.const 0
   )
   (func (;3;) (type 3) (param i32) (result i32)
@@ -157,8 +154,9 @@
     if ;; label = @1
       i32.const 4
       call $__rewind_frame_pop
-      i32.load
+      call $__rewind_restore_i32_1
       local.set 0
+      drop
     end
     block ;; label = @1
       block ;; label = @2
@@ -174,9 +172,24 @@
     i32.const 4
     call $__rewind_frame_push
     local.get 0
-    i32.store
+    call $__rewind_save_i32_1
+    drop
   )
-  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
+  (func $__rewind_save_i32_3 (;6;) (type 9) (param i32 i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    i32.const 12
+    i32.add
+  )
+  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -190,7 +203,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -204,7 +217,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;9;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -216,7 +229,29 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;9;) (type 0)
+  (func $__rewind_restore_i32_3 (;10;) (type 6) (param i32) (result i32 i32 i32 i32)
+    local.get 0
+    i32.const 12
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+  )
+  (func $__rewind_save_i32_2 (;11;) (type 8) (param i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $asyncify_stop_unwind (;12;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -228,7 +263,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;10;) (type 0)
+  (func $asyncify_stop_rewind (;13;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -240,17 +275,41 @@
       unreachable
     end
   )
-  (func $pure (;11;) (type 3) (param i32) (result i32)
+  (func $__rewind_restore_i32_2 (;14;) (type 5) (param i32) (result i32 i32 i32)
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+  )
+  (func $__rewind_save_i32_1 (;15;) (type 7) (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func $__rewind_restore_i32_1 (;16;) (type 4) (param i32) (result i32 i32)
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $pure (;17;) (type 3) (param i32) (result i32)
     local.get 0
     i32.const 1
     i32.add
   )
-  (func $__asyncify_save_stack_overflow (;12;) (type 0)
+  (func $__asyncify_save_stack_overflow (;18;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;13;) (type 1) (result i32)
+  (func $asyncify_get_state (;19;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

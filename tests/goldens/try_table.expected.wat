@@ -4,8 +4,10 @@
   (type (;2;) (func (result i32 exnref)))
   (type (;3;) (func (param i32)))
   (type (;4;) (func (param i32) (result i32)))
-  (type (;5;) (func (param i32) (result exnref)))
-  (type (;6;) (func (param exnref) (result i32)))
+  (type (;5;) (func (param i32) (result i32 i32 i32 i32 i32)))
+  (type (;6;) (func (param i32) (result exnref)))
+  (type (;7;) (func (param i32 i32 i32 i32 i32) (result i32)))
+  (type (;8;) (func (param exnref) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (table $__rewind_refs_0 (;0;) 0 exnref)
   (memory (;0;) 1)
@@ -20,26 +22,20 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 4) (param i32) (result i32)
-    (local i32 i32 i32 exnref exnref)
+    (local i32 i32 exnref exnref)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 16
       call $__rewind_frame_pop
-      local.tee 3
-      i32.load offset=12
+      call $__rewind_restore_i32_4
       local.set 1
-      local.get 3
-      i32.load
-      local.set 0
-      local.get 3
-      i32.load offset=4
-      call $__rewind_restore_ref_0
-      local.set 4
-      local.get 3
-      i32.load offset=8
       local.set 2
+      call $__rewind_restore_ref_0
+      local.set 3
+      local.set 0
+      drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
@@ -63,10 +59,10 @@
             end
             unreachable
           end
-          local.set 5
-          local.set 2
-          local.get 5
           local.set 4
+          local.set 2
+          local.get 4
+          local.set 3
         end
         call $sleep
         i32.const 1
@@ -77,7 +73,7 @@
         drop
         block (result i32) ;; label = @3
           try_table (catch $e 0 (;@3;)) ;; label = @4
-            local.get 4
+            local.get 3
             throw_ref
           end
           unreachable
@@ -87,22 +83,16 @@
     end
     i32.const 16
     call $__rewind_frame_push
-    local.tee 3
     local.get 0
-    i32.store
     local.get 3
-    local.get 4
     call $__rewind_save_ref_0
-    i32.store offset=4
-    local.get 3
     local.get 2
-    i32.store offset=8
-    local.get 3
     local.get 1
-    i32.store offset=12
+    call $__rewind_save_i32_4
+    drop
     i32.const 0
   )
-  (func $__rewind_restore_ref_0 (;2;) (type 5) (param i32) (result exnref)
+  (func $__rewind_restore_ref_0 (;2;) (type 6) (param i32) (result exnref)
     (local exnref)
     local.get 0
     i32.const -1
@@ -138,7 +128,7 @@
     end
     local.get 1
   )
-  (func $__rewind_save_ref_0 (;3;) (type 6) (param exnref) (result i32)
+  (func $__rewind_save_ref_0 (;3;) (type 8) (param exnref) (result i32)
     local.get 0
     ref.is_null
     if ;; label = @1
@@ -197,7 +187,37 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_start_unwind (;5;) (type 3) (param i32)
+  (func $__rewind_save_i32_4 (;5;) (type 7) (param i32 i32 i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    local.get 4
+    i32.store offset=12
+    local.get 0
+    i32.const 16
+    i32.add
+  )
+  (func $__rewind_restore_i32_4 (;6;) (type 5) (param i32) (result i32 i32 i32 i32 i32)
+    local.get 0
+    i32.const 16
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+    local.get 0
+    i32.load offset=12
+  )
+  (func $asyncify_start_unwind (;7;) (type 3) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -211,7 +231,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 3) (param i32)
+  (func $asyncify_start_rewind (;8;) (type 3) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -225,7 +245,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;7;) (type 4) (param i32) (result i32)
+  (func $__rewind_frame_pop (;9;) (type 4) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -237,7 +257,7 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;8;) (type 0)
+  (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -249,7 +269,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;9;) (type 0)
+  (func $asyncify_stop_rewind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -261,12 +281,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -1,113 +1,131 @@
 //! One function's frame in the save stack: its layout, the code that pushes
 //! it on unwind and the code that pops it on rewind (the runtime's
 //! `__rewind_frame_push`, which checks for room, and `__rewind_frame_pop`
-//! move the stack position, so each function only reads and writes its
-//! slots).
+//! move the stack position and return where the frame starts).
 //!
 //! Layout: the saved locals, 16- and 8-byte values first so they stay
 //! naturally aligned when the frame start is, then 4-byte values, then the
 //! `i32` call-site number, then, for a function involved in tail calls
 //! kept across a suspension, its `i32` tag (`tail_calls.rs`): the last
-//! word of the frame, where a rewind can read it. A reference is saved as the `i32` index of its
-//! slot in the side table for its type (`side_tables.rs`). The frame size
-//! is a compile-time constant of the function.
+//! word of the frame, where a rewind can read it. A reference is saved as
+//! the `i32` index of its slot in the side table for its type
+//! (`side_tables.rs`). Values of one stored type sit together, so the frame
+//! is a row of runs that the shared helpers of `frame_movers.rs` write and
+//! read: the code of a frame is a chain of their calls. The frame size is a
+//! compile-time constant of the function.
 
 use std::collections::HashMap;
 
-use walrus::ir::{
-    BinaryOp, Binop, Call, GlobalGet, Instr, LocalGet, LocalSet, LocalTee, RefAsNonNull,
-};
-use walrus::{LocalFunction, LocalId, ModuleLocals, RefType, ValType};
+use walrus::ir::{BinaryOp, Binop, Call, Drop, GlobalGet, Instr, LocalGet, LocalSet, RefAsNonNull};
+use walrus::{FunctionId, LocalFunction, LocalId, Module, RefType, ValType};
 
 use crate::abi;
 use crate::abi_state::Abi;
+use crate::frame_movers::{FrameMovers, LONGEST, size_of};
 use crate::ir::{Code, at, i32_const, if_then, nullable};
 use crate::side_tables::SideTable;
 
-/// One saved local.
+/// One value in the frame.
+#[derive(Debug, Clone, Copy)]
+enum Value {
+    /// A saved local; a reference goes through its side table.
+    Local {
+        local: LocalId,
+        side: Option<(SideTable, bool)>,
+    },
+    /// The call-site number.
+    Site,
+    /// The tail-call tag: written, never read back into a local.
+    Tag(u32),
+}
+
+/// A run of values of one stored type, moved by one helper each way.
 #[derive(Debug)]
-struct Slot {
-    local: LocalId,
-    /// The local's type.
-    ty: ValType,
-    offset: u64,
-    /// For a reference: the side table it is saved in.
-    side: Option<SideTable>,
+struct Run {
+    values: Vec<Value>,
+    save: FunctionId,
+    restore: FunctionId,
 }
 
 /// The frame of one function.
 #[derive(Debug)]
 pub(crate) struct Frame {
-    /// Saved locals with their byte offsets.
-    slots: Vec<Slot>,
-    /// Offset of the call-site number.
-    site_offset: u64,
+    runs: Vec<Run>,
     /// Local holding the call-site number.
     site: LocalId,
-    /// The tag written after the call-site number.
-    tag: Option<u32>,
-    /// Scratch local: where the frame starts.
-    pos: LocalId,
+    saved: usize,
+    size: u64,
 }
 
-/// Bytes a saved value of type `ty` takes (a reference: its slot index).
-fn size_of(ty: ValType) -> u64 {
-    match ty {
-        ValType::I32 | ValType::F32 | ValType::Ref(_) => 4,
-        ValType::I64 | ValType::F64 => 8,
-        ValType::V128 => 16,
-    }
+/// The order of stored types in a frame: by size, largest first.
+fn rank(ty: ValType) -> (std::cmp::Reverse<u64>, u8) {
+    let kind = match ty {
+        ValType::V128 => 0,
+        ValType::I64 => 1,
+        ValType::F64 => 2,
+        ValType::F32 => 3,
+        _ => 4,
+    };
+    (std::cmp::Reverse(size_of(ty)), kind)
 }
 
 impl Frame {
     /// Lays out a frame for `saved`, with `tag` last if given; `side`
     /// gives the side table of each reference type (nullable form) among
-    /// them.
+    /// them. Adds the helpers the frame needs to `module`.
     pub fn new(
         saved: &[LocalId],
         site: LocalId,
         tag: Option<u32>,
         abi: &Abi,
-        locals: &mut ModuleLocals,
+        module: &mut Module,
         side: &HashMap<RefType, SideTable>,
+        movers: &mut FrameMovers,
     ) -> Frame {
-        let mut typed: Vec<(LocalId, ValType)> =
-            saved.iter().map(|l| (*l, locals.get(*l).ty())).collect();
-        typed.sort_by_key(|(l, ty)| (std::cmp::Reverse(size_of(*ty)), l.index()));
-        let mut offset = 0;
-        let slots = typed
-            .into_iter()
-            .map(|(local, ty)| {
-                let slot = Slot {
-                    local,
-                    ty,
-                    offset,
-                    side: match ty {
-                        ValType::Ref(r) => Some(side[&nullable(r)]),
-                        _ => None,
-                    },
-                };
-                offset += size_of(ty);
-                slot
+        let mut locals: Vec<(ValType, LocalId, Option<(SideTable, bool)>)> = saved
+            .iter()
+            .map(|&local| match module.locals.get(local).ty() {
+                ValType::Ref(r) => (ValType::I32, local, Some((side[&nullable(r)], r.nullable))),
+                ty => (ty, local, None),
             })
             .collect();
+        locals.sort_by_key(|(ty, local, _)| (rank(*ty), local.index()));
+        let mut values: Vec<(ValType, Value)> = locals
+            .into_iter()
+            .map(|(ty, local, side)| (ty, Value::Local { local, side }))
+            .collect();
+        values.push((ValType::I32, Value::Site));
+        if let Some(tag) = tag {
+            values.push((ValType::I32, Value::Tag(tag)));
+        }
+        let size = values.iter().map(|(ty, _)| size_of(*ty)).sum();
+        let mut runs = Vec::new();
+        for group in values.chunk_by(|a, b| a.0 == b.0) {
+            let ty = group[0].0;
+            for chunk in group.chunks(LONGEST) {
+                runs.push(Run {
+                    values: chunk.iter().map(|(_, v)| *v).collect(),
+                    save: movers.save(module, abi, ty, chunk.len()),
+                    restore: movers.restore(module, abi, ty, chunk.len()),
+                });
+            }
+        }
         Frame {
-            slots,
-            site_offset: offset,
+            runs,
             site,
-            tag,
-            pos: locals.add(abi.ptr()),
+            saved: saved.len(),
+            size,
         }
     }
 
     /// Bytes the frame takes in the save stack.
     pub fn size(&self) -> u64 {
-        self.site_offset + if self.tag.is_some() { 8 } else { 4 }
+        self.size
     }
 
     /// Number of saved locals.
     pub fn saved(&self) -> usize {
-        self.slots.len()
+        self.saved
     }
 
     /// On entry: if rewinding, pop the frame and restore the locals and the
@@ -118,24 +136,28 @@ impl Frame {
             at(Instr::Call(Call {
                 func: abi.frame_pop,
             })),
-            at(Instr::LocalTee(LocalTee { local: self.pos })),
-            at(abi.load(ValType::I32, self.site_offset)),
-            at(Instr::LocalSet(LocalSet { local: self.site })),
         ];
-        for slot in &self.slots {
-            body.push(at(Instr::LocalGet(LocalGet { local: self.pos })));
-            match (slot.side, slot.ty) {
-                (Some(side), ValType::Ref(r)) => {
-                    body.push(at(abi.load(ValType::I32, slot.offset)));
-                    body.push(at(Instr::Call(Call { func: side.restore })));
-                    if !r.nullable {
-                        body.push(at(Instr::RefAsNonNull(RefAsNonNull {})));
+        for run in &self.runs {
+            body.push(at(Instr::Call(Call { func: run.restore })));
+            for value in run.values.iter().rev() {
+                match *value {
+                    Value::Local { local, side } => {
+                        if let Some((table, nullable)) = side {
+                            body.push(at(Instr::Call(Call {
+                                func: table.restore,
+                            })));
+                            if !nullable {
+                                body.push(at(Instr::RefAsNonNull(RefAsNonNull {})));
+                            }
+                        }
+                        body.push(at(Instr::LocalSet(LocalSet { local })));
                     }
+                    Value::Site => body.push(at(Instr::LocalSet(LocalSet { local: self.site }))),
+                    Value::Tag(_) => body.push(at(Instr::Drop(Drop {}))),
                 }
-                _ => body.push(at(abi.load(slot.ty, slot.offset))),
             }
-            body.push(at(Instr::LocalSet(LocalSet { local: slot.local })));
         }
+        body.push(at(Instr::Drop(Drop {})));
         let test = vec![
             at(Instr::GlobalGet(GlobalGet { global: abi.state })),
             at(i32_const(abi::STATE_REWINDING)),
@@ -156,31 +178,23 @@ impl Frame {
             at(Instr::Call(Call {
                 func: abi.frame_push,
             })),
-            at(Instr::LocalSet(LocalSet { local: self.pos })),
         ];
-        for slot in &self.slots {
-            code.push(at(Instr::LocalGet(LocalGet { local: self.pos })));
-            code.push(at(Instr::LocalGet(LocalGet { local: slot.local })));
-            match slot.side {
-                Some(side) => {
-                    code.push(at(Instr::Call(Call { func: side.save })));
-                    code.push(at(abi.store(ValType::I32, slot.offset)));
+        for run in &self.runs {
+            for value in &run.values {
+                match *value {
+                    Value::Local { local, side } => {
+                        code.push(at(Instr::LocalGet(LocalGet { local })));
+                        if let Some((table, _)) = side {
+                            code.push(at(Instr::Call(Call { func: table.save })));
+                        }
+                    }
+                    Value::Site => code.push(at(Instr::LocalGet(LocalGet { local: self.site }))),
+                    Value::Tag(tag) => code.push(at(i32_const(tag as i32))),
                 }
-                None => code.push(at(abi.store(slot.ty, slot.offset))),
             }
+            code.push(at(Instr::Call(Call { func: run.save })));
         }
-        code.extend([
-            at(Instr::LocalGet(LocalGet { local: self.pos })),
-            at(Instr::LocalGet(LocalGet { local: self.site })),
-            at(abi.store(ValType::I32, self.site_offset)),
-        ]);
-        if let Some(tag) = self.tag {
-            code.extend([
-                at(Instr::LocalGet(LocalGet { local: self.pos })),
-                at(i32_const(tag as i32)),
-                at(abi.store(ValType::I32, self.site_offset + 4)),
-            ]);
-        }
+        code.push(at(Instr::Drop(Drop {})));
         code.extend(placeholders);
         code
     }

@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::fast_path;
 use crate::flow::{Flow, FlowContext};
 use crate::frame::Frame;
+use crate::frame_movers::FrameMovers;
 use crate::guards::Guards;
 use crate::hints::Hints;
 use crate::ir::{Code, at, function_name, i32_const, nullable, retarget};
@@ -105,13 +106,24 @@ pub(crate) fn instrument(
         }));
     };
     // What the frame code needs from the module: a side table for each
-    // reference type saved, placeholders for the results.
+    // reference type saved, the helpers that move its runs, placeholders
+    // for the results.
     let mut side = HashMap::new();
     for local in &rewritten.saved {
         if let ValType::Ref(r) = module.locals.get(*local).ty() {
             side.insert(nullable(r), extras.side_tables.get_or_add(module, r));
         }
     }
+    let abi = shared.abi;
+    let frame = Frame::new(
+        &rewritten.saved,
+        rewritten.site,
+        tail_calls.tag(id),
+        abi,
+        module,
+        &side,
+        &mut extras.frame_movers,
+    );
     let placeholders = extras
         .placeholders
         .results(module, &rewritten.results, name)?;
@@ -123,19 +135,10 @@ pub(crate) fn instrument(
         None => Vec::new(),
     };
 
-    let abi = shared.abi;
     let Module { funcs, locals, .. } = module;
     let FunctionKind::Local(func) = &mut funcs.get_mut(id).kind else {
         unreachable!("rewritten above");
     };
-    let frame = Frame::new(
-        &rewritten.saved,
-        rewritten.site,
-        tail_calls.tag(id),
-        abi,
-        locals,
-        &side,
-    );
     let Rewritten {
         prologue,
         body,
@@ -173,6 +176,7 @@ pub(crate) fn instrument(
 #[derive(Debug, Default)]
 pub(crate) struct Extras {
     pub side_tables: SideTables,
+    pub frame_movers: FrameMovers,
     pub placeholders: Placeholders,
     /// The ids passed to the unwind recorder.
     pub unwound_names: NameTable,

@@ -94,6 +94,7 @@ mod facts;
 mod fast_path;
 mod flow;
 mod frame;
+mod frame_movers;
 pub mod fuel;
 mod guards;
 mod hints;
