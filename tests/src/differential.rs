@@ -20,8 +20,9 @@ use crate::value::Value;
 
 /// The option sets every execution test is instrumented with by default:
 /// only `env.sleep*` suspends (with the ABI globals exported, which the
-/// driver then cross-checks), the same with a fast path, and Binaryen's
-/// default (every import may suspend).
+/// driver then cross-checks), the same with a fast path and frames
+/// restored by inline loads, and Binaryen's default (every import may
+/// suspend).
 pub fn default_option_sets() -> Vec<(String, Options)> {
     vec![
         (
@@ -33,10 +34,11 @@ pub fn default_option_sets() -> Vec<(String, Options)> {
             },
         ),
         (
-            "--imports env.sleep* --fast-path".to_string(),
+            "--imports env.sleep* --fast-path --no-multivalue".to_string(),
             Options {
                 imports: Some(vec!["env.sleep*".to_string()]),
                 fast_path: true,
+                no_multivalue: true,
                 ..Options::default()
             },
         ),

@@ -61,6 +61,7 @@ pub fn parse(flags: &str) -> Result<Options, String> {
             "--import-globals" => o.import_globals = true,
             "--memory" => o.memory = Some(value()?.to_string()),
             "--fast-path" => o.fast_path = true,
+            "--no-multivalue" => o.no_multivalue = true,
             "--asserts" => o.asserts = true,
             "--record-unwinds" => o.record_unwinds = true,
             "--ignore-unwind-from-catch" => o.ignore_unwind_from_catch = true,

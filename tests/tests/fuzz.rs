@@ -44,8 +44,10 @@ fn generate(seed: u64) -> Option<Case> {
     let mut rng = Rng(seed ^ 0x5eed_f00d);
     let module = smith::module(&mut rng, proposals(seed))?;
     let (mut options, suspending) = smith::options(&mut rng, module.indirect);
-    // Odd seeds with a fast path (not drawn, so that seeds keep their cases).
+    // Odd seeds with a fast path, half of each with frames restored by
+    // inline loads (not drawn, so that seeds keep their cases).
     options.fast_path = seed % 2 == 1;
+    options.no_multivalue = seed / 2 % 2 == 1;
     let policy = smith::policy(&mut rng, seed);
     let capacity = (rng.below(8) == 0).then(|| rng.below(48));
     Some(Case {

@@ -31,6 +31,8 @@ goldens!(
     br_table,
     export_globals,
     fast_path,
+    frame_runs,
+    frame_runs_no_multivalue,
     fuel_accessors,
     fuel_fast_path,
     fuel_loop,
@@ -150,4 +152,27 @@ fn untouched_function_is_byte_identical() {
         .find(|d| d.function == "pure")
         .expect("a decision for `pure`");
     assert!(!decision.instrumented, "{decision:?}");
+}
+
+/// Frames restored by inline loads need no multi-value: the output of
+/// `frame_runs_no_multivalue` validates with multi-value switched off (the
+/// input has no use of it), and the default output does not.
+#[test]
+fn no_multivalue_output_needs_no_multi_value() {
+    use wasmparser::{Validator, WasmFeatures};
+    let path = goldens_dir().join("frame_runs_no_multivalue.wat");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let input = load(&path);
+    let without = WasmFeatures::default() - WasmFeatures::MULTI_VALUE;
+    let validate = |wasm: &[u8]| Validator::new_with_features(without).validate_all(wasm);
+    validate(&input).expect("the input needs no multi-value");
+    let options = options_of(&text).unwrap();
+    assert!(options.no_multivalue);
+    validate(&instrument(&input, &options).unwrap().wasm)
+        .expect("--no-multivalue output needs no multi-value");
+    let default = rewind_transform::Options {
+        no_multivalue: false,
+        ..options
+    };
+    assert!(validate(&instrument(&input, &default).unwrap().wasm).is_err());
 }

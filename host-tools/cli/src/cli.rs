@@ -534,6 +534,11 @@ pub struct TransformArgs {
     /// about twice the instrumented code (rewind's own; no Binaryen equivalent)
     #[arg(long, help_heading = "Code generation")]
     pub fast_path: bool,
+    /// Restore frames with inline loads instead of shared helpers that
+    /// return several values: the output then needs multi-value only if the
+    /// input does (for engines and tools without it; about 5% more code)
+    #[arg(long, help_heading = "Code generation")]
+    pub no_multivalue: bool,
 }
 
 #[cfg(test)]

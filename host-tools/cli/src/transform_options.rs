@@ -25,6 +25,7 @@ pub fn build(args: &TransformArgs) -> Result<Options> {
         memory: args.memory.clone(),
         stack_pointer_global: args.stack_pointer_global,
         fast_path: args.fast_path,
+        no_multivalue: args.no_multivalue,
         ignore_unwind_from_catch: args.ignore_unwind_from_catch,
         asserts: args.asserts,
         // Only `rewind advise` records unwinds, on a copy of its own.

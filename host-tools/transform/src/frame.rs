@@ -43,8 +43,18 @@ enum Value {
 #[derive(Debug)]
 struct Run {
     values: Vec<Value>,
+    ty: ValType,
     save: FunctionId,
-    restore: FunctionId,
+}
+
+/// How a frame is read back on rewind.
+#[derive(Debug)]
+enum Restore {
+    /// By a restore helper per run, which returns the run's values
+    /// (multi-value).
+    Helpers(Vec<FunctionId>),
+    /// By inline loads from the frame's start, kept in this local.
+    Loads(LocalId),
 }
 
 /// The frame of one function.
@@ -53,6 +63,7 @@ pub(crate) struct Frame {
     runs: Vec<Run>,
     /// Local holding the call-site number.
     site: LocalId,
+    restore: Restore,
     saved: usize,
     size: u64,
 }
@@ -72,7 +83,10 @@ fn rank(ty: ValType) -> (std::cmp::Reverse<u64>, u8) {
 impl Frame {
     /// Lays out a frame for `saved`, with `tag` last if given; `side`
     /// gives the side table of each reference type (nullable form) among
-    /// them. Adds the helpers the frame needs to `module`.
+    /// them. Adds the helpers the frame needs to `module`; with
+    /// `multivalue` false the frame is restored by inline loads instead of
+    /// helpers that return several values.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         saved: &[LocalId],
         site: LocalId,
@@ -81,38 +95,51 @@ impl Frame {
         module: &mut Module,
         side: &HashMap<RefType, SideTable>,
         movers: &mut FrameMovers,
+        multivalue: bool,
     ) -> Frame {
-        let mut locals: Vec<(ValType, LocalId, Option<(SideTable, bool)>)> = saved
+        let mut values: Vec<(ValType, Value)> = saved
             .iter()
             .map(|&local| match module.locals.get(local).ty() {
-                ValType::Ref(r) => (ValType::I32, local, Some((side[&nullable(r)], r.nullable))),
-                ty => (ty, local, None),
+                ValType::Ref(r) => {
+                    let side = Some((side[&nullable(r)], r.nullable));
+                    (ValType::I32, Value::Local { local, side })
+                }
+                ty => (ty, Value::Local { local, side: None }),
             })
             .collect();
-        locals.sort_by_key(|(ty, local, _)| (rank(*ty), local.index()));
-        let mut values: Vec<(ValType, Value)> = locals
-            .into_iter()
-            .map(|(ty, local, side)| (ty, Value::Local { local, side }))
-            .collect();
+        values.sort_by_key(|(ty, value)| match value {
+            Value::Local { local, .. } => (rank(*ty), local.index()),
+            Value::Site | Value::Tag(_) => (rank(*ty), usize::MAX),
+        });
         values.push((ValType::I32, Value::Site));
         if let Some(tag) = tag {
             values.push((ValType::I32, Value::Tag(tag)));
         }
         let size = values.iter().map(|(ty, _)| size_of(*ty)).sum();
         let mut runs = Vec::new();
+        let mut restorers = Vec::new();
         for group in values.chunk_by(|a, b| a.0 == b.0) {
             let ty = group[0].0;
             for chunk in group.chunks(LONGEST) {
                 runs.push(Run {
                     values: chunk.iter().map(|(_, v)| *v).collect(),
+                    ty,
                     save: movers.save(module, abi, ty, chunk.len()),
-                    restore: movers.restore(module, abi, ty, chunk.len()),
                 });
+                if multivalue {
+                    restorers.push(movers.restore(module, abi, ty, chunk.len()));
+                }
             }
         }
+        let restore = if multivalue {
+            Restore::Helpers(restorers)
+        } else {
+            Restore::Loads(module.locals.add(abi.ptr()))
+        };
         Frame {
             runs,
             site,
+            restore,
             saved: saved.len(),
             size,
         }
@@ -137,27 +164,33 @@ impl Frame {
                 func: abi.frame_pop,
             })),
         ];
-        for run in &self.runs {
-            body.push(at(Instr::Call(Call { func: run.restore })));
-            for value in run.values.iter().rev() {
-                match *value {
-                    Value::Local { local, side } => {
-                        if let Some((table, nullable)) = side {
-                            body.push(at(Instr::Call(Call {
-                                func: table.restore,
-                            })));
-                            if !nullable {
-                                body.push(at(Instr::RefAsNonNull(RefAsNonNull {})));
-                            }
-                        }
-                        body.push(at(Instr::LocalSet(LocalSet { local })));
+        match &self.restore {
+            // The frame's start goes from one helper to the next on the
+            // operand stack.
+            Restore::Helpers(restorers) => {
+                for (run, restorer) in self.runs.iter().zip(restorers) {
+                    body.push(at(Instr::Call(Call { func: *restorer })));
+                    for value in run.values.iter().rev() {
+                        self.restore_value(&mut body, *value);
                     }
-                    Value::Site => body.push(at(Instr::LocalSet(LocalSet { local: self.site }))),
-                    Value::Tag(_) => body.push(at(Instr::Drop(Drop {}))),
+                }
+                body.push(at(Instr::Drop(Drop {})));
+            }
+            Restore::Loads(start) => {
+                body.push(at(Instr::LocalSet(LocalSet { local: *start })));
+                let mut offset = 0;
+                for run in &self.runs {
+                    for value in &run.values {
+                        if !matches!(value, Value::Tag(_)) {
+                            body.push(at(Instr::LocalGet(LocalGet { local: *start })));
+                            body.push(at(abi.load(run.ty, offset)));
+                            self.restore_value(&mut body, *value);
+                        }
+                        offset += size_of(run.ty);
+                    }
                 }
             }
         }
-        body.push(at(Instr::Drop(Drop {})));
         let test = vec![
             at(Instr::GlobalGet(GlobalGet { global: abi.state })),
             at(i32_const(abi::STATE_REWINDING)),
@@ -166,6 +199,26 @@ impl Frame {
             })),
         ];
         if_then(func, test, body)
+    }
+
+    /// Moves the restored `value`, on top of the operand stack, where it
+    /// goes (the tag is read elsewhere: dropped).
+    fn restore_value(&self, body: &mut Code, value: Value) {
+        match value {
+            Value::Local { local, side } => {
+                if let Some((table, nullable)) = side {
+                    body.push(at(Instr::Call(Call {
+                        func: table.restore,
+                    })));
+                    if !nullable {
+                        body.push(at(Instr::RefAsNonNull(RefAsNonNull {})));
+                    }
+                }
+                body.push(at(Instr::LocalSet(LocalSet { local })));
+            }
+            Value::Site => body.push(at(Instr::LocalSet(LocalSet { local: self.site }))),
+            Value::Tag(_) => body.push(at(Instr::Drop(Drop {}))),
+        }
     }
 
     /// At the unwind exit: reserve the frame (the runtime's push checks for

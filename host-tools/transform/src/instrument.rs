@@ -41,6 +41,8 @@ pub(crate) struct Shared<'a> {
     pub hints: &'a Hints,
     /// `Options::fast_path`.
     pub fast_path: bool,
+    /// `!Options::no_multivalue`.
+    pub multivalue: bool,
     /// `Options::ignore_unwind_from_catch`.
     pub ignore_unwind_from_catch: bool,
     /// Where resuming inside a catch handler that stayed in its `try`
@@ -123,6 +125,7 @@ pub(crate) fn instrument(
         module,
         &side,
         &mut extras.frame_movers,
+        shared.multivalue,
     );
     let placeholders = extras
         .placeholders

@@ -45,6 +45,12 @@ pub struct Options {
     /// state, without the rewind guards (see `fast_path.rs`). Faster in
     /// normal state, about twice the instrumented code.
     pub fast_path: bool,
+    /// Rewind's own: restore frames with inline loads instead of the shared
+    /// helpers that return several values (`frame_movers.rs`), so that the
+    /// output needs no multi-value support when its input does not. For
+    /// engines and tools without multi-value (Binaryen reads the default
+    /// output only with `--enable-multivalue`); about 5% more code.
+    pub no_multivalue: bool,
     /// Calls inside legacy `catch`/`catch_all` handlers are assumed never
     /// to suspend, and the handlers are left uninstrumented (Binaryen's
     /// `asyncify-ignore-unwind-from-catch`). Without it, a handler that may

@@ -136,6 +136,7 @@ pub(crate) fn instrument_module(
             imports: &imports,
             hints,
             fast_path: options.fast_path,
+            multivalue: !options.no_multivalue,
             ignore_unwind_from_catch: options.ignore_unwind_from_catch,
             resume_in_catch,
             unwound,

@@ -88,8 +88,14 @@ fn measure(setup: &Setup, m: &RealModule, path: &Path, wasm: &[u8]) -> Row {
         if let Some(w) = &setup.wasm_opt {
             eprintln!("   wasm-opt -O (ours) ...");
             ours_o = Some(
-                w.run(&setup.cache, &out, &with_features(&["-O"]))
-                    .map(|r| code_size(&r.wasm)),
+                // Rewind's frames restore through helpers with several
+                // results.
+                w.run(
+                    &setup.cache,
+                    &out,
+                    &with_features(&["--enable-multivalue", "-O"]),
+                )
+                .map(|r| code_size(&r.wasm)),
             );
         }
         Ours {
