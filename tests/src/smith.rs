@@ -374,17 +374,29 @@ pub fn with_big_stack(f: fn()) {
 }
 
 /// Where the first of `got` and `oracle` stopped because the native stack
-/// ran out (a trap, or a call the harness made into the module inside an
-/// import, the ABI's `asyncify_get_state`, that overflowed it). The two
+/// or the GC heap ran out; nothing after that point is comparable.
+///
+/// The stack: a trap, or a call the harness made into the module inside an
+/// import (the ABI's `asyncify_get_state`) that overflowed it. The two
 /// modules' frames differ in size, and engines bound the stack in bytes
 /// (wasmtime, node) or frames (wasmi, where side-table helpers add
 /// frames), so a recursion may run out in either one first, deeper or
-/// shallower: nothing after that point is comparable.
-pub fn stack_exhausted(got: &Trace, oracle: &Trace) -> Option<usize> {
-    let (a, b) = (
-        stopped_by(got, "StackOverflow"),
-        stopped_by(oracle, "StackOverflow"),
-    );
+/// shallower. The GC heap (wasmtime): the instrumented module holds
+/// references longer than the original (a value spilled to a local lives
+/// until the local is written again, one saved across a suspension until
+/// it is restored), so a loop allocating big arrays may run out where the
+/// original, which drops each one at once, does not (seed 42008492).
+pub fn resources_exhausted(got: &Trace, oracle: &Trace) -> Option<usize> {
+    let first = |trace: &Trace| {
+        [
+            stopped_by(trace, "StackOverflow"),
+            stopped_by(trace, "GC heap out of memory"),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    };
+    let (a, b) = (first(got), first(oracle));
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         _ => a.or(b),
@@ -410,5 +422,5 @@ fn stopped_by(trace: &Trace, what: &str) -> Option<usize> {
 
 /// Whether the first `n` events of `got` are the oracle's.
 pub fn same_before(got: &Trace, oracle: &Trace, n: usize) -> bool {
-    got.events[..n] == oracle.events[..n.min(oracle.events.len())]
+    got.events.iter().take(n).eq(oracle.events.iter().take(n))
 }

@@ -369,11 +369,11 @@ fn metered_run(
     // came before must match.
     let stopped_early = match got.diff(oracle) {
         Ok(()) => false,
-        Err(difference) => match save_stack.or_else(|| smith::stack_exhausted(&got, oracle)) {
+        Err(difference) => match save_stack.or_else(|| smith::resources_exhausted(&got, oracle)) {
             None => return Err(format!("{}: {difference}", context())),
             Some(at) if !smith::same_before(&got, oracle, at) => {
                 return Err(format!(
-                    "{}: overflowed the save or native stack after a difference: \
+                    "{}: overflowed the save or native stack, or the GC heap, after a difference: \
                      {difference}",
                     context()
                 ));
