@@ -27,9 +27,12 @@
 //!    suspending call into guarded pieces. Operand-stack values that live
 //!    across a suspending instruction are spilled into locals, so that at
 //!    every suspension point all state is in locals.
-//! 7. **Locals** (`liveness.rs`, `frame.rs`): compute which locals are live
-//!    across a suspension and emit the code that saves them to the save stack
-//!    on unwind and restores them on rewind.
+//! 7. **Locals** (`liveness.rs`, `frame.rs`, `frame_movers.rs`): compute
+//!    which locals are live across a suspension and emit the code that saves
+//!    them to the save stack on unwind and restores them on rewind: a chain
+//!    of calls of helpers the module shares, each moving a run of values of
+//!    one type (restoring through helpers with several results; with
+//!    [`Options::no_multivalue`], by inline loads).
 //! 8. **Fast path** (with [`Options::fast_path`], `fast_path.rs`): a copy of
 //!    each instrumented body, run when the call starts in normal state, with
 //!    the rewind guards folded away.
@@ -51,8 +54,8 @@
 //!
 //! The host passes a pointer to `{ stack_pos, stack_end }` (two `i32`, or two
 //! `i64` for memory64). Frames are pushed upward from `stack_pos`. One frame
-//! holds the function's saved locals (8- and 16-byte values first, then
-//! 4-byte ones) followed by the `i32` call-site index and, for functions
+//! holds the function's saved locals (16- and 8-byte values first, then
+//! 4-byte ones, grouped by type) followed by the `i32` call-site index and, for functions
 //! involved in tail calls kept across a suspension, an `i32` tag naming the
 //! function (`tail_calls.rs`). Frames are private to Rewind and differ from
 //! Binaryen's.
