@@ -11,6 +11,11 @@
 //!   until it finishes (each slice is a real unwind and rewind).
 //! * **(e) rewind fast path**: as (c), metered with `Options::fast_path`
 //!   (a guard-free copy of each instrumented body for normal state).
+//! * **(f) wasm-instrument**: the engine-agnostic peer of (c): gas metering
+//!   injected by parity's `wasm-instrument` crate (its mutable-global
+//!   backend, one unit per instruction: a call of its gas function in every
+//!   metered block, a trap when the gas runs out), under plain wasmi with a
+//!   huge budget. It traps where rewind suspends.
 //!
 //! Three CPU-bound kernels: a tight counting/arithmetic loop, recursive
 //! fib, and a loop writing then summing an array in linear memory. Each
@@ -109,6 +114,38 @@ fn wasmi_runner(wasm: &[u8], arg: i32, fuel: bool) -> impl FnMut() -> i32 + use<
     }
 }
 
+/// The global `wasm-instrument` keeps the gas left in (exported).
+const GAS_GLOBAL: &str = "gas_left";
+
+/// `wasm` with gas metering injected by `wasm-instrument` (column (f)).
+fn gas_metered(wasm: &[u8]) -> Vec<u8> {
+    use wasm_instrument::gas_metering::{self, ConstantCostRules, mutable_global};
+    use wasm_instrument::parity_wasm;
+    let module = parity_wasm::deserialize_buffer(wasm).unwrap();
+    let injector = mutable_global::Injector::new(GAS_GLOBAL);
+    let module = gas_metering::inject(module, injector, &ConstantCostRules::default())
+        .unwrap_or_else(|_| panic!("wasm-instrument could not meter the kernel"));
+    parity_wasm::serialize(module).unwrap()
+}
+
+/// One call of `run(arg)` of a module metered by `wasm-instrument`, under
+/// plain wasmi with a budget that never runs out.
+fn gas_runner(gas_metered: &[u8], arg: i32) -> impl FnMut() -> i32 + use<> {
+    let engine = Engine::default();
+    let module = wasmi::Module::new(&engine, gas_metered).unwrap();
+    let mut store = Store::new(&engine, ());
+    let linker = WasmiLinker::<()>::new(&engine);
+    let instance = linker.instantiate_and_start(&mut store, &module).unwrap();
+    let run = instance.get_func(&store, "run").unwrap();
+    let gas = instance.get_global(&store, GAS_GLOBAL).unwrap();
+    move || {
+        gas.set(&mut store, Val::I64(HUGE as i64)).unwrap();
+        let mut out = [Val::I32(0)];
+        run.call(&mut store, &[Val::I32(arg)], &mut out).unwrap();
+        out[0].i32().unwrap()
+    }
+}
+
 /// One call of `run(arg)` of the metered module through rewind-host with
 /// slices of `budget` fuel; returns the result and the number of slices.
 fn rewind_runner(
@@ -194,13 +231,14 @@ fn main() {
 
     println!("fuel metering slowdown under wasmi (median of {runs} calls, columns interleaved)\n");
     println!(
-        "{:<7} {:>11}  {:>17}  {:>26}  {:>26}  {:>26}  {:>15}",
+        "{:<7} {:>11}  {:>17}  {:>26}  {:>26}  {:>26}  {:>26}  {:>15}",
         "kernel",
         "(a) plain",
         "(b) wasmi fuel",
         "(c) rewind 1 slice",
         "(d) rewind ~100 slices",
         "(e) fast path 1 slice",
+        "(f) wasm-instrument",
         "fuel / slices"
     );
     for (name, wat, arg) in kernels {
@@ -219,6 +257,7 @@ fn main() {
             rewind_fuel(&engine, &fast, arg),
             rewind_fuel(&engine, &metered, arg)
         );
+        let gas = gas_metered(&wasm);
         let expect = wasmi_runner(&wasm, arg, false)();
         let fuel = rewind_fuel(&engine, &metered, arg);
         let budget = (fuel / SLICES).max(1);
@@ -235,16 +274,17 @@ fn main() {
                     rewind_runner(&engine, &metered, arg, budget),
                 ),
                 checked((expect, 1), rewind_runner(&engine, &fast, arg, HUGE)),
+                checked(expect, gas_runner(&gas, arg)),
             ],
         );
-        let [a, b, c, d, e] = times[..] else {
-            unreachable!("five runners")
+        let [a, b, c, d, e, f] = times[..] else {
+            unreachable!("six runners")
         };
 
         let ms = |t: Duration| t.as_secs_f64() * 1e3;
         let vs = |t: Duration, base: Duration| t.as_secs_f64() / base.as_secs_f64();
         println!(
-            "{name:<7} {:>8.2} ms  {:>8.2} ms {:>4.2}x  {:>8.2} ms {:>5.2}x {:>5.2}xb  {:>8.2} ms {:>5.2}x {:>5.2}xb  {:>8.2} ms {:>5.2}x {:>5.2}xb  {fuel:>9} / {slices}",
+            "{name:<7} {:>8.2} ms  {:>8.2} ms {:>4.2}x  {:>8.2} ms {:>5.2}x {:>5.2}xb  {:>8.2} ms {:>5.2}x {:>5.2}xb  {:>8.2} ms {:>5.2}x {:>5.2}xb  {:>8.2} ms {:>5.2}x {:>5.2}xb  {fuel:>9} / {slices}",
             ms(a),
             ms(b),
             vs(b, a),
@@ -257,6 +297,9 @@ fn main() {
             ms(e),
             vs(e, a),
             vs(e, b),
+            ms(f),
+            vs(f, a),
+            vs(f, b),
         );
     }
     println!(
