@@ -19,15 +19,25 @@ use crate::{FuelOptions, Options, Output, Progress, Report, asserts, facts, intr
 /// Parses a binary or text module.
 pub(crate) fn parse(input: &[u8]) -> Result<(Module, usize)> {
     let binary = wat::parse_bytes(input).map_err(|e| Error::Parse(Box::new(e)))?;
-    let module = ModuleConfig::new()
+    let mut module = ModuleConfig::new()
         .parse(&binary)
         .map_err(|e| Error::Parse(e.into()))?;
+    // The map from instructions to their input offsets is kept only for
+    // rewriting DWARF, which the output does not carry; for a large module
+    // it is a tenth of the memory.
+    for (_, func) in module.funcs.iter_local_mut() {
+        func.instruction_mapping = Vec::new();
+    }
     Ok((module, binary.len()))
 }
 
-/// Emits (without the `else` of empty `else` arms) and validates.
-pub(crate) fn emit(module: &mut Module, progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>> {
-    let wasm = crate::empty_else::strip(module.emit_wasm());
+/// Emits (without the `else` of empty `else` arms) and validates. The
+/// module is dropped as soon as it is encoded, so that the clean-up and the
+/// validation reuse its memory.
+pub(crate) fn emit(mut module: Module, progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>> {
+    let encoded = module.emit_wasm();
+    drop(module);
+    let wasm = crate::empty_else::strip(encoded);
     progress(Progress::Emitted);
     validate(&wasm)?;
     Ok(wasm)
@@ -42,7 +52,7 @@ pub(crate) fn run(
     let (mut module, bytes_before) = parse(input)?;
     progress(Progress::Parsed);
     let mut report = instrument_module(&mut module, options, &Hints::default(), progress)?;
-    let wasm = emit(&mut module, progress)?;
+    let wasm = emit(module, progress)?;
     report.bytes_before = bytes_before;
     report.bytes_after = wasm.len();
     report.elapsed = started.elapsed();
@@ -73,7 +83,7 @@ pub(crate) fn run_metered(
     }
     options.imports = Some(imports);
     let mut report = instrument_module(&mut module, &options, &metered.hints, progress)?;
-    let wasm = emit(&mut module, progress)?;
+    let wasm = emit(module, progress)?;
     report.fuel = Some(metered.report);
     report.bytes_before = bytes_before;
     report.bytes_after = wasm.len();
