@@ -20,9 +20,9 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $sum (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 5
+    local.set 4
     global.get $__asyncify_state
     i32.const 2
     i32.eq
@@ -30,7 +30,7 @@
       i32.const 20
       call $__rewind_frame_pop
       call $__rewind_restore_i64_1
-      local.set 5
+      local.set 4
       call $__rewind_restore_i32_3
       local.set 1
       local.set 2
@@ -48,17 +48,17 @@
                 br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
               end
             end
-            local.get 5
+            local.get 4
             i64.const 2
             i64.sub
-            local.tee 5
+            local.tee 4
             i64.const 0
             i64.lt_s
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
                 br_if 0 (;@6;)
-                local.get 5
+                local.get 4
                 global.set $__rewind_fuel
               end
               call 0
@@ -67,26 +67,26 @@
               global.get $__asyncify_state
               br_if 4 (;@1;)
               global.get $__rewind_fuel
-              local.set 5
+              local.set 4
             end
             local.get 0
             i32.eqz
             if ;; label = @5
-              local.get 5
+              local.get 4
               i64.const 1
               i64.sub
-              local.set 5
+              local.set 4
               i32.const 0
-              local.get 5
+              local.get 4
               global.set $__rewind_fuel
               return
             end
-            local.get 5
+            local.get 4
             i64.const 12
             i64.sub
-            local.set 5
+            local.set 4
             local.get 0
-            local.get 5
+            local.get 4
             global.set $__rewind_fuel
             call $double
             local.get 0
@@ -101,21 +101,21 @@
           local.set 1
           global.get $__asyncify_state
           br_if 2 (;@1;)
-          local.set 4
+          local.set 3
           local.get 2
-          local.get 4
+          local.get 3
           global.get $__rewind_fuel
-          local.set 5
+          local.set 4
           i32.add
         end
-        local.get 5
+        local.get 4
         global.set $__rewind_fuel
       end
       return
     end
     i32.const 20
     call $__rewind_frame_push
-    local.get 5
+    local.get 4
     call $__rewind_save_i64_1
     local.get 0
     local.get 2

@@ -59,6 +59,7 @@ const PROGRAMS: &[&str] = &[
     "result_from_call",
     "rewind_args",
     "several_calls_one_expression",
+    "shared_spill_slots",
     "stack_pointer",
     "tail_calls",
     "unreachable_tail",
@@ -315,6 +316,17 @@ fn several_calls_one_expression() {
         t.first_results(),
         [I32(10 * 20 - (30 + 40)), I64(2 * 10 + 50 + 60)]
     );
+}
+
+#[test]
+fn shared_spill_slots() {
+    let t = Exec::file("shared_spill_slots")
+        .call("main", &[I32(2)])
+        .run();
+    // sleep_i32 returns 10, 20, 30, 40 and sleep_f64 10.25: keep = x + 10,
+    // acc = x + 20.25, mix(keep, mix(20, x)) = 4x - 30, mix(30, 40) = 50,
+    // then + trunc(acc) + keep: 6x + 50; a - b = 7x - (x + 5).
+    assert_eq!(t.first_results(), [I32(6 * 2 + 50 + (7 * 2 - (2 + 5)))]);
 }
 
 #[test]

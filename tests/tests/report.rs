@@ -24,6 +24,12 @@ fn counts_and_decisions() {
 }
 
 #[test]
+fn spill_locals_share_slots() {
+    let out = instrument(Exec::file("shared_spill_slots").wasm(), &Options::default()).unwrap();
+    assert!(out.report.locals_coalesced > 0, "{:?}", out.report);
+}
+
+#[test]
 fn narrow_imports_leave_functions_alone() {
     let m = wat(r#"(module
         (import "env" "sleep" (func $sleep))

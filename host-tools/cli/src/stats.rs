@@ -53,6 +53,7 @@ pub fn print_stats(out: &mut dyn Write, report: &Report, elapsed: Duration) -> i
     )?;
     writeln!(out, "call sites:    {}", report.call_sites)?;
     writeln!(out, "locals saved:  {}", report.locals_saved)?;
+    writeln!(out, "locals merged: {}", report.locals_coalesced)?;
     if report.tail_calls_kept + report.tail_calls_lowered > 0 {
         writeln!(
             out,
@@ -105,6 +106,7 @@ mod tests {
             functions_instrumented: 56,
             call_sites: 78,
             locals_saved: 90,
+            locals_coalesced: 12,
             bytes_before: 1_048_576,
             bytes_after: 1_100_000,
             elapsed: Duration::from_millis(123),
@@ -160,6 +162,7 @@ mod tests {
             "functions:     1234 (56 instrumented)\n\
              call sites:    78\n\
              locals saved:  90\n\
+             locals merged: 12\n\
              size:          1048576 -> 1100000 bytes (1.049x)\n\
              time:          0.123 s\n"
         );

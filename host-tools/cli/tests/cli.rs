@@ -325,6 +325,7 @@ fn stats() {
         "functions:     1 (1 instrumented)",
         "call sites:",
         "locals saved:",
+        "locals merged:",
         "size:",
         "time:",
     ] {

@@ -10,6 +10,7 @@ use walrus::{FunctionId, FunctionKind, LocalId, Module, ValType};
 use crate::abi_state::Abi;
 use crate::analysis::Analysis;
 use crate::catches::{Handlers, lower_suspending_handlers};
+use crate::coalesce::coalesce;
 use crate::depths::Depths;
 use crate::error::Error;
 use crate::error::Result;
@@ -61,6 +62,8 @@ pub(crate) struct Instrumented {
     pub sites: usize,
     /// Locals saved with the frame.
     pub saved: usize,
+    /// Locals merged into another's slot.
+    pub coalesced: usize,
     /// Tail calls to suspending functions that became call + `return`.
     pub tail_calls_lowered: usize,
     /// Tail calls to suspending functions kept as tail calls.
@@ -102,6 +105,7 @@ pub(crate) fn instrument(
         return Ok(Some(Instrumented {
             sites: 0,
             saved: 0,
+            coalesced: 0,
             tail_calls_lowered: 0,
             tail_calls_kept: tail_calls.kept(id),
             handlers: Handlers::default(),
@@ -165,10 +169,14 @@ pub(crate) fn instrument(
     code.extend(frame.save(abi, placeholders));
     let entry = func.entry_block();
     func.block_mut(entry).instrs = code;
+    let mut keep: HashSet<LocalId> = rewritten.saved.iter().copied().collect();
+    keep.insert(rewritten.site);
     tidy(func);
+    let coalesced = coalesce(func, locals, &rewritten.guards, &keep);
     Ok(Some(Instrumented {
         sites: rewritten.sites as usize,
         saved: frame.saved(),
+        coalesced,
         tail_calls_lowered: rewritten.tail_calls_lowered,
         tail_calls_kept: tail_calls.kept(id),
         handlers: rewritten.handlers,

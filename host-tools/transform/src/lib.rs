@@ -33,6 +33,8 @@
 //!    of calls of helpers the module shares, each moving a run of values of
 //!    one type (restoring through helpers with several results; with
 //!    [`Options::no_multivalue`], by inline loads).
+//!    Afterwards the locals the frame does not carry share slots where
+//!    their live ranges do not overlap (`coalesce.rs`).
 //! 8. **Fast path** (with [`Options::fast_path`], `fast_path.rs`): a copy of
 //!    each instrumented body, run when the call starts in normal state, with
 //!    the rewind guards folded away.
@@ -90,6 +92,7 @@ mod analysis;
 mod asserts;
 mod callgraph;
 mod catches;
+mod coalesce;
 mod depths;
 mod empty_else;
 pub mod error;

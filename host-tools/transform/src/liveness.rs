@@ -1,4 +1,5 @@
-//! Which locals are live after each suspending call.
+//! Which locals are live after each suspending call, and which locals
+//! interfere (are live at the same time) in normal-state execution.
 //!
 //! The rewritten body is flattened into a control-flow graph of basic
 //! blocks (with an explicit stack, so nesting depth costs heap, not native
@@ -110,8 +111,9 @@ struct Frame {
 struct Cfg<'a> {
     func: &'a LocalFunction,
     guards: &'a Guards,
-    /// The label a branch to which starts saving the frame.
-    unwind: InstrSeqId,
+    /// The label a branch to which starts saving the frame (`None`: no
+    /// points are recorded).
+    unwind: Option<InstrSeqId>,
     index: HashMap<LocalId, usize>,
     blocks: Vec<BasicBlock>,
     /// The block each label leads to.
@@ -142,6 +144,13 @@ impl Cfg<'_> {
     fn op(&mut self, op: Op) {
         let cur = self.cur;
         self.blocks[cur].ops.push(op);
+    }
+
+    /// Records an access of `local`, if it is one of those analysed.
+    fn local(&mut self, local: LocalId, op: fn(usize) -> Op) {
+        if let Some(&i) = self.index.get(&local) {
+            self.op(op(i));
+        }
     }
 
     /// Ends the current block with edges to every enclosing handler.
@@ -204,9 +213,9 @@ impl Cfg<'_> {
                 handlers: false,
             };
             match instr {
-                Instr::LocalGet(l) => self.op(Op::Get(self.index[&l.local])),
-                Instr::LocalSet(l) => self.op(Op::Set(self.index[&l.local])),
-                Instr::LocalTee(l) => self.op(Op::Set(self.index[&l.local])),
+                Instr::LocalGet(l) => self.local(l.local, Op::Get),
+                Instr::LocalSet(l) => self.local(l.local, Op::Set),
+                Instr::LocalTee(l) => self.local(l.local, Op::Set),
                 Instr::Block(b) => {
                     let after = self.new_block();
                     self.labels.insert(b.seq, after);
@@ -289,7 +298,7 @@ impl Cfg<'_> {
                     // An unwind check: what is live here is what is live
                     // after the suspending call before it (setting the
                     // site number kills only the site local, never saved).
-                    if b.block == self.unwind {
+                    if Some(b.block) == self.unwind {
                         self.op(Op::Point);
                     }
                     self.branch(b.block);
@@ -349,7 +358,6 @@ pub(crate) fn live_after(
     unwind: InstrSeqId,
     guards: &Guards,
 ) -> Vec<LocalId> {
-    let mut index = HashMap::new();
     let mut order = Vec::new();
     for_each_instr(func, body, |instr| {
         let local = match instr {
@@ -358,11 +366,79 @@ pub(crate) fn live_after(
             Instr::LocalTee(l) => l.local,
             _ => return,
         };
+        order.push(local);
+    });
+    let (order, blocks) = flatten(func, body, Some(unwind), guards, order);
+    let live_in = solve(&blocks);
+    let mut found = Bits::default();
+    for (b, block) in blocks.iter().enumerate() {
+        if !block.ops.iter().any(|op| matches!(op, Op::Point)) {
+            continue;
+        }
+        let mut live = live_out(&blocks, &live_in, b);
+        for op in block.ops.iter().rev() {
+            match *op {
+                Op::Get(i) => live.insert(i),
+                Op::Set(i) => live.remove(i),
+                Op::Point => found.union(&live),
+            }
+        }
+    }
+    found.iter().map(|i| order[i]).collect()
+}
+
+/// For each of `locals`, the indices (into `locals`) of those it
+/// interferes with in normal-state execution of the code reachable from
+/// `root`: one is written while the other is live. The rewind dispatches
+/// (`guards`) are taken as never entered, so what rewinding reads on its
+/// way to a call site does not count.
+pub(crate) fn interference(
+    func: &LocalFunction,
+    root: InstrSeqId,
+    guards: &Guards,
+    locals: &[LocalId],
+) -> Vec<Vec<usize>> {
+    let (_, blocks) = flatten(func, root, None, guards, locals.to_vec());
+    let live_in = solve(&blocks);
+    let mut rows = vec![Bits::default(); locals.len()];
+    for b in 0..blocks.len() {
+        let mut live = live_out(&blocks, &live_in, b);
+        for op in blocks[b].ops.iter().rev() {
+            match *op {
+                Op::Get(i) => live.insert(i),
+                Op::Set(i) => {
+                    live.remove(i);
+                    for j in live.iter() {
+                        rows[i].insert(j);
+                        rows[j].insert(i);
+                    }
+                }
+                Op::Point => {}
+            }
+        }
+    }
+    rows.iter().map(|row| row.iter().collect()).collect()
+}
+
+/// The control-flow graph of the code reachable from `root`, over
+/// `locals` (deduplicated, in order of first appearance; accesses of
+/// other locals are left out). With `unwind`, each unwind check (a
+/// `br_if` to it) records a point.
+fn flatten(
+    func: &LocalFunction,
+    root: InstrSeqId,
+    unwind: Option<InstrSeqId>,
+    guards: &Guards,
+    locals: Vec<LocalId>,
+) -> (Vec<LocalId>, Vec<BasicBlock>) {
+    let mut index = HashMap::new();
+    let mut order = Vec::new();
+    for local in locals {
         index.entry(local).or_insert_with(|| {
             order.push(local);
             order.len() - 1
         });
-    });
+    }
     let mut cfg = Cfg {
         func,
         guards,
@@ -373,16 +449,23 @@ pub(crate) fn live_after(
         handlers: Vec::new(),
         cur: 0,
     };
-    cfg.build(body);
-    solve(&cfg.blocks)
-        .iter()
-        .map(|i| order[i])
-        .collect::<Vec<_>>()
+    cfg.build(root);
+    (order, cfg.blocks)
 }
 
-/// Runs the backward analysis to a fixed point and returns the union of
-/// what is live at the points.
-fn solve(blocks: &[BasicBlock]) -> Bits {
+/// What is live out of block `b`: the union of what is live into its
+/// successors.
+fn live_out(blocks: &[BasicBlock], live_in: &[Bits], b: usize) -> Bits {
+    let mut out = Bits::default();
+    for s in &blocks[b].succ {
+        out.union(&live_in[*s]);
+    }
+    out
+}
+
+/// Runs the backward analysis to a fixed point: what is live into each
+/// block.
+fn solve(blocks: &[BasicBlock]) -> Vec<Bits> {
     let mut gen_ = Vec::with_capacity(blocks.len());
     let mut kill = Vec::with_capacity(blocks.len());
     let mut preds = vec![Vec::new(); blocks.len()];
@@ -407,19 +490,12 @@ fn solve(blocks: &[BasicBlock]) -> Bits {
             preds[*s].push(b);
         }
     }
-    let live_out = |live_in: &[Bits], b: usize| {
-        let mut out = Bits::default();
-        for s in &blocks[b].succ {
-            out.union(&live_in[*s]);
-        }
-        out
-    };
     let mut live_in = vec![Bits::default(); blocks.len()];
     let mut queued = vec![true; blocks.len()];
     let mut work: Vec<usize> = (0..blocks.len()).collect();
     while let Some(b) = work.pop() {
         queued[b] = false;
-        let mut new_in = live_out(&live_in, b).minus(&kill[b]);
+        let mut new_in = live_out(blocks, &live_in, b).minus(&kill[b]);
         new_in.union(&gen_[b]);
         if new_in.is_subset(&live_in[b]) {
             continue;
@@ -432,21 +508,7 @@ fn solve(blocks: &[BasicBlock]) -> Bits {
             }
         }
     }
-    let mut found = Bits::default();
-    for (b, block) in blocks.iter().enumerate() {
-        if !block.ops.iter().any(|op| matches!(op, Op::Point)) {
-            continue;
-        }
-        let mut live = live_out(&live_in, b);
-        for op in block.ops.iter().rev() {
-            match *op {
-                Op::Get(i) => live.insert(i),
-                Op::Set(i) => live.remove(i),
-                Op::Point => found.union(&live),
-            }
-        }
-    }
-    found
+    live_in
 }
 
 #[cfg(test)]

@@ -13,6 +13,9 @@ pub struct Report {
     pub call_sites: usize,
     /// Locals saved across suspensions, summed over instrumented functions.
     pub locals_saved: usize,
+    /// Locals of instrumented functions merged into another local's slot
+    /// because they are never live at the same time (`coalesce.rs`).
+    pub locals_coalesced: usize,
     /// Tail calls (`return_call*`) to functions that may suspend, turned
     /// into a call and `return`: each keeps its caller's frame on the stack
     /// while the callee runs, so a tail-recursive loop through one now

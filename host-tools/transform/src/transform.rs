@@ -158,6 +158,7 @@ pub(crate) fn instrument_module(
                 report.functions_instrumented += 1;
                 report.call_sites += done.sites;
                 report.locals_saved += done.saved;
+                report.locals_coalesced += done.coalesced;
                 report.tail_calls_lowered += done.tail_calls_lowered;
                 report.tail_calls_kept += done.tail_calls_kept;
                 report.catch_handlers_lowered += done.handlers.lowered;
