@@ -18,12 +18,32 @@ use crate::data::Shared;
 use crate::error::{Error, Result};
 use crate::runtime::Runtime;
 use std::sync::Mutex;
-use wasmi::{AsContextMut, ExternType, Func};
+use wasmi::{AsContext, AsContextMut, ExternType, Func};
 
 /// One save buffer: its address in guest memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SaveBuffer {
     pub ptr: u64,
+}
+
+impl SaveBuffer {
+    /// Bytes of saved frames not yet restored: how far `stack_pos` is past
+    /// the header (negative: more was restored than saved). A rewind that
+    /// reached the import that suspended has restored every frame, so this
+    /// is zero there.
+    pub(crate) fn unrestored(self, ctx: impl AsContext, runtime: &Runtime) -> Result<i64, String> {
+        let header = abi::header_size(runtime.memory64);
+        let offset =
+            usize::try_from(self.ptr).map_err(|_| "buffer address too large".to_string())?;
+        let mut bytes = [0u8; 8];
+        let word = if runtime.memory64 { 8 } else { 4 };
+        runtime
+            .memory
+            .read(ctx, offset, &mut bytes[..word])
+            .map_err(|e| format!("reading the header at {:#x} failed: {e}", self.ptr))?;
+        let pos = u64::from_le_bytes(bytes);
+        Ok(pos.wrapping_sub(self.ptr + header) as i64)
+    }
 }
 
 /// The buffers of one instance that no call holds, and how many were ever

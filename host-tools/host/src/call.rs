@@ -571,6 +571,19 @@ impl<T: 'static> Instance<T> {
                 }
             };
         }
+        // A resumed call that trapped before its rewind reached the import
+        // that suspended: the saved frames did not lead back to that call,
+        // so something on the stack at the suspension went on running
+        // instead of unwinding. Nothing the guest did since can be trusted.
+        if let Some(rewind) = &frame.rewind {
+            let error = Error::NotSuspendable {
+                export,
+                import: rewind.import.to_string(),
+                found: format!("trapped while rewinding toward it ({source})"),
+            };
+            self.poison(error.to_string());
+            return error;
+        }
         if let Some(suspension) = frame.suspension {
             let import = match suspension {
                 Suspension::Future { import, .. } | Suspension::Yield { import, .. } => {

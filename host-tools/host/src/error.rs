@@ -204,8 +204,9 @@ pub enum Error {
     /// not instrumented to suspend (the import is missing from the
     /// transform's import list, or a function from a function list). The
     /// guest went on running in the unwinding state until it called
-    /// another suspending import or, resumed, rewound into one. The
-    /// instance is poisoned.
+    /// another suspending import or, resumed, rewound into another one,
+    /// into it with the save stack not back where the unwind started, or
+    /// trapped before its rewind reached it. The instance is poisoned.
     #[error(
         "import `{import}` suspended `{export}`, but the guest did not unwind from it: it went on running and {found} (the call of the import, or a function on the stack, was not instrumented to suspend)"
     )]
@@ -215,7 +216,9 @@ pub enum Error {
         /// `module.name` of the import that suspended.
         import: String,
         /// What the guest did instead of unwinding: `called import
-        /// `...``, or `rewound into import `...``.
+        /// `...``, `rewound into import `...``, rewound into it with saved
+        /// frames left over (or more restored than saved), or `trapped
+        /// while rewinding toward it (...)`.
         found: String,
     },
     /// A fuel budget that cannot be used (zero).

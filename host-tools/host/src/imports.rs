@@ -289,6 +289,28 @@ fn suspending_import<T>(
                     found: format!("rewound into import `{import}`"),
                 }));
             }
+            // Every frame saved on the way out is restored on the way in:
+            // frames left over were saved by code that went on running
+            // after the import started the unwind.
+            if let Some(buffer) = frame(caller).buffer {
+                let left = buffer.unrestored(&*caller, &runtime).map_err(protocol)?;
+                let found = match left {
+                    0 => None,
+                    1.. => Some(format!(
+                        "rewound into it with {left} bytes of saved frames not restored"
+                    )),
+                    _ => Some(format!(
+                        "rewound into it having restored {} bytes more than were saved",
+                        left.unsigned_abs()
+                    )),
+                };
+                if let Some(found) = found {
+                    return Err(wasmi::Error::host(DriverTrap::NotSuspendable {
+                        import: rewind.import.to_string(),
+                        found,
+                    }));
+                }
+            }
             runtime.stop_rewind(&mut *caller)?;
             return match rewind.result {
                 Ok(values) => write_results(import, results_ty, values, results),

@@ -13,19 +13,28 @@ use rewind_host::{CallOutcome, Error, Linker, Module, Phase};
 /// driver that uses the globals gets through. `main` yields once (nothing
 /// to save: no locals) and returns 42; on the way out of an unwind it adds
 /// `$bump` to `stack_pos`, as a frame that saved `$bump` bytes would
-/// (past the buffer's end if large).
+/// (past the buffer's end if large), and takes it off again on the way in
+/// unless `$pop` is zero; it traps on the way in when `$trap` is set.
 const HAND_WRITTEN: &str = r#"(module
   (import "rewind" "yield_to_host" (func $yield))
   (memory (export "memory") 1)
   (global $state (export "__asyncify_state") (mut i32) (i32.const 0))
   (global $data (export "__asyncify_data") (mut i32) (i32.const 0))
   (global $bump (export "bump") (mut i32) (i32.const 0))
+  (global $pop (export "pop") (mut i32) (i32.const 1))
+  (global $trap (export "trap") (mut i32) (i32.const 0))
   (func (export "asyncify_start_unwind") (param i32) unreachable)
   (func (export "asyncify_stop_unwind") unreachable)
   (func (export "asyncify_start_rewind") (param i32) unreachable)
   (func (export "asyncify_stop_rewind") unreachable)
   (func (export "asyncify_get_state") (result i32) unreachable)
   (func (export "main") (result i32)
+    (if (i32.and (i32.eq (global.get $state) (i32.const 2)) (global.get $trap))
+      (then unreachable))
+    (if (i32.and (i32.eq (global.get $state) (i32.const 2)) (global.get $pop))
+      (then
+        (i32.store (global.get $data)
+          (i32.sub (i32.load (global.get $data)) (global.get $bump)))))
     (call $yield)
     (if (i32.eq (global.get $state) (i32.const 1))
       (then
@@ -45,11 +54,12 @@ fn hand_written() -> rewind_host::Instance<()> {
 }
 
 fn set_bump(instance: &mut rewind_host::Instance<()>, bump: i32) {
-    let global = instance
-        .wasmi()
-        .get_global(instance.store(), "bump")
-        .unwrap();
-    global.set(instance.store_mut(), Val::I32(bump)).unwrap();
+    set(instance, "bump", bump);
+}
+
+fn set(instance: &mut rewind_host::Instance<()>, name: &str, value: i32) {
+    let global = instance.wasmi().get_global(instance.store(), name).unwrap();
+    global.set(instance.store_mut(), Val::I32(value)).unwrap();
 }
 
 #[test]
@@ -177,4 +187,51 @@ fn exported_globals_and_exports_agree() {
     };
     assert_eq!(run(true), (Some(2 * (5 + 4 + 3 + 2 + 1)), 10));
     assert_eq!(run(false), run(true));
+}
+
+/// A rewind that reaches the import that suspended with frames still in
+/// the save stack did not come back the way the unwind went out (code
+/// that was not instrumented went on running and saved them): the error
+/// names the import, and the instance is poisoned.
+#[test]
+fn frames_left_over_when_the_rewind_reaches_the_import_are_caught() {
+    let mut instance = hand_written();
+    set_bump(&mut instance, 4);
+    set(&mut instance, "pop", 0);
+    let call = match instance.call_resumable("main", &[]).unwrap() {
+        CallOutcome::Yielded(call) => call,
+        other => panic!("expected a yield, got {other:?}"),
+    };
+    let error = instance.resume(call).unwrap_err();
+    let Error::NotSuspendable { import, found, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(import, "rewind.yield_to_host");
+    assert_eq!(
+        found,
+        "rewound into it with 4 bytes of saved frames not restored"
+    );
+    assert!(instance.poisoned().is_some());
+}
+
+/// A resumed call that traps before its rewind reaches the import that
+/// suspended: the saved frames did not lead back to it.
+#[test]
+fn a_trap_before_the_rewind_reaches_the_import_names_it() {
+    let mut instance = hand_written();
+    set(&mut instance, "trap", 1);
+    let call = match instance.call_resumable("main", &[]).unwrap() {
+        CallOutcome::Yielded(call) => call,
+        other => panic!("expected a yield, got {other:?}"),
+    };
+    let error = instance.resume(call).unwrap_err();
+    let Error::NotSuspendable { import, found, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(import, "rewind.yield_to_host");
+    assert!(
+        found.starts_with("trapped while rewinding toward it ("),
+        "{found}"
+    );
+    assert!(instance.poisoned().is_some());
 }
