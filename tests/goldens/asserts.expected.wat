@@ -3,9 +3,7 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32)))
-  (type (;5;) (func (param i32 i32)))
-  (type (;6;) (func (param i32 i32) (result i32)))
+  (type (;4;) (func (param i32 i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -48,35 +46,7 @@
     i32.store
     local.get 2
   )
-  (func $inner (;2;) (type 0)
-    (local i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
-      local.set 0
-      drop
-    end
-    block ;; label = @1
-      block ;; label = @2
-        call $sleep
-        i32.const 0
-        local.set 0
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-      end
-      return
-    end
-    i32.const 4
-    call $__rewind_frame_push
-    local.get 0
-    call $__rewind_save_i32_1
-    drop
-  )
-  (func $middle (;3;) (type 0)
+  (func $middle (;2;) (type 0)
     global.get $__asyncify_state
     if ;; label = @1
       i32.const 1
@@ -91,7 +61,7 @@
       call $__rewind_not_instrumented
     end
   )
-  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -105,7 +75,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -119,7 +89,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;6;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -131,7 +101,7 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;7;) (type 0)
+  (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -143,7 +113,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;8;) (type 0)
+  (func $asyncify_stop_rewind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -155,37 +125,32 @@
       unreachable
     end
   )
-  (func $__rewind_save_i32_1 (;9;) (type 6) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i32.const 4
-    i32.add
+  (func $inner (;8;) (type 0)
+    block ;; label = @1
+      block ;; label = @2
+        call $sleep
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+      end
+      return
+    end
   )
-  (func $__rewind_restore_i32_1 (;10;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load
-  )
-  (func $__rewind_not_instrumented (;11;) (type 5) (param i32 i32)
+  (func $__rewind_not_instrumented (;9;) (type 4) (param i32 i32)
     local.get 0
     global.set $__rewind_missing_function
     local.get 1
     global.set $__rewind_missing_callee
     unreachable
   )
-  (func $__asyncify_save_stack_overflow (;12;) (type 0)
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $outer (;13;) (type 0)
+  (func $outer (;11;) (type 0)
     call $middle
   )
-  (func $asyncify_get_state (;14;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

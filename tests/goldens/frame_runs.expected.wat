@@ -3,11 +3,11 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32 i32 i32 i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32)))
   (type (;5;) (func (param i32) (result i32 i64 i64)))
   (type (;6;) (func (param i32) (result i32 f64)))
   (type (;7;) (func (param i32) (result externref)))
-  (type (;8;) (func (param i32 i32 i32 i32 i32) (result i32)))
+  (type (;8;) (func (param i32 i32 i32 i32) (result i32)))
   (type (;9;) (func (param i32 i64 i64) (result i32)))
   (type (;10;) (func (param i32 i64 f64 i32 i64 externref)))
   (type (;11;) (func (param i32 f64) (result i32)))
@@ -26,20 +26,18 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 10) (param i32 i64 f64 i32 i64 externref)
-    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      i32.const 40
+      i32.const 36
       call $__rewind_frame_pop
       call $__rewind_restore_i64_2
       local.set 4
       local.set 1
       call $__rewind_restore_f64_1
       local.set 2
-      call $__rewind_restore_i32_4
-      local.set 6
+      call $__rewind_restore_i32_3
       call $__rewind_restore_ref_0
       local.set 5
       local.set 3
@@ -49,8 +47,6 @@
     block ;; label = @1
       block ;; label = @2
         call $sleep
-        i32.const 0
-        local.set 6
         global.get $__asyncify_state
         br_if 1 (;@1;)
         local.get 1
@@ -71,7 +67,7 @@
       end
       return
     end
-    i32.const 40
+    i32.const 36
     call $__rewind_frame_push
     local.get 1
     local.get 4
@@ -82,8 +78,7 @@
     local.get 3
     local.get 5
     call $__rewind_save_ref_0
-    local.get 6
-    call $__rewind_save_i32_4
+    call $__rewind_save_i32_3
     drop
   )
   (func $__rewind_restore_ref_0 (;2;) (type 7) (param i32) (result externref)
@@ -181,7 +176,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i32_4 (;5;) (type 8) (param i32 i32 i32 i32 i32) (result i32)
+  (func $__rewind_save_i32_3 (;5;) (type 8) (param i32 i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -192,26 +187,10 @@
     local.get 3
     i32.store offset=8
     local.get 0
-    local.get 4
-    i32.store offset=12
-    local.get 0
-    i32.const 16
+    i32.const 12
     i32.add
   )
-  (func $__rewind_restore_i32_4 (;6;) (type 4) (param i32) (result i32 i32 i32 i32 i32)
-    local.get 0
-    i32.const 16
-    i32.add
-    local.get 0
-    i32.load
-    local.get 0
-    i32.load offset=4
-    local.get 0
-    i32.load offset=8
-    local.get 0
-    i32.load offset=12
-  )
-  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -225,7 +204,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -239,7 +218,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;9;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -251,7 +230,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i64_2 (;10;) (type 9) (param i32 i64 i64) (result i32)
+  (func $__rewind_save_i64_2 (;9;) (type 9) (param i32 i64 i64) (result i32)
     local.get 0
     local.get 1
     i64.store
@@ -261,6 +240,17 @@
     local.get 0
     i32.const 16
     i32.add
+  )
+  (func $__rewind_restore_i32_3 (;10;) (type 4) (param i32) (result i32 i32 i32 i32)
+    local.get 0
+    i32.const 12
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
   )
   (func $asyncify_stop_unwind (;11;) (type 0)
     i32.const 0

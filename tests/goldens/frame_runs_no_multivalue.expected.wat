@@ -4,7 +4,7 @@
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
   (type (;4;) (func (param i32) (result externref)))
-  (type (;5;) (func (param i32 i32 i32 i32 i32) (result i32)))
+  (type (;5;) (func (param i32 i32 i32 i32) (result i32)))
   (type (;6;) (func (param i32 i64 i64) (result i32)))
   (type (;7;) (func (param i32 i64 f64 i32 i64 externref)))
   (type (;8;) (func (param i32 f64) (result i32)))
@@ -23,41 +23,36 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 7) (param i32 i64 f64 i32 i64 externref)
-    (local i32 i32)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      i32.const 40
+      i32.const 36
       call $__rewind_frame_pop
-      local.tee 7
+      local.tee 6
       i64.load
       local.set 1
-      local.get 7
+      local.get 6
       i64.load offset=8
       local.set 4
-      local.get 7
+      local.get 6
       f64.load offset=16
       local.set 2
-      local.get 7
+      local.get 6
       i32.load offset=24
       local.set 0
-      local.get 7
+      local.get 6
       i32.load offset=28
       local.set 3
-      local.get 7
+      local.get 6
       i32.load offset=32
       call $__rewind_restore_ref_0
       local.set 5
-      local.get 7
-      i32.load offset=36
-      local.set 6
     end
     block ;; label = @1
       block ;; label = @2
         call $sleep
-        i32.const 0
-        local.set 6
         global.get $__asyncify_state
         br_if 1 (;@1;)
         local.get 1
@@ -78,7 +73,7 @@
       end
       return
     end
-    i32.const 40
+    i32.const 36
     call $__rewind_frame_push
     local.get 1
     local.get 4
@@ -89,8 +84,7 @@
     local.get 3
     local.get 5
     call $__rewind_save_ref_0
-    local.get 6
-    call $__rewind_save_i32_4
+    call $__rewind_save_i32_3
     drop
   )
   (func $__rewind_restore_ref_0 (;2;) (type 4) (param i32) (result externref)
@@ -188,7 +182,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i32_4 (;5;) (type 5) (param i32 i32 i32 i32 i32) (result i32)
+  (func $__rewind_save_i32_3 (;5;) (type 5) (param i32 i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -199,10 +193,7 @@
     local.get 3
     i32.store offset=8
     local.get 0
-    local.get 4
-    i32.store offset=12
-    local.get 0
-    i32.const 16
+    i32.const 12
     i32.add
   )
   (func $asyncify_start_unwind (;6;) (type 2) (param i32)

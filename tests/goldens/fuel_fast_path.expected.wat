@@ -20,9 +20,9 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $fib (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 5
+    local.set 7
     block ;; label = @1
       global.get $__asyncify_state
       i32.eqz
@@ -32,15 +32,15 @@
             block ;; label = @5
               block ;; label = @6
               end
-              local.get 5
+              local.get 7
               i64.const 2
               i64.sub
-              local.tee 5
+              local.tee 7
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
-                  local.get 5
+                  local.get 7
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -49,7 +49,7 @@
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
-                local.set 5
+                local.set 7
               end
               local.get 0
               i32.const 2
@@ -62,44 +62,44 @@
             else
               block ;; label = @6
                 block ;; label = @7
-                  local.get 5
+                  local.get 7
                   i64.const 13
                   i64.sub
-                  local.set 5
+                  local.set 7
                   local.get 0
                   i32.const 1
                   i32.sub
-                  local.get 5
+                  local.get 7
                   global.set $__rewind_fuel
-                  local.set 4
+                  local.set 3
                 end
-                local.get 4
+                local.get 3
                 call $fib
                 i32.const 1
                 local.set 1
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
-                local.set 3
+                local.set 4
                 local.get 0
                 i32.const 2
                 i32.sub
-                local.set 4
+                local.set 5
               end
-              local.get 4
+              local.get 5
               call $fib
               i32.const 2
               local.set 1
               global.get $__asyncify_state
               br_if 4 (;@1;)
-              local.set 4
-              local.get 3
+              local.set 6
               local.get 4
+              local.get 6
               global.get $__rewind_fuel
-              local.set 5
+              local.set 7
               i32.add
             end
           end
-          local.get 5
+          local.get 7
           global.set $__rewind_fuel
         end
       else
@@ -110,10 +110,10 @@
           i32.const 24
           call $__rewind_frame_pop
           call $__rewind_restore_i64_1
-          local.set 5
+          local.set 7
           call $__rewind_restore_i32_4
           local.set 1
-          local.set 3
+          local.set 4
           local.set 2
           local.set 0
           drop
@@ -128,17 +128,17 @@
                   br_table 1 (;@6;) 2 (;@5;) 2 (;@5;) 1 (;@6;)
                 end
               end
-              local.get 5
+              local.get 7
               i64.const 2
               i64.sub
-              local.tee 5
+              local.tee 7
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
                   br_if 0 (;@7;)
-                  local.get 5
+                  local.get 7
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -147,7 +147,7 @@
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
-                local.set 5
+                local.set 7
               end
               local.get 0
               i32.const 2
@@ -167,44 +167,44 @@
                     i32.sub
                     br_table 1 (;@7;) 2 (;@6;) 1 (;@7;)
                   end
-                  local.get 5
+                  local.get 7
                   i64.const 13
                   i64.sub
-                  local.set 5
+                  local.set 7
                   local.get 0
                   i32.const 1
                   i32.sub
-                  local.get 5
+                  local.get 7
                   global.set $__rewind_fuel
-                  local.set 4
+                  local.set 3
                 end
-                local.get 4
+                local.get 3
                 call $fib
                 i32.const 1
                 local.set 1
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
-                local.set 3
+                local.set 4
                 local.get 0
                 i32.const 2
                 i32.sub
-                local.set 4
+                local.set 5
               end
-              local.get 4
+              local.get 5
               call $fib
               i32.const 2
               local.set 1
               global.get $__asyncify_state
               br_if 4 (;@1;)
-              local.set 4
-              local.get 3
+              local.set 6
               local.get 4
+              local.get 6
               global.get $__rewind_fuel
-              local.set 5
+              local.set 7
               i32.add
             end
           end
-          local.get 5
+          local.get 7
           global.set $__rewind_fuel
         end
       end
@@ -212,11 +212,11 @@
     end
     i32.const 24
     call $__rewind_frame_push
-    local.get 5
+    local.get 7
     call $__rewind_save_i64_1
     local.get 0
     local.get 2
-    local.get 3
+    local.get 4
     local.get 1
     call $__rewind_save_i32_4
     drop

@@ -33,7 +33,7 @@
       local.set 4
       call $__rewind_restore_i32_3
       local.set 1
-      local.set 2
+      local.set 3
       local.set 0
       drop
     end
@@ -92,18 +92,18 @@
             local.get 0
             i32.const 1
             i32.sub
-            local.set 3
             local.set 2
+            local.set 3
           end
-          local.get 3
+          local.get 2
           call $sum
           i32.const 1
           local.set 1
           global.get $__asyncify_state
           br_if 2 (;@1;)
-          local.set 3
-          local.get 2
+          local.set 2
           local.get 3
+          local.get 2
           global.get $__rewind_fuel
           local.set 4
           i32.add
@@ -118,7 +118,7 @@
     local.get 4
     call $__rewind_save_i64_1
     local.get 0
-    local.get 2
+    local.get 3
     local.get 1
     call $__rewind_save_i32_3
     drop

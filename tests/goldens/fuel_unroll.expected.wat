@@ -4,12 +4,10 @@
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
   (type (;4;) (func (param i32) (result i32 i32 i32)))
-  (type (;5;) (func (param i32) (result i32 i32 i32 i32)))
-  (type (;6;) (func (param i32) (result i32 i64)))
-  (type (;7;) (func (param i32 i32) (result i32)))
-  (type (;8;) (func (param i32 i32 i32) (result i32)))
-  (type (;9;) (func (param i32 i32 i32 i32) (result i32)))
-  (type (;10;) (func (param i32 i64) (result i32)))
+  (type (;5;) (func (param i32) (result i32 i64)))
+  (type (;6;) (func (param i32 i32) (result i32)))
+  (type (;7;) (func (param i32 i32 i32) (result i32)))
+  (type (;8;) (func (param i32 i64) (result i32)))
   (import "env" "log" (func $log (;0;) (type 2)))
   (import "rewind" "out_of_fuel" (func (;1;) (type 0)))
   (memory (;0;) 1)
@@ -25,20 +23,19 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $search (;2;) (type 7) (param i32 i32) (result i32)
-    (local i32 i64)
+  (func $search (;2;) (type 6) (param i32 i32) (result i32)
+    (local i64)
     global.get $__rewind_fuel
-    local.set 3
+    local.set 2
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      i32.const 20
+      i32.const 16
       call $__rewind_frame_pop
       call $__rewind_restore_i64_1
-      local.set 3
-      call $__rewind_restore_i32_3
       local.set 2
+      call $__rewind_restore_i32_2
       local.set 1
       local.set 0
       drop
@@ -49,46 +46,44 @@
           block ;; label = @4
             global.get $__asyncify_state
             br_if 0 (;@4;)
-            local.get 3
+            local.get 2
             i64.const 1
             i64.sub
-            local.set 3
+            local.set 2
           end
           block ;; label = @4
             block ;; label = @5
               global.get $__asyncify_state
               br_if 0 (;@5;)
-              local.get 3
+              local.get 2
               i64.const 1
               i64.sub
-              local.set 3
+              local.set 2
             end
             block ;; label = @5
               loop ;; label = @6
-                local.get 3
+                local.get 2
                 i64.const 8
                 i64.sub
-                local.tee 3
+                local.tee 2
                 i64.const -6
                 i64.lt_s
                 if ;; label = @7
                   block ;; label = @8
                     global.get $__asyncify_state
                     br_if 0 (;@8;)
-                    local.get 3
+                    local.get 2
                     i64.const 6
                     i64.add
                     global.set $__rewind_fuel
                   end
                   call 1
-                  i32.const 0
-                  local.set 2
                   global.get $__asyncify_state
                   br_if 6 (;@1;)
                   global.get $__rewind_fuel
                   i64.const 6
                   i64.sub
-                  local.set 3
+                  local.set 2
                 end
                 block ;; label = @7
                   block ;; label = @8
@@ -97,36 +92,36 @@
                       local.get 1
                       i32.ge_u
                       if ;; label = @10
-                        local.get 3
+                        local.get 2
                         i64.const 6
                         i64.add
-                        local.set 3
+                        local.set 2
                         br 6 (;@4;)
                       end
-                      local.get 3
+                      local.get 2
                       i64.const 3
                       i64.sub
-                      local.set 3
+                      local.set 2
                       local.get 0
                       i32.load8_u
                       i32.eqz
                       if ;; label = @10
-                        local.get 3
+                        local.get 2
                         i64.const 1
                         i64.sub
-                        local.set 3
+                        local.set 2
                         local.get 0
-                        local.get 3
+                        local.get 2
                         i64.const 6
                         i64.add
-                        local.tee 3
+                        local.tee 2
                         global.set $__rewind_fuel
                         return
                       end
-                      local.get 3
+                      local.get 2
                       i64.const 2
                       i64.sub
-                      local.set 3
+                      local.set 2
                       local.get 0
                       i32.const 1
                       i32.add
@@ -137,36 +132,36 @@
                     local.get 1
                     i32.ge_u
                     if ;; label = @9
-                      local.get 3
+                      local.get 2
                       i64.const 4
                       i64.add
-                      local.set 3
+                      local.set 2
                       br 5 (;@4;)
                     end
-                    local.get 3
+                    local.get 2
                     i64.const 3
                     i64.sub
-                    local.set 3
+                    local.set 2
                     local.get 0
                     i32.load8_u
                     i32.eqz
                     if ;; label = @9
-                      local.get 3
+                      local.get 2
                       i64.const 1
                       i64.sub
-                      local.set 3
+                      local.set 2
                       local.get 0
-                      local.get 3
+                      local.get 2
                       i64.const 4
                       i64.add
-                      local.tee 3
+                      local.tee 2
                       global.set $__rewind_fuel
                       return
                     end
-                    local.get 3
+                    local.get 2
                     i64.const 2
                     i64.sub
-                    local.set 3
+                    local.set 2
                     local.get 0
                     i32.const 1
                     i32.add
@@ -177,36 +172,36 @@
                   local.get 1
                   i32.ge_u
                   if ;; label = @8
-                    local.get 3
+                    local.get 2
                     i64.const 2
                     i64.add
-                    local.set 3
+                    local.set 2
                     br 4 (;@4;)
                   end
-                  local.get 3
+                  local.get 2
                   i64.const 3
                   i64.sub
-                  local.set 3
+                  local.set 2
                   local.get 0
                   i32.load8_u
                   i32.eqz
                   if ;; label = @8
-                    local.get 3
+                    local.get 2
                     i64.const 1
                     i64.sub
-                    local.set 3
+                    local.set 2
                     local.get 0
-                    local.get 3
+                    local.get 2
                     i64.const 2
                     i64.add
-                    local.tee 3
+                    local.tee 2
                     global.set $__rewind_fuel
                     return
                   end
-                  local.get 3
+                  local.get 2
                   i64.const 2
                   i64.sub
-                  local.set 3
+                  local.set 2
                   local.get 0
                   i32.const 1
                   i32.add
@@ -217,27 +212,27 @@
                 local.get 1
                 i32.ge_u
                 br_if 2 (;@4;)
-                local.get 3
+                local.get 2
                 i64.const 3
                 i64.sub
-                local.set 3
+                local.set 2
                 local.get 0
                 i32.load8_u
                 i32.eqz
                 if ;; label = @7
-                  local.get 3
+                  local.get 2
                   i64.const 1
                   i64.sub
-                  local.set 3
+                  local.set 2
                   local.get 0
-                  local.get 3
+                  local.get 2
                   global.set $__rewind_fuel
                   return
                 end
-                local.get 3
+                local.get 2
                 i64.const 2
                 i64.sub
-                local.set 3
+                local.set 2
                 local.get 0
                 i32.const 1
                 i32.add
@@ -248,36 +243,34 @@
           end
           i32.const -1
         end
-        local.get 3
+        local.get 2
         global.set $__rewind_fuel
       end
       return
     end
-    i32.const 20
+    i32.const 16
     call $__rewind_frame_push
-    local.get 3
+    local.get 2
     call $__rewind_save_i64_1
     local.get 0
     local.get 1
-    local.get 2
-    call $__rewind_save_i32_3
+    call $__rewind_save_i32_2
     drop
     i32.const 0
   )
   (func $count (;3;) (type 3) (param i32) (result i32)
-    (local i32 i32 i64)
+    (local i32 i64)
     global.get $__rewind_fuel
-    local.set 3
+    local.set 2
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      i32.const 20
+      i32.const 16
       call $__rewind_frame_pop
       call $__rewind_restore_i64_1
-      local.set 3
-      call $__rewind_restore_i32_3
       local.set 2
+      call $__rewind_restore_i32_2
       local.set 1
       local.set 0
       drop
@@ -288,37 +281,35 @@
           block ;; label = @4
             global.get $__asyncify_state
             br_if 0 (;@4;)
-            local.get 3
+            local.get 2
             i64.const 1
             i64.sub
-            local.set 3
+            local.set 2
           end
           block (result i32) ;; label = @4
             loop (result i32) ;; label = @5
-              local.get 3
+              local.get 2
               i64.const 12
               i64.sub
-              local.tee 3
+              local.tee 2
               i64.const -9
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
                   br_if 0 (;@7;)
-                  local.get 3
+                  local.get 2
                   i64.const 9
                   i64.add
                   global.set $__rewind_fuel
                 end
                 call 1
-                i32.const 0
-                local.set 2
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 global.get $__rewind_fuel
                 i64.const 9
                 i64.sub
-                local.set 3
+                local.set 2
               end
               block ;; label = @6
                 block ;; label = @7
@@ -331,10 +322,10 @@
                     local.get 0
                     i32.lt_u
                     br_if 0 (;@8;)
-                    local.get 3
+                    local.get 2
                     i64.const 9
                     i64.add
-                    local.set 3
+                    local.set 2
                     br 4 (;@4;)
                   end
                   local.get 1
@@ -345,10 +336,10 @@
                   local.get 0
                   i32.lt_u
                   br_if 0 (;@7;)
-                  local.get 3
+                  local.get 2
                   i64.const 6
                   i64.add
-                  local.set 3
+                  local.set 2
                   br 3 (;@4;)
                 end
                 local.get 1
@@ -359,10 +350,10 @@
                 local.get 0
                 i32.lt_u
                 br_if 0 (;@6;)
-                local.get 3
+                local.get 2
                 i64.const 3
                 i64.add
-                local.set 3
+                local.set 2
                 br 2 (;@4;)
               end
               local.get 1
@@ -376,19 +367,18 @@
             end
           end
         end
-        local.get 3
+        local.get 2
         global.set $__rewind_fuel
       end
       return
     end
-    i32.const 20
+    i32.const 16
     call $__rewind_frame_push
-    local.get 3
+    local.get 2
     call $__rewind_save_i64_1
     local.get 0
     local.get 1
-    local.get 2
-    call $__rewind_save_i32_3
+    call $__rewind_save_i32_2
     drop
     i32.const 0
   )
@@ -519,21 +509,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i32_3 (;6;) (type 9) (param i32 i32 i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    local.get 2
-    i32.store offset=4
-    local.get 0
-    local.get 3
-    i32.store offset=8
-    local.get 0
-    i32.const 12
-    i32.add
-  )
-  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -547,7 +523,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -561,7 +537,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;9;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -573,18 +549,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_restore_i32_3 (;10;) (type 5) (param i32) (result i32 i32 i32 i32)
-    local.get 0
-    i32.const 12
-    i32.add
-    local.get 0
-    i32.load
-    local.get 0
-    i32.load offset=4
-    local.get 0
-    i32.load offset=8
-  )
-  (func $__rewind_save_i32_2 (;11;) (type 8) (param i32 i32 i32) (result i32)
+  (func $__rewind_save_i32_2 (;9;) (type 7) (param i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -595,7 +560,7 @@
     i32.const 8
     i32.add
   )
-  (func $asyncify_stop_unwind (;12;) (type 0)
+  (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -607,7 +572,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;13;) (type 0)
+  (func $asyncify_stop_rewind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -619,7 +584,7 @@
       unreachable
     end
   )
-  (func $__rewind_restore_i32_2 (;14;) (type 4) (param i32) (result i32 i32 i32)
+  (func $__rewind_restore_i32_2 (;12;) (type 4) (param i32) (result i32 i32 i32)
     local.get 0
     i32.const 8
     i32.add
@@ -628,7 +593,7 @@
     local.get 0
     i32.load offset=4
   )
-  (func $__rewind_save_i64_1 (;15;) (type 10) (param i32 i64) (result i32)
+  (func $__rewind_save_i64_1 (;13;) (type 8) (param i32 i64) (result i32)
     local.get 0
     local.get 1
     i64.store
@@ -636,19 +601,19 @@
     i32.const 8
     i32.add
   )
-  (func $__rewind_restore_i64_1 (;16;) (type 6) (param i32) (result i32 i64)
+  (func $__rewind_restore_i64_1 (;14;) (type 5) (param i32) (result i32 i64)
     local.get 0
     i32.const 8
     i32.add
     local.get 0
     i64.load
   )
-  (func $__asyncify_save_stack_overflow (;17;) (type 0)
+  (func $__asyncify_save_stack_overflow (;15;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;18;) (type 1) (result i32)
+  (func $asyncify_get_state (;16;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

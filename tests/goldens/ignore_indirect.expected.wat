@@ -3,8 +3,8 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type $t (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32 i32)))
-  (type (;5;) (func (param i32 i32 i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32)))
+  (type (;5;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (table (;0;) 1 funcref)
   (memory (;0;) 1)
@@ -17,39 +17,7 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (elem (;0;) (i32.const 0) func $sleepy)
-  (func $sleepy (;1;) (type $t) (param i32) (result i32)
-    (local i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 8
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_2
-      local.set 1
-      local.set 0
-      drop
-    end
-    block ;; label = @1
-      block (result i32) ;; label = @2
-        call $sleep
-        i32.const 0
-        local.set 1
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-        local.get 0
-      end
-      return
-    end
-    i32.const 8
-    call $__rewind_frame_push
-    local.get 0
-    local.get 1
-    call $__rewind_save_i32_2
-    drop
-    i32.const 0
-  )
-  (func $__rewind_frame_push (;2;) (type $t) (param i32) (result i32)
+  (func $__rewind_frame_push (;1;) (type $t) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -76,6 +44,33 @@
     i32.add
     i32.store
     local.get 2
+  )
+  (func $sleepy (;2;) (type $t) (param i32) (result i32)
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      i32.const 4
+      call $__rewind_frame_pop
+      call $__rewind_restore_i32_1
+      local.set 0
+      drop
+    end
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        call $sleep
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+        local.get 0
+      end
+      return
+    end
+    i32.const 4
+    call $__rewind_frame_push
+    local.get 0
+    call $__rewind_save_i32_1
+    drop
+    i32.const 0
   )
   (func $asyncify_start_unwind (;3;) (type 2) (param i32)
     i32.const 1
@@ -117,49 +112,44 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i32_2 (;6;) (type 5) (param i32 i32 i32) (result i32)
+  (func $asyncify_stop_unwind (;6;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_stop_rewind (;7;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $__rewind_save_i32_1 (;8;) (type 5) (param i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
     local.get 0
-    local.get 2
-    i32.store offset=4
-    local.get 0
-    i32.const 8
+    i32.const 4
     i32.add
   )
-  (func $asyncify_stop_unwind (;7;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $asyncify_stop_rewind (;8;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $__rewind_restore_i32_2 (;9;) (type 4) (param i32) (result i32 i32 i32)
+  (func $__rewind_restore_i32_1 (;9;) (type 4) (param i32) (result i32 i32)
     local.get 0
-    i32.const 8
+    i32.const 4
     i32.add
     local.get 0
     i32.load
-    local.get 0
-    i32.load offset=4
   )
   (func $dispatch (;10;) (type $t) (param i32) (result i32)
     local.get 0

@@ -3,8 +3,8 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32 i32)))
-  (type (;5;) (func (param i32 i32 i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32)))
+  (type (;5;) (func (param i32 i32) (result i32)))
   (memory (;0;) 1)
   (global $rewinding (;0;) (mut i32) i32.const 0)
   (global $__asyncify_state (;1;) (mut i32) i32.const 0)
@@ -16,23 +16,19 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $task (;0;) (type 3) (param i32) (result i32)
-    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      i32.const 8
+      i32.const 4
       call $__rewind_frame_pop
-      call $__rewind_restore_i32_2
-      local.set 1
+      call $__rewind_restore_i32_1
       local.set 0
       drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
         call $yield
-        i32.const 0
-        local.set 1
         global.get $__asyncify_state
         br_if 1 (;@1;)
         local.get 0
@@ -41,11 +37,10 @@
       end
       return
     end
-    i32.const 8
+    i32.const 4
     call $__rewind_frame_push
     local.get 0
-    local.get 1
-    call $__rewind_save_i32_2
+    call $__rewind_save_i32_1
     drop
     i32.const 0
   )
@@ -181,18 +176,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i32_2 (;10;) (type 5) (param i32 i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    local.get 2
-    i32.store offset=4
-    local.get 0
-    i32.const 8
-    i32.add
-  )
-  (func $asyncify_stop_unwind (;11;) (type 0)
+  (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -204,7 +188,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;12;) (type 0)
+  (func $asyncify_stop_rewind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -216,7 +200,7 @@
       unreachable
     end
   )
-  (func $yield (;13;) (type 0)
+  (func $yield (;12;) (type 0)
     global.get $rewinding
     if ;; label = @1
       i32.const 0
@@ -227,14 +211,20 @@
       call $start_unwind
     end
   )
-  (func $__rewind_restore_i32_2 (;14;) (type 4) (param i32) (result i32 i32 i32)
+  (func $__rewind_save_i32_1 (;13;) (type 5) (param i32 i32) (result i32)
     local.get 0
-    i32.const 8
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func $__rewind_restore_i32_1 (;14;) (type 4) (param i32) (result i32 i32)
+    local.get 0
+    i32.const 4
     i32.add
     local.get 0
     i32.load
-    local.get 0
-    i32.load offset=4
   )
   (func $__asyncify_save_stack_overflow (;15;) (type 0)
     i32.const 3

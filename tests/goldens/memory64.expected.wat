@@ -3,55 +3,19 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i64)))
   (type (;3;) (func (param i64) (result i64)))
-  (type (;4;) (func (param i64) (result i64 i32)))
-  (type (;5;) (func (param i64) (result i64 i64)))
-  (type (;6;) (func (param i64 i32) (result i64)))
-  (type (;7;) (func (param i64 i64) (result i64)))
+  (type (;4;) (func (param i64) (result i64 i64)))
+  (type (;5;) (func (param i64 i64) (result i64)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) i64 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
   (global $__asyncify_data (;1;) (mut i64) i64.const 0)
-  (export "main" (func 1))
+  (export "main" (func 2))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func (;1;) (type 3) (param i64) (result i64)
-    (local i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i64.const 12
-      call $__rewind_frame_pop
-      call $__rewind_restore_i64_1
-      local.set 0
-      call $__rewind_restore_i32_1
-      local.set 1
-      drop
-    end
-    block ;; label = @1
-      block (result i64) ;; label = @2
-        call $sleep
-        i32.const 0
-        local.set 1
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-        local.get 0
-      end
-      return
-    end
-    i64.const 12
-    call $__rewind_frame_push
-    local.get 0
-    call $__rewind_save_i64_1
-    local.get 1
-    call $__rewind_save_i32_1
-    drop
-    i64.const 0
-  )
-  (func $__rewind_frame_push (;2;) (type 3) (param i64) (result i64)
+  (func $__rewind_frame_push (;1;) (type 3) (param i64) (result i64)
     (local i64 i64)
     global.get $__asyncify_data
     local.tee 1
@@ -78,6 +42,33 @@
     i64.add
     i64.store
     local.get 2
+  )
+  (func (;2;) (type 3) (param i64) (result i64)
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      i64.const 8
+      call $__rewind_frame_pop
+      call $__rewind_restore_i64_1
+      local.set 0
+      drop
+    end
+    block ;; label = @1
+      block (result i64) ;; label = @2
+        call $sleep
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+        local.get 0
+      end
+      return
+    end
+    i64.const 8
+    call $__rewind_frame_push
+    local.get 0
+    call $__rewind_save_i64_1
+    drop
+    i64.const 0
   )
   (func $asyncify_start_unwind (;3;) (type 2) (param i64)
     i32.const 1
@@ -143,7 +134,7 @@
       unreachable
     end
   )
-  (func $__rewind_save_i64_1 (;8;) (type 7) (param i64 i64) (result i64)
+  (func $__rewind_save_i64_1 (;8;) (type 5) (param i64 i64) (result i64)
     local.get 0
     local.get 1
     i64.store
@@ -151,34 +142,19 @@
     i64.const 8
     i64.add
   )
-  (func $__rewind_save_i32_1 (;9;) (type 6) (param i64 i32) (result i64)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i64.const 4
-    i64.add
-  )
-  (func $__rewind_restore_i64_1 (;10;) (type 5) (param i64) (result i64 i64)
+  (func $__rewind_restore_i64_1 (;9;) (type 4) (param i64) (result i64 i64)
     local.get 0
     i64.const 8
     i64.add
     local.get 0
     i64.load
   )
-  (func $__rewind_restore_i32_1 (;11;) (type 4) (param i64) (result i64 i32)
-    local.get 0
-    i64.const 4
-    i64.add
-    local.get 0
-    i32.load
-  )
-  (func $__asyncify_save_stack_overflow (;12;) (type 0)
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;13;) (type 1) (result i32)
+  (func $asyncify_get_state (;11;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,59 +3,19 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32)))
-  (type (;5;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory $data (;0;) 1)
   (memory $save (;1;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
   (global $__asyncify_data (;1;) (mut i32) i32.const 0)
   (export "save" (memory $save))
-  (export "main" (func 1))
+  (export "main" (func 2))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func (;1;) (type 3) (param i32) (result i32)
-    (local i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
-      local.set 1
-      drop
-    end
-    block ;; label = @1
-      block (result i32) ;; label = @2
-        block ;; label = @3
-          global.get $__asyncify_state
-          br_if 0 (;@3;)
-          i32.const 0
-          local.get 0
-          i32.store
-        end
-        call $sleep
-        i32.const 0
-        local.set 1
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-        i32.const 0
-        i32.load
-      end
-      return
-    end
-    i32.const 4
-    call $__rewind_frame_push
-    local.get 1
-    call $__rewind_save_i32_1
-    drop
-    i32.const 0
-  )
-  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_push (;1;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -82,6 +42,26 @@
     i32.add
     i32.store $save
     local.get 2
+  )
+  (func (;2;) (type 3) (param i32) (result i32)
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        block ;; label = @3
+          global.get $__asyncify_state
+          br_if 0 (;@3;)
+          i32.const 0
+          local.get 0
+          i32.store
+        end
+        call $sleep
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+        i32.const 0
+        i32.load
+      end
+      return
+    end
+    i32.const 0
   )
   (func $asyncify_start_unwind (;3;) (type 2) (param i32)
     i32.const 1
@@ -147,27 +127,12 @@
       unreachable
     end
   )
-  (func $__rewind_save_i32_1 (;8;) (type 5) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store $save
-    local.get 0
-    i32.const 4
-    i32.add
-  )
-  (func $__rewind_restore_i32_1 (;9;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load $save
-  )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;9;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

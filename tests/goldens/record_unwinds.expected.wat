@@ -3,8 +3,6 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32)))
-  (type (;5;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (import "rewind" "unwound" (func (;1;) (type 2)))
   (memory (;0;) 1)
@@ -16,67 +14,7 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $inner (;2;) (type 0)
-    (local i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
-      local.set 0
-      drop
-    end
-    block ;; label = @1
-      block ;; label = @2
-        call $sleep
-        i32.const 0
-        local.set 0
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-      end
-      return
-    end
-    i32.const 0
-    call 1
-    i32.const 4
-    call $__rewind_frame_push
-    local.get 0
-    call $__rewind_save_i32_1
-    drop
-  )
-  (func $outer (;3;) (type 0)
-    (local i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
-      local.set 0
-      drop
-    end
-    block ;; label = @1
-      block ;; label = @2
-        call $inner
-        i32.const 0
-        local.set 0
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-      end
-      return
-    end
-    i32.const 1
-    call 1
-    i32.const 4
-    call $__rewind_frame_push
-    local.get 0
-    call $__rewind_save_i32_1
-    drop
-  )
-  (func $__rewind_frame_push (;4;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -104,7 +42,7 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -118,7 +56,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -132,7 +70,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -144,7 +82,7 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;8;) (type 0)
+  (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -156,7 +94,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;9;) (type 0)
+  (func $asyncify_stop_rewind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -168,27 +106,36 @@
       unreachable
     end
   )
-  (func $__rewind_save_i32_1 (;10;) (type 5) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i32.const 4
-    i32.add
+  (func $inner (;8;) (type 0)
+    block ;; label = @1
+      block ;; label = @2
+        call $sleep
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+      end
+      return
+    end
+    i32.const 0
+    call 1
   )
-  (func $__rewind_restore_i32_1 (;11;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load
+  (func $outer (;9;) (type 0)
+    block ;; label = @1
+      block ;; label = @2
+        call $inner
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+      end
+      return
+    end
+    i32.const 1
+    call 1
   )
-  (func $__asyncify_save_stack_overflow (;12;) (type 0)
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;13;) (type 1) (result i32)
+  (func $asyncify_get_state (;11;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,9 +3,9 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32 i32 i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32)))
   (type (;5;) (func (param i32) (result funcref)))
-  (type (;6;) (func (param i32 i32 i32 i32) (result i32)))
+  (type (;6;) (func (param i32 i32 i32) (result i32)))
   (type (;7;) (func (param funcref)))
   (type (;8;) (func (param funcref) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
@@ -23,17 +23,16 @@
   (export "asyncify_get_state" (func $asyncify_get_state))
   (elem (;0;) declare func $f)
   (func (;1;) (type 7) (param funcref)
-    (local i32 funcref)
+    (local funcref)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      i32.const 12
+      i32.const 8
       call $__rewind_frame_pop
-      call $__rewind_restore_i32_3
-      local.set 1
+      call $__rewind_restore_i32_2
       call $__rewind_restore_ref_0
-      local.set 2
+      local.set 1
       call $__rewind_restore_ref_0
       local.set 0
       drop
@@ -44,14 +43,12 @@
           global.get $__asyncify_state
           br_if 0 (;@3;)
           ref.func $f
-          local.set 2
+          local.set 1
         end
         call $sleep
-        i32.const 0
-        local.set 1
         global.get $__asyncify_state
         br_if 1 (;@1;)
-        local.get 2
+        local.get 1
         i32.const 0
         local.get 0
         table.set $tab
@@ -59,14 +56,13 @@
       end
       return
     end
-    i32.const 12
+    i32.const 8
     call $__rewind_frame_push
     local.get 0
     call $__rewind_save_ref_0
-    local.get 2
-    call $__rewind_save_ref_0
     local.get 1
-    call $__rewind_save_i32_3
+    call $__rewind_save_ref_0
+    call $__rewind_save_i32_2
     drop
   )
   (func $__rewind_restore_ref_0 (;2;) (type 5) (param i32) (result funcref)
@@ -164,21 +160,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i32_3 (;5;) (type 6) (param i32 i32 i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    local.get 2
-    i32.store offset=4
-    local.get 0
-    local.get 3
-    i32.store offset=8
-    local.get 0
-    i32.const 12
-    i32.add
-  )
-  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -192,7 +174,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -206,7 +188,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -218,40 +200,49 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_restore_i32_3 (;9;) (type 4) (param i32) (result i32 i32 i32 i32)
+  (func $__rewind_save_i32_2 (;8;) (type 6) (param i32 i32 i32) (result i32)
     local.get 0
-    i32.const 12
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    i32.const 8
+    i32.add
+  )
+  (func $asyncify_stop_unwind (;9;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_stop_rewind (;10;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $__rewind_restore_i32_2 (;11;) (type 4) (param i32) (result i32 i32 i32)
+    local.get 0
+    i32.const 8
     i32.add
     local.get 0
     i32.load
     local.get 0
     i32.load offset=4
-    local.get 0
-    i32.load offset=8
-  )
-  (func $asyncify_stop_unwind (;10;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $asyncify_stop_rewind (;11;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
   )
   (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3

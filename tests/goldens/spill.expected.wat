@@ -4,10 +4,10 @@
   (type (;2;) (func (result i32 i64 f64)))
   (type (;3;) (func (param i32)))
   (type (;4;) (func (param i32) (result i32)))
-  (type (;5;) (func (param i32) (result i32 i32 i32)))
+  (type (;5;) (func (param i32) (result i32 i32)))
   (type (;6;) (func (param i32) (result i32 i64)))
   (type (;7;) (func (param i32) (result i32 f64)))
-  (type (;8;) (func (param i32 i32 i32) (result i32)))
+  (type (;8;) (func (param i32 i32) (result i32)))
   (type (;9;) (func (param i32 i64) (result i32)))
   (type (;10;) (func (param i32 i64 f64) (result i32 i64 f64)))
   (type (;11;) (func (param i32 f64) (result i32)))
@@ -23,49 +23,45 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 10) (param i32 i64 f64) (result i32 i64 f64)
-    (local i32 i32)
+    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
-      i32.const 24
+      i32.const 20
       call $__rewind_frame_pop
       call $__rewind_restore_i64_1
       local.set 1
       call $__rewind_restore_f64_1
       local.set 2
-      call $__rewind_restore_i32_2
-      local.set 3
+      call $__rewind_restore_i32_1
       local.set 0
       drop
     end
     block ;; label = @1
       block (type 2) (result i32 i64 f64) ;; label = @2
         call $sleep_i32
-        i32.const 0
-        local.set 3
         global.get $__asyncify_state
         br_if 1 (;@1;)
-        local.set 4
+        local.set 3
         local.get 1
         local.get 2
         local.get 0
-        local.get 4
+        local.get 3
         i32.add
         local.tee 0
         call $pack
       end
       return
     end
-    i32.const 24
+    i32.const 20
     call $__rewind_frame_push
     local.get 1
     call $__rewind_save_i64_1
     local.get 2
     call $__rewind_save_f64_1
     local.get 0
-    local.get 3
-    call $__rewind_save_i32_2
+    call $__rewind_save_i32_1
     drop
     i32.const 0
     i64.const 0
@@ -139,18 +135,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i32_2 (;6;) (type 8) (param i32 i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    local.get 2
-    i32.store offset=4
-    local.get 0
-    i32.const 8
-    i32.add
-  )
-  (func $asyncify_stop_unwind (;7;) (type 0)
+  (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -162,7 +147,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;8;) (type 0)
+  (func $asyncify_stop_rewind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -174,16 +159,7 @@
       unreachable
     end
   )
-  (func $__rewind_restore_i32_2 (;9;) (type 5) (param i32) (result i32 i32 i32)
-    local.get 0
-    i32.const 8
-    i32.add
-    local.get 0
-    i32.load
-    local.get 0
-    i32.load offset=4
-  )
-  (func $__rewind_save_i64_1 (;10;) (type 9) (param i32 i64) (result i32)
+  (func $__rewind_save_i64_1 (;8;) (type 9) (param i32 i64) (result i32)
     local.get 0
     local.get 1
     i64.store
@@ -191,7 +167,7 @@
     i32.const 8
     i32.add
   )
-  (func $__rewind_save_f64_1 (;11;) (type 11) (param i32 f64) (result i32)
+  (func $__rewind_save_f64_1 (;9;) (type 11) (param i32 f64) (result i32)
     local.get 0
     local.get 1
     f64.store
@@ -199,19 +175,34 @@
     i32.const 8
     i32.add
   )
-  (func $__rewind_restore_i64_1 (;12;) (type 6) (param i32) (result i32 i64)
+  (func $__rewind_save_i32_1 (;10;) (type 8) (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func $__rewind_restore_i64_1 (;11;) (type 6) (param i32) (result i32 i64)
     local.get 0
     i32.const 8
     i32.add
     local.get 0
     i64.load
   )
-  (func $__rewind_restore_f64_1 (;13;) (type 7) (param i32) (result i32 f64)
+  (func $__rewind_restore_f64_1 (;12;) (type 7) (param i32) (result i32 f64)
     local.get 0
     i32.const 8
     i32.add
     local.get 0
     f64.load
+  )
+  (func $__rewind_restore_i32_1 (;13;) (type 5) (param i32) (result i32 i32)
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
   )
   (func $pack (;14;) (type 12) (param i64 f64 i32) (result i32 i64 f64)
     local.get 2

@@ -3,15 +3,13 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32)))
-  (type (;5;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__stack_pointer (;0;) (mut i32) i32.const 65536)
   (global $__asyncify_state (;1;) (mut i32) i32.const 0)
   (global $__asyncify_data (;2;) (mut i32) i32.const 0)
-  (export "swap" (func 9))
-  (export "main" (func 2))
+  (export "swap" (func 8))
+  (export "main" (func 7))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
@@ -45,35 +43,7 @@
     i32.store
     local.get 2
   )
-  (func (;2;) (type 0)
-    (local i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
-      local.set 0
-      drop
-    end
-    block ;; label = @1
-      block ;; label = @2
-        call $sleep
-        i32.const 0
-        local.set 0
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-      end
-      return
-    end
-    i32.const 4
-    call $__rewind_frame_push
-    local.get 0
-    call $__rewind_save_i32_1
-    drop
-  )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;2;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -87,7 +57,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;3;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -101,7 +71,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;4;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -113,7 +83,7 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $asyncify_stop_unwind (;5;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -125,7 +95,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;6;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -137,15 +107,17 @@
       unreachable
     end
   )
-  (func $__rewind_save_i32_1 (;8;) (type 5) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i32.const 4
-    i32.add
+  (func (;7;) (type 0)
+    block ;; label = @1
+      block ;; label = @2
+        call $sleep
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+      end
+      return
+    end
   )
-  (func (;9;) (type 3) (param i32) (result i32)
+  (func (;8;) (type 3) (param i32) (result i32)
     (local i32)
     call $get_sp
     local.set 1
@@ -153,26 +125,19 @@
     call $set_sp
     local.get 1
   )
-  (func $__rewind_restore_i32_1 (;10;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load
-  )
-  (func $__asyncify_save_stack_overflow (;11;) (type 0)
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $set_sp (;12;) (type 2) (param i32)
+  (func $set_sp (;10;) (type 2) (param i32)
     local.get 0
     global.set $__stack_pointer
   )
-  (func $get_sp (;13;) (type 1) (result i32)
+  (func $get_sp (;11;) (type 1) (result i32)
     global.get $__stack_pointer
   )
-  (func $asyncify_get_state (;14;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -4,9 +4,7 @@
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
   (type (;4;) (func (param i32) (result i32 i32)))
-  (type (;5;) (func (param i32) (result i32 i32 i32)))
-  (type (;6;) (func (param i32 i32) (result i32)))
-  (type (;7;) (func (param i32 i32 i32) (result i32)))
+  (type (;5;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (import "env" "sleep_i32" (func $sleep_i32 (;1;) (type 1)))
   (memory (;0;) 1)
@@ -85,39 +83,7 @@
     drop
     i32.const 0
   )
-  (func $sleeper (;3;) (type 3) (param i32) (result i32)
-    (local i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 8
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_2
-      local.set 1
-      local.set 0
-      drop
-    end
-    block ;; label = @1
-      block (result i32) ;; label = @2
-        call $sleep
-        i32.const 0
-        local.set 1
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-        local.get 0
-      end
-      return
-    end
-    i32.const 8
-    call $__rewind_frame_push
-    local.get 0
-    local.get 1
-    call $__rewind_save_i32_2
-    drop
-    i32.const 0
-  )
-  (func $__rewind_frame_push (;4;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_push (;3;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -144,6 +110,33 @@
     i32.add
     i32.store
     local.get 2
+  )
+  (func $sleeper (;4;) (type 3) (param i32) (result i32)
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      i32.const 4
+      call $__rewind_frame_pop
+      call $__rewind_restore_i32_1
+      local.set 0
+      drop
+    end
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        call $sleep
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+        local.get 0
+      end
+      return
+    end
+    i32.const 4
+    call $__rewind_frame_push
+    local.get 0
+    call $__rewind_save_i32_1
+    drop
+    i32.const 0
   )
   (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
@@ -185,18 +178,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i32_2 (;8;) (type 7) (param i32 i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    local.get 2
-    i32.store offset=4
-    local.get 0
-    i32.const 8
-    i32.add
-  )
-  (func $asyncify_stop_unwind (;9;) (type 0)
+  (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -208,7 +190,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;10;) (type 0)
+  (func $asyncify_stop_rewind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -220,16 +202,7 @@
       unreachable
     end
   )
-  (func $__rewind_restore_i32_2 (;11;) (type 5) (param i32) (result i32 i32 i32)
-    local.get 0
-    i32.const 8
-    i32.add
-    local.get 0
-    i32.load
-    local.get 0
-    i32.load offset=4
-  )
-  (func $__rewind_save_i32_1 (;12;) (type 6) (param i32 i32) (result i32)
+  (func $__rewind_save_i32_1 (;10;) (type 5) (param i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -237,19 +210,19 @@
     i32.const 4
     i32.add
   )
-  (func $__rewind_restore_i32_1 (;13;) (type 4) (param i32) (result i32 i32)
+  (func $__rewind_restore_i32_1 (;11;) (type 4) (param i32) (result i32 i32)
     local.get 0
     i32.const 4
     i32.add
     local.get 0
     i32.load
   )
-  (func $__asyncify_save_stack_overflow (;14;) (type 0)
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;15;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

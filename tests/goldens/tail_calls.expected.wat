@@ -5,58 +5,21 @@
   (type (;3;) (func (param i32) (result i32)))
   (type (;4;) (func (param i32) (result i32 i32)))
   (type (;5;) (func (param i32) (result i32 i32 i32)))
-  (type (;6;) (func (param i32) (result i32 i32 i32 i32)))
-  (type (;7;) (func (param i32 i32) (result i32)))
-  (type (;8;) (func (param i32 i32 i32) (result i32)))
-  (type (;9;) (func (param i32 i32 i32 i32) (result i32)))
+  (type (;6;) (func (param i32 i32) (result i32)))
+  (type (;7;) (func (param i32 i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
   (global $__asyncify_data (;1;) (mut i32) i32.const 0)
-  (export "to_sleeper" (func 3))
-  (export "to_pure" (func 2))
-  (export "to_import" (func 5))
+  (export "to_sleeper" (func 2))
+  (export "to_pure" (func 4))
+  (export "to_import" (func 11))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $sleeper (;1;) (type 3) (param i32) (result i32)
-    (local i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 12
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_3
-      drop
-      local.set 1
-      local.set 0
-      drop
-    end
-    block ;; label = @1
-      block (result i32) ;; label = @2
-        call $sleep
-        i32.const 0
-        local.set 1
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-        local.get 0
-      end
-      return
-    end
-    i32.const 12
-    call $__rewind_frame_push
-    local.get 0
-    local.get 1
-    i32.const 1
-    call $__rewind_save_i32_3
-    drop
-    i32.const 0
-  )
-  (func (;2;) (type 3) (param i32) (result i32)
-    (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
@@ -64,31 +27,28 @@
       i32.const 8
       call $__rewind_frame_pop
       call $__rewind_restore_i32_2
-      local.set 1
+      drop
       local.set 0
       drop
     end
     block ;; label = @1
       block (result i32) ;; label = @2
         call $sleep
-        i32.const 0
-        local.set 1
         global.get $__asyncify_state
         br_if 1 (;@1;)
         local.get 0
-        return_call $pure
       end
       return
     end
     i32.const 8
     call $__rewind_frame_push
     local.get 0
-    local.get 1
+    i32.const 1
     call $__rewind_save_i32_2
     drop
     i32.const 0
   )
-  (func (;3;) (type 3) (param i32) (result i32)
+  (func (;2;) (type 3) (param i32) (result i32)
     (local i32)
     global.get $__asyncify_state
     i32.const 2
@@ -118,7 +78,7 @@
     local.get 0
     return_call $sleeper
   )
-  (func $__rewind_frame_push (;4;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_push (;3;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -146,8 +106,7 @@
     i32.store
     local.get 2
   )
-  (func (;5;) (type 0)
-    (local i32)
+  (func (;4;) (type 3) (param i32) (result i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
@@ -159,13 +118,12 @@
       drop
     end
     block ;; label = @1
-      block ;; label = @2
+      block (result i32) ;; label = @2
         call $sleep
-        i32.const 0
-        local.set 0
         global.get $__asyncify_state
         br_if 1 (;@1;)
-        return
+        local.get 0
+        return_call $pure
       end
       return
     end
@@ -174,22 +132,9 @@
     local.get 0
     call $__rewind_save_i32_1
     drop
+    i32.const 0
   )
-  (func $__rewind_save_i32_3 (;6;) (type 9) (param i32 i32 i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    local.get 2
-    i32.store offset=4
-    local.get 0
-    local.get 3
-    i32.store offset=8
-    local.get 0
-    i32.const 12
-    i32.add
-  )
-  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -203,7 +148,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -217,7 +162,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;9;) (type 3) (param i32) (result i32)
+  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -229,18 +174,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_restore_i32_3 (;10;) (type 6) (param i32) (result i32 i32 i32 i32)
-    local.get 0
-    i32.const 12
-    i32.add
-    local.get 0
-    i32.load
-    local.get 0
-    i32.load offset=4
-    local.get 0
-    i32.load offset=8
-  )
-  (func $__rewind_save_i32_2 (;11;) (type 8) (param i32 i32 i32) (result i32)
+  (func $__rewind_save_i32_2 (;8;) (type 7) (param i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -251,7 +185,7 @@
     i32.const 8
     i32.add
   )
-  (func $asyncify_stop_unwind (;12;) (type 0)
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -263,7 +197,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;13;) (type 0)
+  (func $asyncify_stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -275,7 +209,18 @@
       unreachable
     end
   )
-  (func $__rewind_restore_i32_2 (;14;) (type 5) (param i32) (result i32 i32 i32)
+  (func (;11;) (type 0)
+    block ;; label = @1
+      block ;; label = @2
+        call $sleep
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+        return
+      end
+      return
+    end
+  )
+  (func $__rewind_restore_i32_2 (;12;) (type 5) (param i32) (result i32 i32 i32)
     local.get 0
     i32.const 8
     i32.add
@@ -284,7 +229,7 @@
     local.get 0
     i32.load offset=4
   )
-  (func $__rewind_save_i32_1 (;15;) (type 7) (param i32 i32) (result i32)
+  (func $__rewind_save_i32_1 (;13;) (type 6) (param i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -292,24 +237,24 @@
     i32.const 4
     i32.add
   )
-  (func $__rewind_restore_i32_1 (;16;) (type 4) (param i32) (result i32 i32)
+  (func $__rewind_restore_i32_1 (;14;) (type 4) (param i32) (result i32 i32)
     local.get 0
     i32.const 4
     i32.add
     local.get 0
     i32.load
   )
-  (func $pure (;17;) (type 3) (param i32) (result i32)
+  (func $pure (;15;) (type 3) (param i32) (result i32)
     local.get 0
     i32.const 1
     i32.add
   )
-  (func $__asyncify_save_stack_overflow (;18;) (type 0)
+  (func $__asyncify_save_stack_overflow (;16;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;19;) (type 1) (result i32)
+  (func $asyncify_get_state (;17;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -5,14 +5,18 @@
 //! interpreter zeroes every local on each call, so their number costs time
 //! as well as bytes.
 //!
-//! Which locals take part: those the frame does not carry (not saved, not
-//! the call-site number), not parameters, of a number type. Their values
-//! never matter while rewinding: the frame restores everything a rewind
-//! reads (spilled `if` conditions included), and the only other reads on
-//! the way to a call site are that call's own operands, which a rewinding
-//! callee ignores. So interference is computed over normal-state execution
-//! alone, with the rewind dispatches taken as never entered
-//! ([`interference`]).
+//! Which locals take part: those of the rewritten body that the frame does
+//! not carry (not saved, not the call-site number), not parameters, of a
+//! number type, and not mentioned outside the body (by the frame code, or
+//! by the body's copy under `--fast-path`, which the analysis does not
+//! see). Their values never matter while rewinding: the frame restores
+//! everything a rewind reads (spilled `if` conditions included), and the
+//! only other reads on the way to a call site are that call's own
+//! operands, which a rewinding callee ignores. So interference comes from
+//! the liveness of normal-state execution that already chose the saved
+//! locals ([`Liveness::interference`]); the clean-up after it only turns
+//! `local.set`/`local.get` pairs into `local.tee` and drops unread ones,
+//! which never adds a write.
 //!
 //! Slots are given greedily in order of first appearance; a merged local
 //! takes the number of the first local of its slot. Functions with more
@@ -24,81 +28,73 @@ use std::collections::{HashMap, HashSet};
 use walrus::ir::{Instr, InstrSeqId};
 use walrus::{LocalFunction, LocalId, ModuleLocals, ValType};
 
-use crate::guards::Guards;
-use crate::ir::{for_each_instr, sequences};
-use crate::liveness::interference;
+use crate::ir::{sequences, sequences_from};
+use crate::liveness::Liveness;
 
 /// The most candidate locals a function may have to be coalesced.
 pub(crate) const MAX_CANDIDATES: usize = 4096;
 
-/// Merges the non-interfering candidates of `func` (see the module doc);
-/// `keep` are the locals that must keep their own slots (the frame's).
-/// Returns how many locals were merged away.
+/// Merges the non-interfering candidates of `func`, whose rewritten body
+/// `body` was analysed into `liveness` (see the module doc); `keep` are the
+/// locals the frame carries. Returns how many locals were merged away.
 pub(crate) fn coalesce(
     func: &mut LocalFunction,
     locals: &ModuleLocals,
-    guards: &Guards,
+    liveness: &Liveness,
+    body: InstrSeqId,
     keep: &HashSet<LocalId>,
 ) -> usize {
-    let entry = func.entry_block();
-    let params: HashSet<LocalId> = func.args.iter().copied().collect();
-    let guarded = guarded_locals(func, guards);
-    let mut candidates = Vec::new();
-    let mut seen = HashSet::new();
-    for_each_instr(func, entry, |instr| {
-        let local = match instr {
-            Instr::LocalGet(l) => l.local,
-            Instr::LocalSet(l) => l.local,
-            Instr::LocalTee(l) => l.local,
-            _ => return,
-        };
-        let number = matches!(
-            locals.get(local).ty(),
-            ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 | ValType::V128
-        );
-        if number
-            && !params.contains(&local)
-            && !keep.contains(&local)
-            && !guarded.contains(&local)
-            && seen.insert(local)
-        {
-            candidates.push(local);
+    let seqs = sequences(func);
+    let inside: HashSet<InstrSeqId> = sequences_from(func, body).into_iter().collect();
+    let mut outside = HashSet::new();
+    for seq in seqs.iter().filter(|s| !inside.contains(s)) {
+        for (instr, _) in &func.block(*seq).instrs {
+            if let Some(local) = accessed(instr) {
+                outside.insert(local);
+            }
         }
-    });
+    }
+    let params: HashSet<LocalId> = func.args.iter().copied().collect();
+    let candidates: Vec<LocalId> = liveness
+        .locals()
+        .filter(|l| {
+            matches!(
+                locals.get(*l).ty(),
+                ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 | ValType::V128
+            ) && !params.contains(l)
+                && !keep.contains(l)
+                && !outside.contains(l)
+        })
+        .collect();
     if candidates.len() < 2 || candidates.len() > MAX_CANDIDATES {
         return 0;
     }
-    let rows = interference(func, entry, guards, &candidates);
-    // slot[i]: the candidate whose slot candidate i takes.
-    let mut slots: Vec<usize> = Vec::new();
+    let rows = liveness.interference(&candidates);
+    // The first candidate of each slot, and the candidates in it.
+    let mut firsts: Vec<usize> = Vec::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
-    let mut slot_of = vec![0; candidates.len()];
+    let mut renamed = HashMap::new();
     for i in 0..candidates.len() {
         let ty = locals.get(candidates[i]).ty();
-        let free = (0..slots.len()).find(|&s| {
-            locals.get(candidates[slots[s]]).ty() == ty
+        let free = (0..firsts.len()).find(|&s| {
+            locals.get(candidates[firsts[s]]).ty() == ty
                 && members[s].iter().all(|m| rows[i].binary_search(m).is_err())
         });
         match free {
             Some(s) => {
                 members[s].push(i);
-                slot_of[i] = s;
+                renamed.insert(candidates[i], candidates[firsts[s]]);
             }
             None => {
-                slot_of[i] = slots.len();
-                slots.push(i);
+                firsts.push(i);
                 members.push(vec![i]);
             }
         }
     }
-    let renamed: HashMap<LocalId, LocalId> = (0..candidates.len())
-        .filter(|&i| slots[slot_of[i]] != i)
-        .map(|i| (candidates[i], candidates[slots[slot_of[i]]]))
-        .collect();
     if renamed.is_empty() {
         return 0;
     }
-    for seq in sequences(func) {
+    for seq in inside {
         for (instr, _) in &mut func.block_mut(seq).instrs {
             let local = match instr {
                 Instr::LocalGet(l) => &mut l.local,
@@ -114,33 +110,12 @@ pub(crate) fn coalesce(
     renamed.len()
 }
 
-/// The locals the rewind dispatches themselves read (the call-site
-/// number): the interference analysis does not see inside them.
-fn guarded_locals(func: &LocalFunction, guards: &Guards) -> HashSet<LocalId> {
-    let mut out = HashSet::new();
-    let mut consequents: Vec<InstrSeqId> = Vec::new();
-    for seq in sequences(func) {
-        for (instr, _) in &func.block(seq).instrs {
-            if let Instr::IfElse(i) = instr
-                && guards.get(i.consequent).is_some()
-            {
-                consequents.push(i.consequent);
-            }
-        }
+/// The local `instr` reads or writes, if any.
+fn accessed(instr: &Instr) -> Option<LocalId> {
+    match instr {
+        Instr::LocalGet(l) => Some(l.local),
+        Instr::LocalSet(l) => Some(l.local),
+        Instr::LocalTee(l) => Some(l.local),
+        _ => None,
     }
-    for seq in consequents {
-        for_each_instr(func, seq, |instr| match instr {
-            Instr::LocalGet(l) => {
-                out.insert(l.local);
-            }
-            Instr::LocalSet(l) => {
-                out.insert(l.local);
-            }
-            Instr::LocalTee(l) => {
-                out.insert(l.local);
-            }
-            _ => {}
-        });
-    }
-    out
 }

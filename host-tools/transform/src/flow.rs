@@ -530,8 +530,8 @@ impl<'a> Flow<'a> {
     /// Parameters and results of a structured instruction (its first
     /// nested sequence: the body, or an `if`'s `then`).
     fn block_signature(&self, func: &LocalFunction, instr: &Instr) -> (Vec<ValType>, Vec<ValType>) {
-        match children(instr).first() {
-            Some(seq) => self.ctx.block_signature(func.block(*seq).ty),
+        match children(instr).next() {
+            Some(seq) => self.ctx.block_signature(func.block(seq).ty),
             None => (Vec::new(), Vec::new()),
         }
     }

@@ -5,7 +5,8 @@
 //!
 //! Layout: the saved locals, 16- and 8-byte values first so they stay
 //! naturally aligned when the frame start is, then 4-byte values, then the
-//! `i32` call-site number, then, for a function involved in tail calls
+//! `i32` call-site number (when the rewind reads it: `site_numbers.rs`),
+//! then, for a function involved in tail calls
 //! kept across a suspension, its `i32` tag (`tail_calls.rs`): the last
 //! word of the frame, where a rewind can read it. A reference is saved as
 //! the `i32` index of its slot in the side table for its type
@@ -33,8 +34,8 @@ enum Value {
         local: LocalId,
         side: Option<(SideTable, bool)>,
     },
-    /// The call-site number.
-    Site,
+    /// The call-site number, kept in this local.
+    Site(LocalId),
     /// The tail-call tag: written, never read back into a local.
     Tag(u32),
 }
@@ -61,8 +62,6 @@ enum Restore {
 #[derive(Debug)]
 pub(crate) struct Frame {
     runs: Vec<Run>,
-    /// Local holding the call-site number.
-    site: LocalId,
     restore: Restore,
     saved: usize,
     size: u64,
@@ -89,7 +88,7 @@ impl Frame {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         saved: &[LocalId],
-        site: LocalId,
+        site: Option<LocalId>,
         tag: Option<u32>,
         abi: &Abi,
         module: &mut Module,
@@ -109,9 +108,11 @@ impl Frame {
             .collect();
         values.sort_by_key(|(ty, value)| match value {
             Value::Local { local, .. } => (rank(*ty), local.index()),
-            Value::Site | Value::Tag(_) => (rank(*ty), usize::MAX),
+            Value::Site(_) | Value::Tag(_) => (rank(*ty), usize::MAX),
         });
-        values.push((ValType::I32, Value::Site));
+        if let Some(site) = site {
+            values.push((ValType::I32, Value::Site(site)));
+        }
         if let Some(tag) = tag {
             values.push((ValType::I32, Value::Tag(tag)));
         }
@@ -138,7 +139,6 @@ impl Frame {
         };
         Frame {
             runs,
-            site,
             restore,
             saved: saved.len(),
             size,
@@ -156,8 +156,11 @@ impl Frame {
     }
 
     /// On entry: if rewinding, pop the frame and restore the locals and the
-    /// call-site number.
+    /// call-site number. An empty frame needs nothing.
     pub fn restore(&self, func: &mut LocalFunction, abi: &Abi) -> Code {
+        if self.runs.is_empty() {
+            return Vec::new();
+        }
         let mut body = vec![
             at(abi.ptr_const(self.size())),
             at(Instr::Call(Call {
@@ -216,7 +219,7 @@ impl Frame {
                 }
                 body.push(at(Instr::LocalSet(LocalSet { local })));
             }
-            Value::Site => body.push(at(Instr::LocalSet(LocalSet { local: self.site }))),
+            Value::Site(local) => body.push(at(Instr::LocalSet(LocalSet { local }))),
             Value::Tag(_) => body.push(at(Instr::Drop(Drop {}))),
         }
     }
@@ -224,8 +227,12 @@ impl Frame {
     /// At the unwind exit: reserve the frame (the runtime's push checks for
     /// room and traps without it, so nothing is written unless the whole
     /// frame fits), write it, and return `placeholders` (see
-    /// `placeholder.rs`).
+    /// `placeholder.rs`). An empty frame takes no room: only the
+    /// placeholders.
     pub fn save(&self, abi: &Abi, placeholders: Code) -> Code {
+        if self.runs.is_empty() {
+            return placeholders;
+        }
         let mut code = vec![
             at(abi.ptr_const(self.size())),
             at(Instr::Call(Call {
@@ -241,7 +248,7 @@ impl Frame {
                             code.push(at(Instr::Call(Call { func: table.save })));
                         }
                     }
-                    Value::Site => code.push(at(Instr::LocalGet(LocalGet { local: self.site }))),
+                    Value::Site(local) => code.push(at(Instr::LocalGet(LocalGet { local }))),
                     Value::Tag(tag) => code.push(at(i32_const(tag as i32))),
                 }
             }

@@ -21,7 +21,7 @@ use crate::frame_movers::FrameMovers;
 use crate::guards::Guards;
 use crate::hints::Hints;
 use crate::ir::{Code, at, function_name, i32_const, nullable, retarget};
-use crate::liveness::live_after;
+use crate::liveness::Liveness;
 use crate::name_table::NameTable;
 use crate::normalize::{
     lower_block_params, lower_suspending_tail_calls, make_locals_nullable, trim_dead_code,
@@ -29,6 +29,7 @@ use crate::normalize::{
 use crate::operand_types::TypeContext;
 use crate::placeholder::Placeholders;
 use crate::side_tables::SideTables;
+use crate::site_numbers;
 use crate::suspend::Suspends;
 use crate::tail_calls::TailCalls;
 use crate::tidy::tidy;
@@ -170,9 +171,9 @@ pub(crate) fn instrument(
     let entry = func.entry_block();
     func.block_mut(entry).instrs = code;
     let mut keep: HashSet<LocalId> = rewritten.saved.iter().copied().collect();
-    keep.insert(rewritten.site);
+    keep.extend(rewritten.site);
     tidy(func);
-    let coalesced = coalesce(func, locals, &rewritten.guards, &keep);
+    let coalesced = coalesce(func, locals, &rewritten.liveness, body, &keep);
     Ok(Some(Instrumented {
         sites: rewritten.sites as usize,
         saved: frame.saved(),
@@ -209,9 +210,12 @@ struct Prepared {
     layout: Rewritten,
     /// The locals to save, site number excluded.
     saved: Vec<LocalId>,
-    site: LocalId,
+    /// The call-site number, when the rewind dispatches read it.
+    site: Option<LocalId>,
     sites: u32,
     guards: Guards,
+    /// The rewritten body's liveness, for the coalescing at the end.
+    liveness: Liveness,
     results: Vec<ValType>,
     tail_calls_lowered: usize,
     handlers: Handlers,
@@ -310,9 +314,11 @@ fn rewrite(
     // not assert they are set (a local may still be null when an unwind
     // leaves before its first assignment).
     make_locals_nullable(func, body, locals);
-    let mut saved = live_after(func, body, unwind, &flow.guards);
+    let site = (!site_numbers::drop_unread(func, body, site)).then_some(site);
+    let liveness = Liveness::analyse(func, body, unwind, &flow.guards);
+    let mut saved = liveness.live_after();
     saved.extend(flow.rewind_reads);
-    saved.retain(|l| *l != site);
+    saved.retain(|l| Some(*l) != site);
     saved.sort();
     saved.dedup();
     Ok(Some(Prepared {
@@ -326,6 +332,7 @@ fn rewrite(
         site,
         sites: flow.sites,
         guards: flow.guards,
+        liveness,
         results,
         tail_calls_lowered,
         handlers,

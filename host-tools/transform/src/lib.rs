@@ -118,6 +118,7 @@ pub mod progress;
 pub mod report;
 mod runtime;
 mod side_tables;
+mod site_numbers;
 mod suspend;
 mod tail_calls;
 mod tidy;

@@ -19,8 +19,7 @@
 //!   approximates where an exception may land (saving a local too many is
 //!   safe, one too few is not).
 
-use std::collections::HashMap;
-
+use rustc_hash::{FxHashMap, FxHashSet};
 use walrus::ir::{Instr, InstrSeqId, LegacyCatch, TryTableCatch};
 use walrus::{LocalFunction, LocalId};
 
@@ -50,22 +49,6 @@ impl Bits {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
             *a |= b;
         }
-    }
-    /// `self - other`.
-    fn minus(&self, other: &Bits) -> Bits {
-        Bits(
-            self.0
-                .iter()
-                .enumerate()
-                .map(|(i, a)| a & !other.0.get(i).copied().unwrap_or(0))
-                .collect(),
-        )
-    }
-    fn is_subset(&self, other: &Bits) -> bool {
-        self.0
-            .iter()
-            .enumerate()
-            .all(|(i, a)| a & !other.0.get(i).copied().unwrap_or(0) == 0)
     }
     fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.0.iter().enumerate().flat_map(|(w, bits)| {
@@ -111,16 +94,17 @@ struct Frame {
 struct Cfg<'a> {
     func: &'a LocalFunction,
     guards: &'a Guards,
-    /// The label a branch to which starts saving the frame (`None`: no
-    /// points are recorded).
-    unwind: Option<InstrSeqId>,
-    index: HashMap<LocalId, usize>,
+    /// The label a branch to which starts saving the frame.
+    unwind: InstrSeqId,
+    index: FxHashMap<LocalId, usize>,
     blocks: Vec<BasicBlock>,
     /// The block each label leads to.
-    labels: HashMap<InstrSeqId, usize>,
+    labels: FxHashMap<InstrSeqId, usize>,
     /// The handler blocks of each enclosing `try`/`try_table`, innermost
     /// last.
     handlers: Vec<Vec<usize>>,
+    /// Locals mentioned inside the rewind dispatches.
+    in_guards: FxHashSet<LocalId>,
     cur: usize,
 }
 
@@ -144,13 +128,6 @@ impl Cfg<'_> {
     fn op(&mut self, op: Op) {
         let cur = self.cur;
         self.blocks[cur].ops.push(op);
-    }
-
-    /// Records an access of `local`, if it is one of those analysed.
-    fn local(&mut self, local: LocalId, op: fn(usize) -> Op) {
-        if let Some(&i) = self.index.get(&local) {
-            self.op(op(i));
-        }
     }
 
     /// Ends the current block with edges to every enclosing handler.
@@ -213,9 +190,9 @@ impl Cfg<'_> {
                 handlers: false,
             };
             match instr {
-                Instr::LocalGet(l) => self.local(l.local, Op::Get),
-                Instr::LocalSet(l) => self.local(l.local, Op::Set),
-                Instr::LocalTee(l) => self.local(l.local, Op::Set),
+                Instr::LocalGet(l) => self.op(Op::Get(self.index[&l.local])),
+                Instr::LocalSet(l) => self.op(Op::Set(self.index[&l.local])),
+                Instr::LocalTee(l) => self.op(Op::Set(self.index[&l.local])),
                 Instr::Block(b) => {
                     let after = self.new_block();
                     self.labels.insert(b.seq, after);
@@ -231,7 +208,21 @@ impl Cfg<'_> {
                     frames.push(nested(l.seq, Some(head), after));
                 }
                 // A rewind dispatch: never entered after a resumed call.
-                Instr::IfElse(i) if self.guards.get(i.consequent).is_some() => {}
+                Instr::IfElse(i) if self.guards.get(i.consequent).is_some() => {
+                    let in_guards = &mut self.in_guards;
+                    for_each_instr(func, i.consequent, |instr| match instr {
+                        Instr::LocalGet(l) => {
+                            in_guards.insert(l.local);
+                        }
+                        Instr::LocalSet(l) => {
+                            in_guards.insert(l.local);
+                        }
+                        Instr::LocalTee(l) => {
+                            in_guards.insert(l.local);
+                        }
+                        _ => {}
+                    });
+                }
                 Instr::IfElse(i) => {
                     let after = self.new_block();
                     let then = self.new_block();
@@ -298,7 +289,7 @@ impl Cfg<'_> {
                     // An unwind check: what is live here is what is live
                     // after the suspending call before it (setting the
                     // site number kills only the site local, never saved).
-                    if Some(b.block) == self.unwind {
+                    if b.block == self.unwind {
                         self.op(Op::Point);
                     }
                     self.branch(b.block);
@@ -347,160 +338,197 @@ impl Cfg<'_> {
     }
 }
 
-/// The union of the locals live right after any suspending call (at its
-/// unwind check, a `br_if` to `unwind`), analysing the code reachable from
-/// `body`. Branches to labels not inside `body` count as leaving the
-/// function. After a resumed call the state is normal: the rewind
-/// dispatches (`guards`) are never entered.
-pub(crate) fn live_after(
-    func: &LocalFunction,
-    body: InstrSeqId,
-    unwind: InstrSeqId,
-    guards: &Guards,
-) -> Vec<LocalId> {
-    let mut order = Vec::new();
-    for_each_instr(func, body, |instr| {
-        let local = match instr {
-            Instr::LocalGet(l) => l.local,
-            Instr::LocalSet(l) => l.local,
-            Instr::LocalTee(l) => l.local,
-            _ => return,
-        };
-        order.push(local);
-    });
-    let (order, blocks) = flatten(func, body, Some(unwind), guards, order);
-    let live_in = solve(&blocks);
-    let mut found = Bits::default();
-    for (b, block) in blocks.iter().enumerate() {
-        if !block.ops.iter().any(|op| matches!(op, Op::Point)) {
-            continue;
-        }
-        let mut live = live_out(&blocks, &live_in, b);
-        for op in block.ops.iter().rev() {
-            match *op {
-                Op::Get(i) => live.insert(i),
-                Op::Set(i) => live.remove(i),
-                Op::Point => found.union(&live),
-            }
-        }
-    }
-    found.iter().map(|i| order[i]).collect()
+/// The liveness of one rewritten body, solved once and asked twice: for
+/// the locals the frame saves ([`Liveness::live_after`]) and, once the
+/// function is complete, for the locals that may share a slot
+/// ([`Liveness::interference`]).
+pub(crate) struct Liveness {
+    /// The locals the body mentions, in order of first appearance.
+    order: Vec<LocalId>,
+    index: FxHashMap<LocalId, usize>,
+    blocks: Vec<BasicBlock>,
+    /// What is live into each block: a row of `words` words per block.
+    live_in: Vec<u64>,
+    words: usize,
+    /// Locals mentioned inside the rewind dispatches, which the graph
+    /// leaves out.
+    in_guards: FxHashSet<LocalId>,
 }
 
-/// For each of `locals`, the indices (into `locals`) of those it
-/// interferes with in normal-state execution of the code reachable from
-/// `root`: one is written while the other is live. The rewind dispatches
-/// (`guards`) are taken as never entered, so what rewinding reads on its
-/// way to a call site does not count.
-pub(crate) fn interference(
-    func: &LocalFunction,
-    root: InstrSeqId,
-    guards: &Guards,
-    locals: &[LocalId],
-) -> Vec<Vec<usize>> {
-    let (_, blocks) = flatten(func, root, None, guards, locals.to_vec());
-    let live_in = solve(&blocks);
-    let mut rows = vec![Bits::default(); locals.len()];
-    for b in 0..blocks.len() {
-        let mut live = live_out(&blocks, &live_in, b);
-        for op in blocks[b].ops.iter().rev() {
-            match *op {
-                Op::Get(i) => live.insert(i),
-                Op::Set(i) => {
-                    live.remove(i);
-                    for j in live.iter() {
-                        rows[i].insert(j);
-                        rows[j].insert(i);
-                    }
-                }
-                Op::Point => {}
-            }
-        }
-    }
-    rows.iter().map(|row| row.iter().collect()).collect()
-}
-
-/// The control-flow graph of the code reachable from `root`, over
-/// `locals` (deduplicated, in order of first appearance; accesses of
-/// other locals are left out). With `unwind`, each unwind check (a
-/// `br_if` to it) records a point.
-fn flatten(
-    func: &LocalFunction,
-    root: InstrSeqId,
-    unwind: Option<InstrSeqId>,
-    guards: &Guards,
-    locals: Vec<LocalId>,
-) -> (Vec<LocalId>, Vec<BasicBlock>) {
-    let mut index = HashMap::new();
-    let mut order = Vec::new();
-    for local in locals {
-        index.entry(local).or_insert_with(|| {
-            order.push(local);
-            order.len() - 1
+impl Liveness {
+    /// Analyses the code reachable from `body`. Branches to labels not
+    /// inside `body` count as leaving the function; each unwind check (a
+    /// `br_if` to `unwind`) is a point after a suspending call. After a
+    /// resumed call the state is normal: the rewind dispatches (`guards`)
+    /// are never entered.
+    pub fn analyse(
+        func: &LocalFunction,
+        body: InstrSeqId,
+        unwind: InstrSeqId,
+        guards: &Guards,
+    ) -> Liveness {
+        let mut index = FxHashMap::default();
+        let mut order = Vec::new();
+        for_each_instr(func, body, |instr| {
+            let local = match instr {
+                Instr::LocalGet(l) => l.local,
+                Instr::LocalSet(l) => l.local,
+                Instr::LocalTee(l) => l.local,
+                _ => return,
+            };
+            index.entry(local).or_insert_with(|| {
+                order.push(local);
+                order.len() - 1
+            });
         });
+        let mut cfg = Cfg {
+            func,
+            guards,
+            unwind,
+            index,
+            blocks: vec![BasicBlock::default()],
+            labels: FxHashMap::default(),
+            handlers: Vec::new(),
+            in_guards: FxHashSet::default(),
+            cur: 0,
+        };
+        cfg.build(body);
+        let words = order.len().div_ceil(64).max(1);
+        let live_in = solve(&cfg.blocks, words);
+        Liveness {
+            order,
+            index: cfg.index,
+            blocks: cfg.blocks,
+            live_in,
+            words,
+            in_guards: cfg.in_guards,
+        }
     }
-    let mut cfg = Cfg {
-        func,
-        guards,
-        unwind,
-        index,
-        blocks: vec![BasicBlock::default()],
-        labels: HashMap::new(),
-        handlers: Vec::new(),
-        cur: 0,
-    };
-    cfg.build(root);
-    (order, cfg.blocks)
-}
 
-/// What is live out of block `b`: the union of what is live into its
-/// successors.
-fn live_out(blocks: &[BasicBlock], live_in: &[Bits], b: usize) -> Bits {
-    let mut out = Bits::default();
-    for s in &blocks[b].succ {
-        out.union(&live_in[*s]);
+    /// The union of the locals live right after any suspending call (at
+    /// its unwind check).
+    pub fn live_after(&self) -> Vec<LocalId> {
+        let mut found = Bits::default();
+        let mut live = Bits::default();
+        for (b, block) in self.blocks.iter().enumerate() {
+            if !block.ops.iter().any(|op| matches!(op, Op::Point)) {
+                continue;
+            }
+            self.live_out(b, &mut live);
+            for op in block.ops.iter().rev() {
+                match *op {
+                    Op::Get(i) => live.insert(i),
+                    Op::Set(i) => live.remove(i),
+                    Op::Point => found.union(&live),
+                }
+            }
+        }
+        found.iter().map(|i| self.order[i]).collect()
     }
-    out
+
+    /// The locals the body mentions outside the rewind dispatches, in
+    /// order of first appearance.
+    pub fn locals(&self) -> impl Iterator<Item = LocalId> + '_ {
+        self.order
+            .iter()
+            .copied()
+            .filter(|l| !self.in_guards.contains(l))
+    }
+
+    /// For each of `locals` (all mentioned by the body), the indices into
+    /// `locals` of those it interferes with in normal-state execution:
+    /// one is written while the other is live. What rewinding reads on
+    /// its way to a call site does not count.
+    pub fn interference(&self, locals: &[LocalId]) -> Vec<Vec<usize>> {
+        let mut of = vec![usize::MAX; self.order.len()];
+        for (k, l) in locals.iter().enumerate() {
+            of[self.index[l]] = k;
+        }
+        let mut rows = vec![Bits::default(); locals.len()];
+        let mut live = Bits::default();
+        for b in 0..self.blocks.len() {
+            self.live_out(b, &mut live);
+            for op in self.blocks[b].ops.iter().rev() {
+                match *op {
+                    Op::Get(i) => live.insert(i),
+                    Op::Set(i) => {
+                        live.remove(i);
+                        if of[i] == usize::MAX {
+                            continue;
+                        }
+                        for j in live.iter().filter(|j| of[*j] != usize::MAX) {
+                            rows[of[i]].insert(of[j]);
+                            rows[of[j]].insert(of[i]);
+                        }
+                    }
+                    Op::Point => {}
+                }
+            }
+        }
+        rows.iter().map(|row| row.iter().collect()).collect()
+    }
+
+    /// Sets `out` to what is live out of block `b`: the union of what is
+    /// live into its successors.
+    fn live_out(&self, b: usize, out: &mut Bits) {
+        out.0.clear();
+        out.0.resize(self.words, 0);
+        for s in &self.blocks[b].succ {
+            let row = &self.live_in[s * self.words..(s + 1) * self.words];
+            for (o, l) in out.0.iter_mut().zip(row) {
+                *o |= l;
+            }
+        }
+    }
 }
 
 /// Runs the backward analysis to a fixed point: what is live into each
-/// block.
-fn solve(blocks: &[BasicBlock]) -> Vec<Bits> {
-    let mut gen_ = Vec::with_capacity(blocks.len());
-    let mut kill = Vec::with_capacity(blocks.len());
-    let mut preds = vec![Vec::new(); blocks.len()];
+/// block, as rows of `words` words of one flat array, so an iteration
+/// allocates nothing.
+fn solve(blocks: &[BasicBlock], words: usize) -> Vec<u64> {
+    let row = |b: usize| b * words..(b + 1) * words;
+    let mut gen_ = vec![0u64; blocks.len() * words];
+    let mut kill = vec![0u64; blocks.len() * words];
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); blocks.len()];
     for (b, block) in blocks.iter().enumerate() {
-        let (mut g, mut k) = (Bits::default(), Bits::default());
+        let (g, k) = (&mut gen_[row(b)], &mut kill[row(b)]);
         for op in block.ops.iter().rev() {
             match *op {
                 Op::Get(i) => {
-                    g.insert(i);
-                    k.remove(i);
+                    g[i / 64] |= 1 << (i % 64);
+                    k[i / 64] &= !(1 << (i % 64));
                 }
                 Op::Set(i) => {
-                    k.insert(i);
-                    g.remove(i);
+                    k[i / 64] |= 1 << (i % 64);
+                    g[i / 64] &= !(1 << (i % 64));
                 }
                 Op::Point => {}
             }
         }
-        gen_.push(g);
-        kill.push(k);
         for s in &block.succ {
             preds[*s].push(b);
         }
     }
-    let mut live_in = vec![Bits::default(); blocks.len()];
+    let mut live_in = vec![0u64; blocks.len() * words];
+    let mut new_in = vec![0u64; words];
     let mut queued = vec![true; blocks.len()];
     let mut work: Vec<usize> = (0..blocks.len()).collect();
     while let Some(b) = work.pop() {
         queued[b] = false;
-        let mut new_in = live_out(blocks, &live_in, b).minus(&kill[b]);
-        new_in.union(&gen_[b]);
-        if new_in.is_subset(&live_in[b]) {
+        new_in.fill(0);
+        for s in &blocks[b].succ {
+            for (n, l) in new_in.iter_mut().zip(&live_in[row(*s)]) {
+                *n |= l;
+            }
+        }
+        for ((n, k), g) in new_in.iter_mut().zip(&kill[row(b)]).zip(&gen_[row(b)]) {
+            *n = (*n & !k) | g;
+        }
+        // Sets only grow, so a change is an inequality.
+        if new_in[..] == live_in[row(b)] {
             continue;
         }
-        live_in[b] = new_in;
+        live_in[row(b)].copy_from_slice(&new_in);
         for p in &preds[b] {
             if !queued[*p] {
                 queued[*p] = true;
@@ -516,19 +544,16 @@ mod tests {
     use super::Bits;
 
     #[test]
-    fn bit_sets_grow_and_compare() {
+    fn bit_sets_grow_and_join() {
         let mut a = Bits::default();
         a.insert(3);
         a.insert(130);
         let mut b = Bits::default();
         b.insert(3);
-        assert!(b.is_subset(&a));
-        assert!(!a.is_subset(&b));
+        assert_eq!(b.iter().collect::<Vec<_>>(), vec![3]);
         b.union(&a);
         assert_eq!(b.iter().collect::<Vec<_>>(), vec![3, 130]);
         b.remove(130);
         assert_eq!(b.iter().collect::<Vec<_>>(), vec![3]);
-        assert_eq!(b.minus(&a).iter().count(), 0);
-        assert_eq!(a.minus(&b).iter().collect::<Vec<_>>(), vec![130]);
     }
 }

@@ -181,9 +181,9 @@ pub(crate) fn lower_block_params(
         let mut out = Vec::with_capacity(instrs.len());
         for (instr, loc) in instrs {
             // A `try`'s handlers take the caught values, not its parameters.
-            let owned = match &instr {
+            let owned: Vec<InstrSeqId> = match &instr {
                 Instr::Try(t) => vec![t.seq],
-                _ => children(&instr),
+                _ => children(&instr).collect(),
             };
             let Some(&first) = owned.first() else {
                 out.push((instr, loc));

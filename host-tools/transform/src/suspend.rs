@@ -51,7 +51,7 @@ impl<'a> Suspends<'a> {
                 }
                 match instr {
                     Instr::Try(t) if ignore_catch => order.push((t.seq, Some(seq))),
-                    _ => order.extend(children(instr).into_iter().map(|c| (c, Some(seq)))),
+                    _ => order.extend(children(instr).map(|c| (c, Some(seq)))),
                 }
             }
             i += 1;
@@ -90,6 +90,6 @@ impl<'a> Suspends<'a> {
     /// Whether `instr` can suspend: a suspending call, or a structured
     /// instruction around one.
     pub fn is_suspending(&self, instr: &Instr) -> bool {
-        self.is_call(instr) || children(instr).into_iter().any(|s| self.contains(s))
+        self.is_call(instr) || children(instr).any(|s| self.contains(s))
     }
 }

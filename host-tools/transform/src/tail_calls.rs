@@ -5,8 +5,8 @@
 //! stack: the callee saves its frame and returns straight to the caller's
 //! caller, which saves its own. On the rewind that caller calls the
 //! function it called, which finds on top of the save stack a frame that is
-//! not its own. So the frames of every function involved carry a *tag*
-//! after the call-site number, and a function that keeps its tail calls
+//! not its own. So the frames of every function involved carry a *tag* as
+//! their last word, and a function that keeps its tail calls
 //! starts its rewind by reading the tag of the top frame: its own, it
 //! resumes as usual; another function's, it tail-calls that function with
 //! placeholder arguments (the callee restores its locals, parameters

@@ -48,7 +48,7 @@ impl LocalWrites {
                 if let Instr::LocalTee(l) = instr {
                     this.writers.entry(l.local).or_default().push(number);
                 }
-                for child in children(instr).into_iter().rev() {
+                for child in children(instr).rev() {
                     pending.push((child, false));
                 }
             }
@@ -65,7 +65,7 @@ impl LocalWrites {
         let Some(numbers) = self.writers.get(&local) else {
             return false;
         };
-        children(instr).into_iter().any(|seq| {
+        children(instr).any(|seq| {
             let Some(&(first, last)) = self.range.get(&seq) else {
                 return false;
             };

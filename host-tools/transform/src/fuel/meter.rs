@@ -92,7 +92,7 @@ impl Meter<'_> {
             let mut run = Run::default();
             for (instr, loc) in old {
                 run.cost += u64::from(self.costs.of(&instr));
-                let ends_run = !children(&instr).is_empty()
+                let ends_run = children(&instr).next().is_some()
                     || matches!(
                         instr,
                         Instr::Br(_) | Instr::BrIf(_) | Instr::BrTable(_) | Instr::Return(_)

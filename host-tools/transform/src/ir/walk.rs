@@ -10,27 +10,22 @@ use walrus::ir::{Instr, InstrLocId, InstrSeqId, LegacyCatch, TryTableCatch};
 use super::Code;
 use super::calls::callee;
 
-/// The nested sequences an instruction owns, in order.
-pub(crate) fn children(instr: &Instr) -> Vec<InstrSeqId> {
-    match instr {
-        Instr::Block(b) => vec![b.seq],
-        Instr::Loop(l) => vec![l.seq],
-        Instr::IfElse(i) => vec![i.consequent, i.alternative],
-        Instr::TryTable(t) => vec![t.seq],
-        Instr::Try(t) => {
-            let mut seqs = vec![t.seq];
-            for c in &t.catches {
-                match c {
-                    LegacyCatch::Catch { handler, .. } | LegacyCatch::CatchAll { handler } => {
-                        seqs.push(*handler)
-                    }
-                    LegacyCatch::Delegate { .. } => {}
-                }
-            }
-            seqs
-        }
-        _ => Vec::new(),
-    }
+/// The nested sequences an instruction owns, in order (without
+/// allocating: this runs for every instruction of every walk).
+pub(crate) fn children(instr: &Instr) -> impl DoubleEndedIterator<Item = InstrSeqId> + '_ {
+    let (first, second, catches): (_, _, &[LegacyCatch]) = match instr {
+        Instr::Block(b) => (Some(b.seq), None, &[]),
+        Instr::Loop(l) => (Some(l.seq), None, &[]),
+        Instr::IfElse(i) => (Some(i.consequent), Some(i.alternative), &[]),
+        Instr::TryTable(t) => (Some(t.seq), None, &[]),
+        Instr::Try(t) => (Some(t.seq), None, &t.catches),
+        _ => (None, None, &[]),
+    };
+    let handlers = catches.iter().filter_map(|c| match c {
+        LegacyCatch::Catch { handler, .. } | LegacyCatch::CatchAll { handler } => Some(*handler),
+        LegacyCatch::Delegate { .. } => None,
+    });
+    first.into_iter().chain(second).chain(handlers)
 }
 
 /// Every sequence of the function reachable from its entry, outer first.
