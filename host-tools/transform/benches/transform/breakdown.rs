@@ -8,7 +8,8 @@
 //! - frame save: what follows the function's last top-level `block` (the
 //!   unwind exit), overflow check included;
 //! - unwind checks: `i32.const K; local.set $site; global.get $state;
-//!   br_if $unwind` after each suspending call;
+//!   br_if $unwind` after each suspending call (without the site store
+//!   where nothing reads the number);
 //! - rewind dispatches: `global.get $state; if ... end` elsewhere, and
 //!   `global.get $state; br_if` where a dispatch has one target;
 //! - the rest of what a function grew by: spills and reloads of operand
@@ -225,8 +226,19 @@ fn classify(body: &FunctionBody<'_>, state: u32) -> Option<Shapes> {
                 let after_site = i >= 2
                     && matches!(ops[i - 2].0, Operator::I32Const { .. })
                     && matches!(ops[i - 1].0, Operator::LocalSet { .. });
+                // Without a site number (nothing reads it), right after
+                // the call.
+                let after_call = i >= 1
+                    && matches!(
+                        ops[i - 1].0,
+                        Operator::Call { .. }
+                            | Operator::CallIndirect { .. }
+                            | Operator::CallRef { .. }
+                    );
                 if after_site {
                     shapes.unwind_checks += size(i - 2, i + 2);
+                } else if after_call {
+                    shapes.unwind_checks += size(i, i + 2);
                 } else {
                     shapes.dispatch += size(i, i + 2);
                 }
