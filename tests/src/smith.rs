@@ -246,12 +246,18 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
 
 /// Original modules that wasmi 2.0.0 itself runs wrongly, shown with a
 /// program that runs them on wasmi alone (no Rewind code): the differential
-/// fuzzer's seed 19767150 segfaults in wasmi's executor inside its start
-/// function, and after the fuel fuzzer's seed 19755360 calls its export `5`
-/// the exported global `16` holds a native stack address, a different one
-/// every run. Cases with these originals run on wasmtime. Each is the FNV-1a
-/// hash of the module's bytes.
-const WASMI_MISRUNS: [u64; 2] = [0xa43a_0010_0574_49f9, 0x68b0_22cf_fe4b_c5ac];
+/// fuzzer's seeds 19767150 and 76004002 segfault in wasmi's executor
+/// (`u64_copy_s2r`) inside their start functions, which recurse through
+/// `return_call` until the hang guard traps, and after the fuel fuzzer's
+/// seed 19755360 calls its export `5` the exported global `16` holds a
+/// native stack address, a different one every run. Cases with these
+/// originals run on wasmtime. Each is the FNV-1a hash of the module's
+/// bytes.
+const WASMI_MISRUNS: [u64; 3] = [
+    0xa43a_0010_0574_49f9,
+    0x68b0_22cf_fe4b_c5ac,
+    0x197a_1903_379e_7c0d,
+];
 
 /// The engine for a fuzz case whose original module is `modules[0]`:
 /// [`EngineKind::for_modules`], but wasmtime for [`WASMI_MISRUNS`].
