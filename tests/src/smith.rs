@@ -248,17 +248,18 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
 /// program that runs them on wasmi alone (no Rewind code): the differential
 /// fuzzer's seeds 19767150 and 76004002 segfault in wasmi's executor
 /// (`u64_copy_s2r`) inside their start functions, which recurse through
-/// `return_call` until the hang guard traps, the fuel fuzzer's seed
-/// 79005501 segfaults there too (`v128_copy_si`, also a `return_call`
-/// recursion), and after the fuel fuzzer's seed 19755360 calls its export
+/// `return_call` until the hang guard traps, the fuel fuzzer's seeds
+/// 79005501 and 79008122 segfault there too (`v128_copy_si`,
+/// `u64_copy_s0r`, also in `return_call` recursions), and after the fuel fuzzer's seed 19755360 calls its export
 /// `5` the exported global `16` holds a native stack address, a different
 /// one every run. Cases with these originals run on wasmtime. Each is the
 /// FNV-1a hash of the module's bytes.
-const WASMI_MISRUNS: [u64; 4] = [
+const WASMI_MISRUNS: [u64; 5] = [
     0xa43a_0010_0574_49f9,
     0x68b0_22cf_fe4b_c5ac,
     0x197a_1903_379e_7c0d,
     0xdd9e_9f56_20bb_1362,
+    0x2321_05ce_9aec_af4d,
 ];
 
 /// The engine for a fuzz case whose original module is `modules[0]`:
