@@ -38,7 +38,7 @@
       local.set 0
       drop
     end
-    block ;; label = @1
+    block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block (result i32) ;; label = @3
           block ;; label = @4
@@ -51,9 +51,9 @@
             end
             call $sleep
             i32.const 0
-            local.set 2
             global.get $__asyncify_state
             br_if 3 (;@1;)
+            drop
             local.get 0
             local.get 1
             br_on_null 1 (;@3;)
@@ -62,9 +62,9 @@
           end
           call $sleep
           i32.const 1
-          local.set 2
           global.get $__asyncify_state
           br_if 2 (;@1;)
+          drop
           local.get 3
           local.get 4
           ref.as_non_null
@@ -75,6 +75,7 @@
       end
       return
     end
+    local.set 2
     i32.const 20
     call $__rewind_frame_push
     local.get 0

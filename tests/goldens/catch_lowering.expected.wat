@@ -32,7 +32,7 @@
       local.set 1
       drop
     end
-    block ;; label = @1
+    block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block (result i32) ;; label = @3
           block ;; label = @4
@@ -65,9 +65,9 @@
               block (result i32) ;; label = @6
                 call $sleep
                 i32.const 0
-                local.set 2
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
+                drop
                 local.get 1
               end
               br 2 (;@3;)
@@ -76,15 +76,16 @@
           block (result i32) ;; label = @4
             call $sleep
             i32.const 1
-            local.set 2
             global.get $__asyncify_state
             br_if 3 (;@1;)
+            drop
             i32.const 2
           end
         end
       end
       return
     end
+    local.set 2
     i32.const 8
     call $__rewind_frame_push
     local.get 1

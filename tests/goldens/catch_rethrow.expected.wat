@@ -28,7 +28,7 @@
       local.set 0
       drop
     end
-    block ;; label = @1
+    block (result i32) ;; label = @1
       block ;; label = @2
         block ;; label = @3
           global.get $__asyncify_state
@@ -49,14 +49,15 @@
         catch $e
           call $sleep
           i32.const 0
-          local.set 0
           global.get $__asyncify_state
           br_if 2 (;@1;)
+          drop
           rethrow 0 (;@3;)
         end
       end
       return
     end
+    local.set 0
     i32.const 4
     call $__rewind_frame_push
     local.get 0

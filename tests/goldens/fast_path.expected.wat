@@ -17,7 +17,7 @@
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $step (;1;) (type 3) (param i32) (result i32)
     (local i32 i32 i32 i32 i32 i32)
-    block ;; label = @1
+    block (result i32) ;; label = @1
       global.get $__asyncify_state
       i32.eqz
       if (result i32) ;; label = @2
@@ -33,9 +33,9 @@
                 local.get 1
                 call $sleep
                 i32.const 0
-                local.set 3
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
+                drop
                 local.get 2
               end
               local.set 5
@@ -54,9 +54,9 @@
               local.get 2
               call $sleep
               i32.const 1
-              local.set 3
               global.get $__asyncify_state
               br_if 4 (;@1;)
+              drop
             end
             local.get 1
             i32.const 1
@@ -101,9 +101,9 @@
                 local.get 1
                 call $sleep
                 i32.const 0
-                local.set 3
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
+                drop
                 local.get 2
               end
               local.set 5
@@ -122,9 +122,9 @@
               local.get 2
               call $sleep
               i32.const 1
-              local.set 3
               global.get $__asyncify_state
               br_if 4 (;@1;)
+              drop
             end
             local.get 1
             i32.const 1
@@ -139,6 +139,7 @@
       end
       return
     end
+    local.set 3
     i32.const 24
     call $__rewind_frame_push
     local.get 0

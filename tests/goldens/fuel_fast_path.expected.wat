@@ -23,7 +23,7 @@
     (local i32 i32 i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
     local.set 7
-    block ;; label = @1
+    block (result i32) ;; label = @1
       global.get $__asyncify_state
       i32.eqz
       if (result i32) ;; label = @2
@@ -45,9 +45,9 @@
                 end
                 call 0
                 i32.const 0
-                local.set 1
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
+                drop
                 global.get $__rewind_fuel
                 local.set 7
               end
@@ -76,9 +76,9 @@
                 local.get 3
                 call $fib
                 i32.const 1
-                local.set 1
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
+                drop
                 local.set 4
                 local.get 0
                 i32.const 2
@@ -88,9 +88,9 @@
               local.get 5
               call $fib
               i32.const 2
-              local.set 1
               global.get $__asyncify_state
               br_if 4 (;@1;)
+              drop
               local.set 6
               local.get 4
               local.get 6
@@ -143,9 +143,9 @@
                 end
                 call 0
                 i32.const 0
-                local.set 1
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
+                drop
                 global.get $__rewind_fuel
                 local.set 7
               end
@@ -181,9 +181,9 @@
                 local.get 3
                 call $fib
                 i32.const 1
-                local.set 1
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
+                drop
                 local.set 4
                 local.get 0
                 i32.const 2
@@ -193,9 +193,9 @@
               local.get 5
               call $fib
               i32.const 2
-              local.set 1
               global.get $__asyncify_state
               br_if 4 (;@1;)
+              drop
               local.set 6
               local.get 4
               local.get 6
@@ -210,6 +210,7 @@
       end
       return
     end
+    local.set 1
     i32.const 24
     call $__rewind_frame_push
     local.get 7

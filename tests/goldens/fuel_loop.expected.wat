@@ -41,7 +41,7 @@
       local.set 0
       drop
     end
-    block ;; label = @1
+    block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block (result i32) ;; label = @3
           block ;; label = @4
@@ -67,9 +67,9 @@
               end
               call 2
               i32.const 0
-              local.set 3
               global.get $__asyncify_state
               br_if 4 (;@1;)
+              drop
               global.get $__rewind_fuel
               local.set 5
             end
@@ -100,9 +100,9 @@
                 end
                 call 2
                 i32.const 1
-                local.set 3
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
+                drop
                 global.get $__rewind_fuel
                 local.set 5
               end
@@ -140,9 +140,9 @@
               local.get 1
               call $sleep
               i32.const 2
-              local.set 3
               global.get $__asyncify_state
               br_if 4 (;@1;)
+              drop
               global.get $__rewind_fuel
               local.set 5
             end
@@ -165,6 +165,7 @@
       end
       return
     end
+    local.set 3
     i32.const 28
     call $__rewind_frame_push
     local.get 5

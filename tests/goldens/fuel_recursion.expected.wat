@@ -37,7 +37,7 @@
       local.set 0
       drop
     end
-    block ;; label = @1
+    block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block (result i32) ;; label = @3
           block ;; label = @4
@@ -63,9 +63,9 @@
               end
               call 0
               i32.const 0
-              local.set 1
               global.get $__asyncify_state
               br_if 4 (;@1;)
+              drop
               global.get $__rewind_fuel
               local.set 4
             end
@@ -98,9 +98,9 @@
           local.get 2
           call $sum
           i32.const 1
-          local.set 1
           global.get $__asyncify_state
           br_if 2 (;@1;)
+          drop
           local.set 2
           local.get 3
           local.get 2
@@ -113,6 +113,7 @@
       end
       return
     end
+    local.set 1
     i32.const 20
     call $__rewind_frame_push
     local.get 4

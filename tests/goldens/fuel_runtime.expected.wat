@@ -37,7 +37,7 @@
       local.set 0
       drop
     end
-    block ;; label = @1
+    block (result i32) ;; label = @1
       block ;; label = @2
         block ;; label = @3
           block ;; label = @4
@@ -72,9 +72,9 @@
                 end
                 call 0
                 i32.const 0
-                local.set 1
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
+                drop
                 global.get $__rewind_fuel
                 local.set 2
               end
@@ -83,9 +83,9 @@
             end
             call $suspend
             i32.const 1
-            local.set 1
             global.get $__asyncify_state
             br_if 3 (;@1;)
+            drop
             global.get $__rewind_fuel
             local.set 2
             local.get 0
@@ -100,6 +100,7 @@
       end
       return
     end
+    local.set 1
     i32.const 16
     call $__rewind_frame_push
     local.get 2

@@ -399,7 +399,7 @@
       local.set 0
       drop
     end
-    block ;; label = @1
+    block (result i32) ;; label = @1
       block ;; label = @2
         block ;; label = @3
           block ;; label = @4
@@ -425,9 +425,9 @@
               end
               call 1
               i32.const 0
-              local.set 1
               global.get $__asyncify_state
               br_if 4 (;@1;)
+              drop
               global.get $__rewind_fuel
               local.set 2
             end
@@ -448,9 +448,9 @@
               end
               call 1
               i32.const 1
-              local.set 1
               global.get $__asyncify_state
               br_if 4 (;@1;)
+              drop
               global.get $__rewind_fuel
               local.set 2
             end
@@ -472,6 +472,7 @@
       end
       return
     end
+    local.set 1
     i32.const 16
     call $__rewind_frame_push
     local.get 2

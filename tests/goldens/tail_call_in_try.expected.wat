@@ -29,7 +29,7 @@
       local.set 1
       drop
     end
-    block ;; label = @1
+    block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block ;; label = @3
           block ;; label = @4
@@ -60,9 +60,9 @@
             end
             call $sleep_i32
             i32.const 0
-            local.set 1
             global.get $__asyncify_state
             br_if 3 (;@1;)
+            drop
             return
           end
           local.set 2
@@ -70,12 +70,13 @@
         local.get 2
         call $sleeper
         i32.const 1
-        local.set 1
         global.get $__asyncify_state
         br_if 1 (;@1;)
+        drop
       end
       return
     end
+    local.set 1
     i32.const 4
     call $__rewind_frame_push
     local.get 1

@@ -37,7 +37,7 @@
       local.set 0
       drop
     end
-    block ;; label = @1
+    block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block ;; label = @3
           block ;; label = @4
@@ -51,9 +51,9 @@
             try_table (catch_ref $e 0 (;@4;)) ;; label = @5
               call $sleep
               i32.const 0
-              local.set 1
               global.get $__asyncify_state
               br_if 4 (;@1;)
+              drop
               local.get 0
               throw $e
             end
@@ -66,9 +66,9 @@
         end
         call $sleep
         i32.const 1
-        local.set 1
         global.get $__asyncify_state
         br_if 1 (;@1;)
+        drop
         local.get 2
         drop
         block (result i32) ;; label = @3
@@ -81,6 +81,7 @@
       end
       return
     end
+    local.set 1
     i32.const 16
     call $__rewind_frame_push
     local.get 0

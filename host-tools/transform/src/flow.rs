@@ -26,9 +26,9 @@
 //! dispatch jumps straight to the rung before the piece that holds the
 //! recorded site, skipping the plain code before it, so nothing runs twice;
 //! after the target call returns the state is normal and the rest runs as
-//! usual. A suspending call is followed by its unwind check, which records
-//! the site number and leaves for the function's frame-saving exit when
-//! the state says the callee unwound (`site = k; br_if $unwind (state)`).
+//! usual. A suspending call is followed by its unwind check, which leaves
+//! for the function's frame-saving exit with the site number when the
+//! state says the callee unwound (`br_if $unwind (k) (state); drop`).
 //!
 //! Between pieces every operand-stack value lives in a local, so a
 //! suspension never loses a value. Call sites are numbered in depth-first
@@ -43,7 +43,7 @@
 //! million blocks deep costs heap, not stack.
 
 use walrus::ir::{
-    BinaryOp, Binop, Block, Br, BrIf, BrTable, Call, Const, GlobalGet, Instr, InstrLocId,
+    BinaryOp, Binop, Block, Br, BrIf, BrTable, Call, Const, Drop, GlobalGet, Instr, InstrLocId,
     InstrSeqId, InstrSeqType, LegacyCatch, LocalGet, LocalSet, UnaryOp, Unop, Unreachable, Value,
 };
 use walrus::{GlobalId, LocalFunction, LocalId, ModuleLocals, ValType};
@@ -605,18 +605,19 @@ impl<'a> Flow<'a> {
         code
     }
 
-    /// After a suspending call: if it started an unwind, record the site and
-    /// leave for the frame-saving exit. A call returns in normal state or
-    /// unwinding (a rewind always ends before the rewound call returns, and
-    /// an overflowing unwind traps), so the state itself is the test:
-    /// `site = k; br_if $unwind (state)`. Setting the site local in normal
-    /// state too costs a store, and saves the `if` around it (3 bytes).
+    /// After a suspending call: if it started an unwind, leave for the
+    /// frame-saving exit with the site number. A call returns in normal
+    /// state or unwinding (a rewind always ends before the rewound call
+    /// returns, and an overflowing unwind traps), so the state itself is the
+    /// test: `br_if $unwind (k) (state); drop`. The number rides on the
+    /// branch and the exit stores it (`site_numbers.rs`); in normal state it
+    /// is dropped, a byte less than storing it, and no `if` around it.
     fn unwind_check(&self, site: u32) -> Code {
         vec![
             at(i32_const(site as i32)),
-            at(Instr::LocalSet(LocalSet { local: self.site })),
             at(Instr::GlobalGet(GlobalGet { global: self.state })),
             at(Instr::BrIf(BrIf { block: self.unwind })),
+            at(Instr::Drop(Drop {})),
         ]
     }
 }

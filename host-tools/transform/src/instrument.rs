@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use walrus::ir::{Block, Call, Instr, InstrSeqId, InstrSeqType, Return};
+use walrus::ir::{Block, Call, Instr, InstrSeqId, InstrSeqType, LocalSet, Return};
 use walrus::{FunctionId, FunctionKind, LocalId, Module, ValType};
 
 use crate::abi_state::Abi;
@@ -166,6 +166,10 @@ pub(crate) fn instrument(
     run.push(at(Instr::Return(Return {})));
     func.block_mut(unwind).instrs = run;
     code.push(at(Instr::Block(Block { seq: unwind })));
+    if let Some(site) = rewritten.site {
+        // The number the unwind check carried out.
+        code.push(at(Instr::LocalSet(LocalSet { local: site })));
+    }
     code.extend(report_unwind);
     code.extend(frame.save(abi, placeholders));
     let entry = func.entry_block();
@@ -314,7 +318,7 @@ fn rewrite(
     // not assert they are set (a local may still be null when an unwind
     // leaves before its first assignment).
     make_locals_nullable(func, body, locals);
-    let site = (!site_numbers::drop_unread(func, body, site)).then_some(site);
+    let site = site_numbers::settle(func, body, unwind, site).then_some(site);
     let liveness = Liveness::analyse(func, body, unwind, &flow.guards);
     let mut saved = liveness.live_after();
     saved.extend(flow.rewind_reads);

@@ -287,8 +287,8 @@ impl Cfg<'_> {
                 }
                 Instr::BrIf(b) => {
                     // An unwind check: what is live here is what is live
-                    // after the suspending call before it (setting the
-                    // site number kills only the site local, never saved).
+                    // after the suspending call before it (only a constant,
+                    // the site number, is pushed in between).
                     if b.block == self.unwind {
                         self.op(Op::Point);
                     }

@@ -7,9 +7,9 @@
 //!   at the top of a function;
 //! - frame save: what follows the function's last top-level `block` (the
 //!   unwind exit), overflow check included;
-//! - unwind checks: `i32.const K; local.set $site; global.get $state;
-//!   br_if $unwind` after each suspending call (without the site store
-//!   where nothing reads the number);
+//! - unwind checks: `i32.const K; global.get $state; br_if $unwind; drop`
+//!   after each suspending call (`global.get $state; br_if $unwind` where
+//!   nothing reads the site number);
 //! - rewind dispatches: `global.get $state; if ... end` elsewhere, and
 //!   `global.get $state; br_if` where a dispatch has one target;
 //! - the rest of what a function grew by: spills and reloads of operand
@@ -223,9 +223,9 @@ fn classify(body: &FunctionBody<'_>, state: u32) -> Option<Shapes> {
                 continue;
             }
             if matches!(ops.get(i + 1), Some((Operator::BrIf { .. }, _))) {
-                let after_site = i >= 2
-                    && matches!(ops[i - 2].0, Operator::I32Const { .. })
-                    && matches!(ops[i - 1].0, Operator::LocalSet { .. });
+                let carries_site = i >= 1
+                    && matches!(ops[i - 1].0, Operator::I32Const { .. })
+                    && matches!(ops.get(i + 2), Some((Operator::Drop, _)));
                 // Without a site number (nothing reads it), right after
                 // the call.
                 let after_call = i >= 1
@@ -235,8 +235,8 @@ fn classify(body: &FunctionBody<'_>, state: u32) -> Option<Shapes> {
                             | Operator::CallIndirect { .. }
                             | Operator::CallRef { .. }
                     );
-                if after_site {
-                    shapes.unwind_checks += size(i - 2, i + 2);
+                if carries_site {
+                    shapes.unwind_checks += size(i - 1, i + 3);
                 } else if after_call {
                     shapes.unwind_checks += size(i, i + 2);
                 } else {
