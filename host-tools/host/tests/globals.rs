@@ -189,6 +189,23 @@ fn exported_globals_and_exports_agree() {
     assert_eq!(run(false), run(true));
 }
 
+/// Calls `main`, which yields, and resumes it: the resume must fail with
+/// [`Error::NotSuspendable`] naming `rewind.yield_to_host` and poison the
+/// instance. Returns what the error says the guest did instead.
+fn not_suspendable_on_resume(instance: &mut rewind_host::Instance<()>) -> String {
+    let call = match instance.call_resumable("main", &[]).unwrap() {
+        CallOutcome::Yielded(call) => call,
+        other => panic!("expected a yield, got {other:?}"),
+    };
+    let error = instance.resume(call).unwrap_err();
+    let Error::NotSuspendable { import, found, .. } = error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(import, "rewind.yield_to_host");
+    assert!(instance.poisoned().is_some());
+    found
+}
+
 /// A rewind that reaches the import that suspended with frames still in
 /// the save stack did not come back the way the unwind went out (code
 /// that was not instrumented went on running and saved them): the error
@@ -198,20 +215,10 @@ fn frames_left_over_when_the_rewind_reaches_the_import_are_caught() {
     let mut instance = hand_written();
     set_bump(&mut instance, 4);
     set(&mut instance, "pop", 0);
-    let call = match instance.call_resumable("main", &[]).unwrap() {
-        CallOutcome::Yielded(call) => call,
-        other => panic!("expected a yield, got {other:?}"),
-    };
-    let error = instance.resume(call).unwrap_err();
-    let Error::NotSuspendable { import, found, .. } = &error else {
-        panic!("{error:?}");
-    };
-    assert_eq!(import, "rewind.yield_to_host");
     assert_eq!(
-        found,
+        not_suspendable_on_resume(&mut instance),
         "rewound into it with 4 bytes of saved frames not restored"
     );
-    assert!(instance.poisoned().is_some());
 }
 
 /// A resumed call that traps before its rewind reaches the import that
@@ -220,18 +227,9 @@ fn frames_left_over_when_the_rewind_reaches_the_import_are_caught() {
 fn a_trap_before_the_rewind_reaches_the_import_names_it() {
     let mut instance = hand_written();
     set(&mut instance, "trap", 1);
-    let call = match instance.call_resumable("main", &[]).unwrap() {
-        CallOutcome::Yielded(call) => call,
-        other => panic!("expected a yield, got {other:?}"),
-    };
-    let error = instance.resume(call).unwrap_err();
-    let Error::NotSuspendable { import, found, .. } = &error else {
-        panic!("{error:?}");
-    };
-    assert_eq!(import, "rewind.yield_to_host");
+    let found = not_suspendable_on_resume(&mut instance);
     assert!(
         found.starts_with("trapped while rewinding toward it ("),
         "{found}"
     );
-    assert!(instance.poisoned().is_some());
 }
