@@ -244,22 +244,26 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
         .collect()
 }
 
-/// Original modules that wasmi 2.0.0 itself runs wrongly, shown with a
-/// program that runs them on wasmi alone (no Rewind code): the differential
-/// fuzzer's seeds 19767150 and 76004002 segfault in wasmi's executor
-/// (`u64_copy_s2r`) inside their start functions, which recurse through
-/// `return_call` until the hang guard traps, the fuel fuzzer's seeds
-/// 79005501 and 79008122 segfault there too (`v128_copy_si`,
-/// `u64_copy_s0r`, also in `return_call` recursions), and after the fuel fuzzer's seed 19755360 calls its export
-/// `5` the exported global `16` holds a native stack address, a different
-/// one every run. Cases with these originals run on wasmtime. Each is the
-/// FNV-1a hash of the module's bytes.
-const WASMI_MISRUNS: [u64; 5] = [
+/// Original modules whose cases wasmi 2.0.0 itself runs wrongly; each
+/// is the FNV-1a hash of the module's bytes, and cases with these
+/// originals run on wasmtime:
+/// - differential seeds 19767150 and 76004002, fuel seeds 79005501 and
+///   79008122: wasmi's executor segfaults (`u64_copy_s2r`, `v128_copy_si`,
+///   `u64_copy_s0r`) running the original alone, in recursions through
+///   `return_call`;
+/// - fuel seed 19755360: after the original's export `5` the exported
+///   global `16` holds a native stack address, a different one every run;
+/// - fuel seed 50299454: in the metered module, `$f2` xors global `11`
+///   with the bits of an `f32` local nothing wrote (so zero), and wasmi
+///   leaves 1 in it; wasmtime runs original and metered module alike,
+///   with the global at 0.
+const WASMI_MISRUNS: [u64; 6] = [
     0xa43a_0010_0574_49f9,
     0x68b0_22cf_fe4b_c5ac,
     0x197a_1903_379e_7c0d,
     0xdd9e_9f56_20bb_1362,
     0x2321_05ce_9aec_af4d,
+    0x06b1_b02f_31e7_f839,
 ];
 
 /// The engine for a fuzz case whose original module is `modules[0]`:
