@@ -22,22 +22,6 @@
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 7) (param i32 funcref) (result i32)
     (local i32 i32 funcref)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 20
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_5
-      local.set 2
-      call $__rewind_restore_ref_0
-      local.set 4
-      local.set 3
-      call $__rewind_restore_ref_0
-      local.set 1
-      local.set 0
-      drop
-    end
     block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block (result i32) ;; label = @3
@@ -45,6 +29,17 @@
             block ;; label = @5
               global.get $__asyncify_state
               if ;; label = @6
+                i32.const 20
+                call $__rewind_frame_pop
+                call $__rewind_restore_i32_5
+                local.set 2
+                call $__rewind_restore_ref_0
+                local.set 4
+                local.set 3
+                call $__rewind_restore_ref_0
+                local.set 1
+                local.set 0
+                drop
                 local.get 2
                 br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
               end

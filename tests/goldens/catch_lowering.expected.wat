@@ -21,17 +21,6 @@
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 3) (param i32) (result i32)
     (local i32 i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 8
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_2
-      local.set 2
-      local.set 1
-      drop
-    end
     block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block (result i32) ;; label = @3
@@ -39,6 +28,12 @@
             block ;; label = @5
               global.get $__asyncify_state
               if ;; label = @6
+                i32.const 8
+                call $__rewind_frame_pop
+                call $__rewind_restore_i32_2
+                local.set 2
+                local.set 1
+                drop
                 local.get 2
                 br_table 1 (;@5;) 2 (;@4;) 1 (;@5;)
               end

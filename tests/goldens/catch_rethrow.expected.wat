@@ -18,21 +18,16 @@
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 0)
     (local i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
-      local.set 0
-      drop
-    end
     block (result i32) ;; label = @1
       block ;; label = @2
         block ;; label = @3
           global.get $__asyncify_state
           if ;; label = @4
+            i32.const 4
+            call $__rewind_frame_pop
+            call $__rewind_restore_i32_1
+            local.set 0
+            drop
             local.get 0
             i32.const 0
             i32.ne

@@ -25,22 +25,6 @@
     (local i32 i32 i32 i32 i64)
     global.get $__rewind_fuel
     local.set 5
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 28
-      call $__rewind_frame_pop
-      call $__rewind_restore_i64_1
-      local.set 5
-      call $__rewind_restore_i32_5
-      local.set 3
-      local.set 4
-      local.set 2
-      local.set 1
-      local.set 0
-      drop
-    end
     block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block (result i32) ;; label = @3
@@ -48,6 +32,17 @@
             block ;; label = @5
               global.get $__asyncify_state
               if ;; label = @6
+                i32.const 28
+                call $__rewind_frame_pop
+                call $__rewind_restore_i64_1
+                local.set 5
+                call $__rewind_restore_i32_5
+                local.set 3
+                local.set 4
+                local.set 2
+                local.set 1
+                local.set 0
+                drop
                 local.get 3
                 br_table 1 (;@5;) 2 (;@4;) 2 (;@4;) 1 (;@5;)
               end

@@ -24,25 +24,22 @@
     (local i32 i64)
     global.get $__rewind_fuel
     local.set 2
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 16
-      call $__rewind_frame_pop
-      call $__rewind_restore_i64_1
-      local.set 2
-      call $__rewind_restore_i32_2
-      local.set 1
-      local.set 0
-      drop
-    end
     block (result i32) ;; label = @1
       block ;; label = @2
         block ;; label = @3
           block ;; label = @4
             global.get $__asyncify_state
-            br_if 0 (;@4;)
+            if ;; label = @5
+              i32.const 16
+              call $__rewind_frame_pop
+              call $__rewind_restore_i64_1
+              local.set 2
+              call $__rewind_restore_i32_2
+              local.set 1
+              local.set 0
+              drop
+              br 1 (;@4;)
+            end
             local.get 2
             i64.const 1
             i64.sub

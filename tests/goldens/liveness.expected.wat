@@ -18,21 +18,18 @@
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;2;) (type 3) (param i32) (result i32)
     (local i32 i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
-      local.set 1
-      drop
-    end
     block ;; label = @1
       block (result i32) ;; label = @2
         block ;; label = @3
           global.get $__asyncify_state
-          br_if 0 (;@3;)
+          if ;; label = @4
+            i32.const 4
+            call $__rewind_frame_pop
+            call $__rewind_restore_i32_1
+            local.set 1
+            drop
+            br 1 (;@3;)
+          end
           local.get 0
           i32.const 2
           i32.mul

@@ -24,24 +24,21 @@
   (elem (;0;) declare func $f)
   (func (;1;) (type 7) (param funcref)
     (local funcref)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 8
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_2
-      call $__rewind_restore_ref_0
-      local.set 1
-      call $__rewind_restore_ref_0
-      local.set 0
-      drop
-    end
     block ;; label = @1
       block ;; label = @2
         block ;; label = @3
           global.get $__asyncify_state
-          br_if 0 (;@3;)
+          if ;; label = @4
+            i32.const 8
+            call $__rewind_frame_pop
+            call $__rewind_restore_i32_2
+            call $__rewind_restore_ref_0
+            local.set 1
+            call $__rewind_restore_ref_0
+            local.set 0
+            drop
+            br 1 (;@3;)
+          end
           ref.func $f
           local.set 1
         end

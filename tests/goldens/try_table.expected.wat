@@ -23,26 +23,21 @@
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func (;1;) (type 4) (param i32) (result i32)
     (local i32 i32 exnref exnref)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 16
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_4
-      local.set 1
-      local.set 2
-      call $__rewind_restore_ref_0
-      local.set 3
-      local.set 0
-      drop
-    end
     block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block ;; label = @3
           block ;; label = @4
             global.get $__asyncify_state
             if ;; label = @5
+              i32.const 16
+              call $__rewind_frame_pop
+              call $__rewind_restore_i32_4
+              local.set 1
+              local.set 2
+              call $__rewind_restore_ref_0
+              local.set 3
+              local.set 0
+              drop
               local.get 1
               br_table 1 (;@4;) 2 (;@3;) 1 (;@4;)
             end

@@ -158,6 +158,24 @@ impl Frame {
     /// On entry: if rewinding, pop the frame and restore the locals and the
     /// call-site number. An empty frame needs nothing.
     pub fn restore(&self, func: &mut LocalFunction, abi: &Abi) -> Code {
+        let body = self.restore_unguarded(abi);
+        if body.is_empty() {
+            return body;
+        }
+        let test = vec![
+            at(Instr::GlobalGet(GlobalGet { global: abi.state })),
+            at(i32_const(abi::STATE_REWINDING)),
+            at(Instr::Binop(Binop {
+                op: BinaryOp::I32Eq,
+            })),
+        ];
+        if_then(func, test, body)
+    }
+
+    /// Pops the frame and restores the locals and the call-site number,
+    /// for code that runs only while rewinding. An empty frame needs
+    /// nothing.
+    pub fn restore_unguarded(&self, abi: &Abi) -> Code {
         if self.runs.is_empty() {
             return Vec::new();
         }
@@ -194,14 +212,7 @@ impl Frame {
                 }
             }
         }
-        let test = vec![
-            at(Instr::GlobalGet(GlobalGet { global: abi.state })),
-            at(i32_const(abi::STATE_REWINDING)),
-            at(Instr::Binop(Binop {
-                op: BinaryOp::I32Eq,
-            })),
-        ];
-        if_then(func, test, body)
+        body
     }
 
     /// Moves the restored `value`, on top of the operand stack, where it

@@ -160,6 +160,12 @@ pub(crate) fn instrument(
         let mut slow = frame.restore(func, abi);
         slow.append(&mut run);
         run = fast_path::dispatch(func, abi.state, body_ty, body, &rewritten.guards, slow);
+    } else if let Some(dispatch) = rewritten.guards.entry(func, body, abi.state) {
+        // The body's first dispatch restores the frame before choosing a
+        // rung: one state test on entry instead of two.
+        let mut restore = frame.restore_unguarded(abi);
+        restore.append(&mut func.block_mut(dispatch).instrs);
+        func.block_mut(dispatch).instrs = restore;
     } else {
         code.extend(frame.restore(func, abi));
     }

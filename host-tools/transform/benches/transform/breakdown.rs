@@ -4,7 +4,8 @@
 //! shapes the transform emits (docs/transform.md):
 //!
 //! - frame restore: `global.get $state; i32.const 2; i32.eq; if ... end`
-//!   at the top of a function;
+//!   at the top of a function, or the frame pop and restores at the start
+//!   of the body's first dispatch;
 //! - frame save: what follows the function's last top-level `block` (the
 //!   unwind exit), overflow check included;
 //! - unwind checks: `i32.const K; global.get $state; br_if $unwind; drop`
@@ -218,7 +219,34 @@ fn classify(body: &FunctionBody<'_>, state: u32) -> Option<Shapes> {
             }
             if matches!(ops.get(i + 1), Some((Operator::If { .. }, _))) {
                 let last = matching_end(i + 1);
-                shapes.dispatch += size(i, last + 1);
+                // The body's first dispatch restores the frame before
+                // choosing: a frame pop (a constant size, a call), the
+                // restores, up to the last `drop` or `local.set` before
+                // the first branch.
+                let pops = matches!(
+                    ops.get(i + 2),
+                    Some((Operator::I32Const { .. } | Operator::I64Const { .. }, _))
+                ) && matches!(ops.get(i + 3), Some((Operator::Call { .. }, _)));
+                let restored = if pops {
+                    let inside = &ops[i + 2..last];
+                    let branch = inside.iter().position(|(op, _)| {
+                        matches!(
+                            op,
+                            Operator::Br { .. } | Operator::BrIf { .. } | Operator::BrTable { .. }
+                        )
+                    });
+                    inside[..branch.unwrap_or(inside.len())]
+                        .iter()
+                        .rposition(|(op, _)| {
+                            matches!(op, Operator::Drop | Operator::LocalSet { .. })
+                        })
+                        .map(|k| size(i + 2, i + 3 + k))
+                } else {
+                    None
+                };
+                let whole = size(i, last + 1);
+                shapes.restore += restored.unwrap_or(0);
+                shapes.dispatch += whole - restored.unwrap_or(0);
                 i = last + 1;
                 continue;
             }
