@@ -96,7 +96,8 @@ pub(crate) enum Wait {
 }
 
 pub(crate) struct Inner {
-    pub call: CallState,
+    /// Boxed: it moves with every run and resumption.
+    pub call: Box<CallState>,
     pub wait: Wait,
     /// The functions whose frames the unwind saved, innermost first (only
     /// modules that record unwinds report them).
@@ -264,7 +265,7 @@ impl<T: 'static> Instance<T> {
         let id = self.next_call;
         self.next_call += 1;
         let (signal, waker) = Signal::new();
-        let call = CallState {
+        let call = Box::new(CallState {
             id,
             instance: self.id,
             export: export.into(),
@@ -274,7 +275,7 @@ impl<T: 'static> Instance<T> {
             buffer: None,
             signal,
             waker,
-        };
+        });
         Shared::lock(&self.shared).active.push(id);
         self.run(call, None)
     }
@@ -383,7 +384,7 @@ impl<T: 'static> Instance<T> {
 
     /// Runs the export once: fresh, or rewinding into the import it
     /// suspended in.
-    fn run(&mut self, mut call: CallState, rewind: Option<Rewind>) -> Result<CallOutcome> {
+    fn run(&mut self, mut call: Box<CallState>, rewind: Option<Rewind>) -> Result<CallOutcome> {
         let phase = if rewind.is_some() {
             Phase::Resuming
         } else {
@@ -429,7 +430,7 @@ impl<T: 'static> Instance<T> {
     }
 
     /// The export returned: finished, or unwound from a suspension.
-    fn returned(&mut self, mut call: CallState, frame: Frame) -> Result<CallOutcome> {
+    fn returned(&mut self, mut call: Box<CallState>, frame: Frame) -> Result<CallOutcome> {
         let Some(suspension) = frame.suspension else {
             self.retire(&call);
             let export = call.export.to_string();
@@ -525,7 +526,7 @@ impl<T: 'static> Instance<T> {
     /// The guest trapped: classify the trap.
     fn trapped(
         &mut self,
-        call: CallState,
+        call: Box<CallState>,
         frame: Frame,
         phase: Phase,
         source: wasmi::Error,

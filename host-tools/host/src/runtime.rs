@@ -211,33 +211,25 @@ impl Runtime {
     /// header `data` points to, else an `unreachable` trap.
     fn check(&self, ctx: impl AsContext, data: Global) -> Result<(), wasmi::Error> {
         let buffer = self.address(&data.get(&ctx)).unwrap_or(0);
-        let offset = usize::try_from(buffer).map_err(|_| TrapCode::MemoryOutOfBounds)?;
         let field = abi::stack_end_offset(self.memory64) as usize;
-        let mut header = [0u8; 16];
-        self.read(ctx, offset, &mut header[..2 * field])?;
+        let header = usize::try_from(buffer)
+            .ok()
+            .and_then(|start| {
+                self.memory
+                    .data(&ctx)
+                    .get(start..start.checked_add(2 * field)?)
+            })
+            .ok_or(TrapCode::MemoryOutOfBounds)?;
         // A little-endian field of the pointer's width.
         let value = |at: usize| {
             let mut bytes = [0u8; 8];
             bytes[..field].copy_from_slice(&header[at..at + field]);
             u64::from_le_bytes(bytes)
         };
-        let (pos, end) = (value(0), value(field));
-        if pos > end {
+        if value(0) > value(field) {
             return Err(TrapCode::UnreachableCodeReached.into());
         }
         Ok(())
-    }
-
-    /// Reads guest memory as a load instruction would: out of bounds traps.
-    fn read(
-        &self,
-        ctx: impl AsContext,
-        offset: usize,
-        bytes: &mut [u8],
-    ) -> Result<(), wasmi::Error> {
-        self.memory
-            .read(ctx, offset, bytes)
-            .map_err(|_| TrapCode::MemoryOutOfBounds.into())
     }
 
     /// Brings the instance back to the normal state after a trap left it

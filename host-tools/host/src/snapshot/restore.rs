@@ -139,7 +139,7 @@ impl<T: 'static> Instance<T> {
         };
         let suspended = SuspendedCall {
             inner: Some(Inner {
-                call: state,
+                call: Box::new(state),
                 wait,
                 unwound: Vec::new(),
             }),
