@@ -530,30 +530,49 @@ fn fuel_fuzz_wasmi_misrun_runs_on_wasmtime() {
         check(79_005_501, &mut tally).unwrap();
         check(79_008_122, &mut tally).unwrap();
         check(50_299_454, &mut tally).unwrap();
-        assert_eq!((tally.generated, tally.compared), (4, 4), "{tally:?}");
+        check(83_005_349, &mut tally).unwrap();
+        assert_eq!((tally.generated, tally.compared), (5, 5), "{tally:?}");
     });
 }
 
-/// A loop run with budgets of 1 runs out of fuel at every check: once per
-/// iteration (101 of them), or, with the loop unrolled four times, once per
-/// four iterations (26 checks); either way it consumes what it consumes in
-/// one slice.
+/// A sliced loop stops where its checks say, and consumes what it consumes
+/// in one slice. Its 101 iterations cost 4 each (`i32.add` twice,
+/// `i32.le_u`, `br_if`), after 1 for the `loop` instruction.
+///
+/// * With budgets of 1 every check runs out of fuel: once per iteration
+///   without unrolling (101 stops), once per four iterations with the loop
+///   unrolled four times (26).
+/// * With budgets of 40, without unrolling, the first slice pays the
+///   `loop` and nine iterations (3 left) and stops at the tenth; each later
+///   slice runs that iteration and ten more (40 down to 0) and stops at
+///   the next: before iterations 10, 21, ..., 98, 9 stops. Unrolled four
+///   times, a check charges four iterations and fires when one does not
+///   fit (fewer than 4 left): the first slice passes the checks before
+///   iterations 1, 5 and 9 (39, 23, 7 left) and stops at the one before
+///   13. After a stop the four copies run: the first was charged before
+///   the stop, the other three (12) come out of the new budget, leaving
+///   28, then the checks pass at 28 and 12 and stop at the third, twelve
+///   iterations after the last stop: before iterations 13, 25, ..., 97,
+///   8 stops.
 #[test]
-fn budget_one_slices_a_loop() {
+fn sliced_loop_stops_at_its_checks() {
     let wasm = loop_module(100);
-    for (unroll, checks) in [(1, 101), (4, 26)] {
+    for (unroll, budget, stops) in [(1, 1, 101), (4, 1, 26), (1, 40, 9), (4, 40, 8)] {
         let mut tally = Tally::default();
         compare(
             &wasm,
             &meter_unrolled(&wasm, unroll),
             &[],
-            &sliced(FuelSchedule::Fixed(1)),
+            &sliced(FuelSchedule::Fixed(budget)),
             u64::MAX,
             &mut tally,
         )
         .unwrap();
         assert_eq!(tally.compared, 1);
-        assert_eq!(tally.out_of_fuel, checks, "unroll {unroll}: {tally:?}");
+        assert_eq!(
+            tally.out_of_fuel, stops,
+            "unroll {unroll}, budget {budget}: {tally:?}"
+        );
         assert_eq!(tally.slices, tally.out_of_fuel + 1, "{tally:?}");
     }
 }
