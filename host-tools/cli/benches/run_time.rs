@@ -11,6 +11,12 @@
 //! `node_modules/.bin/wasm-opt`), Binaryen's `--asyncify -O` output of the
 //! same program runs in the same rounds.
 //!
+//! A second table runs the program metered by `rewind fuel` (defaults, and
+//! `--fast-path`) with a budget it never exhausts, beside the original:
+//! under wasmi with `rewind run --fuel-slice`, under node with the fuel
+//! global set from JavaScript. That is what a CPU budget costs a real
+//! program that stays within it.
+//!
 //! Run: `cargo bench -p rewind-cli --bench run_time`. Needs clang for
 //! wasm32-wasi with wasi-libc (Debian: `apt-get install clang lld wasi-libc
 //! libclang-rt-dev-wasm32`) and, for the node column, node on `PATH`; what
@@ -26,14 +32,18 @@ fn script(n: u32) -> String {
     format!(": fib dup 2 < if else dup 1 - fib swap 2 - fib + then ;\n{n} fib . cr\n")
 }
 
-/// Runs the WASI command `wasm` with node, preopening `dir` as `/data`.
+/// Runs the WASI command `wasm` with node, preopening `dir` as `/data`; a
+/// metered module gets a budget it never exhausts (its out-of-fuel import
+/// throws).
 const NODE_RUNNER: &str = r#"
 import { readFileSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 const [file, dir, script] = process.argv.slice(2);
 const wasi = new WASI({ version: 'preview1', args: ['calc', script], preopens: { '/data': dir }, returnOnExit: true });
 const module = await WebAssembly.compile(readFileSync(file));
-const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport });
+const rewind = { out_of_fuel() { throw new Error('out of fuel'); } };
+const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport, rewind });
+if (instance.exports.__rewind_fuel) instance.exports.__rewind_fuel.value = 1n << 62n;
 const start = process.hrtime.bigint();
 wasi.start(instance);
 console.error(`ns ${process.hrtime.bigint() - start}`);
@@ -74,16 +84,61 @@ fn main() {
     }
     std::fs::write(dir.join("fib24.fs"), script(24)).expect("write the script");
     std::fs::write(dir.join("fib27.fs"), script(27)).expect("write the script");
-    let wasmi = |wasm: &Path| run_wasmi(&dir, wasm);
-    report("wasmi (rewind run), 24 fib", runs, &modules, wasmi);
+    let metered_modules = metered(&bytes, &dir, &modules[0].1);
     let runner = dir.join("run.mjs");
     std::fs::write(&runner, NODE_RUNNER).expect("write the node runner");
-    if Command::new("node").arg("--version").output().is_err() {
-        println!("skipped: node: not on PATH");
-        return;
-    }
     let node = |wasm: &Path| run_node(&runner, &dir, wasm);
-    report("node (node:wasi), 27 fib", runs, &modules, node);
+    let has_node = Command::new("node").arg("--version").output().is_ok();
+    for (table, modules, metered) in [
+        ("", &modules, false),
+        (", never out of fuel", &metered_modules, true),
+    ] {
+        let plain = &modules[0].1;
+        let wasmi = |wasm: &Path| run_wasmi(&dir, wasm, metered && wasm != plain);
+        report(
+            &format!("wasmi (rewind run), 24 fib{table}"),
+            runs,
+            modules,
+            wasmi,
+        );
+        if has_node {
+            report(
+                &format!("node (node:wasi), 27 fib{table}"),
+                runs,
+                modules,
+                node,
+            );
+        } else {
+            println!("skipped: node: not on PATH");
+        }
+    }
+}
+
+/// The original at `original` and `bytes` metered by `rewind fuel`, with
+/// default options and with `--fast-path`, written next to it.
+fn metered(bytes: &[u8], dir: &Path, original: &Path) -> Vec<(&'static str, PathBuf)> {
+    let mut modules = vec![("original", original.to_path_buf())];
+    for (name, file, fast_path) in [
+        ("metered", "calc.metered.wasm", false),
+        ("metered --fast-path", "calc.metered-fast.wasm", true),
+    ] {
+        let options = rewind_transform::Options {
+            fast_path,
+            ..Default::default()
+        };
+        let out =
+            rewind_transform::meter(bytes, &Default::default(), &options).expect("meter calc.wasm");
+        std::fs::write(dir.join(file), &out.wasm).expect("write the metered module");
+        println!(
+            "calc.wasm {name} by `rewind fuel`: {} of {} functions instrumented, {} bytes ({:.3}x)",
+            out.report.functions_instrumented,
+            out.report.functions_total,
+            out.wasm.len(),
+            out.wasm.len() as f64 / bytes.len() as f64
+        );
+        modules.push((name, dir.join(file)));
+    }
+    modules
 }
 
 /// Times `run` on every module, in rounds, and prints the medians as
@@ -155,16 +210,27 @@ fn median(mut times: Vec<Duration>) -> Duration {
 }
 
 /// Wall time of `rewind run` on `wasm` (the interpreter's start-up is a
-/// few milliseconds of a run of seconds).
-fn run_wasmi(dir: &Path, wasm: &Path) -> Result<Duration, String> {
+/// few milliseconds of a run of seconds). With `metered`, the module was
+/// metered by `rewind fuel` and runs in one slice: a budget it never
+/// exhausts.
+fn run_wasmi(dir: &Path, wasm: &Path, metered: bool) -> Result<Duration, String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rewind"));
+    command.arg("run");
+    if metered {
+        command.args(["--fuel-slice", &i64::MAX.to_string()]);
+    }
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_rewind"))
-        .arg("run")
+    let out = command
         .arg("--dir")
         .arg(format!("{}::/data", dir.display()))
         .arg(wasm)
         .arg("/data/fib24.fs")
-        .stderr(Stdio::inherit())
+        .stderr(if metered {
+            // `slices: 1` and `fuel: F`.
+            Stdio::null()
+        } else {
+            Stdio::inherit()
+        })
         .output()
         .map_err(|e| format!("cannot start rewind: {e}"))?;
     let elapsed = started.elapsed();
