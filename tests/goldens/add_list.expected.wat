@@ -2,7 +2,6 @@
   (type (;0;) (func))
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
-  (type (;3;) (func (param i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (import "env" "log" (func $log (;1;) (type 2)))
   (memory (;0;) 1)
@@ -14,35 +13,7 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
-    local.get 0
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 1
-    local.get 2
-    local.get 0
-    i32.add
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;2;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -56,7 +27,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;3;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -70,19 +41,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $asyncify_stop_unwind (;4;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -94,7 +53,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;5;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -106,20 +65,20 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__asyncify_save_stack_overflow (;6;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $helper (;9;) (type 2) (param i32)
+  (func $helper (;7;) (type 2) (param i32)
     local.get 0
     call $log
   )
-  (func $main (;10;) (type 2) (param i32)
+  (func $main (;8;) (type 2) (param i32)
     local.get 0
     call $helper
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;9;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

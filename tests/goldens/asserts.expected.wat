@@ -2,8 +2,7 @@
   (type (;0;) (func))
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
-  (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32 i32)))
+  (type (;3;) (func (param i32 i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -18,35 +17,7 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $__rewind_frame_push (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
-    local.get 0
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 1
-    local.get 2
-    local.get 0
-    i32.add
-    i32.store
-    local.get 2
-  )
-  (func $middle (;2;) (type 0)
+  (func $middle (;1;) (type 0)
     global.get $__asyncify_state
     if ;; label = @1
       i32.const 1
@@ -61,7 +32,7 @@
       call $__rewind_not_instrumented
     end
   )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;2;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -75,7 +46,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;3;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -89,19 +60,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $asyncify_stop_unwind (;4;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -113,7 +72,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;5;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -125,7 +84,7 @@
       unreachable
     end
   )
-  (func $inner (;8;) (type 0)
+  (func $inner (;6;) (type 0)
     block ;; label = @1
       block ;; label = @2
         call $sleep
@@ -135,22 +94,22 @@
       return
     end
   )
-  (func $__rewind_not_instrumented (;9;) (type 4) (param i32 i32)
+  (func $__rewind_not_instrumented (;7;) (type 3) (param i32 i32)
     local.get 0
     global.set $__rewind_missing_function
     local.get 1
     global.set $__rewind_missing_callee
     unreachable
   )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $outer (;11;) (type 0)
+  (func $outer (;9;) (type 0)
     call $middle
   )
-  (func $asyncify_get_state (;12;) (type 1) (result i32)
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

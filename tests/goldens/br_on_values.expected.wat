@@ -30,8 +30,7 @@
               global.get $__asyncify_state
               if ;; label = @6
                 i32.const 20
-                call $__rewind_frame_pop
-                call $__rewind_restore_i32_5
+                call $__rewind_pop_i32_5
                 local.set 2
                 call $__rewind_restore_ref_0
                 local.set 4
@@ -179,7 +178,33 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i32_5 (;5;) (type 6) (param i32 i32 i32 i32 i32 i32) (result i32)
+  (func $__rewind_pop_i32_5 (;5;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 20
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+    local.get 0
+    i32.load offset=12
+    local.get 0
+    i32.load offset=16
+  )
+  (func $__rewind_save_i32_5 (;6;) (type 6) (param i32 i32 i32 i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -198,21 +223,6 @@
     local.get 0
     i32.const 20
     i32.add
-  )
-  (func $__rewind_restore_i32_5 (;6;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32)
-    local.get 0
-    i32.const 20
-    i32.add
-    local.get 0
-    i32.load
-    local.get 0
-    i32.load offset=4
-    local.get 0
-    i32.load offset=8
-    local.get 0
-    i32.load offset=12
-    local.get 0
-    i32.load offset=16
   )
   (func $asyncify_start_unwind (;7;) (type 2) (param i32)
     i32.const 1
@@ -242,19 +252,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;9;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_stop_unwind (;10;) (type 0)
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -266,7 +264,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;11;) (type 0)
+  (func $asyncify_stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -278,12 +276,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;12;) (type 0)
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;13;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

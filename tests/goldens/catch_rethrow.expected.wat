@@ -2,9 +2,8 @@
   (type (;0;) (func))
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
-  (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32)))
-  (type (;5;) (func (param i32 i32) (result i32)))
+  (type (;3;) (func (param i32) (result i32 i32)))
+  (type (;4;) (func (param i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (memory (;0;) 1)
   (tag $e (;0;) (type 0))
@@ -24,8 +23,7 @@
           global.get $__asyncify_state
           if ;; label = @4
             i32.const 4
-            call $__rewind_frame_pop
-            call $__rewind_restore_i32_1
+            call $__rewind_pop_i32_1
             local.set 0
             drop
             local.get 0
@@ -54,40 +52,64 @@
     end
     local.set 0
     i32.const 4
-    call $__rewind_frame_push
     local.get 0
-    call $__rewind_save_i32_1
+    call $__rewind_push_i32_1
     drop
   )
-  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i32_1 (;2;) (type 4) (param i32 i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
   )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $__rewind_pop_i32_1 (;3;) (type 3) (param i32) (result i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -101,7 +123,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -114,18 +136,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
@@ -151,30 +161,15 @@
       unreachable
     end
   )
-  (func $__rewind_save_i32_1 (;8;) (type 5) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i32.const 4
-    i32.add
-  )
-  (func $__rewind_restore_i32_1 (;9;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load
-  )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $__rewind_resume_in_catch_with_rethrow (;11;) (type 0)
+  (func $__rewind_resume_in_catch_with_rethrow (;9;) (type 0)
     unreachable
   )
-  (func $asyncify_get_state (;12;) (type 1) (result i32)
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

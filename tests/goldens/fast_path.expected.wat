@@ -74,8 +74,7 @@
         i32.eq
         if ;; label = @3
           i32.const 24
-          call $__rewind_frame_pop
-          call $__rewind_restore_i32_6
+          call $__rewind_pop_i32_6
           local.set 3
           local.set 6
           local.set 4
@@ -141,46 +140,44 @@
     end
     local.set 3
     i32.const 24
-    call $__rewind_frame_push
     local.get 0
     local.get 1
     local.get 2
     local.get 4
     local.get 6
     local.get 3
-    call $__rewind_save_i32_6
+    call $__rewind_push_i32_6
     drop
     i32.const 0
   )
-  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i32_6 (;2;) (type 5) (param i32 i32 i32 i32 i32 i32 i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 7
     i32.load
-    local.set 2
-    local.get 1
+    local.set 8
+    local.get 7
     i32.load offset=4
-    local.get 2
+    local.get 8
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
+    local.get 7
     i32.load offset=4
-    local.get 2
+    local.get 8
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
-    local.get 2
+    local.get 7
+    local.get 8
     local.get 0
     i32.add
     i32.store
-    local.get 2
-  )
-  (func $__rewind_save_i32_6 (;3;) (type 5) (param i32 i32 i32 i32 i32 i32 i32) (result i32)
+    local.get 8
+    local.set 0
     local.get 0
     local.get 1
     i32.store
@@ -203,7 +200,18 @@
     i32.const 24
     i32.add
   )
-  (func $__rewind_restore_i32_6 (;4;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32 i32)
+  (func $__rewind_pop_i32_6 (;3;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
     local.get 0
     i32.const 24
     i32.add
@@ -220,7 +228,7 @@
     local.get 0
     i32.load offset=20
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -234,7 +242,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -248,19 +256,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_stop_unwind (;8;) (type 0)
+  (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -272,7 +268,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;9;) (type 0)
+  (func $asyncify_stop_rewind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -284,17 +280,17 @@
       unreachable
     end
   )
-  (func $leaf (;10;) (type 3) (param i32) (result i32)
+  (func $leaf (;8;) (type 3) (param i32) (result i32)
     local.get 0
     i32.const 3
     i32.mul
   )
-  (func $__asyncify_save_stack_overflow (;11;) (type 0)
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;12;) (type 1) (result i32)
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

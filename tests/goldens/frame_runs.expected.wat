@@ -2,16 +2,15 @@
   (type (;0;) (func))
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
-  (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32 i32 i32)))
-  (type (;5;) (func (param i32) (result i32 i64 i64)))
-  (type (;6;) (func (param i32) (result i32 f64)))
-  (type (;7;) (func (param i32) (result externref)))
-  (type (;8;) (func (param i32 i32 i32 i32) (result i32)))
-  (type (;9;) (func (param i32 i64 i64) (result i32)))
-  (type (;10;) (func (param i32 i64 f64 i32 i64 externref)))
-  (type (;11;) (func (param i32 f64) (result i32)))
-  (type (;12;) (func (param externref) (result i32)))
+  (type (;3;) (func (param i32) (result i32 i32 i32 i32)))
+  (type (;4;) (func (param i32) (result i32 i64 i64)))
+  (type (;5;) (func (param i32) (result i32 f64)))
+  (type (;6;) (func (param i32) (result externref)))
+  (type (;7;) (func (param i32 i32 i32 i32) (result i32)))
+  (type (;8;) (func (param i32 i64 i64) (result i32)))
+  (type (;9;) (func (param i32 i64 f64 i32 i64 externref)))
+  (type (;10;) (func (param i32 f64) (result i32)))
+  (type (;11;) (func (param externref) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 0)))
   (table $__rewind_refs_0 (;0;) 0 externref)
   (memory (;0;) 1)
@@ -25,14 +24,13 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func (;1;) (type 10) (param i32 i64 f64 i32 i64 externref)
+  (func (;1;) (type 9) (param i32 i64 f64 i32 i64 externref)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 36
-      call $__rewind_frame_pop
-      call $__rewind_restore_i64_2
+      call $__rewind_pop_i64_2
       local.set 4
       local.set 1
       call $__rewind_restore_f64_1
@@ -68,10 +66,9 @@
       return
     end
     i32.const 36
-    call $__rewind_frame_push
     local.get 1
     local.get 4
-    call $__rewind_save_i64_2
+    call $__rewind_push_i64_2
     local.get 2
     call $__rewind_save_f64_1
     local.get 0
@@ -81,7 +78,45 @@
     call $__rewind_save_i32_3
     drop
   )
-  (func $__rewind_restore_ref_0 (;2;) (type 7) (param i32) (result externref)
+  (func $__rewind_push_i64_2 (;2;) (type 8) (param i32 i64 i64) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 3
+    i32.load
+    local.set 4
+    local.get 3
+    i32.load offset=4
+    local.get 4
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 3
+    i32.load offset=4
+    local.get 4
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 3
+    local.get 4
+    local.get 0
+    i32.add
+    i32.store
+    local.get 4
+    local.set 0
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    local.get 2
+    i64.store offset=8
+    local.get 0
+    i32.const 16
+    i32.add
+  )
+  (func $__rewind_restore_ref_0 (;3;) (type 6) (param i32) (result externref)
     (local externref)
     local.get 0
     i32.const -1
@@ -117,7 +152,7 @@
     end
     local.get 1
   )
-  (func $__rewind_save_ref_0 (;3;) (type 12) (param externref) (result i32)
+  (func $__rewind_save_ref_0 (;4;) (type 11) (param externref) (result i32)
     local.get 0
     ref.is_null
     if ;; label = @1
@@ -148,35 +183,27 @@
     i32.add
     global.set $__rewind_refs_top_0
   )
-  (func $__rewind_frame_push (;4;) (type 3) (param i32) (result i32)
+  (func $__rewind_pop_i64_2 (;5;) (type 4) (param i32) (result i32 i64 i64)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
+    local.get 1
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
+    local.get 0
     i32.sub
-    local.get 0
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 1
-    local.get 2
-    local.get 0
-    i32.add
+    local.tee 2
     i32.store
     local.get 2
+    local.set 0
+    local.get 0
+    i32.const 16
+    i32.add
+    local.get 0
+    i64.load
+    local.get 0
+    i64.load offset=8
   )
-  (func $__rewind_save_i32_3 (;5;) (type 8) (param i32 i32 i32 i32) (result i32)
+  (func $__rewind_save_i32_3 (;6;) (type 7) (param i32 i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -190,7 +217,7 @@
     i32.const 12
     i32.add
   )
-  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -204,7 +231,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -218,30 +245,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $__rewind_save_i64_2 (;9;) (type 9) (param i32 i64 i64) (result i32)
-    local.get 0
-    local.get 1
-    i64.store
-    local.get 0
-    local.get 2
-    i64.store offset=8
-    local.get 0
-    i32.const 16
-    i32.add
-  )
-  (func $__rewind_restore_i32_3 (;10;) (type 4) (param i32) (result i32 i32 i32 i32)
+  (func $__rewind_restore_i32_3 (;9;) (type 3) (param i32) (result i32 i32 i32 i32)
     local.get 0
     i32.const 12
     i32.add
@@ -252,7 +256,7 @@
     local.get 0
     i32.load offset=8
   )
-  (func $asyncify_stop_unwind (;11;) (type 0)
+  (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -264,7 +268,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;12;) (type 0)
+  (func $asyncify_stop_rewind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -276,16 +280,7 @@
       unreachable
     end
   )
-  (func $__rewind_restore_i64_2 (;13;) (type 5) (param i32) (result i32 i64 i64)
-    local.get 0
-    i32.const 16
-    i32.add
-    local.get 0
-    i64.load
-    local.get 0
-    i64.load offset=8
-  )
-  (func $__rewind_save_f64_1 (;14;) (type 11) (param i32 f64) (result i32)
+  (func $__rewind_save_f64_1 (;12;) (type 10) (param i32 f64) (result i32)
     local.get 0
     local.get 1
     f64.store
@@ -293,19 +288,19 @@
     i32.const 8
     i32.add
   )
-  (func $__rewind_restore_f64_1 (;15;) (type 6) (param i32) (result i32 f64)
+  (func $__rewind_restore_f64_1 (;13;) (type 5) (param i32) (result i32 f64)
     local.get 0
     i32.const 8
     i32.add
     local.get 0
     f64.load
   )
-  (func $__asyncify_save_stack_overflow (;16;) (type 0)
+  (func $__asyncify_save_stack_overflow (;14;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;17;) (type 1) (result i32)
+  (func $asyncify_get_state (;15;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

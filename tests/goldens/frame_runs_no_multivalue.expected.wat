@@ -74,10 +74,9 @@
       return
     end
     i32.const 36
-    call $__rewind_frame_push
     local.get 1
     local.get 4
-    call $__rewind_save_i64_2
+    call $__rewind_push_i64_2
     local.get 2
     call $__rewind_save_f64_1
     local.get 0
@@ -87,7 +86,45 @@
     call $__rewind_save_i32_3
     drop
   )
-  (func $__rewind_restore_ref_0 (;2;) (type 4) (param i32) (result externref)
+  (func $__rewind_push_i64_2 (;2;) (type 6) (param i32 i64 i64) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 3
+    i32.load
+    local.set 4
+    local.get 3
+    i32.load offset=4
+    local.get 4
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 3
+    i32.load offset=4
+    local.get 4
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 3
+    local.get 4
+    local.get 0
+    i32.add
+    i32.store
+    local.get 4
+    local.set 0
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    local.get 2
+    i64.store offset=8
+    local.get 0
+    i32.const 16
+    i32.add
+  )
+  (func $__rewind_restore_ref_0 (;3;) (type 4) (param i32) (result externref)
     (local externref)
     local.get 0
     i32.const -1
@@ -123,7 +160,7 @@
     end
     local.get 1
   )
-  (func $__rewind_save_ref_0 (;3;) (type 9) (param externref) (result i32)
+  (func $__rewind_save_ref_0 (;4;) (type 9) (param externref) (result i32)
     local.get 0
     ref.is_null
     if ;; label = @1
@@ -153,34 +190,6 @@
     i32.const 1
     i32.add
     global.set $__rewind_refs_top_0
-  )
-  (func $__rewind_frame_push (;4;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
-    local.get 0
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 1
-    local.get 2
-    local.get 0
-    i32.add
-    i32.store
-    local.get 2
   )
   (func $__rewind_save_i32_3 (;5;) (type 5) (param i32 i32 i32 i32) (result i32)
     local.get 0
@@ -236,18 +245,7 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i64_2 (;9;) (type 6) (param i32 i64 i64) (result i32)
-    local.get 0
-    local.get 1
-    i64.store
-    local.get 0
-    local.get 2
-    i64.store offset=8
-    local.get 0
-    i32.const 16
-    i32.add
-  )
-  (func $asyncify_stop_unwind (;10;) (type 0)
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -259,7 +257,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;11;) (type 0)
+  (func $asyncify_stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -271,7 +269,7 @@
       unreachable
     end
   )
-  (func $__rewind_save_f64_1 (;12;) (type 8) (param i32 f64) (result i32)
+  (func $__rewind_save_f64_1 (;11;) (type 8) (param i32 f64) (result i32)
     local.get 0
     local.get 1
     f64.store
@@ -279,12 +277,12 @@
     i32.const 8
     i32.add
   )
-  (func $__asyncify_save_stack_overflow (;13;) (type 0)
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;14;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,50 +3,21 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (result i64)))
   (type (;3;) (func (param i32)))
-  (type (;4;) (func (param i32) (result i32)))
-  (type (;5;) (func (param i64)))
-  (type (;6;) (func (param i64) (result i64)))
+  (type (;4;) (func (param i64)))
+  (type (;5;) (func (param i64) (result i64)))
   (import "rewind" "out_of_fuel" (func (;0;) (type 0)))
   (memory (;0;) 1)
   (global $__rewind_fuel (;0;) (mut i64) i64.const 0)
   (global $__asyncify_state (;1;) (mut i32) i32.const 0)
   (global $__asyncify_data (;2;) (mut i32) i32.const 0)
-  (export "grant" (func 2))
+  (export "grant" (func 1))
   (export "__rewind_fuel" (global $__rewind_fuel))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $__rewind_frame_push (;1;) (type 4) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
-    local.get 0
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 1
-    local.get 2
-    local.get 0
-    i32.add
-    i32.store
-    local.get 2
-  )
-  (func (;2;) (type 6) (param i64) (result i64)
+  (func (;1;) (type 5) (param i64) (result i64)
     (local i64)
     global.get $__rewind_fuel
     local.set 1
@@ -68,7 +39,7 @@
     local.get 1
     global.set $__rewind_fuel
   )
-  (func $asyncify_start_unwind (;3;) (type 3) (param i32)
+  (func $asyncify_start_unwind (;2;) (type 3) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -82,7 +53,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 3) (param i32)
+  (func $asyncify_start_rewind (;3;) (type 3) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -96,19 +67,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;5;) (type 4) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $asyncify_stop_unwind (;4;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -120,7 +79,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;5;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -132,19 +91,19 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__asyncify_save_stack_overflow (;6;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $set_fuel (;9;) (type 5) (param i64)
+  (func $set_fuel (;7;) (type 4) (param i64)
     local.get 0
     global.set $__rewind_fuel
   )
-  (func $get_fuel (;10;) (type 2) (result i64)
+  (func $get_fuel (;8;) (type 2) (result i64)
     global.get $__rewind_fuel
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;9;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

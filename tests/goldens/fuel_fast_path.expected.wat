@@ -108,8 +108,7 @@
         i32.eq
         if ;; label = @3
           i32.const 24
-          call $__rewind_frame_pop
-          call $__rewind_restore_i64_1
+          call $__rewind_pop_i64_1
           local.set 7
           call $__rewind_restore_i32_4
           local.set 1
@@ -212,9 +211,8 @@
     end
     local.set 1
     i32.const 24
-    call $__rewind_frame_push
     local.get 7
-    call $__rewind_save_i64_1
+    call $__rewind_push_i64_1
     local.get 0
     local.get 2
     local.get 4
@@ -223,35 +221,60 @@
     drop
     i32.const 0
   )
-  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i64_1 (;2;) (type 7) (param i32 i64) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
   )
-  (func $__rewind_save_i32_4 (;3;) (type 6) (param i32 i32 i32 i32 i32) (result i32)
+  (func $__rewind_pop_i64_1 (;3;) (type 5) (param i32) (result i32 i64)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $__rewind_save_i32_4 (;4;) (type 6) (param i32 i32 i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -268,7 +291,7 @@
     i32.const 16
     i32.add
   )
-  (func $__rewind_restore_i32_4 (;4;) (type 4) (param i32) (result i32 i32 i32 i32 i32)
+  (func $__rewind_restore_i32_4 (;5;) (type 4) (param i32) (result i32 i32 i32 i32 i32)
     local.get 0
     i32.const 16
     i32.add
@@ -281,7 +304,7 @@
     local.get 0
     i32.load offset=12
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -295,7 +318,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -308,18 +331,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0
@@ -345,27 +356,12 @@
       unreachable
     end
   )
-  (func $__rewind_save_i64_1 (;10;) (type 7) (param i32 i64) (result i32)
-    local.get 0
-    local.get 1
-    i64.store
-    local.get 0
-    i32.const 8
-    i32.add
-  )
-  (func $__rewind_restore_i64_1 (;11;) (type 5) (param i32) (result i32 i64)
-    local.get 0
-    i32.const 8
-    i32.add
-    local.get 0
-    i64.load
-  )
-  (func $__asyncify_save_stack_overflow (;12;) (type 0)
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;13;) (type 1) (result i32)
+  (func $asyncify_get_state (;11;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

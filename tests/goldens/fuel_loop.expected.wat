@@ -33,8 +33,7 @@
               global.get $__asyncify_state
               if ;; label = @6
                 i32.const 28
-                call $__rewind_frame_pop
-                call $__rewind_restore_i64_1
+                call $__rewind_pop_i64_1
                 local.set 5
                 call $__rewind_restore_i32_5
                 local.set 3
@@ -162,9 +161,8 @@
     end
     local.set 3
     i32.const 28
-    call $__rewind_frame_push
     local.get 5
-    call $__rewind_save_i64_1
+    call $__rewind_push_i64_1
     local.get 0
     local.get 1
     local.get 2
@@ -174,33 +172,40 @@
     drop
     i32.const 0
   )
-  (func $__rewind_frame_push (;4;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i64_1 (;4;) (type 7) (param i32 i64) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
   )
   (func $__rewind_save_i32_5 (;5;) (type 6) (param i32 i32 i32 i32 i32 i32) (result i32)
     local.get 0
@@ -222,7 +227,25 @@
     i32.const 20
     i32.add
   )
-  (func $__rewind_restore_i32_5 (;6;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32)
+  (func $__rewind_pop_i64_1 (;6;) (type 5) (param i32) (result i32 i64)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $__rewind_restore_i32_5 (;7;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32)
     local.get 0
     i32.const 20
     i32.add
@@ -237,7 +260,7 @@
     local.get 0
     i32.load offset=16
   )
-  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;8;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -251,7 +274,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;9;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -264,18 +287,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;9;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
@@ -301,27 +312,12 @@
       unreachable
     end
   )
-  (func $__rewind_save_i64_1 (;12;) (type 7) (param i32 i64) (result i32)
-    local.get 0
-    local.get 1
-    i64.store
-    local.get 0
-    i32.const 8
-    i32.add
-  )
-  (func $__rewind_restore_i64_1 (;13;) (type 5) (param i32) (result i32 i64)
-    local.get 0
-    i32.const 8
-    i32.add
-    local.get 0
-    i64.load
-  )
-  (func $__asyncify_save_stack_overflow (;14;) (type 0)
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;15;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -31,8 +31,7 @@
               global.get $__asyncify_state
               if ;; label = @6
                 i32.const 20
-                call $__rewind_frame_pop
-                call $__rewind_restore_i64_1
+                call $__rewind_pop_i64_1
                 local.set 4
                 call $__rewind_restore_i32_3
                 local.set 1
@@ -110,9 +109,8 @@
     end
     local.set 1
     i32.const 20
-    call $__rewind_frame_push
     local.get 4
-    call $__rewind_save_i64_1
+    call $__rewind_push_i64_1
     local.get 0
     local.get 3
     local.get 1
@@ -120,35 +118,60 @@
     drop
     i32.const 0
   )
-  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i64_1 (;2;) (type 7) (param i32 i64) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
   )
-  (func $double (;3;) (type 3) (param i32) (result i32)
+  (func $__rewind_pop_i64_1 (;3;) (type 5) (param i32) (result i32 i64)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $double (;4;) (type 3) (param i32) (result i32)
     (local i64)
     global.get $__rewind_fuel
     local.set 1
@@ -164,7 +187,7 @@
     local.get 1
     global.set $__rewind_fuel
   )
-  (func $__rewind_save_i32_3 (;4;) (type 6) (param i32 i32 i32 i32) (result i32)
+  (func $__rewind_save_i32_3 (;5;) (type 6) (param i32 i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -178,7 +201,7 @@
     i32.const 12
     i32.add
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -192,7 +215,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -205,18 +228,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $__rewind_restore_i32_3 (;8;) (type 4) (param i32) (result i32 i32 i32 i32)
     local.get 0
@@ -253,27 +264,12 @@
       unreachable
     end
   )
-  (func $__rewind_save_i64_1 (;11;) (type 7) (param i32 i64) (result i32)
-    local.get 0
-    local.get 1
-    i64.store
-    local.get 0
-    i32.const 8
-    i32.add
-  )
-  (func $__rewind_restore_i64_1 (;12;) (type 5) (param i32) (result i32 i64)
-    local.get 0
-    i32.const 8
-    i32.add
-    local.get 0
-    i64.load
-  )
-  (func $__asyncify_save_stack_overflow (;13;) (type 0)
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;14;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -2,11 +2,10 @@
   (type (;0;) (func))
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
-  (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32 i32)))
-  (type (;5;) (func (param i32) (result i32 i64)))
-  (type (;6;) (func (param i32 i32 i32) (result i32)))
-  (type (;7;) (func (param i32 i64) (result i32)))
+  (type (;3;) (func (param i32) (result i32 i32 i32)))
+  (type (;4;) (func (param i32) (result i32 i64)))
+  (type (;5;) (func (param i32 i32 i32) (result i32)))
+  (type (;6;) (func (param i32 i64) (result i32)))
   (import "rewind" "out_of_fuel" (func (;0;) (type 0)))
   (memory (;0;) 1)
   (global $unwinding (;0;) (mut i32) i32.const 0)
@@ -31,8 +30,7 @@
             global.get $__asyncify_state
             if ;; label = @5
               i32.const 16
-              call $__rewind_frame_pop
-              call $__rewind_restore_i64_1
+              call $__rewind_pop_i64_1
               local.set 2
               call $__rewind_restore_i32_2
               local.set 1
@@ -99,41 +97,47 @@
     end
     local.set 1
     i32.const 16
-    call $__rewind_frame_push
     local.get 2
-    call $__rewind_save_i64_1
+    call $__rewind_push_i64_1
     local.get 0
     local.get 1
     call $__rewind_save_i32_2
     drop
   )
-  (func $__rewind_frame_push (;2;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i64_1 (;2;) (type 6) (param i32 i64) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
   )
   (func $suspend (;3;) (type 0)
     (local i32)
@@ -159,7 +163,25 @@
       call $start_unwind
     end
   )
-  (func $start_unwind (;4;) (type 2) (param i32)
+  (func $__rewind_pop_i64_1 (;4;) (type 4) (param i32) (result i32 i64)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -173,7 +195,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -187,7 +209,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -201,7 +223,7 @@
       unreachable
     end
   )
-  (func $stop_rewind (;7;) (type 0)
+  (func $stop_rewind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -213,19 +235,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $__rewind_save_i32_2 (;9;) (type 6) (param i32 i32 i32) (result i32)
+  (func $__rewind_save_i32_2 (;9;) (type 5) (param i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -260,7 +270,7 @@
       unreachable
     end
   )
-  (func $__rewind_restore_i32_2 (;12;) (type 4) (param i32) (result i32 i32 i32)
+  (func $__rewind_restore_i32_2 (;12;) (type 3) (param i32) (result i32 i32 i32)
     local.get 0
     i32.const 8
     i32.add
@@ -269,27 +279,12 @@
     local.get 0
     i32.load offset=4
   )
-  (func $__rewind_save_i64_1 (;13;) (type 7) (param i32 i64) (result i32)
-    local.get 0
-    local.get 1
-    i64.store
-    local.get 0
-    i32.const 8
-    i32.add
-  )
-  (func $__rewind_restore_i64_1 (;14;) (type 5) (param i32) (result i32 i64)
-    local.get 0
-    i32.const 8
-    i32.add
-    local.get 0
-    i64.load
-  )
-  (func $__asyncify_save_stack_overflow (;15;) (type 0)
+  (func $__asyncify_save_stack_overflow (;13;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;16;) (type 1) (result i32)
+  (func $asyncify_get_state (;14;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

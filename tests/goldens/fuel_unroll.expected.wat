@@ -34,8 +34,7 @@
             global.get $__asyncify_state
             if ;; label = @5
               i32.const 16
-              call $__rewind_frame_pop
-              call $__rewind_restore_i64_1
+              call $__rewind_pop_i64_1
               local.set 2
               call $__rewind_restore_i32_2
               local.set 1
@@ -246,9 +245,8 @@
       return
     end
     i32.const 16
-    call $__rewind_frame_push
     local.get 2
-    call $__rewind_save_i64_1
+    call $__rewind_push_i64_1
     local.get 0
     local.get 1
     call $__rewind_save_i32_2
@@ -266,8 +264,7 @@
             global.get $__asyncify_state
             if ;; label = @5
               i32.const 16
-              call $__rewind_frame_pop
-              call $__rewind_restore_i64_1
+              call $__rewind_pop_i64_1
               local.set 2
               call $__rewind_restore_i32_2
               local.set 1
@@ -367,9 +364,8 @@
       return
     end
     i32.const 16
-    call $__rewind_frame_push
     local.get 2
-    call $__rewind_save_i64_1
+    call $__rewind_push_i64_1
     local.get 0
     local.get 1
     call $__rewind_save_i32_2
@@ -388,8 +384,7 @@
               global.get $__asyncify_state
               if ;; label = @6
                 i32.const 16
-                call $__rewind_frame_pop
-                call $__rewind_restore_i64_1
+                call $__rewind_pop_i64_1
                 local.set 2
                 call $__rewind_restore_i32_2
                 local.set 1
@@ -463,43 +458,67 @@
     end
     local.set 1
     i32.const 16
-    call $__rewind_frame_push
     local.get 2
-    call $__rewind_save_i64_1
+    call $__rewind_push_i64_1
     local.get 0
     local.get 1
     call $__rewind_save_i32_2
     drop
   )
-  (func $__rewind_frame_push (;5;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i64_1 (;5;) (type 8) (param i32 i64) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
   )
-  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
+  (func $__rewind_pop_i64_1 (;6;) (type 5) (param i32) (result i32 i64)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -513,7 +532,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -526,18 +545,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;8;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $__rewind_save_i32_2 (;9;) (type 7) (param i32 i32 i32) (result i32)
     local.get 0
@@ -583,27 +590,12 @@
     local.get 0
     i32.load offset=4
   )
-  (func $__rewind_save_i64_1 (;13;) (type 8) (param i32 i64) (result i32)
-    local.get 0
-    local.get 1
-    i64.store
-    local.get 0
-    i32.const 8
-    i32.add
-  )
-  (func $__rewind_restore_i64_1 (;14;) (type 5) (param i32) (result i32 i64)
-    local.get 0
-    i32.const 8
-    i32.add
-    local.get 0
-    i64.load
-  )
-  (func $__asyncify_save_stack_overflow (;15;) (type 0)
+  (func $__asyncify_save_stack_overflow (;13;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;16;) (type 1) (result i32)
+  (func $asyncify_get_state (;14;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -17,33 +17,40 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $__rewind_frame_push (;1;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i32_1 (;1;) (type 5) (param i32 i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
   )
   (func $task (;2;) (type 3) (param i32) (result i32)
     global.get $__asyncify_state
@@ -51,8 +58,7 @@
     i32.eq
     if ;; label = @1
       i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
+      call $__rewind_pop_i32_1
       local.set 0
       drop
     end
@@ -66,13 +72,30 @@
       return
     end
     i32.const 4
-    call $__rewind_frame_push
     local.get 0
-    call $__rewind_save_i32_1
+    call $__rewind_push_i32_1
     drop
     i32.const 0
   )
-  (func $start_unwind (;3;) (type 2) (param i32)
+  (func $__rewind_pop_i32_1 (;3;) (type 4) (param i32) (result i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $start_unwind (;4;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -86,7 +109,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -100,7 +123,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -114,7 +137,7 @@
       unreachable
     end
   )
-  (func $stop_rewind (;6;) (type 0)
+  (func $stop_rewind (;7;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -125,18 +148,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0
@@ -173,30 +184,15 @@
       call $start_unwind
     end
   )
-  (func $__rewind_save_i32_1 (;11;) (type 5) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i32.const 4
-    i32.add
-  )
-  (func $__rewind_restore_i32_1 (;12;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load
-  )
-  (func $__asyncify_save_stack_overflow (;13;) (type 0)
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $sleeper (;14;) (type 0)
+  (func $sleeper (;12;) (type 0)
     call $sleep
   )
-  (func $asyncify_get_state (;15;) (type 1) (result i32)
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

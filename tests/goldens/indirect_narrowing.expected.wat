@@ -19,33 +19,40 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (elem (;0;) (i32.const 0) func $sleepy $pure)
-  (func $__rewind_frame_push (;1;) (type $t) (param i32) (result i32)
+  (func $__rewind_push_i32_1 (;1;) (type 5) (param i32 i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
   )
   (func $may_sleep (;2;) (type $t) (param i32) (result i32)
     global.get $__asyncify_state
@@ -53,8 +60,7 @@
     i32.eq
     if ;; label = @1
       i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
+      call $__rewind_pop_i32_1
       local.set 0
       drop
     end
@@ -69,9 +75,8 @@
       return
     end
     i32.const 4
-    call $__rewind_frame_push
     local.get 0
-    call $__rewind_save_i32_1
+    call $__rewind_push_i32_1
     drop
     i32.const 0
   )
@@ -81,8 +86,7 @@
     i32.eq
     if ;; label = @1
       i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
+      call $__rewind_pop_i32_1
       local.set 0
       drop
     end
@@ -96,13 +100,30 @@
       return
     end
     i32.const 4
-    call $__rewind_frame_push
     local.get 0
-    call $__rewind_save_i32_1
+    call $__rewind_push_i32_1
     drop
     i32.const 0
   )
-  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+  (func $__rewind_pop_i32_1 (;4;) (type 4) (param i32) (result i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -116,7 +137,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -129,18 +150,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;6;) (type $t) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $asyncify_stop_unwind (;7;) (type 0)
     i32.const 0
@@ -166,37 +175,22 @@
       unreachable
     end
   )
-  (func $__rewind_save_i32_1 (;9;) (type 5) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i32.const 4
-    i32.add
-  )
-  (func $__rewind_restore_i32_1 (;10;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load
-  )
-  (func $pure (;11;) (type $pure_t) (param i64) (result i64)
+  (func $pure (;9;) (type $pure_t) (param i64) (result i64)
     local.get 0
     i64.const 1
     i64.add
   )
-  (func $never_sleeps (;12;) (type $pure_t) (param i64) (result i64)
+  (func $never_sleeps (;10;) (type $pure_t) (param i64) (result i64)
     local.get 0
     i32.const 1
     call_indirect (type $pure_t)
   )
-  (func $__asyncify_save_stack_overflow (;13;) (type 0)
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;14;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

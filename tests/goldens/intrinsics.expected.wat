@@ -15,14 +15,48 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $task (;0;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i32_1 (;0;) (type 5) (param i32 i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 2
+    i32.load
+    local.set 3
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 2
+    local.get 3
+    local.get 0
+    i32.add
+    i32.store
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func $task (;1;) (type 3) (param i32) (result i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
+      call $__rewind_pop_i32_1
       local.set 0
       drop
     end
@@ -38,133 +72,12 @@
       return
     end
     i32.const 4
-    call $__rewind_frame_push
     local.get 0
-    call $__rewind_save_i32_1
+    call $__rewind_push_i32_1
     drop
     i32.const 0
   )
-  (func $__rewind_frame_push (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
-    local.get 0
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 1
-    local.get 2
-    local.get 0
-    i32.add
-    i32.store
-    local.get 2
-  )
-  (func $start_unwind (;2;) (type 2) (param i32)
-    i32.const 1
-    global.set $__asyncify_state
-    local.get 0
-    global.set $__asyncify_data
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $start_rewind (;3;) (type 2) (param i32)
-    i32.const 2
-    global.set $__asyncify_state
-    local.get 0
-    global.set $__asyncify_data
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
-    i32.const 1
-    global.set $__asyncify_state
-    local.get 0
-    global.set $__asyncify_data
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
-    i32.const 2
-    global.set $__asyncify_state
-    local.get 0
-    global.set $__asyncify_data
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $stop_unwind (;6;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $stop_rewind (;7;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $run (;8;) (type 3) (param i32) (result i32)
-    local.get 0
-    if ;; label = @1
-      i32.const 1
-      global.set $rewinding
-      i32.const 16
-      call $start_rewind
-    end
-    i32.const 41
-    call $task
-    call $stop_unwind
-  )
-  (func $__rewind_frame_pop (;9;) (type 3) (param i32) (result i32)
+  (func $__rewind_pop_i32_1 (;2;) (type 4) (param i32) (result i32 i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -175,6 +88,104 @@
     local.tee 2
     i32.store
     local.get 2
+    local.set 0
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $start_unwind (;3;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $start_rewind (;4;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $stop_unwind (;7;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $stop_rewind (;8;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $run (;9;) (type 3) (param i32) (result i32)
+    local.get 0
+    if ;; label = @1
+      i32.const 1
+      global.set $rewinding
+      i32.const 16
+      call $start_rewind
+    end
+    i32.const 41
+    call $task
+    call $stop_unwind
   )
   (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
@@ -211,27 +222,12 @@
       call $start_unwind
     end
   )
-  (func $__rewind_save_i32_1 (;13;) (type 5) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i32.const 4
-    i32.add
-  )
-  (func $__rewind_restore_i32_1 (;14;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load
-  )
-  (func $__asyncify_save_stack_overflow (;15;) (type 0)
+  (func $__asyncify_save_stack_overflow (;13;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;16;) (type 1) (result i32)
+  (func $asyncify_get_state (;14;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -15,33 +15,40 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $__rewind_frame_push (;1;) (type 3) (param i64) (result i64)
+  (func $__rewind_push_i64_1 (;1;) (type 5) (param i64 i64) (result i64)
     (local i64 i64)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i64.load
-    local.set 2
-    local.get 1
-    i64.load offset=8
+    local.set 3
     local.get 2
+    i64.load offset=8
+    local.get 3
     i64.sub
     local.get 0
     i64.lt_u
-    local.get 1
-    i64.load offset=8
     local.get 2
+    i64.load offset=8
+    local.get 3
     i64.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i64.add
     i64.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i64.const 8
+    i64.add
   )
   (func (;2;) (type 3) (param i64) (result i64)
     global.get $__asyncify_state
@@ -49,8 +56,7 @@
     i32.eq
     if ;; label = @1
       i64.const 8
-      call $__rewind_frame_pop
-      call $__rewind_restore_i64_1
+      call $__rewind_pop_i64_1
       local.set 0
       drop
     end
@@ -64,13 +70,30 @@
       return
     end
     i64.const 8
-    call $__rewind_frame_push
     local.get 0
-    call $__rewind_save_i64_1
+    call $__rewind_push_i64_1
     drop
     i64.const 0
   )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i64)
+  (func $__rewind_pop_i64_1 (;3;) (type 4) (param i64) (result i64 i64)
+    (local i64 i64)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i64.load
+    local.get 0
+    i64.sub
+    local.tee 2
+    i64.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i64.const 8
+    i64.add
+    local.get 0
+    i64.load
+  )
+  (func $asyncify_start_unwind (;4;) (type 2) (param i64)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -84,7 +107,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i64)
+  (func $asyncify_start_rewind (;5;) (type 2) (param i64)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -97,18 +120,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;5;) (type 3) (param i64) (result i64)
-    (local i64 i64)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i64.load
-    local.get 0
-    i64.sub
-    local.tee 2
-    i64.store
-    local.get 2
   )
   (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
@@ -134,27 +145,12 @@
       unreachable
     end
   )
-  (func $__rewind_save_i64_1 (;8;) (type 5) (param i64 i64) (result i64)
-    local.get 0
-    local.get 1
-    i64.store
-    local.get 0
-    i64.const 8
-    i64.add
-  )
-  (func $__rewind_restore_i64_1 (;9;) (type 4) (param i64) (result i64 i64)
-    local.get 0
-    i64.const 8
-    i64.add
-    local.get 0
-    i64.load
-  )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;9;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -9,41 +9,13 @@
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
   (global $__asyncify_data (;1;) (mut i32) i32.const 0)
   (export "save" (memory $save))
-  (export "main" (func 2))
+  (export "main" (func 1))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $__rewind_frame_push (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load $save
-    local.set 2
-    local.get 1
-    i32.load $save offset=4
-    local.get 2
-    i32.sub
-    local.get 0
-    i32.lt_u
-    local.get 1
-    i32.load $save offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 1
-    local.get 2
-    local.get 0
-    i32.add
-    i32.store $save
-    local.get 2
-  )
-  (func (;2;) (type 3) (param i32) (result i32)
+  (func (;1;) (type 3) (param i32) (result i32)
     block ;; label = @1
       block (result i32) ;; label = @2
         block ;; label = @3
@@ -63,7 +35,7 @@
     end
     i32.const 0
   )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;2;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -77,7 +49,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;3;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -91,19 +63,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load $save
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store $save
-    local.get 2
-  )
-  (func $asyncify_stop_unwind (;6;) (type 0)
+  (func $asyncify_stop_unwind (;4;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -115,7 +75,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;5;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -127,12 +87,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__asyncify_save_stack_overflow (;6;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;9;) (type 1) (result i32)
+  (func $asyncify_get_state (;7;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -16,33 +16,40 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $__rewind_frame_push (;1;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i32_1 (;1;) (type 5) (param i32 i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
   )
   (func $main (;2;) (type 3) (param i32) (result i32)
     global.get $__asyncify_state
@@ -50,8 +57,7 @@
     i32.eq
     if ;; label = @1
       i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
+      call $__rewind_pop_i32_1
       local.set 0
       drop
     end
@@ -65,13 +71,30 @@
       return
     end
     i32.const 4
-    call $__rewind_frame_push
     local.get 0
-    call $__rewind_save_i32_1
+    call $__rewind_push_i32_1
     drop
     i32.const 0
   )
-  (func $asyncify_start_unwind (;3;) (type 2) (param i32)
+  (func $__rewind_pop_i32_1 (;3;) (type 4) (param i32) (result i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -85,7 +108,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -98,18 +121,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;5;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
@@ -135,31 +146,16 @@
       unreachable
     end
   )
-  (func $__rewind_save_i32_1 (;8;) (type 5) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i32.const 4
-    i32.add
-  )
-  (func $__rewind_restore_i32_1 (;9;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load
-  )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $other (;11;) (type 3) (param i32) (result i32)
+  (func $other (;9;) (type 3) (param i32) (result i32)
     call $sleep
     local.get 0
   )
-  (func $asyncify_get_state (;12;) (type 1) (result i32)
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

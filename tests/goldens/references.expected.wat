@@ -30,8 +30,7 @@
           global.get $__asyncify_state
           if ;; label = @4
             i32.const 8
-            call $__rewind_frame_pop
-            call $__rewind_restore_i32_2
+            call $__rewind_pop_i32_2
             call $__rewind_restore_ref_0
             local.set 1
             call $__rewind_restore_ref_0
@@ -157,7 +156,27 @@
     i32.store
     local.get 2
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $__rewind_pop_i32_2 (;5;) (type 4) (param i32) (result i32 i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+  )
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -171,7 +190,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -184,18 +203,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $__rewind_save_i32_2 (;8;) (type 6) (param i32 i32 i32) (result i32)
     local.get 0
@@ -232,24 +239,15 @@
       unreachable
     end
   )
-  (func $__rewind_restore_i32_2 (;11;) (type 4) (param i32) (result i32 i32 i32)
-    local.get 0
-    i32.const 8
-    i32.add
-    local.get 0
-    i32.load
-    local.get 0
-    i32.load offset=4
-  )
-  (func $__asyncify_save_stack_overflow (;12;) (type 0)
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;13;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
-  (func $f (;14;) (type 0))
+  (func $f (;13;) (type 0))
   (@producers
     (processed-by "walrus" "0.28.0")
   )

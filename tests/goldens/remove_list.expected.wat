@@ -14,35 +14,7 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $__rewind_frame_push (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
-    local.get 0
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 1
-    local.get 2
-    local.get 0
-    i32.add
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_start_unwind (;2;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;1;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -56,7 +28,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;3;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;2;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -70,19 +42,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;4;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_stop_unwind (;5;) (type 0)
+  (func $asyncify_stop_unwind (;3;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -94,7 +54,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;6;) (type 0)
+  (func $asyncify_stop_rewind (;4;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -106,7 +66,7 @@
       unreachable
     end
   )
-  (func $loud (;7;) (type 0)
+  (func $loud (;5;) (type 0)
     block ;; label = @1
       block ;; label = @2
         call $sleep
@@ -116,19 +76,19 @@
       return
     end
   )
-  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+  (func $__asyncify_save_stack_overflow (;6;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $main (;9;) (type 3) (param i32) (result i32)
+  (func $main (;7;) (type 3) (param i32) (result i32)
     call $quiet
     local.get 0
   )
-  (func $quiet (;10;) (type 0)
+  (func $quiet (;8;) (type 0)
     call $sleep
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;9;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -3,15 +3,14 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (result i32 i64 f64)))
   (type (;3;) (func (param i32)))
-  (type (;4;) (func (param i32) (result i32)))
-  (type (;5;) (func (param i32) (result i32 i32)))
-  (type (;6;) (func (param i32) (result i32 i64)))
-  (type (;7;) (func (param i32) (result i32 f64)))
-  (type (;8;) (func (param i32 i32) (result i32)))
-  (type (;9;) (func (param i32 i64) (result i32)))
-  (type (;10;) (func (param i32 i64 f64) (result i32 i64 f64)))
-  (type (;11;) (func (param i32 f64) (result i32)))
-  (type (;12;) (func (param i64 f64 i32) (result i32 i64 f64)))
+  (type (;4;) (func (param i32) (result i32 i32)))
+  (type (;5;) (func (param i32) (result i32 i64)))
+  (type (;6;) (func (param i32) (result i32 f64)))
+  (type (;7;) (func (param i32 i32) (result i32)))
+  (type (;8;) (func (param i32 i64) (result i32)))
+  (type (;9;) (func (param i32 i64 f64) (result i32 i64 f64)))
+  (type (;10;) (func (param i32 f64) (result i32)))
+  (type (;11;) (func (param i64 f64 i32) (result i32 i64 f64)))
   (import "env" "sleep_i32" (func $sleep_i32 (;0;) (type 1)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -22,15 +21,14 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func (;1;) (type 10) (param i32 i64 f64) (result i32 i64 f64)
+  (func (;1;) (type 9) (param i32 i64 f64) (result i32 i64 f64)
     (local i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 20
-      call $__rewind_frame_pop
-      call $__rewind_restore_i64_1
+      call $__rewind_pop_i64_1
       local.set 1
       call $__rewind_restore_f64_1
       local.set 2
@@ -55,9 +53,8 @@
       return
     end
     i32.const 20
-    call $__rewind_frame_push
     local.get 1
-    call $__rewind_save_i64_1
+    call $__rewind_push_i64_1
     local.get 2
     call $__rewind_save_f64_1
     local.get 0
@@ -67,35 +64,60 @@
     i64.const 0
     f64.const 0x0p+0 (;=0;)
   )
-  (func $__rewind_frame_push (;2;) (type 4) (param i32) (result i32)
+  (func $__rewind_push_i64_1 (;2;) (type 8) (param i32 i64) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i64.store
+    local.get 0
+    i32.const 8
+    i32.add
   )
-  (func $asyncify_start_unwind (;3;) (type 3) (param i32)
+  (func $__rewind_pop_i64_1 (;3;) (type 5) (param i32) (result i32 i64)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i64.load
+  )
+  (func $asyncify_start_unwind (;4;) (type 3) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -109,7 +131,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;4;) (type 3) (param i32)
+  (func $asyncify_start_rewind (;5;) (type 3) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -122,18 +144,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;5;) (type 4) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $asyncify_stop_unwind (;6;) (type 0)
     i32.const 0
@@ -159,15 +169,7 @@
       unreachable
     end
   )
-  (func $__rewind_save_i64_1 (;8;) (type 9) (param i32 i64) (result i32)
-    local.get 0
-    local.get 1
-    i64.store
-    local.get 0
-    i32.const 8
-    i32.add
-  )
-  (func $__rewind_save_f64_1 (;9;) (type 11) (param i32 f64) (result i32)
+  (func $__rewind_save_f64_1 (;8;) (type 10) (param i32 f64) (result i32)
     local.get 0
     local.get 1
     f64.store
@@ -175,7 +177,7 @@
     i32.const 8
     i32.add
   )
-  (func $__rewind_save_i32_1 (;10;) (type 8) (param i32 i32) (result i32)
+  (func $__rewind_save_i32_1 (;9;) (type 7) (param i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -183,38 +185,31 @@
     i32.const 4
     i32.add
   )
-  (func $__rewind_restore_i64_1 (;11;) (type 6) (param i32) (result i32 i64)
-    local.get 0
-    i32.const 8
-    i32.add
-    local.get 0
-    i64.load
-  )
-  (func $__rewind_restore_f64_1 (;12;) (type 7) (param i32) (result i32 f64)
+  (func $__rewind_restore_f64_1 (;10;) (type 6) (param i32) (result i32 f64)
     local.get 0
     i32.const 8
     i32.add
     local.get 0
     f64.load
   )
-  (func $__rewind_restore_i32_1 (;13;) (type 5) (param i32) (result i32 i32)
+  (func $__rewind_restore_i32_1 (;11;) (type 4) (param i32) (result i32 i32)
     local.get 0
     i32.const 4
     i32.add
     local.get 0
     i32.load
   )
-  (func $pack (;14;) (type 12) (param i64 f64 i32) (result i32 i64 f64)
+  (func $pack (;12;) (type 11) (param i64 f64 i32) (result i32 i64 f64)
     local.get 2
     local.get 0
     local.get 1
   )
-  (func $__asyncify_save_stack_overflow (;15;) (type 0)
+  (func $__asyncify_save_stack_overflow (;13;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;16;) (type 1) (result i32)
+  (func $asyncify_get_state (;14;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

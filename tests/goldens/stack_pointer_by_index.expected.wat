@@ -8,41 +8,13 @@
   (global $sp (;1;) (mut i32) i32.const 65536)
   (global $__asyncify_state (;2;) (mut i32) i32.const 0)
   (global $__asyncify_data (;3;) (mut i32) i32.const 0)
-  (export "swap" (func 6))
+  (export "swap" (func 4))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $__rewind_frame_push (;0;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
-    local.get 0
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
-    if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
-    end
-    local.get 1
-    local.get 2
-    local.get 0
-    i32.add
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_start_unwind (;1;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;0;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -56,7 +28,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;2;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;1;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -70,19 +42,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;3;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_stop_unwind (;4;) (type 0)
+  (func $asyncify_stop_unwind (;2;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -94,7 +54,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;5;) (type 0)
+  (func $asyncify_stop_rewind (;3;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -106,7 +66,7 @@
       unreachable
     end
   )
-  (func (;6;) (type 3) (param i32) (result i32)
+  (func (;4;) (type 3) (param i32) (result i32)
     (local i32)
     call $get_sp
     local.set 1
@@ -114,19 +74,19 @@
     call $set_sp
     local.get 1
   )
-  (func $__asyncify_save_stack_overflow (;7;) (type 0)
+  (func $__asyncify_save_stack_overflow (;5;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $set_sp (;8;) (type 2) (param i32)
+  (func $set_sp (;6;) (type 2) (param i32)
     local.get 0
     global.set $sp
   )
-  (func $get_sp (;9;) (type 1) (result i32)
+  (func $get_sp (;7;) (type 1) (result i32)
     global.get $sp
   )
-  (func $asyncify_get_state (;10;) (type 1) (result i32)
+  (func $asyncify_get_state (;8;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -26,8 +26,7 @@
             global.get $__asyncify_state
             if ;; label = @5
               i32.const 4
-              call $__rewind_frame_pop
-              call $__rewind_restore_i32_1
+              call $__rewind_pop_i32_1
               local.set 1
               drop
               local.get 1
@@ -73,39 +72,45 @@
     end
     local.set 1
     i32.const 4
-    call $__rewind_frame_push
     local.get 1
-    call $__rewind_save_i32_1
+    call $__rewind_push_i32_1
     drop
     i32.const 0
   )
-  (func $__rewind_frame_push (;3;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i32_1 (;3;) (type 5) (param i32 i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 1
+    local.tee 2
     i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
+    local.set 3
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 1
-    i32.load offset=4
     local.get 2
+    i32.load offset=4
+    local.get 3
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
-    local.get 1
     local.get 2
+    local.get 3
     local.get 0
     i32.add
     i32.store
-    local.get 2
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
   )
   (func $sleeper (;4;) (type 3) (param i32) (result i32)
     global.get $__asyncify_state
@@ -113,8 +118,7 @@
     i32.eq
     if ;; label = @1
       i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
+      call $__rewind_pop_i32_1
       local.set 0
       drop
     end
@@ -128,13 +132,30 @@
       return
     end
     i32.const 4
-    call $__rewind_frame_push
     local.get 0
-    call $__rewind_save_i32_1
+    call $__rewind_push_i32_1
     drop
     i32.const 0
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $__rewind_pop_i32_1 (;5;) (type 4) (param i32) (result i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -148,7 +169,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -161,18 +182,6 @@
     if ;; label = @1
       unreachable
     end
-  )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
   )
   (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0
@@ -198,27 +207,12 @@
       unreachable
     end
   )
-  (func $__rewind_save_i32_1 (;10;) (type 5) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i32.const 4
-    i32.add
-  )
-  (func $__rewind_restore_i32_1 (;11;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load
-  )
-  (func $__asyncify_save_stack_overflow (;12;) (type 0)
+  (func $__asyncify_save_stack_overflow (;10;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;13;) (type 1) (result i32)
+  (func $asyncify_get_state (;11;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -11,44 +11,88 @@
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
   (global $__asyncify_data (;1;) (mut i32) i32.const 0)
-  (export "to_sleeper" (func 2))
-  (export "to_pure" (func 4))
-  (export "to_import" (func 11))
+  (export "to_sleeper" (func 3))
+  (export "to_pure" (func 5))
+  (export "to_import" (func 12))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $sleeper (;1;) (type 3) (param i32) (result i32)
-    global.get $__asyncify_state
-    i32.const 2
-    i32.eq
-    if ;; label = @1
-      i32.const 8
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_2
-      drop
-      local.set 0
-      drop
-    end
-    block ;; label = @1
-      block (result i32) ;; label = @2
-        call $sleep
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-        local.get 0
-      end
-      return
-    end
-    i32.const 8
-    call $__rewind_frame_push
+  (func $__rewind_push_i32_2 (;1;) (type 7) (param i32 i32 i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 3
+    i32.load
+    local.set 4
+    local.get 3
+    i32.load offset=4
+    local.get 4
+    i32.sub
     local.get 0
-    i32.const 1
-    call $__rewind_save_i32_2
-    drop
-    i32.const 0
+    i32.lt_u
+    local.get 3
+    i32.load offset=4
+    local.get 4
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 3
+    local.get 4
+    local.get 0
+    i32.add
+    i32.store
+    local.get 4
+    local.set 0
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    i32.const 8
+    i32.add
   )
-  (func (;2;) (type 3) (param i32) (result i32)
+  (func $__rewind_push_i32_1 (;2;) (type 6) (param i32 i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 2
+    i32.load
+    local.set 3
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 2
+    i32.load offset=4
+    local.get 3
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 2
+    local.get 3
+    local.get 0
+    i32.add
+    i32.store
+    local.get 3
+    local.set 0
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    i32.const 4
+    i32.add
+  )
+  (func (;3;) (type 3) (param i32) (result i32)
     (local i32)
     global.get $__asyncify_state
     i32.const 2
@@ -78,42 +122,40 @@
     local.get 0
     return_call $sleeper
   )
-  (func $__rewind_frame_push (;3;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    i32.load
-    local.set 2
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.sub
-    local.get 0
-    i32.lt_u
-    local.get 1
-    i32.load offset=4
-    local.get 2
-    i32.lt_u
-    i32.or
+  (func $sleeper (;4;) (type 3) (param i32) (result i32)
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
     if ;; label = @1
-      call $__asyncify_save_stack_overflow
-      unreachable
+      i32.const 8
+      call $__rewind_pop_i32_2
+      drop
+      local.set 0
+      drop
     end
-    local.get 1
-    local.get 2
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        call $sleep
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+        local.get 0
+      end
+      return
+    end
+    i32.const 8
     local.get 0
-    i32.add
-    i32.store
-    local.get 2
+    i32.const 1
+    call $__rewind_push_i32_2
+    drop
+    i32.const 0
   )
-  (func (;4;) (type 3) (param i32) (result i32)
+  (func (;5;) (type 3) (param i32) (result i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
     if ;; label = @1
       i32.const 4
-      call $__rewind_frame_pop
-      call $__rewind_restore_i32_1
+      call $__rewind_pop_i32_1
       local.set 0
       drop
     end
@@ -128,13 +170,50 @@
       return
     end
     i32.const 4
-    call $__rewind_frame_push
     local.get 0
-    call $__rewind_save_i32_1
+    call $__rewind_push_i32_1
     drop
     i32.const 0
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $__rewind_pop_i32_2 (;6;) (type 5) (param i32) (result i32 i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 8
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+  )
+  (func $__rewind_pop_i32_1 (;7;) (type 4) (param i32) (result i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 4
+    i32.add
+    local.get 0
+    i32.load
+  )
+  (func $asyncify_start_unwind (;8;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -148,7 +227,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;9;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -162,30 +241,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;7;) (type 3) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $__rewind_save_i32_2 (;8;) (type 7) (param i32 i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    local.get 2
-    i32.store offset=4
-    local.get 0
-    i32.const 8
-    i32.add
-  )
-  (func $asyncify_stop_unwind (;9;) (type 0)
+  (func $asyncify_stop_unwind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -197,7 +253,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;10;) (type 0)
+  (func $asyncify_stop_rewind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -209,7 +265,7 @@
       unreachable
     end
   )
-  (func (;11;) (type 0)
+  (func (;12;) (type 0)
     block ;; label = @1
       block ;; label = @2
         call $sleep
@@ -220,41 +276,17 @@
       return
     end
   )
-  (func $__rewind_restore_i32_2 (;12;) (type 5) (param i32) (result i32 i32 i32)
-    local.get 0
-    i32.const 8
-    i32.add
-    local.get 0
-    i32.load
-    local.get 0
-    i32.load offset=4
-  )
-  (func $__rewind_save_i32_1 (;13;) (type 6) (param i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    i32.const 4
-    i32.add
-  )
-  (func $__rewind_restore_i32_1 (;14;) (type 4) (param i32) (result i32 i32)
-    local.get 0
-    i32.const 4
-    i32.add
-    local.get 0
-    i32.load
-  )
-  (func $pure (;15;) (type 3) (param i32) (result i32)
+  (func $pure (;13;) (type 3) (param i32) (result i32)
     local.get 0
     i32.const 1
     i32.add
   )
-  (func $__asyncify_save_stack_overflow (;16;) (type 0)
+  (func $__asyncify_save_stack_overflow (;14;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;17;) (type 1) (result i32)
+  (func $asyncify_get_state (;15;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

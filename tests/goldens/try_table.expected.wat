@@ -30,8 +30,7 @@
             global.get $__asyncify_state
             if ;; label = @5
               i32.const 16
-              call $__rewind_frame_pop
-              call $__rewind_restore_i32_4
+              call $__rewind_pop_i32_4
               local.set 1
               local.set 2
               call $__rewind_restore_ref_0
@@ -183,7 +182,31 @@
     i32.store
     local.get 2
   )
-  (func $__rewind_save_i32_4 (;5;) (type 7) (param i32 i32 i32 i32 i32) (result i32)
+  (func $__rewind_pop_i32_4 (;5;) (type 5) (param i32) (result i32 i32 i32 i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 16
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+    local.get 0
+    i32.load offset=12
+  )
+  (func $__rewind_save_i32_4 (;6;) (type 7) (param i32 i32 i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -199,19 +222,6 @@
     local.get 0
     i32.const 16
     i32.add
-  )
-  (func $__rewind_restore_i32_4 (;6;) (type 5) (param i32) (result i32 i32 i32 i32 i32)
-    local.get 0
-    i32.const 16
-    i32.add
-    local.get 0
-    i32.load
-    local.get 0
-    i32.load offset=4
-    local.get 0
-    i32.load offset=8
-    local.get 0
-    i32.load offset=12
   )
   (func $asyncify_start_unwind (;7;) (type 3) (param i32)
     i32.const 1
@@ -241,19 +251,7 @@
       unreachable
     end
   )
-  (func $__rewind_frame_pop (;9;) (type 4) (param i32) (result i32)
-    (local i32 i32)
-    global.get $__asyncify_data
-    local.tee 1
-    local.get 1
-    i32.load
-    local.get 0
-    i32.sub
-    local.tee 2
-    i32.store
-    local.get 2
-  )
-  (func $asyncify_stop_unwind (;10;) (type 0)
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -265,7 +263,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;11;) (type 0)
+  (func $asyncify_stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -277,12 +275,12 @@
       unreachable
     end
   )
-  (func $__asyncify_save_stack_overflow (;12;) (type 0)
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;13;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -80,13 +80,15 @@ pub const RESUME_IN_CATCH_FUNCTION: &str = "__rewind_resume_in_catch_with_rethro
 /// Name of the function an overflowing unwind traps in.
 pub const OVERFLOW_FUNCTION: &str = "__asyncify_save_stack_overflow";
 
-/// Name of the runtime function an unwinding frame calls to reserve its
-/// bytes on the save stack (checking for room, trapping in
-/// [`OVERFLOW_FUNCTION`] without it); it returns where the frame starts.
+/// Name of the runtime function that reserves a frame's bytes on the save
+/// stack (checking for room, trapping in [`OVERFLOW_FUNCTION`] without it)
+/// and returns where the frame starts, for the unwinding frames whose first
+/// run's helper does not do it (see `frame_movers.rs`).
 pub const FRAME_PUSH_FUNCTION: &str = "__rewind_frame_push";
 
-/// Name of the runtime function a rewinding frame calls to take its bytes
-/// back off the save stack; it returns where the frame starts.
+/// Name of the runtime function that takes a frame's bytes back off the
+/// save stack and returns where the frame starts, for the rewinding frames
+/// read back by inline loads (see `frame_movers.rs`).
 pub const FRAME_POP_FUNCTION: &str = "__rewind_frame_pop";
 
 /// Byte offset of `stack_end` in the data structure for a 32-bit memory

@@ -1,5 +1,5 @@
 //! Where the ABI state of an instrumented module lives (the two globals,
-//! the save-stack memory and its pointer width, the frame push and pop), and
+//! the save-stack memory and its pointer width, the overflow trap), and
 //! the pointer-width code that reads and writes the data structure.
 
 use walrus::ir::{BinaryOp, Binop, Const, Instr, Value};
@@ -14,11 +14,9 @@ pub(crate) struct Abi {
     pub data: GlobalId,
     pub memory: MemoryId,
     pub memory64: bool,
-    /// `__rewind_frame_push(size) -> start`: reserves a frame (see
-    /// [`crate::abi::FRAME_PUSH_FUNCTION`]).
-    pub frame_push: FunctionId,
-    /// `__rewind_frame_pop(size) -> start`: releases the top frame.
-    pub frame_pop: FunctionId,
+    /// Where an unwind that does not fit traps (see
+    /// [`crate::abi::OVERFLOW_FUNCTION`]); the frame movers call it.
+    pub overflow: FunctionId,
 }
 
 impl Abi {

@@ -1,7 +1,7 @@
 //! One function's frame in the save stack: its layout, the code that pushes
-//! it on unwind and the code that pops it on rewind (the runtime's
-//! `__rewind_frame_push`, which checks for room, and `__rewind_frame_pop`
-//! move the stack position and return where the frame starts).
+//! it on unwind and the code that pops it on rewind (the helper of the
+//! frame's first run moves the stack position too, checking for room on
+//! the way out: `frame_movers.rs`).
 //!
 //! Layout: the saved locals, 16- and 8-byte values first so they stay
 //! naturally aligned when the frame start is, then 4-byte values, then the
@@ -54,14 +54,19 @@ enum Restore {
     /// By a restore helper per run, which returns the run's values
     /// (multi-value).
     Helpers(Vec<FunctionId>),
-    /// By inline loads from the frame's start, kept in this local.
-    Loads(LocalId),
+    /// By `__rewind_frame_pop` and inline loads from the frame's start,
+    /// kept in this local.
+    Loads { pop: FunctionId, start: LocalId },
 }
 
 /// The frame of one function.
 #[derive(Debug)]
 pub(crate) struct Frame {
     runs: Vec<Run>,
+    /// `__rewind_frame_push`, when the first run's helper does not reserve
+    /// the frame itself (it holds references: their side-table slots are
+    /// taken only once the frame fits).
+    push: Option<FunctionId>,
     restore: Restore,
     saved: usize,
     size: u64,
@@ -119,26 +124,39 @@ impl Frame {
         let size = values.iter().map(|(ty, _)| size_of(*ty)).sum();
         let mut runs = Vec::new();
         let mut restorers = Vec::new();
+        let mut push = None;
         for group in values.chunk_by(|a, b| a.0 == b.0) {
             let ty = group[0].0;
             for chunk in group.chunks(LONGEST) {
+                // The first run's helpers reserve and release the frame.
+                let first = runs.is_empty();
+                let references = chunk
+                    .iter()
+                    .any(|(_, v)| matches!(v, Value::Local { side: Some(_), .. }));
+                if first && references {
+                    push = Some(movers.push(module, abi));
+                }
                 runs.push(Run {
                     values: chunk.iter().map(|(_, v)| *v).collect(),
                     ty,
-                    save: movers.save(module, abi, ty, chunk.len()),
+                    save: movers.save(module, abi, ty, chunk.len(), first && !references),
                 });
                 if multivalue {
-                    restorers.push(movers.restore(module, abi, ty, chunk.len()));
+                    restorers.push(movers.restore(module, abi, ty, chunk.len(), first));
                 }
             }
         }
-        let restore = if multivalue {
+        let restore = if multivalue || runs.is_empty() {
             Restore::Helpers(restorers)
         } else {
-            Restore::Loads(module.locals.add(abi.ptr()))
+            Restore::Loads {
+                pop: movers.pop(module, abi),
+                start: module.locals.add(abi.ptr()),
+            }
         };
         Frame {
             runs,
+            push,
             restore,
             saved: saved.len(),
             size,
@@ -179,15 +197,10 @@ impl Frame {
         if self.runs.is_empty() {
             return Vec::new();
         }
-        let mut body = vec![
-            at(abi.ptr_const(self.size())),
-            at(Instr::Call(Call {
-                func: abi.frame_pop,
-            })),
-        ];
+        let mut body = vec![at(abi.ptr_const(self.size()))];
         match &self.restore {
-            // The frame's start goes from one helper to the next on the
-            // operand stack.
+            // The first helper releases the frame; its start goes from one
+            // helper to the next on the operand stack.
             Restore::Helpers(restorers) => {
                 for (run, restorer) in self.runs.iter().zip(restorers) {
                     body.push(at(Instr::Call(Call { func: *restorer })));
@@ -197,7 +210,8 @@ impl Frame {
                 }
                 body.push(at(Instr::Drop(Drop {})));
             }
-            Restore::Loads(start) => {
+            Restore::Loads { pop, start } => {
+                body.push(at(Instr::Call(Call { func: *pop })));
                 body.push(at(Instr::LocalSet(LocalSet { local: *start })));
                 let mut offset = 0;
                 for run in &self.runs {
@@ -235,21 +249,20 @@ impl Frame {
         }
     }
 
-    /// At the unwind exit: reserve the frame (the runtime's push checks for
-    /// room and traps without it, so nothing is written unless the whole
-    /// frame fits), write it, and return `placeholders` (see
+    /// At the unwind exit: reserve the frame (the first run's helper, or
+    /// the plain push before it, checks for room and traps without it, so
+    /// nothing is written unless the whole frame fits), write it, and
+    /// return `placeholders` (see
     /// `placeholder.rs`). An empty frame takes no room: only the
     /// placeholders.
     pub fn save(&self, abi: &Abi, placeholders: Code) -> Code {
         if self.runs.is_empty() {
             return placeholders;
         }
-        let mut code = vec![
-            at(abi.ptr_const(self.size())),
-            at(Instr::Call(Call {
-                func: abi.frame_push,
-            })),
-        ];
+        let mut code = vec![at(abi.ptr_const(self.size()))];
+        if let Some(push) = self.push {
+            code.push(at(Instr::Call(Call { func: push })));
+        }
         for run in &self.runs {
             for value in &run.values {
                 match *value {

@@ -1,7 +1,7 @@
-//! The generated runtime: the two ABI globals, the overflow trap, the frame
-//! push and pop every instrumented function calls, the five
+//! The generated runtime: the two ABI globals, the overflow trap, the five
 //! exported API functions, and the in-module resolution of the
-//! `asyncify.*` and `rewind.*` imports.
+//! `asyncify.*` and `rewind.*` imports. (The helpers that move frames are
+//! `frame_movers.rs`.)
 
 use std::collections::HashMap;
 
@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::intrinsics::Intrinsic;
 use crate::options::Options;
 
-/// Adds the globals, the overflow trap and the frame push and pop.
+/// Adds the globals and the overflow trap.
 pub(crate) fn install_state(
     module: &mut Module,
     options: &Options,
@@ -59,95 +59,13 @@ pub(crate) fn install_state(
         .instr(GlobalSet { global: state })
         .instr(Unreachable {});
     let overflow = builder.finish(vec![], &mut module.funcs);
-    let mut abi = Abi {
+    Abi {
         state,
         data,
         memory,
         memory64,
-        frame_push: overflow,
-        frame_pop: overflow,
-    };
-    abi.frame_push = install_frame_push(module, &abi, overflow);
-    abi.frame_pop = install_frame_pop(module, &abi);
-    abi
-}
-
-/// `__rewind_frame_push(size) -> start`: traps in `overflow` unless
-/// `stack_end - stack_pos >= size` (and `stack_pos <= stack_end`), else
-/// advances `stack_pos` by `size` and returns where it was. Every unwinding
-/// frame calls it once, so the check is not repeated in each function.
-fn install_frame_push(module: &mut Module, abi: &Abi, overflow: FunctionId) -> FunctionId {
-    let ptr = abi.ptr();
-    let size = module.locals.add(ptr);
-    let data = module.locals.add(ptr);
-    let pos = module.locals.add(ptr);
-    let end = abi::stack_end_offset(abi.memory64);
-    let (sub, lt, add) = if abi.memory64 {
-        (BinaryOp::I64Sub, BinaryOp::I64LtU, BinaryOp::I64Add)
-    } else {
-        (BinaryOp::I32Sub, BinaryOp::I32LtU, BinaryOp::I32Add)
-    };
-    let mut builder = FunctionBuilder::new(&mut module.types, &[ptr], &[ptr]);
-    builder.name(abi::FRAME_PUSH_FUNCTION.to_string());
-    let mut body = builder.func_body();
-    body.global_get(abi.data)
-        .local_tee(data)
-        .instr(abi.load_ptr(0))
-        .local_set(pos)
-        // stack_end - pos < size, or stack_end < pos
-        .local_get(data)
-        .instr(abi.load_ptr(end))
-        .local_get(pos)
-        .binop(sub)
-        .local_get(size)
-        .binop(lt)
-        .local_get(data)
-        .instr(abi.load_ptr(end))
-        .local_get(pos)
-        .binop(lt)
-        .binop(BinaryOp::I32Or)
-        .if_else(
-            None,
-            |then| {
-                then.call(overflow).unreachable();
-            },
-            |_| {},
-        )
-        .local_get(data)
-        .local_get(pos)
-        .local_get(size)
-        .binop(add)
-        .instr(abi.store_ptr(0))
-        .local_get(pos);
-    builder.finish(vec![size], &mut module.funcs)
-}
-
-/// `__rewind_frame_pop(size) -> start`: moves `stack_pos` back by `size`
-/// and returns the new value, where the top frame starts.
-fn install_frame_pop(module: &mut Module, abi: &Abi) -> FunctionId {
-    let ptr = abi.ptr();
-    let size = module.locals.add(ptr);
-    let data = module.locals.add(ptr);
-    let pos = module.locals.add(ptr);
-    let sub = if abi.memory64 {
-        BinaryOp::I64Sub
-    } else {
-        BinaryOp::I32Sub
-    };
-    let mut builder = FunctionBuilder::new(&mut module.types, &[ptr], &[ptr]);
-    builder.name(abi::FRAME_POP_FUNCTION.to_string());
-    builder
-        .func_body()
-        .global_get(abi.data)
-        .local_tee(data)
-        .local_get(data)
-        .instr(abi.load_ptr(0))
-        .local_get(size)
-        .binop(sub)
-        .local_tee(pos)
-        .instr(abi.store_ptr(0))
-        .local_get(pos);
-    builder.finish(vec![size], &mut module.funcs)
+        overflow,
+    }
 }
 
 /// Adds the exported API functions and resolves the intrinsic imports.
