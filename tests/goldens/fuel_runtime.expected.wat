@@ -104,7 +104,52 @@
     call $__rewind_save_i32_2
     drop
   )
-  (func $__rewind_push_i64_1 (;2;) (type 6) (param i32 i64) (result i32)
+  (func $suspend (;2;) (type 0)
+    (local i32 i32)
+    loop ;; label = @1
+      local.get 0
+      i32.const 1
+      i32.add
+      local.set 0
+      local.get 0
+      i32.const 3
+      i32.lt_u
+      br_if 0 (;@1;)
+    end
+    global.get $unwinding
+    if ;; label = @1
+      i32.const 0
+      global.set $unwinding
+      i32.const 0
+      global.set $__asyncify_state
+      global.get $__asyncify_data
+      i32.load
+      global.get $__asyncify_data
+      i32.load offset=4
+      i32.gt_u
+      if ;; label = @2
+        unreachable
+      end
+    else
+      i32.const 1
+      global.set $unwinding
+      i32.const 16
+      local.set 1
+      i32.const 1
+      global.set $__asyncify_state
+      local.get 1
+      global.set $__asyncify_data
+      global.get $__asyncify_data
+      i32.load
+      global.get $__asyncify_data
+      i32.load offset=4
+      i32.gt_u
+      if ;; label = @2
+        unreachable
+      end
+    end
+  )
+  (func $__rewind_push_i64_1 (;3;) (type 6) (param i32 i64) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 2
@@ -138,30 +183,6 @@
     local.get 0
     i32.const 8
     i32.add
-  )
-  (func $suspend (;3;) (type 0)
-    (local i32)
-    loop ;; label = @1
-      local.get 0
-      i32.const 1
-      i32.add
-      local.set 0
-      local.get 0
-      i32.const 3
-      i32.lt_u
-      br_if 0 (;@1;)
-    end
-    global.get $unwinding
-    if ;; label = @1
-      i32.const 0
-      global.set $unwinding
-      call $stop_rewind
-    else
-      i32.const 1
-      global.set $unwinding
-      i32.const 16
-      call $start_unwind
-    end
   )
   (func $__rewind_pop_i64_1 (;4;) (type 4) (param i32) (result i32 i64)
     (local i32 i32)

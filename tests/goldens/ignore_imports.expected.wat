@@ -52,7 +52,40 @@
     i32.const 4
     i32.add
   )
-  (func $task (;2;) (type 3) (param i32) (result i32)
+  (func $yield (;2;) (type 0)
+    (local i32)
+    global.get $rewinding
+    if ;; label = @1
+      i32.const 0
+      global.set $rewinding
+      i32.const 0
+      global.set $__asyncify_state
+      global.get $__asyncify_data
+      i32.load
+      global.get $__asyncify_data
+      i32.load offset=4
+      i32.gt_u
+      if ;; label = @2
+        unreachable
+      end
+    else
+      i32.const 16
+      local.set 0
+      i32.const 1
+      global.set $__asyncify_state
+      local.get 0
+      global.set $__asyncify_data
+      global.get $__asyncify_data
+      i32.load
+      global.get $__asyncify_data
+      i32.load offset=4
+      i32.gt_u
+      if ;; label = @2
+        unreachable
+      end
+    end
+  )
+  (func $task (;3;) (type 3) (param i32) (result i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
@@ -77,7 +110,7 @@
     drop
     i32.const 0
   )
-  (func $__rewind_pop_i32_1 (;3;) (type 4) (param i32) (result i32 i32)
+  (func $__rewind_pop_i32_1 (;4;) (type 4) (param i32) (result i32 i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -95,7 +128,7 @@
     local.get 0
     i32.load
   )
-  (func $start_unwind (;4;) (type 2) (param i32)
+  (func $start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -109,7 +142,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -123,7 +156,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -137,7 +170,7 @@
       unreachable
     end
   )
-  (func $stop_rewind (;7;) (type 0)
+  (func $stop_rewind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -149,7 +182,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;8;) (type 0)
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -161,7 +194,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;9;) (type 0)
+  (func $asyncify_stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -171,17 +204,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    end
-  )
-  (func $yield (;10;) (type 0)
-    global.get $rewinding
-    if ;; label = @1
-      i32.const 0
-      global.set $rewinding
-      call $stop_rewind
-    else
-      i32.const 16
-      call $start_unwind
     end
   )
   (func $__asyncify_save_stack_overflow (;11;) (type 0)

@@ -50,7 +50,74 @@
     i32.const 4
     i32.add
   )
-  (func $task (;1;) (type 3) (param i32) (result i32)
+  (func $run (;1;) (type 3) (param i32) (result i32)
+    (local i32)
+    local.get 0
+    if ;; label = @1
+      i32.const 1
+      global.set $rewinding
+      i32.const 16
+      local.set 1
+      i32.const 2
+      global.set $__asyncify_state
+      local.get 1
+      global.set $__asyncify_data
+      global.get $__asyncify_data
+      i32.load
+      global.get $__asyncify_data
+      i32.load offset=4
+      i32.gt_u
+      if ;; label = @2
+        unreachable
+      end
+    end
+    i32.const 41
+    call $task
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $yield (;2;) (type 0)
+    (local i32)
+    global.get $rewinding
+    if ;; label = @1
+      i32.const 0
+      global.set $rewinding
+      i32.const 0
+      global.set $__asyncify_state
+      global.get $__asyncify_data
+      i32.load
+      global.get $__asyncify_data
+      i32.load offset=4
+      i32.gt_u
+      if ;; label = @2
+        unreachable
+      end
+    else
+      i32.const 16
+      local.set 0
+      i32.const 1
+      global.set $__asyncify_state
+      local.get 0
+      global.set $__asyncify_data
+      global.get $__asyncify_data
+      i32.load
+      global.get $__asyncify_data
+      i32.load offset=4
+      i32.gt_u
+      if ;; label = @2
+        unreachable
+      end
+    end
+  )
+  (func $task (;3;) (type 3) (param i32) (result i32)
     global.get $__asyncify_state
     i32.const 2
     i32.eq
@@ -77,7 +144,7 @@
     drop
     i32.const 0
   )
-  (func $__rewind_pop_i32_1 (;2;) (type 4) (param i32) (result i32 i32)
+  (func $__rewind_pop_i32_1 (;4;) (type 4) (param i32) (result i32 i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -95,7 +162,7 @@
     local.get 0
     i32.load
   )
-  (func $start_unwind (;3;) (type 2) (param i32)
+  (func $start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -109,7 +176,7 @@
       unreachable
     end
   )
-  (func $start_rewind (;4;) (type 2) (param i32)
+  (func $start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -123,7 +190,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -137,7 +204,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -151,7 +218,7 @@
       unreachable
     end
   )
-  (func $stop_unwind (;7;) (type 0)
+  (func $stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -163,7 +230,7 @@
       unreachable
     end
   )
-  (func $stop_rewind (;8;) (type 0)
+  (func $stop_rewind (;10;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -175,19 +242,7 @@
       unreachable
     end
   )
-  (func $run (;9;) (type 3) (param i32) (result i32)
-    local.get 0
-    if ;; label = @1
-      i32.const 1
-      global.set $rewinding
-      i32.const 16
-      call $start_rewind
-    end
-    i32.const 41
-    call $task
-    call $stop_unwind
-  )
-  (func $asyncify_stop_unwind (;10;) (type 0)
+  (func $asyncify_stop_unwind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -199,7 +254,7 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;11;) (type 0)
+  (func $asyncify_stop_rewind (;12;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -209,17 +264,6 @@
     i32.gt_u
     if ;; label = @1
       unreachable
-    end
-  )
-  (func $yield (;12;) (type 0)
-    global.get $rewinding
-    if ;; label = @1
-      i32.const 0
-      global.set $rewinding
-      call $stop_rewind
-    else
-      i32.const 16
-      call $start_unwind
     end
   )
   (func $__asyncify_save_stack_overflow (;13;) (type 0)

@@ -1,6 +1,7 @@
-;; A coroutine runtime in wasm: the asyncify.* imports become calls to the
-;; module's own API functions; `$yield` (top-most runtime) and `$run`
-;; (bottom-most runtime) stay uninstrumented, `$task` is instrumented.
+;; A coroutine runtime in wasm: the asyncify.* imports become the module's
+;; own functions, and their direct calls are replaced by their code;
+;; `$yield` (top-most runtime) and `$run` (bottom-most runtime) stay
+;; uninstrumented, `$task` is instrumented.
 (module
   (import "asyncify" "start_unwind" (func $start_unwind (param i32)))
   (import "asyncify" "stop_unwind" (func $stop_unwind))

@@ -67,11 +67,13 @@
     end
   )
   (func (;4;) (type 3) (param i32) (result i32)
-    (local i32)
-    call $get_sp
+    (local i32 i32)
+    global.get $sp
     local.set 1
     local.get 0
-    call $set_sp
+    local.set 2
+    local.get 2
+    global.set $sp
     local.get 1
   )
   (func $__asyncify_save_stack_overflow (;5;) (type 0)

@@ -8,8 +8,8 @@
   (global $__stack_pointer (;0;) (mut i32) i32.const 65536)
   (global $__asyncify_state (;1;) (mut i32) i32.const 0)
   (global $__asyncify_data (;2;) (mut i32) i32.const 0)
-  (export "swap" (func 6))
-  (export "main" (func 5))
+  (export "swap" (func 5))
+  (export "main" (func 6))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
@@ -67,7 +67,17 @@
       unreachable
     end
   )
-  (func (;5;) (type 0)
+  (func (;5;) (type 3) (param i32) (result i32)
+    (local i32 i32)
+    global.get $__stack_pointer
+    local.set 1
+    local.get 0
+    local.set 2
+    local.get 2
+    global.set $__stack_pointer
+    local.get 1
+  )
+  (func (;6;) (type 0)
     block ;; label = @1
       block ;; label = @2
         call $sleep
@@ -76,14 +86,6 @@
       end
       return
     end
-  )
-  (func (;6;) (type 3) (param i32) (result i32)
-    (local i32)
-    call $get_sp
-    local.set 1
-    local.get 0
-    call $set_sp
-    local.get 1
   )
   (func $__asyncify_save_stack_overflow (;7;) (type 0)
     i32.const 3

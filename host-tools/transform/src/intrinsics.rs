@@ -35,7 +35,7 @@ impl Intrinsic {
     }
 
     /// The signature the import must have, given the pointer type.
-    fn signature(self, ptr: ValType) -> (Vec<ValType>, Vec<ValType>) {
+    pub fn signature(self, ptr: ValType) -> (Vec<ValType>, Vec<ValType>) {
         match self {
             Intrinsic::StartUnwind | Intrinsic::StartRewind | Intrinsic::SetStackPointer => {
                 (vec![ptr], vec![])

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use walrus::ir::{BinaryOp, GlobalGet, GlobalSet, LocalGet, Unreachable, Value};
+use walrus::ir::{BinaryOp, GlobalGet, GlobalSet, Instr, LocalGet, Unreachable, Value};
 use walrus::{
     ConstExpr, FunctionBuilder, FunctionId, GlobalId, InstrSeqBuilder, LocalId, MemoryId, Module,
     ValType,
@@ -115,6 +115,66 @@ pub(crate) fn install_api(
             .map_err(|e| Error::Extension(format!("cannot resolve intrinsic import: {e}")))?;
     }
     Ok(())
+}
+
+/// Replaces every direct call of a resolved intrinsic by the intrinsic's
+/// code (its arguments moved into fresh locals first). The guest runtime's
+/// stack switch calls several of them per switch, each a few instructions,
+/// so the calls cost more than the work. The resolved functions stay for
+/// anything else that refers to them (a table, an export). Returns how
+/// many calls were replaced.
+pub(crate) fn inline_intrinsic_calls(
+    module: &mut Module,
+    abi: &Abi,
+    intrinsics: &HashMap<FunctionId, Intrinsic>,
+    stack_pointer: Option<GlobalId>,
+) -> usize {
+    let inlinable = |f: &FunctionId| {
+        intrinsics.get(f).copied().filter(|i| {
+            stack_pointer.is_some()
+                || !matches!(i, Intrinsic::GetStackPointer | Intrinsic::SetStackPointer)
+        })
+    };
+    let mut replaced = 0;
+    let Module { funcs, locals, .. } = module;
+    for (_, func) in funcs.iter_local_mut() {
+        for seq in crate::ir::sequences(func) {
+            let calls =
+                func.block(seq).instrs.iter().any(
+                    |(instr, _)| matches!(instr, Instr::Call(c) if inlinable(&c.func).is_some()),
+                );
+            if !calls {
+                continue;
+            }
+            let old = std::mem::take(&mut func.block_mut(seq).instrs);
+            let mut code = Vec::with_capacity(old.len() + 8);
+            for (instr, loc) in old {
+                let Some(intrinsic) = (match &instr {
+                    Instr::Call(c) => inlinable(&c.func),
+                    _ => None,
+                }) else {
+                    code.push((instr, loc));
+                    continue;
+                };
+                let args: Vec<LocalId> = intrinsic
+                    .signature(abi.ptr())
+                    .0
+                    .into_iter()
+                    .map(|ty| locals.add(ty))
+                    .collect();
+                let inline = func.builder_mut().dangling_instr_seq(None).id();
+                let mut body = func.builder_mut().instr_seq(inline);
+                for arg in args.iter().rev() {
+                    body.local_set(*arg);
+                }
+                emit(intrinsic, &mut body, &args, abi, stack_pointer);
+                code.append(&mut func.block_mut(inline).instrs);
+                replaced += 1;
+            }
+            func.block_mut(seq).instrs = code;
+        }
+    }
+    replaced
 }
 
 /// The body of one runtime function. Functions that change the state check

@@ -225,6 +225,7 @@ pub(crate) fn instrument_module(
         );
     }
     runtime::install_api(module, &abi, &intrinsics, facts.stack_pointer)?;
+    runtime::inline_intrinsic_calls(module, &abi, &intrinsics, facts.stack_pointer);
     report.warnings = std::mem::take(&mut analysis.warnings);
     report.decisions = std::mem::take(&mut analysis.decisions)
         .into_values()
