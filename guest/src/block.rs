@@ -108,7 +108,9 @@ impl Block {
         Config::new(l.save_end - l.save_start, l.size - l.stack_lo)
     }
 
-    /// Checks the canaries, and that `sp` lies in the shadow stack.
+    /// Checks the canaries, and that `sp` lies in the shadow stack (on
+    /// every suspension: inlined into the switch).
+    #[inline]
     pub(crate) fn check_stack(&self, sp: usize) -> StackCheck {
         // SAFETY: the layout put both canaries inside the block, which is
         // alive (the type's invariant); the layout is not in the block, so
