@@ -247,10 +247,10 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
 /// Original modules whose cases wasmi 2.0.0 itself runs wrongly; each
 /// is the FNV-1a hash of the module's bytes, and cases with these
 /// originals run on wasmtime:
-/// - differential seeds 19767150 and 76004002, fuel seeds 79005501 and
-///   79008122: wasmi's executor segfaults (`u64_copy_s2r`, `v128_copy_si`,
-///   `u64_copy_s0r`) running the original alone, in recursions through
-///   `return_call`;
+/// - differential seeds 19767150, 76004002 and 88039168, fuel seeds
+///   79005501, 79008122 and 89004761: wasmi's executor segfaults (`u64_copy_s2r`,
+///   `v128_copy_si`, `u64_copy_s0r`, `u16x8_widen8x8_sr`) running the
+///   original alone, in modules that recurse through `return_call`;
 /// - fuel seed 19755360: after the original's export `5` the exported
 ///   global `16` holds a native stack address, a different one every run;
 /// - fuel seed 50299454: in the metered module, `$f2` xors global `11`
@@ -261,7 +261,7 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
 ///   `5` with a `v128` local nothing wrote (so zero), and wasmi leaves a
 ///   non-zero lane in it; wasmtime leaves the global at 0, as wasmi does
 ///   for the metered module.
-const WASMI_MISRUNS: [u64; 7] = [
+const WASMI_MISRUNS: [u64; 9] = [
     0xa43a_0010_0574_49f9,
     0x68b0_22cf_fe4b_c5ac,
     0x197a_1903_379e_7c0d,
@@ -269,6 +269,8 @@ const WASMI_MISRUNS: [u64; 7] = [
     0x2321_05ce_9aec_af4d,
     0x06b1_b02f_31e7_f839,
     0xfaa2_ad79_06aa_ecaf,
+    0x082d_8916_be9e_bed2,
+    0x019c_6875_f98d_a1a1,
 ];
 
 /// The engine for a fuzz case whose original module is `modules[0]`:

@@ -531,7 +531,8 @@ fn fuel_fuzz_wasmi_misrun_runs_on_wasmtime() {
         check(79_008_122, &mut tally).unwrap();
         check(50_299_454, &mut tally).unwrap();
         check(83_005_349, &mut tally).unwrap();
-        assert_eq!((tally.generated, tally.compared), (5, 5), "{tally:?}");
+        check(89_004_761, &mut tally).unwrap();
+        assert_eq!((tally.generated, tally.compared), (6, 6), "{tally:?}");
     });
 }
 
