@@ -1,11 +1,13 @@
 //! Where the ABI state of an instrumented module lives (the two globals,
 //! the save-stack memory and its pointer width, the overflow trap), and
-//! the pointer-width code that reads and writes the data structure.
+//! the pointer-width code that reads and writes the data structure, and
+//! the test of the state that the frame code starts with.
 
-use walrus::ir::{BinaryOp, Binop, Const, Instr, Value};
+use walrus::ir::{BinaryOp, Binop, Const, GlobalGet, Instr, Value};
 use walrus::{FunctionId, GlobalId, MemoryId, ValType};
 
-use crate::ir::{load, store};
+use crate::abi;
+use crate::ir::{Code, at, i32_const, load, store};
 
 /// Where the ABI state lives.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +22,17 @@ pub(crate) struct Abi {
 }
 
 impl Abi {
+    /// `state == REWINDING`, left on the operand stack.
+    pub fn rewinding(&self) -> Code {
+        vec![
+            at(Instr::GlobalGet(GlobalGet { global: self.state })),
+            at(i32_const(abi::STATE_REWINDING)),
+            at(Instr::Binop(Binop {
+                op: BinaryOp::I32Eq,
+            })),
+        ]
+    }
+
     /// The pointer type of the save-stack memory.
     pub fn ptr(&self) -> ValType {
         if self.memory64 {

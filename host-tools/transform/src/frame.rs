@@ -17,12 +17,11 @@
 
 use std::collections::HashMap;
 
-use walrus::ir::{BinaryOp, Binop, Call, Drop, GlobalGet, Instr, LocalGet, LocalSet, RefAsNonNull};
+use walrus::ir::{Call, Drop, Instr, LocalGet, LocalSet, RefAsNonNull};
 use walrus::{FunctionId, LocalFunction, LocalId, Module, RefType, ValType};
 
-use crate::abi;
 use crate::abi_state::Abi;
-use crate::frame_movers::{FrameMovers, LONGEST, size_of};
+use crate::frame_movers::{FrameMovers, LONGEST, Mover, size_of};
 use crate::ir::{Code, at, i32_const, if_then, nullable};
 use crate::side_tables::SideTable;
 
@@ -134,15 +133,24 @@ impl Frame {
                     .iter()
                     .any(|(_, v)| matches!(v, Value::Local { side: Some(_), .. }));
                 if first && references {
-                    push = Some(movers.push(module, abi));
+                    push = Some(movers.get(module, abi, Mover::Push));
                 }
                 runs.push(Run {
                     values: chunk.iter().map(|(_, v)| *v).collect(),
                     ty,
-                    save: movers.save(module, abi, ty, chunk.len(), first && !references),
+                    save: movers.get(
+                        module,
+                        abi,
+                        Mover::Save {
+                            ty,
+                            n: chunk.len(),
+                            first: first && !references,
+                        },
+                    ),
                 });
                 if multivalue {
-                    restorers.push(movers.restore(module, abi, ty, chunk.len(), first));
+                    let n = chunk.len();
+                    restorers.push(movers.get(module, abi, Mover::Restore { ty, n, first }));
                 }
             }
         }
@@ -150,7 +158,7 @@ impl Frame {
             Restore::Helpers(restorers)
         } else {
             Restore::Loads {
-                pop: movers.pop(module, abi),
+                pop: movers.get(module, abi, Mover::Pop),
                 start: module.locals.add(abi.ptr()),
             }
         };
@@ -180,14 +188,7 @@ impl Frame {
         if body.is_empty() {
             return body;
         }
-        let test = vec![
-            at(Instr::GlobalGet(GlobalGet { global: abi.state })),
-            at(i32_const(abi::STATE_REWINDING)),
-            at(Instr::Binop(Binop {
-                op: BinaryOp::I32Eq,
-            })),
-        ];
-        if_then(func, test, body)
+        if_then(func, abi.rewinding(), body)
     }
 
     /// Pops the frame and restores the locals and the call-site number,

@@ -42,16 +42,16 @@ pub(crate) const LONGEST: usize = 8;
 
 /// What a helper moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Mover {
-    /// Reserve a frame.
+pub(crate) enum Mover {
+    /// Reserve a frame: `__rewind_frame_push(size) -> start`.
     Push,
-    /// Release the top frame.
+    /// Release the top frame: `__rewind_frame_pop(size) -> start`.
     Pop,
-    /// Write a run of `n` values of `ty`; with `first`, reserve the frame
-    /// first.
+    /// Write a run of `n` values of `ty` (`__rewind_save_T_N`); with
+    /// `first`, reserve the frame first (`__rewind_push_T_N`).
     Save { ty: ValType, n: usize, first: bool },
-    /// Read a run of `n` values of `ty`; with `first`, release the frame
-    /// first.
+    /// Read a run of `n` values of `ty` (`__rewind_restore_T_N`); with
+    /// `first`, release the frame first (`__rewind_pop_T_N`).
     Restore { ty: ValType, n: usize, first: bool },
 }
 
@@ -72,43 +72,8 @@ pub(crate) fn size_of(ty: ValType) -> u64 {
 }
 
 impl FrameMovers {
-    /// `__rewind_frame_push(size) -> start`, added on first use.
-    pub fn push(&mut self, module: &mut Module, abi: &Abi) -> FunctionId {
-        self.add(module, abi, Mover::Push)
-    }
-
-    /// `__rewind_frame_pop(size) -> start`, added on first use.
-    pub fn pop(&mut self, module: &mut Module, abi: &Abi) -> FunctionId {
-        self.add(module, abi, Mover::Pop)
-    }
-
-    /// `__rewind_save_T_N`, or with `first` `__rewind_push_T_N`, added on
-    /// first use.
-    pub fn save(
-        &mut self,
-        module: &mut Module,
-        abi: &Abi,
-        ty: ValType,
-        n: usize,
-        first: bool,
-    ) -> FunctionId {
-        self.add(module, abi, Mover::Save { ty, n, first })
-    }
-
-    /// `__rewind_restore_T_N`, or with `first` `__rewind_pop_T_N`, added on
-    /// first use.
-    pub fn restore(
-        &mut self,
-        module: &mut Module,
-        abi: &Abi,
-        ty: ValType,
-        n: usize,
-        first: bool,
-    ) -> FunctionId {
-        self.add(module, abi, Mover::Restore { ty, n, first })
-    }
-
-    fn add(&mut self, module: &mut Module, abi: &Abi, mover: Mover) -> FunctionId {
+    /// The helper for `mover`, added to `module` on first use.
+    pub fn get(&mut self, module: &mut Module, abi: &Abi, mover: Mover) -> FunctionId {
         if let Some(f) = self.added.get(&mover) {
             return *f;
         }

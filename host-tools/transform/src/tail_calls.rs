@@ -29,7 +29,6 @@ use walrus::ir::{
 };
 use walrus::{FunctionId, FunctionKind, LocalFunction, ModuleLocals, TypeId, ValType};
 
-use crate::abi;
 use crate::abi_state::Abi;
 use crate::analysis::Analysis;
 use crate::ir::{Code, Target, at, callee, for_each_instr, i32_const, if_then};
@@ -191,14 +190,7 @@ impl TailCalls {
             op: UnaryOp::I32Eqz,
         })));
         body.extend(if_then(func, not_own, others));
-        let rewinding = vec![
-            at(Instr::GlobalGet(GlobalGet { global: abi.state })),
-            at(i32_const(abi::STATE_REWINDING)),
-            at(Instr::Binop(Binop {
-                op: BinaryOp::I32Eq,
-            })),
-        ];
-        if_then(func, rewinding, body)
+        if_then(func, abi.rewinding(), body)
     }
 }
 
