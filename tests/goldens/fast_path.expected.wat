@@ -280,15 +280,15 @@
       unreachable
     end
   )
-  (func $leaf (;8;) (type 3) (param i32) (result i32)
-    local.get 0
-    i32.const 3
-    i32.mul
-  )
-  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
+  )
+  (func $leaf (;9;) (type 3) (param i32) (result i32)
+    local.get 0
+    i32.const 3
+    i32.mul
   )
   (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state

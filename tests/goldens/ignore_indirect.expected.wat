@@ -147,15 +147,15 @@
       unreachable
     end
   )
-  (func $dispatch (;8;) (type $t) (param i32) (result i32)
-    local.get 0
-    i32.const 0
-    call_indirect (type $t)
-  )
-  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
+  )
+  (func $dispatch (;9;) (type $t) (param i32) (result i32)
+    local.get 0
+    i32.const 0
+    call_indirect (type $t)
   )
   (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state

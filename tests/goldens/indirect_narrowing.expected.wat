@@ -175,20 +175,20 @@
       unreachable
     end
   )
-  (func $pure (;9;) (type $pure_t) (param i64) (result i64)
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
+    i32.const 3
+    global.set $__asyncify_state
+    unreachable
+  )
+  (func $pure (;10;) (type $pure_t) (param i64) (result i64)
     local.get 0
     i64.const 1
     i64.add
   )
-  (func $never_sleeps (;10;) (type $pure_t) (param i64) (result i64)
+  (func $never_sleeps (;11;) (type $pure_t) (param i64) (result i64)
     local.get 0
     i32.const 1
     call_indirect (type $pure_t)
-  )
-  (func $__asyncify_save_stack_overflow (;11;) (type 0)
-    i32.const 3
-    global.set $__asyncify_state
-    unreachable
   )
   (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state

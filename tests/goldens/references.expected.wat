@@ -244,10 +244,10 @@
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;12;) (type 1) (result i32)
+  (func $f (;12;) (type 0))
+  (func $asyncify_get_state (;13;) (type 1) (result i32)
     global.get $__asyncify_state
   )
-  (func $f (;13;) (type 0))
   (@producers
     (processed-by "walrus" "0.28.0")
   )

@@ -81,12 +81,12 @@
     global.set $__asyncify_state
     unreachable
   )
-  (func $main (;7;) (type 3) (param i32) (result i32)
+  (func $quiet (;7;) (type 0)
+    call $sleep
+  )
+  (func $main (;8;) (type 3) (param i32) (result i32)
     call $quiet
     local.get 0
-  )
-  (func $quiet (;8;) (type 0)
-    call $sleep
   )
   (func $asyncify_get_state (;9;) (type 1) (result i32)
     global.get $__asyncify_state

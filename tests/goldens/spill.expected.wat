@@ -199,15 +199,15 @@
     local.get 0
     i32.load
   )
-  (func $pack (;12;) (type 11) (param i64 f64 i32) (result i32 i64 f64)
-    local.get 2
-    local.get 0
-    local.get 1
-  )
-  (func $__asyncify_save_stack_overflow (;13;) (type 0)
+  (func $__asyncify_save_stack_overflow (;12;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
+  )
+  (func $pack (;13;) (type 11) (param i64 f64 i32) (result i32 i64 f64)
+    local.get 2
+    local.get 0
+    local.get 1
   )
   (func $asyncify_get_state (;14;) (type 1) (result i32)
     global.get $__asyncify_state

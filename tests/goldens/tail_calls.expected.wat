@@ -276,15 +276,15 @@
       return
     end
   )
-  (func $pure (;13;) (type 3) (param i32) (result i32)
-    local.get 0
-    i32.const 1
-    i32.add
-  )
-  (func $__asyncify_save_stack_overflow (;14;) (type 0)
+  (func $__asyncify_save_stack_overflow (;13;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
+  )
+  (func $pure (;14;) (type 3) (param i32) (result i32)
+    local.get 0
+    i32.const 1
+    i32.add
   )
   (func $asyncify_get_state (;15;) (type 1) (result i32)
     global.get $__asyncify_state

@@ -14,7 +14,74 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $pure (;1;) (type 3) (param i32 i32) (result i32)
+  (func $asyncify_start_unwind (;1;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_start_rewind (;2;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_stop_unwind (;3;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_stop_rewind (;4;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $sleeper (;5;) (type 0)
+    block ;; label = @1
+      block ;; label = @2
+        call $sleep
+        global.get $__asyncify_state
+        br_if 1 (;@1;)
+      end
+      return
+    end
+  )
+  (func $__asyncify_save_stack_overflow (;6;) (type 0)
+    i32.const 3
+    global.set $__asyncify_state
+    unreachable
+  )
+  (func $pure (;7;) (type 3) (param i32 i32) (result i32)
     (local i32)
     local.get 0
     local.get 1
@@ -33,73 +100,6 @@
       local.get 0
       i32.add
     end
-  )
-  (func $asyncify_start_unwind (;2;) (type 2) (param i32)
-    i32.const 1
-    global.set $__asyncify_state
-    local.get 0
-    global.set $__asyncify_data
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $asyncify_start_rewind (;3;) (type 2) (param i32)
-    i32.const 2
-    global.set $__asyncify_state
-    local.get 0
-    global.set $__asyncify_data
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $asyncify_stop_unwind (;4;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $asyncify_stop_rewind (;5;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $sleeper (;6;) (type 0)
-    block ;; label = @1
-      block ;; label = @2
-        call $sleep
-        global.get $__asyncify_state
-        br_if 1 (;@1;)
-      end
-      return
-    end
-  )
-  (func $__asyncify_save_stack_overflow (;7;) (type 0)
-    i32.const 3
-    global.set $__asyncify_state
-    unreachable
   )
   (func $asyncify_get_state (;8;) (type 1) (result i32)
     global.get $__asyncify_state

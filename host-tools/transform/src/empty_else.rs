@@ -13,6 +13,8 @@
 
 use wasmparser::{Operator, Parser, Payload};
 
+use crate::encoded::{CODE_SECTION, Replace, leb128};
+
 /// Custom sections that hold code offsets: stripping bytes would make
 /// them lie.
 fn holds_code_offsets(name: &str) -> bool {
@@ -58,15 +60,13 @@ fn stripped(wasm: &[u8]) -> Option<Vec<u8>> {
     if removed == 0 {
         return None;
     }
-    // The section's header: its id, then the size of what follows.
-    let header_start = section_header_start(wasm, range.start)?;
-    let mut out = Vec::with_capacity(wasm.len());
-    out.extend_from_slice(&wasm[..header_start]);
-    out.push(10);
-    leb128(&mut out, section.len() as u64);
-    out.extend_from_slice(&section);
-    out.extend_from_slice(&wasm[range.end..]);
-    Some(out)
+    crate::encoded::replace_sections(
+        wasm,
+        vec![Replace {
+            contents: range,
+            with: Some((CODE_SECTION, section)),
+        }],
+    )
 }
 
 /// The offsets of the `else` opcodes immediately followed by their `end`.
@@ -82,32 +82,6 @@ fn empty_else_offsets(body: &wasmparser::FunctionBody<'_>) -> Option<Vec<usize>>
         pending_else = matches!(op, Operator::Else).then_some(at);
     }
     Some(offsets)
-}
-
-/// Where the header of the section whose contents start at `contents`
-/// begins: the id byte before the LEB128 size.
-fn section_header_start(wasm: &[u8], contents: usize) -> Option<usize> {
-    // The size is 1 to 5 bytes, its last byte below 0x80, any other above.
-    let mut at = contents.checked_sub(1)?;
-    if wasm[at] & 0x80 != 0 {
-        return None;
-    }
-    while at > 0 && wasm[at - 1] & 0x80 != 0 {
-        at -= 1;
-    }
-    at.checked_sub(1)
-}
-
-fn leb128(out: &mut Vec<u8>, mut n: u64) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 #[cfg(test)]

@@ -61,6 +61,17 @@ pub enum Error {
         #[source]
         source: wasmparser::BinaryReaderError,
     },
+    /// A function the transform leaves alone could not be copied from the
+    /// input: a bug in rewind-transform.
+    #[error(
+        "cannot copy function `{function}` from the input (this is a bug in rewind-transform): {detail}"
+    )]
+    Copy {
+        /// The function, as `func[INPUT INDEX]`, or `(module)`.
+        function: String,
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 /// Result alias for the transform.

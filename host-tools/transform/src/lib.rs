@@ -38,7 +38,10 @@
 //! 8. **Fast path** (with [`Options::fast_path`], `fast_path.rs`): a copy of
 //!    each instrumented body, run when the call starts in normal state, with
 //!    the rewind guards folded away.
-//! 9. **Emit** and validate with wasmparser.
+//! 9. **Emit** and validate with wasmparser. The functions no step changes
+//!    had their instruction trees emptied after the analysis, to save
+//!    memory; their bodies are copied from the input, with every index
+//!    renumbered to the output's (`untouched.rs`).
 //!
 //! # State machine
 //!
@@ -95,6 +98,7 @@ mod catches;
 mod coalesce;
 mod depths;
 mod empty_else;
+mod encoded;
 pub mod error;
 mod facts;
 mod fast_path;
@@ -123,6 +127,7 @@ mod suspend;
 mod tail_calls;
 mod tidy;
 mod transform;
+mod untouched;
 mod validate;
 mod writes;
 

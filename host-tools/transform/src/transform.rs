@@ -1,7 +1,9 @@
 //! The pipeline: parse, analyse, instrument each function, add the runtime,
 //! emit, validate.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use walrus::{FunctionId, FunctionKind, Module, ModuleConfig, ValType};
@@ -13,30 +15,51 @@ use crate::hints::Hints;
 use crate::instrument::{Extras, Shared, instrument};
 use crate::operand_types::TypeContext;
 use crate::tail_calls::TailCalls;
+use crate::untouched::{InputIds, Untouched};
 use crate::validate::validate;
 use crate::{FuelOptions, Options, Output, Progress, Report, asserts, facts, intrinsics, runtime};
 
-/// Parses a binary or text module.
-pub(crate) fn parse(input: &[u8]) -> Result<(Module, usize)> {
+/// Parses a binary or text module: the module, its binary, and which item
+/// each index of the binary became.
+pub(crate) fn parse(input: &[u8]) -> Result<(Module, Cow<'_, [u8]>, InputIds)> {
     let binary = wat::parse_bytes(input).map_err(|e| Error::Parse(Box::new(e)))?;
+    let recorded = Arc::new(Mutex::new(InputIds::default()));
+    let sink = Arc::clone(&recorded);
     let mut module = ModuleConfig::new()
+        .on_parse(move |_, ids| {
+            *sink.lock().unwrap_or_else(|p| p.into_inner()) = InputIds::record(ids);
+            Ok(())
+        })
         .parse(&binary)
         .map_err(|e| Error::Parse(e.into()))?;
+    let ids = std::mem::take(&mut *recorded.lock().unwrap_or_else(|p| p.into_inner()));
     // The map from instructions to their input offsets is kept only for
     // rewriting DWARF, which the output does not carry; for a large module
     // it is a tenth of the memory.
     for (_, func) in module.funcs.iter_local_mut() {
         func.instruction_mapping = Vec::new();
     }
-    Ok((module, binary.len()))
+    Ok((module, binary, ids))
 }
 
-/// Emits (without the `else` of empty `else` arms) and validates. The
-/// module is dropped as soon as it is encoded, so that the clean-up and the
-/// validation reuse its memory.
-pub(crate) fn emit(mut module: Module, progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>> {
-    let encoded = module.emit_wasm();
+/// Emits (with the input bodies of the functions left alone, without the
+/// `else` of empty `else` arms) and validates. The module is dropped as
+/// soon as it is encoded, so that the clean-up and the validation reuse its
+/// memory.
+pub(crate) fn emit(
+    mut module: Module,
+    mut untouched: Option<Untouched>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<u8>> {
+    if let Some(untouched) = &mut untouched {
+        untouched.capture(&mut module);
+    }
+    let mut encoded = module.emit_wasm();
     drop(module);
+    if let Some(untouched) = &untouched {
+        encoded = untouched.splice(encoded)?;
+    }
+    drop(untouched);
     let wasm = crate::empty_else::strip(encoded);
     progress(Progress::Emitted);
     validate(&wasm)?;
@@ -49,11 +72,18 @@ pub(crate) fn run(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Output> {
     let started = Instant::now();
-    let (mut module, bytes_before) = parse(input)?;
+    let (mut module, binary, ids) = parse(input)?;
     progress(Progress::Parsed);
-    let mut report = instrument_module(&mut module, options, &Hints::default(), progress)?;
-    let wasm = emit(module, progress)?;
-    report.bytes_before = bytes_before;
+    let mut untouched = Untouched::new(&binary, ids);
+    let mut report = instrument_module(
+        &mut module,
+        options,
+        &Hints::default(),
+        Some(&mut untouched),
+        progress,
+    )?;
+    let wasm = emit(module, Some(untouched), progress)?;
+    report.bytes_before = binary.len();
     report.bytes_after = wasm.len();
     report.elapsed = started.elapsed();
     Ok(Output { wasm, report })
@@ -66,7 +96,10 @@ pub(crate) fn run_metered(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Output> {
     let started = Instant::now();
-    let (mut module, bytes_before) = parse(input)?;
+    // Metering changes every function: nothing is copied from the input.
+    let (mut module, binary, _) = parse(input)?;
+    let bytes_before = binary.len();
+    drop(binary);
     progress(Progress::Parsed);
     let metered = crate::fuel::meter(&mut module, fuel)?;
     progress(Progress::Metered);
@@ -82,8 +115,8 @@ pub(crate) fn run_metered(
         imports.push(format!("{m}.{n}"));
     }
     options.imports = Some(imports);
-    let mut report = instrument_module(&mut module, &options, &metered.hints, progress)?;
-    let wasm = emit(module, progress)?;
+    let mut report = instrument_module(&mut module, &options, &metered.hints, None, progress)?;
+    let wasm = emit(module, None, progress)?;
     report.fuel = Some(metered.report);
     report.bytes_before = bytes_before;
     report.bytes_after = wasm.len();
@@ -92,11 +125,14 @@ pub(crate) fn run_metered(
 }
 
 /// Instruments a parsed module in place. `hints` come from the metering
-/// pass (empty otherwise). Sizes and time are left to the caller.
+/// pass (empty otherwise). With `untouched`, the functions no step changes
+/// are emptied and later copied from the input. Sizes and time are left to
+/// the caller.
 pub(crate) fn instrument_module(
     module: &mut Module,
     options: &Options,
     hints: &Hints,
+    untouched: Option<&mut Untouched>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report> {
     facts::check_not_instrumented(module)?;
@@ -132,6 +168,40 @@ pub(crate) fn instrument_module(
         module.add_import_func(m, n, ty).0
     });
     let tail_calls = TailCalls::plan(module, &analysis, CallGraph::table_exposed(module));
+    // `--asserts` adds checks to functions that are not instrumented, and
+    // the inlining of intrinsic calls changes their callers.
+    if let Some(untouched) = untouched.filter(|_| !options.asserts) {
+        let left_alone: Vec<FunctionId> = module
+            .funcs
+            .iter_local()
+            .filter(|(id, f)| !analysis.instrument.contains(id) && !calls_any(f, &intrinsics))
+            .map(|(id, _)| id)
+            .collect();
+        untouched.empty(module, left_alone.into_iter());
+    }
+    if std::env::var_os("STUBX").is_some() {
+        let tset: HashSet<FunctionId> = targets.iter().copied().collect();
+        let ids: Vec<FunctionId> = module
+            .funcs
+            .iter_local()
+            .map(|(id, _)| id)
+            .filter(|id| !tset.contains(id))
+            .collect();
+        for id in ids {
+            let ty = module.funcs.get(id).ty();
+            let (params, results) = {
+                let t = module.types.get(ty);
+                (t.params().to_vec(), t.results().to_vec())
+            };
+            let FunctionKind::Local(f) = &mut module.funcs.get_mut(id).kind else {
+                unreachable!()
+            };
+            let args = f.args.clone();
+            let mut b = walrus::FunctionBuilder::new(&mut module.types, &params, &results);
+            b.func_body().unreachable();
+            *f = b.local_func(args);
+        }
+    }
     let mut extras = Extras::default();
     let total = targets.len();
     let defined: Vec<FunctionId> = analysis.decisions.keys().copied().collect();
@@ -261,6 +331,21 @@ fn module_facts(
     Ok((facts, intrinsics))
 }
 
+/// Whether `func` calls one of `callees` directly.
+fn calls_any<T>(
+    func: &walrus::LocalFunction,
+    callees: &std::collections::HashMap<FunctionId, T>,
+) -> bool {
+    let mut found = false;
+    crate::ir::for_each_instr(func, func.entry_block(), |i| {
+        found |= crate::ir::callee(i).is_some_and(|c| match c.target {
+            crate::ir::Target::Func(f) => callees.contains_key(&f),
+            _ => false,
+        });
+    });
+    found
+}
+
 /// Whether any function rethrows or delegates: only then can a catch
 /// handler have to stay in its `try` (see `catches.rs`).
 fn has_rethrow(module: &Module) -> bool {
@@ -288,7 +373,7 @@ pub(crate) fn explain(
     options: &Options,
     pattern: &str,
 ) -> Result<Vec<crate::Explanation>> {
-    let (module, _) = parse(input)?;
+    let (module, _, _) = parse(input)?;
     let (_, intrinsics) = module_facts(&module, options)?;
     let analysis = analysis::analyse(&module, options, &intrinsics)?;
     Ok(analysis
