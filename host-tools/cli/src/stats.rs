@@ -51,6 +51,13 @@ pub fn print_stats(out: &mut dyn Write, report: &Report, elapsed: Duration) -> i
         "functions:     {} ({} instrumented)",
         report.functions_total, report.functions_instrumented
     )?;
+    if report.functions_copied > 0 {
+        writeln!(
+            out,
+            "copied:        {} functions left alone, from the input as they were",
+            report.functions_copied
+        )?;
+    }
     writeln!(out, "call sites:    {}", report.call_sites)?;
     writeln!(out, "locals saved:  {}", report.locals_saved)?;
     writeln!(out, "locals merged: {}", report.locals_coalesced)?;
@@ -140,9 +147,17 @@ mod tests {
             tail_calls_lowered: 3,
             catch_handlers_lowered: 2,
             catch_handlers_unresumable: 1,
+            functions_copied: 9,
             ..report()
         };
         let text = render(|out| print_stats(out, &r, r.elapsed));
+        assert!(
+            text.contains(
+                "functions:     1234 (56 instrumented)\n\
+                 copied:        9 functions left alone, from the input as they were\n"
+            ),
+            "{text}"
+        );
         assert!(
             text.contains("tail calls:    4 to suspending functions kept, 3 became call + return"),
             "{text}"

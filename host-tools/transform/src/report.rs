@@ -9,6 +9,9 @@ pub struct Report {
     pub functions_total: usize,
     /// Functions that received unwind/rewind instrumentation.
     pub functions_instrumented: usize,
+    /// Functions left alone whose bodies were copied from the input
+    /// (renumbered) rather than re-encoded; none for `rewind fuel`.
+    pub functions_copied: usize,
     /// Suspending call sites made resumable.
     pub call_sites: usize,
     /// Locals saved across suspensions, summed over instrumented functions.

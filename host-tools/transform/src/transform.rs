@@ -177,7 +177,7 @@ pub(crate) fn instrument_module(
             .filter(|(id, f)| !analysis.instrument.contains(id) && !calls_any(f, &intrinsics))
             .map(|(id, _)| id)
             .collect();
-        untouched.empty(module, left_alone.into_iter());
+        report.functions_copied = untouched.empty(module, left_alone.into_iter());
     }
     if std::env::var_os("STUBX").is_some() {
         let tset: HashSet<FunctionId> = targets.iter().copied().collect();

@@ -117,11 +117,12 @@ impl<'a> Untouched<'a> {
 
     /// Empties the trees of `functions` (defined functions the rest of the
     /// transform does not change), whose input bodies go to the output.
+    /// Returns how many were emptied.
     pub(crate) fn empty(
         &mut self,
         module: &mut Module,
         functions: impl Iterator<Item = FunctionId>,
-    ) {
+    ) -> usize {
         let input_index: HashMap<FunctionId, u32> = self.ids.funcs[self.first_defined..]
             .iter()
             .zip(self.first_defined as u32..)
@@ -151,6 +152,7 @@ impl<'a> Untouched<'a> {
             func.block_mut(entry).instrs = stand_in;
             self.emptied.push((id, index));
         }
+        self.emptied.len()
     }
 
     /// Adds the section that reads the output's indices while walrus
