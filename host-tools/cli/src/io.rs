@@ -44,7 +44,13 @@ impl IoArgs {
         let wasm = wat::Parser::new()
             .parse_bytes(input.path, &bytes)
             .with_context(|| format!("failed to parse `{}`", input.name))?;
-        Ok(wasm.into_owned())
+        // A binary comes back borrowed: keep the bytes read rather than
+        // copying them (freeing a large buffer also makes glibc keep later
+        // large allocations on its heap, where they stay resident).
+        Ok(match wasm {
+            std::borrow::Cow::Borrowed(_) => bytes,
+            std::borrow::Cow::Owned(binary) => binary,
+        })
     }
 
     /// Writes `wasm` to OUT, as text with `--wat`.
