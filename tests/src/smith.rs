@@ -248,7 +248,7 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
 /// is the FNV-1a hash of the module's bytes, and cases with these
 /// originals run on wasmtime:
 /// - differential seeds 19767150, 76004002 and 88039168, fuel seeds
-///   79005501, 79008122 and 89004761: wasmi's executor segfaults (`u64_copy_s2r`,
+///   79005501, 79008122, 89004761 and 35009908: wasmi's executor segfaults (`u64_copy_s2r`,
 ///   `v128_copy_si`, `u64_copy_s0r`, `u16x8_widen8x8_sr`) running the
 ///   original alone, in modules that recurse through `return_call`;
 /// - fuel seed 19755360: after the original's export `5` the exported
@@ -261,7 +261,7 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
 ///   `5` with a `v128` local nothing wrote (so zero), and wasmi leaves a
 ///   non-zero lane in it; wasmtime leaves the global at 0, as wasmi does
 ///   for the metered module.
-const WASMI_MISRUNS: [u64; 9] = [
+const WASMI_MISRUNS: [u64; 10] = [
     0xa43a_0010_0574_49f9,
     0x68b0_22cf_fe4b_c5ac,
     0x197a_1903_379e_7c0d,
@@ -271,6 +271,7 @@ const WASMI_MISRUNS: [u64; 9] = [
     0xfaa2_ad79_06aa_ecaf,
     0x082d_8916_be9e_bed2,
     0x019c_6875_f98d_a1a1,
+    0xbec3_c0a0_2173_9e96,
 ];
 
 /// The engine for a fuzz case whose original module is `modules[0]`:
