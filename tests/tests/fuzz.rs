@@ -45,9 +45,12 @@ fn generate(seed: u64) -> Option<Case> {
     let module = smith::module(&mut rng, proposals(seed))?;
     let (mut options, suspending) = smith::options(&mut rng, module.indirect);
     // Odd seeds with a fast path, half of each with frames restored by
-    // inline loads (not drawn, so that seeds keep their cases).
+    // inline loads, half of those again encoding instrumented functions
+    // early, after 0 to 49 instructions (not drawn, so that seeds keep
+    // their cases).
     options.fast_path = seed % 2 == 1;
     options.no_multivalue = seed / 2 % 2 == 1;
+    options.flush_after = (seed / 4 % 2 == 1).then_some((seed / 8 % 50) as usize);
     let policy = smith::policy(&mut rng, seed);
     let capacity = (rng.below(8) == 0).then(|| rng.below(48));
     Some(Case {
@@ -391,6 +394,14 @@ fn transform_regressions() {
         (2_010_680, "tail_call_in_try_table"),
         (3_003_809, "br_on_values"),
         (32_000_120, "br_on_values"),
+        (
+            36_000_062,
+            "bodies.rs: a_flushed_block_type_equal_to_the_results_is_renumbered",
+        ),
+        (
+            36_002_063,
+            "bodies.rs: a_flushed_block_type_equal_to_the_results_is_renumbered",
+        ),
     ] {
         let mut tally = Tally::default();
         check(seed, &mut tally)

@@ -539,6 +539,12 @@ pub struct TransformArgs {
     /// input does (for engines and tools without it; about 5% more code)
     #[arg(long, help_heading = "Code generation")]
     pub no_multivalue: bool,
+    /// Once the functions instrumented so far have this many instructions,
+    /// encode them and free their trees, for the next ones (lower peak
+    /// memory on large modules, one more encoding of the module each time;
+    /// default 4000000)
+    #[arg(long, value_name = "INSTRUCTIONS", help_heading = "Code generation")]
+    pub flush_after: Option<usize>,
 }
 
 #[cfg(test)]

@@ -58,6 +58,13 @@ pub fn print_stats(out: &mut dyn Write, report: &Report, elapsed: Duration) -> i
             report.functions_copied
         )?;
     }
+    if report.functions_flushed > 0 {
+        writeln!(
+            out,
+            "flushed:       {} instrumented functions encoded early to free memory (--flush-after)",
+            report.functions_flushed
+        )?;
+    }
     writeln!(out, "call sites:    {}", report.call_sites)?;
     writeln!(out, "locals saved:  {}", report.locals_saved)?;
     writeln!(out, "locals merged: {}", report.locals_coalesced)?;
@@ -148,13 +155,15 @@ mod tests {
             catch_handlers_lowered: 2,
             catch_handlers_unresumable: 1,
             functions_copied: 9,
+            functions_flushed: 8,
             ..report()
         };
         let text = render(|out| print_stats(out, &r, r.elapsed));
         assert!(
             text.contains(
                 "functions:     1234 (56 instrumented)\n\
-                 copied:        9 functions left alone, from the input as they were\n"
+                 copied:        9 functions left alone, from the input as they were\n\
+                 flushed:       8 instrumented functions encoded early to free memory (--flush-after)\n"
             ),
             "{text}"
         );

@@ -26,6 +26,7 @@ pub fn build(args: &TransformArgs) -> Result<Options> {
         stack_pointer_global: args.stack_pointer_global,
         fast_path: args.fast_path,
         no_multivalue: args.no_multivalue,
+        flush_after: args.flush_after,
         ignore_unwind_from_catch: args.ignore_unwind_from_catch,
         asserts: args.asserts,
         // Only `rewind advise` records unwinds, on a copy of its own.

@@ -1,5 +1,5 @@
 //! Rewriting an encoded module section by section: the passes that run
-//! after walrus has emitted the output (`empty_else.rs`, `untouched.rs`)
+//! after walrus has emitted the output (`empty_else.rs`, `bodies.rs`)
 //! replace its code section or drop a custom section, and copy every other
 //! byte as it is.
 

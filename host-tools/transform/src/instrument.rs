@@ -71,6 +71,8 @@ pub(crate) struct Instrumented {
     pub tail_calls_kept: usize,
     /// Catch handlers moved after their `try`, and left in it.
     pub handlers: Handlers,
+    /// Instructions of the instrumented function.
+    pub instructions: usize,
 }
 
 /// Instruments one function, or returns `None` when it has no suspending
@@ -110,6 +112,7 @@ pub(crate) fn instrument(
             tail_calls_lowered: 0,
             tail_calls_kept: tail_calls.kept(id),
             handlers: Handlers::default(),
+            instructions: 0,
         }));
     };
     // What the frame code needs from the module: a side table for each
@@ -186,8 +189,11 @@ pub(crate) fn instrument(
     let coalesced = coalesce(func, locals, &rewritten.liveness, body, &keep);
     // The growth slack of the rewritten sequences is about 2% of the
     // transform's peak memory on a large module.
+    let mut instructions = 0;
     for seq in sequences(func) {
-        func.block_mut(seq).instrs.shrink_to_fit();
+        let instrs = &mut func.block_mut(seq).instrs;
+        instrs.shrink_to_fit();
+        instructions += instrs.len();
     }
     Ok(Some(Instrumented {
         sites: rewritten.sites as usize,
@@ -196,6 +202,7 @@ pub(crate) fn instrument(
         tail_calls_lowered: rewritten.tail_calls_lowered,
         tail_calls_kept: tail_calls.kept(id),
         handlers: rewritten.handlers,
+        instructions,
     }))
 }
 

@@ -38,10 +38,11 @@
 //! 8. **Fast path** (with [`Options::fast_path`], `fast_path.rs`): a copy of
 //!    each instrumented body, run when the call starts in normal state, with
 //!    the rewind guards folded away.
-//! 9. **Emit** and validate with wasmparser. The functions no step changes
-//!    had their instruction trees emptied after the analysis, to save
-//!    memory; their bodies are copied from the input, with every index
-//!    renumbered to the output's (`untouched.rs`).
+//! 9. **Emit** and validate with wasmparser. To save memory, the functions
+//!    no step changes had their instruction trees emptied after the
+//!    analysis, and instrumented functions are encoded early once enough
+//!    of them have grown ([`Options::flush_after`]); their bodies are
+//!    copied into the output, every index renumbered (`bodies.rs`).
 //!
 //! # State machine
 //!
@@ -93,6 +94,7 @@ pub mod abi;
 mod abi_state;
 mod analysis;
 mod asserts;
+mod bodies;
 mod callgraph;
 mod catches;
 mod coalesce;
@@ -127,7 +129,6 @@ mod suspend;
 mod tail_calls;
 mod tidy;
 mod transform;
-mod untouched;
 mod validate;
 mod writes;
 

@@ -12,6 +12,9 @@ pub struct Report {
     /// Functions left alone whose bodies were copied from the input
     /// (renumbered) rather than re-encoded; none for `rewind fuel`.
     pub functions_copied: usize,
+    /// Instrumented functions encoded early to free their instruction
+    /// trees (`Options::flush_after`).
+    pub functions_flushed: usize,
     /// Suspending call sites made resumable.
     pub call_sites: usize,
     /// Locals saved across suspensions, summed over instrumented functions.

@@ -9,25 +9,25 @@ use std::time::Instant;
 use walrus::{FunctionId, FunctionKind, Module, ModuleConfig, ValType};
 
 use crate::analysis;
+use crate::bodies::{Bodies, Ids};
 use crate::callgraph::CallGraph;
 use crate::error::{Error, Result};
 use crate::hints::Hints;
 use crate::instrument::{Extras, Shared, instrument};
 use crate::operand_types::TypeContext;
 use crate::tail_calls::TailCalls;
-use crate::untouched::{InputIds, Untouched};
 use crate::validate::validate;
 use crate::{FuelOptions, Options, Output, Progress, Report, asserts, facts, intrinsics, runtime};
 
 /// Parses a binary or text module: the module, its binary, and which item
 /// each index of the binary became.
-pub(crate) fn parse(input: &[u8]) -> Result<(Module, Cow<'_, [u8]>, InputIds)> {
+pub(crate) fn parse(input: &[u8]) -> Result<(Module, Cow<'_, [u8]>, Ids)> {
     let binary = wat::parse_bytes(input).map_err(|e| Error::Parse(Box::new(e)))?;
-    let recorded = Arc::new(Mutex::new(InputIds::default()));
+    let recorded = Arc::new(Mutex::new(Ids::default()));
     let sink = Arc::clone(&recorded);
     let mut module = ModuleConfig::new()
         .on_parse(move |_, ids| {
-            *sink.lock().unwrap_or_else(|p| p.into_inner()) = InputIds::record(ids);
+            *sink.lock().unwrap_or_else(|p| p.into_inner()) = Ids::of_input(ids);
             Ok(())
         })
         .parse(&binary)
@@ -48,18 +48,18 @@ pub(crate) fn parse(input: &[u8]) -> Result<(Module, Cow<'_, [u8]>, InputIds)> {
 /// memory.
 pub(crate) fn emit(
     mut module: Module,
-    mut untouched: Option<Untouched>,
+    mut bodies: Option<Bodies>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<u8>> {
-    if let Some(untouched) = &mut untouched {
-        untouched.capture(&mut module);
+    if let Some(bodies) = &mut bodies {
+        bodies.capture(&mut module);
     }
     let mut encoded = module.emit_wasm();
     drop(module);
-    if let Some(untouched) = &untouched {
-        encoded = untouched.splice(encoded)?;
+    if let Some(bodies) = &bodies {
+        encoded = bodies.splice(encoded)?;
     }
-    drop(untouched);
+    drop(bodies);
     let wasm = crate::empty_else::strip(encoded);
     progress(Progress::Emitted);
     validate(&wasm)?;
@@ -74,15 +74,15 @@ pub(crate) fn run(
     let started = Instant::now();
     let (mut module, binary, ids) = parse(input)?;
     progress(Progress::Parsed);
-    let mut untouched = Untouched::new(&binary, ids);
+    let mut bodies = Bodies::new(&binary, ids);
     let mut report = instrument_module(
         &mut module,
         options,
         &Hints::default(),
-        Some(&mut untouched),
+        Some(&mut bodies),
         progress,
     )?;
-    let wasm = emit(module, Some(untouched), progress)?;
+    let wasm = emit(module, Some(bodies), progress)?;
     report.bytes_before = binary.len();
     report.bytes_after = wasm.len();
     report.elapsed = started.elapsed();
@@ -125,14 +125,16 @@ pub(crate) fn run_metered(
 }
 
 /// Instruments a parsed module in place. `hints` come from the metering
-/// pass (empty otherwise). With `untouched`, the functions no step changes
-/// are emptied and later copied from the input. Sizes and time are left to
+/// pass (empty otherwise). With `bodies`, the functions no step changes
+/// are emptied and later copied from the input, and instrumented functions
+/// are encoded early whenever `Options::flush_after` instructions of them
+/// have grown. Sizes and time are left to
 /// the caller.
 pub(crate) fn instrument_module(
     module: &mut Module,
     options: &Options,
     hints: &Hints,
-    untouched: Option<&mut Untouched>,
+    bodies: Option<&mut Bodies>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report> {
     facts::check_not_instrumented(module)?;
@@ -170,45 +172,29 @@ pub(crate) fn instrument_module(
     let tail_calls = TailCalls::plan(module, &analysis, CallGraph::table_exposed(module));
     // `--asserts` adds checks to functions that are not instrumented, and
     // the inlining of intrinsic calls changes their callers.
-    if let Some(untouched) = untouched.filter(|_| !options.asserts) {
+    let mut bodies = bodies.filter(|_| !options.asserts);
+    if let Some(bodies) = &mut bodies {
         let left_alone: Vec<FunctionId> = module
             .funcs
             .iter_local()
             .filter(|(id, f)| !analysis.instrument.contains(id) && !calls_any(f, &intrinsics))
             .map(|(id, _)| id)
             .collect();
-        report.functions_copied = untouched.empty(module, left_alone.into_iter());
+        report.functions_copied = bodies.keep_input(module, left_alone.into_iter());
     }
-    if std::env::var_os("STUBX").is_some() {
-        let tset: HashSet<FunctionId> = targets.iter().copied().collect();
-        let ids: Vec<FunctionId> = module
-            .funcs
-            .iter_local()
-            .map(|(id, _)| id)
-            .filter(|id| !tset.contains(id))
-            .collect();
-        for id in ids {
-            let ty = module.funcs.get(id).ty();
-            let (params, results) = {
-                let t = module.types.get(ty);
-                (t.params().to_vec(), t.results().to_vec())
-            };
-            let FunctionKind::Local(f) = &mut module.funcs.get_mut(id).kind else {
-                unreachable!()
-            };
-            let args = f.args.clone();
-            let mut b = walrus::FunctionBuilder::new(&mut module.types, &params, &results);
-            b.func_body().unreachable();
-            *f = b.local_func(args);
-        }
-    }
+    let flush_after = options.flush_after.unwrap_or(crate::options::FLUSH_AFTER);
+    // Instrumented functions not flushed yet, and their instructions.
+    let mut grown = (Vec::new(), 0);
     let mut extras = Extras::default();
     let total = targets.len();
     let defined: Vec<FunctionId> = analysis.decisions.keys().copied().collect();
     let mut instrumented = HashSet::new();
-    for (done, func) in targets.into_iter().enumerate() {
-        if done % crate::progress::EVERY == 0 && done > 0 {
-            progress(Progress::Instrumenting { done, total });
+    for (done_count, func) in targets.into_iter().enumerate() {
+        if done_count % crate::progress::EVERY == 0 && done_count > 0 {
+            progress(Progress::Instrumenting {
+                done: done_count,
+                total,
+            });
         }
         let shared = Shared {
             analysis: &analysis,
@@ -224,6 +210,18 @@ pub(crate) fn instrument_module(
         };
         match instrument(module, func, &shared, &mut ctx, &mut extras)? {
             Some(done) => {
+                if let Some(bodies) = &mut bodies {
+                    let (pending, instructions) = &mut grown;
+                    if !calls_any(local(module, func), &intrinsics) {
+                        pending.push(func);
+                        *instructions += done.instructions;
+                    }
+                    if *instructions >= flush_after && done_count + 1 < total {
+                        bodies.flush(module, pending)?;
+                        report.functions_flushed += pending.len();
+                        grown = (Vec::new(), 0);
+                    }
+                }
                 instrumented.insert(func);
                 report.functions_instrumented += 1;
                 report.call_sites += done.sites;
@@ -329,6 +327,14 @@ fn module_facts(
         stack_pointer,
     };
     Ok((facts, intrinsics))
+}
+
+/// Defined function `id`.
+fn local(module: &Module, id: FunctionId) -> &walrus::LocalFunction {
+    match &module.funcs.get(id).kind {
+        FunctionKind::Local(f) => f,
+        _ => unreachable!("only defined functions are instrumented"),
+    }
 }
 
 /// Whether `func` calls one of `callees` directly.
