@@ -53,36 +53,74 @@ use crate::ir::{for_each_instr, sequences};
 /// walrus's emission (never left in the output).
 const CAPTURE_SECTION: &str = "rewind.renumbering";
 
-/// The items of a module, per index space, in the order of one index
-/// space's indices.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Ids {
-    funcs: Vec<FunctionId>,
-    types: Vec<TypeId>,
-    globals: Vec<GlobalId>,
-    tables: Vec<TableId>,
-    memories: Vec<MemoryId>,
-    elements: Vec<ElementId>,
-    data: Vec<DataId>,
-    tags: Vec<TagId>,
+/// Declares, for every index space (one row each: the field, walrus's id
+/// type, its lookups by input index and by output index, the `Reencode`
+/// method, the space's name in messages), [`Ids`], `Renumbering` and the
+/// per-space code between them.
+macro_rules! index_spaces {
+    ($($field:ident: $id:ty, $parsed:ident, $emitted:ident, $method:ident, $what:literal;)*) => {
+        /// The items of a module, per index space, in the order of one
+        /// index space's indices.
+        #[derive(Debug, Default, Clone)]
+        pub(crate) struct Ids {
+            $($field: Vec<$id>,)*
+        }
+
+        /// Where each index of one source went in the output, per index
+        /// space.
+        #[derive(Debug, Default)]
+        struct Renumbering {
+            $($field: Vec<u32>,)*
+        }
+
+        impl Ids {
+            /// The input's: walrus's map from input indices to items (from
+            /// `on_parse`).
+            pub(crate) fn of_input(ids: &IndicesToIds) -> Ids {
+                Ids {
+                    $($field: (0..).map_while(|i| ids.$parsed(i).ok()).collect(),)*
+                }
+            }
+
+            /// These items (all of a module's), ordered by the indices
+            /// `out` gives them.
+            fn ordered_by(&self, out: &IdsToIndices) -> Ids {
+                Ids {
+                    $($field: order(&self.$field, |x| out.$emitted(x)),)*
+                }
+            }
+
+            /// Where each of these items went in the emission `out`
+            /// describes.
+            fn renumbering(&self, out: &IdsToIndices) -> Renumbering {
+                Renumbering {
+                    $($field: self.$field.iter().map(|&x| out.$emitted(x)).collect(),)*
+                }
+            }
+        }
+
+        impl Reencode for Renumbering {
+            type Error = String;
+
+            $(fn $method(&mut self, i: u32) -> Result<u32, reencode::Error<String>> {
+                renumber(&self.$field, i, $what)
+            })*
+        }
+    };
+}
+
+index_spaces! {
+    funcs: FunctionId, get_func, get_func_index, function_index, "function";
+    types: TypeId, get_type, get_type_index, type_index, "type";
+    globals: GlobalId, get_global, get_global_index, global_index, "global";
+    tables: TableId, get_table, get_table_index, table_index, "table";
+    memories: MemoryId, get_memory, get_memory_index, memory_index, "memory";
+    elements: ElementId, get_element, get_element_index, element_index, "element segment";
+    data: DataId, get_data, get_data_index, data_index, "data segment";
+    tags: TagId, get_tag, get_tag_index, tag_index, "tag";
 }
 
 impl Ids {
-    /// The input's: walrus's map from input indices to items (from
-    /// `on_parse`).
-    pub(crate) fn of_input(ids: &IndicesToIds) -> Ids {
-        Ids {
-            funcs: (0..).map_while(|i| ids.get_func(i).ok()).collect(),
-            types: (0..).map_while(|i| ids.get_type(i).ok()).collect(),
-            globals: (0..).map_while(|i| ids.get_global(i).ok()).collect(),
-            tables: (0..).map_while(|i| ids.get_table(i).ok()).collect(),
-            memories: (0..).map_while(|i| ids.get_memory(i).ok()).collect(),
-            elements: (0..).map_while(|i| ids.get_element(i).ok()).collect(),
-            data: (0..).map_while(|i| ids.get_data(i).ok()).collect(),
-            tags: (0..).map_while(|i| ids.get_tag(i).ok()).collect(),
-        }
-    }
-
     /// Every item of `module` that walrus emits, in arena order.
     fn all(module: &Module) -> Ids {
         Ids {
@@ -96,56 +134,21 @@ impl Ids {
             tags: module.tags.iter().map(|t| t.id).collect(),
         }
     }
+}
 
-    /// These items (all of a module's), ordered by the indices `out`
-    /// gives them.
-    fn ordered_by(&self, out: &IdsToIndices) -> Ids {
-        fn order<T: Copy>(items: &[T], index: impl Fn(T) -> u32) -> Vec<T> {
-            let mut by_index: Vec<(u32, T)> = items.iter().map(|&t| (index(t), t)).collect();
-            by_index.sort_by_key(|&(i, _)| i);
-            by_index.into_iter().map(|(_, t)| t).collect()
-        }
-        Ids {
-            funcs: order(&self.funcs, |f| out.get_func_index(f)),
-            types: order(&self.types, |t| out.get_type_index(t)),
-            globals: order(&self.globals, |g| out.get_global_index(g)),
-            tables: order(&self.tables, |t| out.get_table_index(t)),
-            memories: order(&self.memories, |m| out.get_memory_index(m)),
-            elements: order(&self.elements, |e| out.get_element_index(e)),
-            data: order(&self.data, |d| out.get_data_index(d)),
-            tags: order(&self.tags, |t| out.get_tag_index(t)),
-        }
-    }
+/// `items` sorted by `index`.
+fn order<T: Copy>(items: &[T], index: impl Fn(T) -> u32) -> Vec<T> {
+    let mut by_index: Vec<(u32, T)> = items.iter().map(|&t| (index(t), t)).collect();
+    by_index.sort_by_key(|&(i, _)| i);
+    by_index.into_iter().map(|(_, t)| t).collect()
+}
 
-    /// Where each of these items went in the emission `out` describes.
-    fn renumbering(&self, out: &IdsToIndices) -> Renumbering {
-        Renumbering {
-            funcs: self.funcs.iter().map(|&f| out.get_func_index(f)).collect(),
-            types: self.types.iter().map(|&t| out.get_type_index(t)).collect(),
-            globals: self
-                .globals
-                .iter()
-                .map(|&g| out.get_global_index(g))
-                .collect(),
-            tables: self
-                .tables
-                .iter()
-                .map(|&t| out.get_table_index(t))
-                .collect(),
-            memories: self
-                .memories
-                .iter()
-                .map(|&m| out.get_memory_index(m))
-                .collect(),
-            elements: self
-                .elements
-                .iter()
-                .map(|&e| out.get_element_index(e))
-                .collect(),
-            data: self.data.iter().map(|&d| out.get_data_index(d)).collect(),
-            tags: self.tags.iter().map(|&t| out.get_tag_index(t)).collect(),
-        }
-    }
+/// Where `index` of one space went (`map[index]`), or an error naming the
+/// space.
+fn renumber(map: &[u32], index: u32, space: &str) -> Result<u32, reencode::Error<String>> {
+    map.get(index as usize).copied().ok_or_else(|| {
+        reencode::Error::UserError(format!("{space} index {index} is not in its source"))
+    })
 }
 
 /// The types walrus writes: those of its recursion groups, but for the
@@ -472,54 +475,6 @@ fn broken(function: &str, detail: String) -> Error {
     Error::Copy {
         function: function.to_string(),
         detail,
-    }
-}
-
-/// Where each index of one source went in the output, per index space.
-#[derive(Debug, Default)]
-struct Renumbering {
-    funcs: Vec<u32>,
-    types: Vec<u32>,
-    globals: Vec<u32>,
-    tables: Vec<u32>,
-    memories: Vec<u32>,
-    elements: Vec<u32>,
-    data: Vec<u32>,
-    tags: Vec<u32>,
-}
-
-fn renumber(map: &[u32], index: u32, space: &str) -> Result<u32, reencode::Error<String>> {
-    map.get(index as usize).copied().ok_or_else(|| {
-        reencode::Error::UserError(format!("{space} index {index} is not in its source"))
-    })
-}
-
-impl Reencode for Renumbering {
-    type Error = String;
-
-    fn function_index(&mut self, i: u32) -> Result<u32, reencode::Error<String>> {
-        renumber(&self.funcs, i, "function")
-    }
-    fn type_index(&mut self, i: u32) -> Result<u32, reencode::Error<String>> {
-        renumber(&self.types, i, "type")
-    }
-    fn global_index(&mut self, i: u32) -> Result<u32, reencode::Error<String>> {
-        renumber(&self.globals, i, "global")
-    }
-    fn table_index(&mut self, i: u32) -> Result<u32, reencode::Error<String>> {
-        renumber(&self.tables, i, "table")
-    }
-    fn memory_index(&mut self, i: u32) -> Result<u32, reencode::Error<String>> {
-        renumber(&self.memories, i, "memory")
-    }
-    fn element_index(&mut self, i: u32) -> Result<u32, reencode::Error<String>> {
-        renumber(&self.elements, i, "element segment")
-    }
-    fn data_index(&mut self, i: u32) -> Result<u32, reencode::Error<String>> {
-        renumber(&self.data, i, "data segment")
-    }
-    fn tag_index(&mut self, i: u32) -> Result<u32, reencode::Error<String>> {
-        renumber(&self.tags, i, "tag")
     }
 }
 
