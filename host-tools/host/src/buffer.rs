@@ -8,9 +8,9 @@
 //! suspension; [`BufferPool::placed`] counts placements.
 //!
 //! Guest memory is never read or written through a slice kept across a
-//! guest call: every access goes through `Memory::write`, which looks the
-//! memory up afresh, because any guest call (including the allocator) may
-//! grow it.
+//! guest call: every access looks the memory up afresh
+//! ([`Runtime::header`], [`Runtime::set_header`]), because any guest call
+//! (including the allocator) may grow it.
 
 use crate::abi;
 use crate::config::{ALLOCATOR_EXPORTS, Config, Placement};
@@ -32,16 +32,10 @@ impl SaveBuffer {
     /// reached the import that suspended has restored every frame, so this
     /// is zero there.
     pub(crate) fn unrestored(self, ctx: impl AsContext, runtime: &Runtime) -> Result<i64, String> {
+        let (pos, _) = runtime
+            .header(ctx, self.ptr)
+            .ok_or_else(|| format!("the header at {:#x} is out of bounds", self.ptr))?;
         let header = abi::header_size(runtime.memory64);
-        let offset =
-            usize::try_from(self.ptr).map_err(|_| "buffer address too large".to_string())?;
-        let mut bytes = [0u8; 8];
-        let word = if runtime.memory64 { 8 } else { 4 };
-        runtime
-            .memory
-            .read(ctx, offset, &mut bytes[..word])
-            .map_err(|e| format!("reading the header at {:#x} failed: {e}", self.ptr))?;
-        let pos = u64::from_le_bytes(bytes);
         Ok(pos.wrapping_sub(self.ptr + header) as i64)
     }
 }
@@ -227,21 +221,8 @@ impl Placer {
     ) -> Result<(), String> {
         let header = abi::header_size(runtime.memory64);
         let (pos, end) = (buffer.ptr + header, buffer.ptr + self.size);
-        let mut bytes = [0u8; 16];
-        let bytes = if runtime.memory64 {
-            bytes[..8].copy_from_slice(&pos.to_le_bytes());
-            bytes[8..].copy_from_slice(&end.to_le_bytes());
-            &bytes[..]
-        } else {
-            bytes[..4].copy_from_slice(&(pos as u32).to_le_bytes());
-            bytes[4..8].copy_from_slice(&(end as u32).to_le_bytes());
-            &bytes[..8]
-        };
-        let offset =
-            usize::try_from(buffer.ptr).map_err(|_| "buffer address too large".to_string())?;
         runtime
-            .memory
-            .write(ctx, offset, bytes)
-            .map_err(|e| format!("writing the header at {:#x} failed: {e}", buffer.ptr))
+            .set_header(ctx, buffer.ptr, pos, end)
+            .ok_or_else(|| format!("the header at {:#x} is out of bounds", buffer.ptr))
     }
 }

@@ -18,7 +18,7 @@
 use crate::abi;
 use crate::buffer::SaveBuffer;
 use crate::config::ResumeOrder;
-use crate::data::{Frame, HostFuture, Rewind, Shared, Suspension};
+use crate::data::{Frame, HostFuture, Import, Rewind, Shared, Suspension};
 use crate::error::{DriverTrap, Error, ImportFailed, Phase, Result, error_chain, types_to_string};
 use crate::executor::Signal;
 use crate::instance::Instance;
@@ -26,7 +26,7 @@ use std::fmt;
 use std::mem;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
-use wasmi::{Func, Val, ValType};
+use wasmi::{Func, Val};
 
 /// What a call (or a resumption) came to.
 #[derive(Debug)]
@@ -79,19 +79,22 @@ pub(crate) struct CallState {
     pub buffer: Option<SaveBuffer>,
     pub signal: Arc<Signal>,
     pub waker: Waker,
+    /// The instance's shared state, for giving the buffer back when a
+    /// suspended call is dropped (moved with the call, never cloned per
+    /// suspension).
+    pub shared: Arc<Mutex<Shared>>,
 }
 
 /// What a suspended call waits for.
 pub(crate) enum Wait {
     Future {
-        import: Arc<str>,
+        import: Arc<Import>,
         future: Option<HostFuture>,
         output: Option<Result<Vec<Val>, String>>,
     },
     Yield {
-        import: Arc<str>,
+        import: Arc<Import>,
         params: Vec<Val>,
-        results: Arc<[ValType]>,
     },
 }
 
@@ -113,7 +116,6 @@ pub(crate) struct Inner {
 /// shadow stack or heap for that call stays allocated.
 pub struct SuspendedCall {
     pub(crate) inner: Option<Inner>,
-    pub(crate) shared: Arc<Mutex<Shared>>,
 }
 
 impl fmt::Debug for SuspendedCall {
@@ -130,7 +132,7 @@ impl fmt::Debug for SuspendedCall {
 impl Drop for SuspendedCall {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.take() {
-            Shared::lock(&self.shared).retire(inner.call.id, inner.call.buffer);
+            Shared::lock(&inner.call.shared).retire(inner.call.id, inner.call.buffer);
         }
     }
 }
@@ -155,7 +157,7 @@ impl SuspendedCall {
     /// `module.name` of the import the guest is suspended in.
     pub fn import(&self) -> &str {
         match &self.inner().wait {
-            Wait::Future { import, .. } | Wait::Yield { import, .. } => import,
+            Wait::Future { import, .. } | Wait::Yield { import, .. } => &import.name,
         }
     }
 
@@ -275,6 +277,7 @@ impl<T: 'static> Instance<T> {
             buffer: None,
             signal,
             waker,
+            shared: self.shared.clone(),
         });
         Shared::lock(&self.shared).active.push(id);
         self.run(call, None)
@@ -296,8 +299,10 @@ impl<T: 'static> Instance<T> {
     }
 
     /// With [`ResumeOrder::Lifo`], `call` is the newest unfinished call.
+    /// The call started last is unfinished while its `SuspendedCall` is
+    /// held, so it needs no look at the call stack (nor its lock).
     fn check_order(&self, call: &SuspendedCall) -> Result<()> {
-        if self.order == ResumeOrder::Lifo {
+        if self.order == ResumeOrder::Lifo && call.id() + 1 != self.next_call {
             let shared = Shared::lock(&self.shared);
             if let Some(&top) = shared.active.last()
                 && top != call.id()
@@ -329,19 +334,18 @@ impl<T: 'static> Instance<T> {
                     ),
                 });
             }
-            (
-                Some(values),
-                Wait::Yield {
-                    import, results, ..
-                },
-            ) if values.len() != results.len()
-                || values.iter().zip(results.iter()).any(|(v, t)| v.ty() != *t) =>
+            (Some(values), Wait::Yield { import, .. })
+                if values.len() != import.results.len()
+                    || values
+                        .iter()
+                        .zip(import.results.iter())
+                        .any(|(v, t)| v.ty() != *t) =>
             {
                 return Err(Error::ResumeValues {
                     call: call.id(),
                     reason: format!(
                         "`{import}` returns {}, got {}",
-                        types_to_string(results.iter().copied()),
+                        types_to_string(import.results.iter().copied()),
                         types_to_string(values.iter().map(Val::ty))
                     ),
                 });
@@ -366,11 +370,13 @@ impl<T: 'static> Instance<T> {
                 import,
                 result: output.expect("polled to completion above"),
             },
-            Wait::Yield {
-                import, results, ..
-            } => {
+            Wait::Yield { import, .. } => {
                 let values = match values {
-                    None => results.iter().map(|t| Val::default_for_ty(*t)).collect(),
+                    None => import
+                        .results
+                        .iter()
+                        .map(|t| Val::default_for_ty(*t))
+                        .collect(),
                     Some(values) => values.to_vec(),
                 };
                 Rewind {
@@ -470,7 +476,11 @@ impl<T: 'static> Instance<T> {
                 return Err(self.state_trap(call.export.to_string(), source));
             }
         }
-        if self.runtime.stop_unwind(&mut self.store).is_err() {
+        let buffer = call
+            .buffer
+            .expect("an import that suspends places the buffer")
+            .ptr;
+        if self.runtime.stop_unwind(&mut self.store, buffer).is_err() {
             // Binaryen checks for overflow only here, after the save stack
             // was written past its end.
             self.retire(&call);
@@ -495,18 +505,7 @@ impl<T: 'static> Instance<T> {
                 },
                 false,
             ),
-            Suspension::Yield {
-                import,
-                params,
-                results,
-            } => (
-                Wait::Yield {
-                    import,
-                    params,
-                    results,
-                },
-                true,
-            ),
+            Suspension::Yield { import, params } => (Wait::Yield { import, params }, true),
         };
         let suspended = SuspendedCall {
             inner: Some(Inner {
@@ -514,7 +513,6 @@ impl<T: 'static> Instance<T> {
                 wait,
                 unwound: self.unwound_names(&frame.unwound),
             }),
-            shared: self.shared.clone(),
         };
         Ok(if yielded {
             CallOutcome::Yielded(suspended)

@@ -112,11 +112,30 @@ pub(crate) struct Frame {
     pub unwound: Vec<i32>,
 }
 
+/// A suspending import as its calls refer to it: shared by the import's
+/// definition and every suspension in it (one reference count per
+/// suspension, moved from the suspension to the wait and the rewind).
+#[derive(Debug)]
+pub(crate) struct Import {
+    /// `module.name`.
+    pub name: Box<str>,
+    /// The import's result types: what a yield's resumption must supply.
+    /// Empty for an import restored from a snapshot while waiting on a
+    /// future, whose values were checked when the future completed.
+    pub results: Box<[ValType]>,
+}
+
+impl fmt::Display for Import {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
 /// What the import that suspended returns when it is called again while
 /// rewinding.
 pub(crate) struct Rewind {
-    /// `module.name` of the import.
-    pub import: Arc<str>,
+    /// The import.
+    pub import: Arc<Import>,
     /// Its results, or the host future's error message.
     pub result: Result<Vec<Val>, String>,
 }
@@ -125,14 +144,13 @@ pub(crate) struct Rewind {
 pub(crate) enum Suspension {
     /// Waiting on a host future.
     Future {
-        import: Arc<str>,
+        import: Arc<Import>,
         future: HostFuture,
     },
     /// The guest yielded to the host.
     Yield {
-        import: Arc<str>,
+        import: Arc<Import>,
         params: Vec<Val>,
-        results: Arc<[ValType]>,
     },
 }
 

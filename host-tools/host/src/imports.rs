@@ -14,7 +14,7 @@
 
 use crate::abi;
 use crate::config::Config;
-use crate::data::{Frame, HostData, HostFuture, Suspension};
+use crate::data::{Frame, HostData, HostFuture, Import, Suspension};
 use crate::error::{
     BoxError, DriverTrap, Error, ImportFailed, Result, error_chain, types_to_string,
 };
@@ -23,7 +23,7 @@ use crate::module::Module;
 use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use wasmi::{Caller, Engine, FuncType, IntoFunc, Val, ValType};
+use wasmi::{Caller, Engine, FuncType, IntoFunc, Val};
 
 /// Defines the host imports of instrumented modules: a wrapper around
 /// `wasmi::Linker<HostData<T>>` that also knows which imports may suspend.
@@ -154,11 +154,13 @@ impl<T: 'static> Linker<T> {
         + Sync
         + 'static,
     ) -> Result<&mut Self> {
-        let import: Arc<str> = format!("{module}.{name}").into();
-        let results_ty: Arc<[ValType]> = ty.results().into();
+        let import = Arc::new(Import {
+            name: format!("{module}.{name}").into(),
+            results: ty.results().into(),
+        });
         self.inner
             .func_new(module, name, ty, move |mut caller, params, results| {
-                suspending_import(&mut caller, &import, &results_ty, params, results, &start)
+                suspending_import(&mut caller, &import, params, results, &start)
             })
             .map_err(|source| define_error(module, name, source))?;
         self.suspending.push((module.to_owned(), name.to_owned()));
@@ -243,8 +245,7 @@ fn protocol(message: String) -> wasmi::Error {
 /// host future, or returns `None` for a yield.
 fn suspending_import<T>(
     caller: &mut Caller<'_, HostData<T>>,
-    import: &Arc<str>,
-    results_ty: &Arc<[ValType]>,
+    import: &Arc<Import>,
     params: &[Val],
     results: &mut [Val],
     start: impl FnOnce(&mut Caller<'_, HostData<T>>, &[Val]) -> Option<HostFuture>,
@@ -260,8 +261,8 @@ fn suspending_import<T>(
                 .as_mut()
                 .poll(&mut Context::from_waker(Waker::noop()))
             {
-                Poll::Ready(Ok(values)) => write_results(import, results_ty, values, results),
-                Poll::Ready(Err(error)) => Err(failed(import, &error)),
+                Poll::Ready(Ok(values)) => write_results(import, values, results),
+                Poll::Ready(Err(error)) => Err(failed(&import.name, &error)),
                 Poll::Pending => Err(protocol(format!(
                     "import `{import}` cannot suspend outside a call made through rewind-host's `Instance`"
                 ))),
@@ -283,7 +284,7 @@ fn suspending_import<T>(
             // Suspended by this import: the same `Arc`, no need to compare.
             // Any other import means the unwind recorded another call site:
             // the guest did not unwind from the one that suspended.
-            if !Arc::ptr_eq(&rewind.import, import) && *rewind.import != **import {
+            if !Arc::ptr_eq(&rewind.import, import) && rewind.import.name != import.name {
                 return Err(wasmi::Error::host(DriverTrap::NotSuspendable {
                     import: rewind.import.to_string(),
                     found: format!("rewound into import `{import}`"),
@@ -313,7 +314,7 @@ fn suspending_import<T>(
             }
             runtime.stop_rewind(&mut *caller)?;
             return match rewind.result {
-                Ok(values) => write_results(import, results_ty, values, results),
+                Ok(values) => write_results(import, values, results),
                 Err(message) => Err(wasmi::Error::host(ImportFailed {
                     import: import.to_string(),
                     message,
@@ -346,14 +347,13 @@ fn suspending_import<T>(
         None => Suspension::Yield {
             import: import.clone(),
             params: params.to_vec(),
-            results: results_ty.clone(),
         },
         Some(mut future) => match future
             .as_mut()
             .poll(&mut Context::from_waker(&frame(caller).waker))
         {
-            Poll::Ready(Ok(values)) => return write_results(import, results_ty, values, results),
-            Poll::Ready(Err(error)) => return Err(failed(import, &error)),
+            Poll::Ready(Ok(values)) => return write_results(import, values, results),
+            Poll::Ready(Err(error)) => return Err(failed(&import.name, &error)),
             Poll::Pending => Suspension::Future {
                 import: import.clone(),
                 future,
@@ -379,7 +379,7 @@ fn suspending_import<T>(
         .map_err(|m| wasmi::Error::host(DriverTrap::Placement(m)))?;
     frame(caller).suspension = Some(suspension);
     runtime.start_unwind(&mut *caller, buffer.ptr)?;
-    for (slot, ty) in results.iter_mut().zip(results_ty.iter()) {
+    for (slot, ty) in results.iter_mut().zip(import.results.iter()) {
         *slot = Val::default_for_ty(*ty);
     }
     Ok(())
@@ -397,11 +397,11 @@ fn frame<'a, T>(caller: &'a mut Caller<'_, HostData<T>>) -> &'a mut Frame {
 
 /// Copies a future's values into the import's results, checking types.
 pub(crate) fn write_results(
-    import: &str,
-    expected: &[ValType],
+    import: &Import,
     values: Vec<Val>,
     results: &mut [Val],
 ) -> Result<(), wasmi::Error> {
+    let expected = &import.results;
     let matches =
         values.len() == expected.len() && values.iter().zip(expected).all(|(v, t)| v.ty() == *t);
     if !matches {

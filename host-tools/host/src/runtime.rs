@@ -160,12 +160,17 @@ impl Runtime {
         }
     }
 
-    /// `asyncify_stop_unwind()`.
-    pub(crate) fn stop_unwind(&self, mut ctx: impl AsContextMut) -> Result<(), wasmi::Error> {
+    /// `asyncify_stop_unwind()`, after an unwind into `buffer` (the
+    /// address the data global holds: the driver set it).
+    pub(crate) fn stop_unwind(
+        &self,
+        mut ctx: impl AsContextMut,
+        buffer: u64,
+    ) -> Result<(), wasmi::Error> {
         match self.control {
-            Control::Globals { state, data } => {
+            Control::Globals { state, .. } => {
                 set(&mut ctx, state, Val::I32(abi::STATE_NORMAL))?;
-                self.check(ctx, data)
+                self.check(ctx, buffer)
             }
             Control::Exports { stop_unwind, .. } => stop_unwind.call(ctx, ()),
         }
@@ -180,7 +185,7 @@ impl Runtime {
         match self.control {
             Control::Globals { state, data } => {
                 self.switch(&mut ctx, state, data, abi::STATE_REWINDING, buffer)?;
-                self.check(ctx, data)
+                self.check(ctx, buffer)
             }
             Control::Exports { start_rewind, .. } => start_rewind.call(ctx, buffer),
         }
@@ -208,28 +213,59 @@ impl Runtime {
     }
 
     /// The check of the ABI functions: `stack_pos <= stack_end` in the
-    /// header `data` points to, else an `unreachable` trap.
-    fn check(&self, ctx: impl AsContext, data: Global) -> Result<(), wasmi::Error> {
-        let buffer = self.address(&data.get(&ctx)).unwrap_or(0);
-        let field = abi::stack_end_offset(self.memory64) as usize;
-        let header = usize::try_from(buffer)
-            .ok()
-            .and_then(|start| {
-                self.memory
-                    .data(&ctx)
-                    .get(start..start.checked_add(2 * field)?)
-            })
+    /// header at `buffer` (where the data global points), else an
+    /// `unreachable` trap.
+    fn check(&self, ctx: impl AsContext, buffer: u64) -> Result<(), wasmi::Error> {
+        let (pos, end) = self
+            .header(ctx, buffer)
             .ok_or(TrapCode::MemoryOutOfBounds)?;
-        // A little-endian field of the pointer's width.
-        let value = |at: usize| {
-            let mut bytes = [0u8; 8];
-            bytes[..field].copy_from_slice(&header[at..at + field]);
-            u64::from_le_bytes(bytes)
-        };
-        if value(0) > value(field) {
+        if pos > end {
             return Err(TrapCode::UnreachableCodeReached.into());
         }
         Ok(())
+    }
+
+    /// `{ stack_pos, stack_end }` of the save buffer at `buffer`, or `None`
+    /// if the header is out of bounds. Fixed-size little-endian fields of
+    /// the pointer's width, read from memory as it is now.
+    pub(crate) fn header(&self, ctx: impl AsContext, buffer: u64) -> Option<(u64, u64)> {
+        let start = usize::try_from(buffer).ok()?;
+        let data = self.memory.data(&ctx).get(start..)?;
+        if self.memory64 {
+            let header = data.first_chunk::<16>()?;
+            let (pos, end) = (header.first_chunk::<8>()?, header.last_chunk::<8>()?);
+            Some((u64::from_le_bytes(*pos), u64::from_le_bytes(*end)))
+        } else {
+            let header = data.first_chunk::<8>()?;
+            let (pos, end) = (header.first_chunk::<4>()?, header.last_chunk::<4>()?);
+            Some((
+                u64::from(u32::from_le_bytes(*pos)),
+                u64::from(u32::from_le_bytes(*end)),
+            ))
+        }
+    }
+
+    /// Writes `{ stack_pos, stack_end }` into the save buffer at `buffer`;
+    /// `None` if the header is out of bounds.
+    pub(crate) fn set_header(
+        &self,
+        mut ctx: impl AsContextMut,
+        buffer: u64,
+        pos: u64,
+        end: u64,
+    ) -> Option<()> {
+        let start = usize::try_from(buffer).ok()?;
+        let data = self.memory.data_mut(&mut ctx).get_mut(start..)?;
+        if self.memory64 {
+            let header = data.first_chunk_mut::<16>()?;
+            *header.first_chunk_mut::<8>()? = pos.to_le_bytes();
+            *header.last_chunk_mut::<8>()? = end.to_le_bytes();
+        } else {
+            let header = data.first_chunk_mut::<8>()?;
+            *header.first_chunk_mut::<4>()? = (pos as u32).to_le_bytes();
+            *header.last_chunk_mut::<4>()? = (end as u32).to_le_bytes();
+        }
+        Some(())
     }
 
     /// Brings the instance back to the normal state after a trap left it
@@ -241,7 +277,13 @@ impl Runtime {
         let reset = match state {
             abi::STATE_NORMAL => return true,
             abi::STATE_REWINDING => self.stop_rewind(&mut ctx),
-            _ => self.stop_unwind(&mut ctx),
+            _ => {
+                let buffer = match self.control {
+                    Control::Globals { data, .. } => self.address(&data.get(&ctx)).unwrap_or(0),
+                    Control::Exports { .. } => 0,
+                };
+                self.stop_unwind(&mut ctx, buffer)
+            }
         };
         reset.is_ok() && matches!(self.state(&mut ctx), Ok(abi::STATE_NORMAL))
     }

@@ -64,17 +64,13 @@ impl<T: 'static> Instance<T> {
 
         let inner = call.inner();
         let wait = match &inner.wait {
-            Wait::Yield {
-                import,
-                params,
-                results,
-            } => WaitImage::Yield {
+            Wait::Yield { import, params } => WaitImage::Yield {
                 import: import.to_string(),
                 params: params
                     .iter()
                     .map(|v| value(v, &|| format!("an argument of `{import}`")))
                     .collect::<Result<_, _>>()?,
-                results: results.to_vec(),
+                results: import.results.to_vec(),
             },
             Wait::Future {
                 import,

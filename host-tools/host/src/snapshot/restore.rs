@@ -10,12 +10,13 @@ use super::{MemoryImage, Snapshot, SnapshotError, TableImage, Value, WaitImage, 
 use crate::buffer::{BufferPool, SaveBuffer};
 use crate::call::{CallState, Inner, SuspendedCall, Wait};
 use crate::config::Config;
-use crate::data::Shared;
+use crate::data::{Import, Shared};
 use crate::error::{Result, types_to_string};
 use crate::executor::Signal;
 use crate::imports::Linker;
 use crate::instance::Instance;
 use crate::module::Module;
+use std::sync::Arc;
 use wasmi::V128;
 use wasmi::{Func, Nullable, Ref, Val};
 
@@ -112,12 +113,17 @@ impl<T: 'static> Instance<T> {
                 params,
                 results,
             } => Wait::Yield {
-                import: import.as_str().into(),
+                import: Arc::new(Import {
+                    name: import.as_str().into(),
+                    results: results.as_slice().into(),
+                }),
                 params: instance.vals(params)?,
-                results: results.as_slice().into(),
             },
             WaitImage::Ready { import, result } => Wait::Future {
-                import: import.as_str().into(),
+                import: Arc::new(Import {
+                    name: import.as_str().into(),
+                    results: Box::new([]),
+                }),
                 future: None,
                 output: Some(match result {
                     Ok(values) => Ok(instance.vals(values)?),
@@ -136,6 +142,7 @@ impl<T: 'static> Instance<T> {
             buffer: Some(SaveBuffer { ptr: d.buffer }),
             signal,
             waker,
+            shared: instance.shared.clone(),
         };
         let suspended = SuspendedCall {
             inner: Some(Inner {
@@ -143,7 +150,6 @@ impl<T: 'static> Instance<T> {
                 wait,
                 unwound: Vec::new(),
             }),
-            shared: instance.shared.clone(),
         };
         Ok((instance, suspended))
     }
