@@ -3,9 +3,9 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32 i32 i32 i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32)))
   (type (;5;) (func (param i32) (result i32 i64)))
-  (type (;6;) (func (param i32 i32 i32 i32 i32) (result i32)))
+  (type (;6;) (func (param i32 i32 i32 i32) (result i32)))
   (type (;7;) (func (param i32 i64) (result i32)))
   (import "rewind" "out_of_fuel" (func (;0;) (type 0)))
   (memory (;0;) 1)
@@ -20,9 +20,9 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $fib (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 7
+    local.set 4
     block (result i32) ;; label = @1
       global.get $__asyncify_state
       i32.eqz
@@ -32,15 +32,15 @@
             block ;; label = @5
               block ;; label = @6
               end
-              local.get 7
+              local.get 4
               i64.const 2
               i64.sub
-              local.tee 7
+              local.tee 4
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
-                  local.get 7
+                  local.get 4
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -49,57 +49,50 @@
                 br_if 5 (;@1;)
                 drop
                 global.get $__rewind_fuel
-                local.set 7
+                local.set 4
               end
-              local.get 0
-              i32.const 2
-              i32.lt_u
-              local.set 2
             end
-            local.get 2
+            local.get 0
+            i32.const 2
+            i32.lt_u
             if (result i32) ;; label = @5
               local.get 0
             else
               block ;; label = @6
                 block ;; label = @7
-                  local.get 7
+                  local.get 4
                   i64.const 13
                   i64.sub
-                  local.set 7
-                  local.get 0
-                  i32.const 1
-                  i32.sub
-                  local.get 7
+                  local.tee 4
                   global.set $__rewind_fuel
-                  local.set 3
                 end
-                local.get 3
+                local.get 0
+                i32.const 1
+                i32.sub
                 call $fib
                 i32.const 1
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 drop
-                local.set 4
-                local.get 0
-                i32.const 2
-                i32.sub
-                local.set 5
+                local.set 2
               end
-              local.get 5
+              local.get 0
+              i32.const 2
+              i32.sub
               call $fib
               i32.const 2
               global.get $__asyncify_state
               br_if 4 (;@1;)
               drop
-              local.set 6
-              local.get 4
-              local.get 6
+              local.set 3
+              local.get 2
+              local.get 3
               global.get $__rewind_fuel
-              local.set 7
+              local.set 4
               i32.add
             end
           end
-          local.get 7
+          local.get 4
           global.set $__rewind_fuel
         end
       else
@@ -107,12 +100,11 @@
         i32.const 2
         i32.eq
         if ;; label = @3
-          i32.const 24
+          i32.const 20
           call $__rewind_pop_i64_1
-          local.set 7
-          call $__rewind_restore_i32_4
-          local.set 1
           local.set 4
+          call $__rewind_restore_i32_3
+          local.set 1
           local.set 2
           local.set 0
           drop
@@ -127,17 +119,17 @@
                   br_table 1 (;@6;) 2 (;@5;) 2 (;@5;) 1 (;@6;)
                 end
               end
-              local.get 7
+              local.get 4
               i64.const 2
               i64.sub
-              local.tee 7
+              local.tee 4
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
                   br_if 0 (;@7;)
-                  local.get 7
+                  local.get 4
                   global.set $__rewind_fuel
                 end
                 call 0
@@ -146,14 +138,12 @@
                 br_if 5 (;@1;)
                 drop
                 global.get $__rewind_fuel
-                local.set 7
+                local.set 4
               end
-              local.get 0
-              i32.const 2
-              i32.lt_u
-              local.set 2
             end
-            local.get 2
+            local.get 0
+            i32.const 2
+            i32.lt_u
             if (result i32) ;; label = @5
               local.get 0
             else
@@ -166,58 +156,52 @@
                     i32.sub
                     br_table 1 (;@7;) 2 (;@6;) 1 (;@7;)
                   end
-                  local.get 7
+                  local.get 4
                   i64.const 13
                   i64.sub
-                  local.set 7
-                  local.get 0
-                  i32.const 1
-                  i32.sub
-                  local.get 7
+                  local.tee 4
                   global.set $__rewind_fuel
-                  local.set 3
                 end
-                local.get 3
+                local.get 0
+                i32.const 1
+                i32.sub
                 call $fib
                 i32.const 1
                 global.get $__asyncify_state
                 br_if 5 (;@1;)
                 drop
-                local.set 4
-                local.get 0
-                i32.const 2
-                i32.sub
-                local.set 5
+                local.set 2
               end
-              local.get 5
+              local.get 0
+              i32.const 2
+              i32.sub
               call $fib
               i32.const 2
               global.get $__asyncify_state
               br_if 4 (;@1;)
               drop
-              local.set 6
-              local.get 4
-              local.get 6
+              local.set 3
+              local.get 2
+              local.get 3
               global.get $__rewind_fuel
-              local.set 7
+              local.set 4
               i32.add
             end
           end
-          local.get 7
+          local.get 4
           global.set $__rewind_fuel
         end
       end
       return
     end
     local.set 1
-    i32.const 24
-    local.get 7
+    i32.const 20
+    local.get 4
     call $__rewind_push_i64_1
     local.get 0
     local.get 2
-    local.get 4
     local.get 1
-    call $__rewind_save_i32_4
+    call $__rewind_save_i32_3
     drop
     i32.const 0
   )
@@ -274,7 +258,7 @@
     local.get 0
     i64.load
   )
-  (func $__rewind_save_i32_4 (;4;) (type 6) (param i32 i32 i32 i32 i32) (result i32)
+  (func $__rewind_save_i32_3 (;4;) (type 6) (param i32 i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -285,26 +269,10 @@
     local.get 3
     i32.store offset=8
     local.get 0
-    local.get 4
-    i32.store offset=12
-    local.get 0
-    i32.const 16
+    i32.const 12
     i32.add
   )
-  (func $__rewind_restore_i32_4 (;5;) (type 4) (param i32) (result i32 i32 i32 i32 i32)
-    local.get 0
-    i32.const 16
-    i32.add
-    local.get 0
-    i32.load
-    local.get 0
-    i32.load offset=4
-    local.get 0
-    i32.load offset=8
-    local.get 0
-    i32.load offset=12
-  )
-  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -318,7 +286,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;7;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -331,6 +299,17 @@
     if ;; label = @1
       unreachable
     end
+  )
+  (func $__rewind_restore_i32_3 (;7;) (type 4) (param i32) (result i32 i32 i32 i32)
+    local.get 0
+    i32.const 12
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
   )
   (func $asyncify_stop_unwind (;8;) (type 0)
     i32.const 0

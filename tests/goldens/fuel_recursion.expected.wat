@@ -83,13 +83,11 @@
             local.get 4
             global.set $__rewind_fuel
             call $double
-            local.get 0
-            i32.const 1
-            i32.sub
-            local.set 2
             local.set 3
           end
-          local.get 2
+          local.get 0
+          i32.const 1
+          i32.sub
           call $sum
           i32.const 1
           global.get $__asyncify_state

@@ -52,6 +52,7 @@ const PROGRAMS: &[&str] = &[
     "one_sleep",
     "operand_stack",
     "overflow",
+    "recomputed_values",
     "recursion",
     "references",
     "reentrant_callback",
@@ -813,6 +814,39 @@ fn if_condition_local_modified() {
         .call("with_result", &[I32(0)])
         .run();
     assert_eq!(t.first_results(), [I32(0), I32(2)]);
+}
+
+#[test]
+fn recomputed_values() {
+    let t = Exec::file("recomputed_values")
+        .call("conditions", &[I32(0), I32(5)])
+        .call("conditions", &[I32(7), I32(5)])
+        .call("conditions", &[I32(2), I32(5)])
+        .run();
+    // a == 0 logs 1; a < b zeroes b and logs it, else zeroes a and logs 3.
+    assert_eq!(t.first_results(), [I32(0), I32(5), I32(2)]);
+    assert_eq!(t.args_of("env.log").concat(), [1, 0, 3, 0].map(I32));
+
+    let t = Exec::file("recomputed_values")
+        .call("dead_after", &[I32(7)])
+        .call("dead_after", &[I32(2)])
+        .run();
+    assert_eq!(t.first_results(), [I32(9), I32(9)]);
+    assert_eq!(t.args_of("env.log").concat(), [4, 5].map(I32));
+
+    let t = Exec::file("recomputed_values")
+        .call("arguments", &[I32(5)])
+        .run();
+    assert_eq!(t.returned(), [I32(10)]);
+    assert_eq!(t.args_of("env.sleep_take"), [vec![I32(12)]]);
+
+    // x = 10: (10 - 3) + 10, plus 2 * 10 + 20, plus 1000 + the if's 1 or 2.
+    for (c, expected) in [(1, 1058), (0, 1059)] {
+        let t = Exec::file("recomputed_values")
+            .call("carried", &[I32(10), I32(c)])
+            .run();
+        assert_eq!(t.returned(), [I32(expected)], "c = {c}");
+    }
 }
 
 #[test]

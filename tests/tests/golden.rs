@@ -57,6 +57,7 @@ goldens!(
     spill,
     stack_pointer_by_index,
     record_unwinds,
+    recompute,
     references,
     stack_pointer_by_name,
     tail_call_in_try,

@@ -31,12 +31,16 @@
 //! state says the callee unwound (`br_if $unwind (k) (state); drop`).
 //!
 //! Between pieces every operand-stack value lives in a local, so a
-//! suspension never loses a value. Call sites are numbered in depth-first
-//! order, so each piece covers a contiguous range of site numbers, and the
-//! sequence's pieces together a contiguous range `lo..`. An `if` around a
-//! suspending call is entered with its spilled condition, which is saved
-//! with the frame, so the rewind takes the same arm and its own dispatch
-//! goes on from there.
+//! suspension never loses a value, unless it can be pushed again after the
+//! piece: a constant, a local nothing overwrites in between, or a small
+//! pure integer expression of those (`x < 2`, `x - 1`, `i32.eqz x`), which
+//! is then computed where the value is used instead of before the
+//! boundary. Call sites are numbered in depth-first order, so each piece
+//! covers a contiguous range of site numbers, and the sequence's pieces
+//! together a contiguous range `lo..`. An `if` around a suspending call is
+//! entered with its condition spilled or recomputed from locals its arms
+//! do not write, both saved with the frame, so the rewind takes the same
+//! arm and its own dispatch goes on from there.
 //!
 //! The rewrite walks the nesting with an explicit stack of sequences being
 //! cut ([`Cutting`]), not with native recursion, so a function nested a
@@ -237,8 +241,8 @@ impl<'a> Flow<'a> {
                 return Ok(Step::Next);
             }
             Instr::IfElse(i) => {
-                if let Some(Source::Local(condition)) = inputs.last() {
-                    self.out.rewind_reads.push(*condition);
+                if let Some(condition) = inputs.last() {
+                    self.out.rewind_reads.extend(condition.locals());
                 }
                 [i.alternative, i.consequent]
                     .into_iter()
@@ -556,10 +560,7 @@ impl<'a> Flow<'a> {
         if reaches_host {
             self.out
                 .rewind_reads
-                .extend(inputs.iter().filter_map(|s| match s {
-                    Source::Local(l) => Some(*l),
-                    Source::Const(_) => None,
-                }));
+                .extend(inputs.iter().flat_map(|s| s.locals()));
         }
         self.out.sites += 1;
         let mut code = reload(inputs);
@@ -716,7 +717,7 @@ fn loop_bodies(func: &LocalFunction, root: InstrSeqId) -> HashSet<InstrSeqId> {
 }
 
 fn reload(sources: &[Source]) -> Code {
-    sources.iter().map(|s| at(s.instr())).collect()
+    sources.iter().flat_map(|s| s.code()).collect()
 }
 
 fn spill(locals: &[LocalId]) -> Code {
@@ -728,19 +729,157 @@ fn spill(locals: &[LocalId]) -> Code {
 }
 
 /// Where a value that crosses a piece boundary lives: in a local, or as a
-/// constant that is simply pushed again.
+/// constant, or as a small pure expression of locals and constants that
+/// is simply computed again where the value is needed.
 #[derive(Debug, Clone, Copy)]
 enum Source {
     Local(LocalId),
     Const(Value),
+    /// `op(leaf)`.
+    Unary(UnaryOp, Leaf),
+    /// `op(left, right)`.
+    Binary(BinaryOp, Leaf, Leaf),
+}
+
+/// An operand of a recomputed expression.
+#[derive(Debug, Clone, Copy)]
+enum Leaf {
+    Local(LocalId),
+    Const(Value),
+}
+
+impl Leaf {
+    fn of(source: Source) -> Option<Leaf> {
+        match source {
+            Source::Local(l) => Some(Leaf::Local(l)),
+            Source::Const(c) => Some(Leaf::Const(c)),
+            Source::Unary(..) | Source::Binary(..) => None,
+        }
+    }
+
+    fn instr(self) -> Instr {
+        match self {
+            Leaf::Local(local) => Instr::LocalGet(LocalGet { local }),
+            Leaf::Const(value) => Instr::Const(Const { value }),
+        }
+    }
+
+    fn local(self) -> Option<LocalId> {
+        match self {
+            Leaf::Local(l) => Some(l),
+            Leaf::Const(_) => None,
+        }
+    }
 }
 
 impl Source {
-    fn instr(self) -> Instr {
+    /// The code that pushes the value.
+    fn code(self) -> Code {
         match self {
-            Source::Local(local) => Instr::LocalGet(LocalGet { local }),
-            Source::Const(value) => Instr::Const(Const { value }),
+            Source::Local(local) => vec![at(Instr::LocalGet(LocalGet { local }))],
+            Source::Const(value) => vec![at(Instr::Const(Const { value }))],
+            Source::Unary(op, leaf) => vec![at(leaf.instr()), at(Instr::Unop(Unop { op }))],
+            Source::Binary(op, left, right) => vec![
+                at(left.instr()),
+                at(right.instr()),
+                at(Instr::Binop(Binop { op })),
+            ],
         }
+    }
+
+    /// The locals the value is computed from.
+    fn locals(self) -> impl Iterator<Item = LocalId> {
+        let (a, b) = match self {
+            Source::Local(l) => (Some(l), None),
+            Source::Const(_) => (None, None),
+            Source::Unary(_, leaf) => (leaf.local(), None),
+            Source::Binary(_, left, right) => (left.local(), right.local()),
+        };
+        a.into_iter().chain(b)
+    }
+}
+
+/// Whether `op` may be computed again instead of kept in a local: integer
+/// operations that cannot trap and give the same result every time.
+fn recomputable_unary(op: UnaryOp) -> bool {
+    use UnaryOp::*;
+    matches!(
+        op,
+        I32Eqz | I64Eqz | I32WrapI64 | I64ExtendSI32 | I64ExtendUI32
+    )
+}
+
+/// See [`recomputable_unary`].
+fn recomputable_binary(op: BinaryOp) -> bool {
+    use BinaryOp::*;
+    matches!(
+        op,
+        I32Eq
+            | I32Ne
+            | I32LtS
+            | I32LtU
+            | I32GtS
+            | I32GtU
+            | I32LeS
+            | I32LeU
+            | I32GeS
+            | I32GeU
+            | I64Eq
+            | I64Ne
+            | I64LtS
+            | I64LtU
+            | I64GtS
+            | I64GtU
+            | I64LeS
+            | I64LeU
+            | I64GeS
+            | I64GeU
+            | I32Add
+            | I32Sub
+            | I32And
+            | I32Or
+            | I32Xor
+            | I32Shl
+            | I32ShrS
+            | I32ShrU
+            | I64Add
+            | I64Sub
+            | I64And
+            | I64Or
+            | I64Xor
+            | I64Shl
+            | I64ShrS
+            | I64ShrU
+    )
+}
+
+/// How a stack value was pushed, when it can be pushed again later instead:
+/// the instructions that computed it (deleted if it crosses a boundary) and
+/// what recomputes it.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    /// Indices in the segment's code of the instructions that computed the
+    /// value (`count` of them).
+    at: [usize; 3],
+    count: usize,
+    source: Source,
+}
+
+impl Origin {
+    fn new(at: usize, source: Source) -> Origin {
+        Origin {
+            at: [at, 0, 0],
+            count: 1,
+            source,
+        }
+    }
+
+    fn indices(&self) -> &[usize] {
+        &self.at[..self.count]
+    }
+
+    fn reads(&self, local: LocalId) -> bool {
+        self.source.locals().any(|l| l == local)
     }
 }
 
@@ -751,11 +890,12 @@ impl Source {
 struct Segment {
     code: Code,
     stack: Stack,
-    /// For each stack slot: the instruction that pushed it, if that is a
-    /// `local.get`/constant whose value is still what the slot holds and
-    /// which nothing else has read. Such a push can be deleted and the value
-    /// pushed again later instead of going through a fresh local.
-    origins: Vec<Option<(usize, Source)>>,
+    /// For each stack slot: how it was pushed, if that is a `local.get`, a
+    /// constant or a recomputable expression of them whose value is still
+    /// what the slot holds and which nothing else has read. Such code can be
+    /// deleted and the value pushed again later instead of going through a
+    /// fresh local.
+    origins: Vec<Option<Origin>>,
 }
 
 impl Segment {
@@ -766,7 +906,9 @@ impl Segment {
             origins: Vec::new(),
         };
         for source in carried {
-            segment.push(flow, func, source.instr(), InstrLocId::default())?;
+            for (instr, loc) in source.code() {
+                segment.push(flow, func, instr, loc)?;
+            }
         }
         Ok(segment)
     }
@@ -779,6 +921,22 @@ impl Segment {
         loc: InstrLocId,
     ) -> Result<()> {
         let before = self.stack.len();
+        // An expression of the top values, if they can be recomputed.
+        let operand = |depth: usize| {
+            let origin = (*self.origins.get(before.checked_sub(depth)?)?)?;
+            Some((origin, Leaf::of(origin.source)?))
+        };
+        let expression = match &instr {
+            Instr::Unop(u) if recomputable_unary(u.op) => {
+                operand(1).map(|(o, leaf)| ([o.at[0], 0], 1, Source::Unary(u.op, leaf)))
+            }
+            Instr::Binop(b) if recomputable_binary(b.op) => {
+                operand(2).zip(operand(1)).map(|((l, left), (r, right))| {
+                    ([l.at[0], r.at[0]], 2, Source::Binary(b.op, left, right))
+                })
+            }
+            _ => None,
+        };
         self.stack.take_low();
         flow.typer(func)
             .apply(&instr, &mut self.stack)
@@ -793,10 +951,20 @@ impl Segment {
         let pushed_one = low == before && self.stack.len() == before + 1;
         match &instr {
             Instr::LocalGet(l) if pushed_one => {
-                self.origins[before] = Some((index, Source::Local(l.local)));
+                self.origins[before] = Some(Origin::new(index, Source::Local(l.local)));
             }
             Instr::Const(c) if pushed_one => {
-                self.origins[before] = Some((index, Source::Const(c.value)));
+                self.origins[before] = Some(Origin::new(index, Source::Const(c.value)));
+            }
+            _ if expression.is_some() => {
+                let (operands, count, source) = expression.expect("checked by the guard");
+                let mut at = [index; 3];
+                at[..count].copy_from_slice(&operands[..count]);
+                self.origins[low] = Some(Origin {
+                    at,
+                    count: count + 1,
+                    source,
+                });
             }
             Instr::LocalSet(l) => self.forget_local(l.local),
             Instr::LocalTee(l) => {
@@ -828,16 +996,15 @@ impl Segment {
     fn origins_written(&self, written: impl Fn(LocalId) -> bool) -> HashSet<LocalId> {
         self.origins
             .iter()
-            .filter_map(|o| match o {
-                Some((_, Source::Local(l))) if written(*l) => Some(*l),
-                _ => None,
-            })
+            .flatten()
+            .flat_map(|o| o.source.locals())
+            .filter(|l| written(*l))
             .collect()
     }
 
     fn forget_local(&mut self, local: LocalId) {
         for origin in self.origins.iter_mut() {
-            if matches!(origin, Some((_, Source::Local(l))) if *l == local) {
+            if origin.is_some_and(|o| o.reads(local)) {
                 *origin = None;
             }
         }
@@ -867,11 +1034,11 @@ impl Segment {
             // A value still needed after the instruction, or read again on
             // the way back to a call inside it (an `if` condition), must not
             // live in a local the instruction overwrites.
-            let kept = |s: &Source| !matches!(s, Source::Local(l) if clobbered.contains(l));
+            let kept = |s: &Source| !s.locals().any(|l| clobbered.contains(&l));
             match origin {
-                Some((index, source)) if kept(source) => {
-                    removed.insert(*index);
-                    sources.push(*source);
+                Some(origin) if kept(&origin.source) => {
+                    removed.extend(origin.indices().iter().copied());
+                    sources.push(origin.source);
                 }
                 _ => {
                     let local = flow.locals.add(*ty);

@@ -1,0 +1,200 @@
+(module
+  (type (;0;) (func))
+  (type (;1;) (func (result i32)))
+  (type (;2;) (func (param i32)))
+  (type (;3;) (func (param i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32)))
+  (type (;5;) (func (param i32 i32) (result i32)))
+  (type (;6;) (func (param i32 i32 i32 i32) (result i32)))
+  (import "env" "sleep_i32" (func $sleep_i32 (;0;) (type 3)))
+  (memory (;0;) 1)
+  (global $__asyncify_state (;0;) (mut i32) i32.const 0)
+  (global $__asyncify_data (;1;) (mut i32) i32.const 0)
+  (export "main" (func 1))
+  (export "asyncify_start_unwind" (func $asyncify_start_unwind))
+  (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
+  (export "asyncify_start_rewind" (func $asyncify_start_rewind))
+  (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
+  (export "asyncify_get_state" (func $asyncify_get_state))
+  (func (;1;) (type 5) (param i32 i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_state
+    i32.const 2
+    i32.eq
+    if ;; label = @1
+      i32.const 12
+      call $__rewind_pop_i32_3
+      local.set 3
+      local.set 1
+      local.set 0
+      drop
+    end
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        local.get 0
+        i32.const 2
+        i32.lt_u
+        if (result i32) ;; label = @3
+          local.get 0
+        else
+          block ;; label = @4
+            global.get $__asyncify_state
+            br_if 0 (;@4;)
+            local.get 1
+            i32.const 1
+            i32.shl
+            i32.const 0
+            local.set 1
+            local.set 3
+          end
+          local.get 0
+          i32.const 1
+          i32.sub
+          call $sleep_i32
+          global.get $__asyncify_state
+          br_if 2 (;@1;)
+          local.set 2
+          local.get 3
+          local.get 2
+          i32.add
+          local.get 1
+          i32.add
+        end
+      end
+      return
+    end
+    i32.const 12
+    local.get 0
+    local.get 1
+    local.get 3
+    call $__rewind_push_i32_3
+    drop
+    i32.const 0
+  )
+  (func $__rewind_push_i32_3 (;2;) (type 6) (param i32 i32 i32 i32) (result i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 4
+    i32.load
+    local.set 5
+    local.get 4
+    i32.load offset=4
+    local.get 5
+    i32.sub
+    local.get 0
+    i32.lt_u
+    local.get 4
+    i32.load offset=4
+    local.get 5
+    i32.lt_u
+    i32.or
+    if ;; label = @1
+      call $__asyncify_save_stack_overflow
+      unreachable
+    end
+    local.get 4
+    local.get 5
+    local.get 0
+    i32.add
+    i32.store
+    local.get 5
+    local.set 0
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    i32.const 12
+    i32.add
+  )
+  (func $__rewind_pop_i32_3 (;3;) (type 4) (param i32) (result i32 i32 i32 i32)
+    (local i32 i32)
+    global.get $__asyncify_data
+    local.tee 1
+    local.get 1
+    i32.load
+    local.get 0
+    i32.sub
+    local.tee 2
+    i32.store
+    local.get 2
+    local.set 0
+    local.get 0
+    i32.const 12
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+  )
+  (func $asyncify_start_unwind (;4;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_start_rewind (;5;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_stop_unwind (;6;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_stop_rewind (;7;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $__asyncify_save_stack_overflow (;8;) (type 0)
+    i32.const 3
+    global.set $__asyncify_state
+    unreachable
+  )
+  (func $asyncify_get_state (;9;) (type 1) (result i32)
+    global.get $__asyncify_state
+  )
+  (@producers
+    (processed-by "walrus" "0.28.0")
+  )
+)
