@@ -50,4 +50,21 @@
     (i64.extend_i32_u)
     (i64.add)
     (i32.wrap_i64)
-    (i32.add)))
+    (i32.add))
+  ;; A value a `local.tee` left is read back from its local after the call,
+  ;; unless the local changes first; a two-operation condition is
+  ;; recomputed, unless an arm changes its local.
+  (func (export "teed") (param $a i32) (result i32)
+    (local $t i32) (local $u i32)
+    (local.tee $t (i32.mul (local.get $a) (i32.const 3)))
+    (call $sleep_i32)
+    (i32.add)
+    (local.tee $u (i32.mul (local.get $a) (i32.const 5)))
+    (local.set $u (i32.const 0))
+    (call $sleep_i32)
+    (i32.add)
+    (i32.add)
+    (if (i32.eqz (i32.and (local.get $a) (i32.const 4)))
+      (then (local.set $a (i32.const 4)) (call $sleep) (call $log (i32.const 6)))
+      (else (call $sleep) (call $log (i32.const 7))))
+    (i32.add (local.get $a))))

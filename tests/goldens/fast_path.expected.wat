@@ -3,8 +3,8 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32 i32 i32 i32 i32 i32)))
-  (type (;5;) (func (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32 i32 i32)))
+  (type (;5;) (func (param i32 i32 i32 i32 i32 i32) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 2)))
   (memory (;0;) 1)
   (global $__asyncify_state (;0;) (mut i32) i32.const 0)
@@ -16,7 +16,7 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $step (;1;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i32 i32)
+    (local i32 i32 i32 i32 i32)
     block (result i32) ;; label = @1
       global.get $__asyncify_state
       i32.eqz
@@ -43,13 +43,11 @@
               local.get 5
               i32.add
               local.set 2
-              local.get 1
-              i32.const 3
-              i32.and
-              i32.eqz
-              local.set 6
             end
-            local.get 6
+            local.get 1
+            i32.const 3
+            i32.and
+            i32.eqz
             if ;; label = @5
               local.get 2
               call $sleep
@@ -73,10 +71,9 @@
         i32.const 2
         i32.eq
         if ;; label = @3
-          i32.const 24
-          call $__rewind_pop_i32_6
+          i32.const 20
+          call $__rewind_pop_i32_5
           local.set 3
-          local.set 6
           local.set 4
           local.set 2
           local.set 1
@@ -110,13 +107,11 @@
               local.get 5
               i32.add
               local.set 2
-              local.get 1
-              i32.const 3
-              i32.and
-              i32.eqz
-              local.set 6
             end
-            local.get 6
+            local.get 1
+            i32.const 3
+            i32.and
+            i32.eqz
             if ;; label = @5
               local.get 2
               call $sleep
@@ -139,44 +134,43 @@
       return
     end
     local.set 3
-    i32.const 24
+    i32.const 20
     local.get 0
     local.get 1
     local.get 2
     local.get 4
-    local.get 6
     local.get 3
-    call $__rewind_push_i32_6
+    call $__rewind_push_i32_5
     drop
     i32.const 0
   )
-  (func $__rewind_push_i32_6 (;2;) (type 5) (param i32 i32 i32 i32 i32 i32 i32) (result i32)
+  (func $__rewind_push_i32_5 (;2;) (type 5) (param i32 i32 i32 i32 i32 i32) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
-    local.tee 7
+    local.tee 6
     i32.load
-    local.set 8
-    local.get 7
+    local.set 7
+    local.get 6
     i32.load offset=4
-    local.get 8
+    local.get 7
     i32.sub
     local.get 0
     i32.lt_u
-    local.get 7
+    local.get 6
     i32.load offset=4
-    local.get 8
+    local.get 7
     i32.lt_u
     i32.or
     if ;; label = @1
       call $__asyncify_save_stack_overflow
       unreachable
     end
+    local.get 6
     local.get 7
-    local.get 8
     local.get 0
     i32.add
     i32.store
-    local.get 8
+    local.get 7
     local.set 0
     local.get 0
     local.get 1
@@ -194,13 +188,10 @@
     local.get 5
     i32.store offset=16
     local.get 0
-    local.get 6
-    i32.store offset=20
-    local.get 0
-    i32.const 24
+    i32.const 20
     i32.add
   )
-  (func $__rewind_pop_i32_6 (;3;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32 i32)
+  (func $__rewind_pop_i32_5 (;3;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -213,7 +204,7 @@
     local.get 2
     local.set 0
     local.get 0
-    i32.const 24
+    i32.const 20
     i32.add
     local.get 0
     i32.load
@@ -225,8 +216,6 @@
     i32.load offset=12
     local.get 0
     i32.load offset=16
-    local.get 0
-    i32.load offset=20
   )
   (func $asyncify_start_unwind (;4;) (type 2) (param i32)
     i32.const 1

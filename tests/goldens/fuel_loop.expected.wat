@@ -3,9 +3,9 @@
   (type (;1;) (func (result i32)))
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
-  (type (;4;) (func (param i32) (result i32 i32 i32 i32 i32 i32)))
+  (type (;4;) (func (param i32) (result i32 i32 i32 i32 i32)))
   (type (;5;) (func (param i32) (result i32 i64)))
-  (type (;6;) (func (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (type (;6;) (func (param i32 i32 i32 i32 i32) (result i32)))
   (type (;7;) (func (param i32 i64) (result i32)))
   (import "env" "sleep" (func $sleep (;0;) (type 2)))
   (import "env" "log" (func $log (;1;) (type 2)))
@@ -22,9 +22,9 @@
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
   (func $work (;3;) (type 3) (param i32) (result i32)
-    (local i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i64)
     global.get $__rewind_fuel
-    local.set 5
+    local.set 4
     block (result i32) ;; label = @1
       block (result i32) ;; label = @2
         block (result i32) ;; label = @3
@@ -32,12 +32,11 @@
             block ;; label = @5
               global.get $__asyncify_state
               if ;; label = @6
-                i32.const 28
+                i32.const 24
                 call $__rewind_pop_i64_1
-                local.set 5
-                call $__rewind_restore_i32_5
-                local.set 3
                 local.set 4
+                call $__rewind_restore_i32_4
+                local.set 3
                 local.set 2
                 local.set 1
                 local.set 0
@@ -46,17 +45,17 @@
                 br_table 1 (;@5;) 2 (;@4;) 2 (;@4;) 1 (;@5;)
               end
             end
-            local.get 5
+            local.get 4
             i64.const 1
             i64.sub
-            local.tee 5
+            local.tee 4
             i64.const 0
             i64.lt_s
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
                 br_if 0 (;@6;)
-                local.get 5
+                local.get 4
                 global.set $__rewind_fuel
               end
               call 2
@@ -65,7 +64,7 @@
               br_if 4 (;@1;)
               drop
               global.get $__rewind_fuel
-              local.set 5
+              local.set 4
             end
           end
           loop ;; label = @4
@@ -79,17 +78,17 @@
                   br_table 1 (;@6;) 2 (;@5;) 1 (;@6;)
                 end
               end
-              local.get 5
+              local.get 4
               i64.const 15
               i64.sub
-              local.tee 5
+              local.tee 4
               i64.const 0
               i64.lt_s
               if ;; label = @6
                 block ;; label = @7
                   global.get $__asyncify_state
                   br_if 0 (;@7;)
-                  local.get 5
+                  local.get 4
                   global.set $__rewind_fuel
                 end
                 call 2
@@ -98,7 +97,7 @@
                 br_if 5 (;@1;)
                 drop
                 global.get $__rewind_fuel
-                local.set 5
+                local.set 4
               end
               local.get 2
               local.get 1
@@ -106,29 +105,27 @@
               i32.mul
               i32.add
               local.tee 2
-              local.get 5
+              local.get 4
               global.set $__rewind_fuel
               call $log
               local.get 1
               call $log
               global.get $__rewind_fuel
-              local.set 5
-              local.get 1
-              i32.const 7
-              i32.and
-              i32.const 0
-              i32.eq
               local.set 4
             end
-            local.get 4
+            local.get 1
+            i32.const 7
+            i32.and
+            i32.const 0
+            i32.eq
             if ;; label = @5
               block ;; label = @6
                 global.get $__asyncify_state
                 br_if 0 (;@6;)
-                local.get 5
+                local.get 4
                 i64.const 5
                 i64.sub
-                local.tee 5
+                local.tee 4
                 global.set $__rewind_fuel
               end
               local.get 1
@@ -138,12 +135,12 @@
               br_if 4 (;@1;)
               drop
               global.get $__rewind_fuel
-              local.set 5
+              local.set 4
             end
-            local.get 5
+            local.get 4
             i64.const 3
             i64.sub
-            local.set 5
+            local.set 4
             local.get 1
             i32.const 1
             i32.add
@@ -154,21 +151,20 @@
           end
           local.get 2
         end
-        local.get 5
+        local.get 4
         global.set $__rewind_fuel
       end
       return
     end
     local.set 3
-    i32.const 28
-    local.get 5
+    i32.const 24
+    local.get 4
     call $__rewind_push_i64_1
     local.get 0
     local.get 1
     local.get 2
-    local.get 4
     local.get 3
-    call $__rewind_save_i32_5
+    call $__rewind_save_i32_4
     drop
     i32.const 0
   )
@@ -207,27 +203,7 @@
     i32.const 8
     i32.add
   )
-  (func $__rewind_save_i32_5 (;5;) (type 6) (param i32 i32 i32 i32 i32 i32) (result i32)
-    local.get 0
-    local.get 1
-    i32.store
-    local.get 0
-    local.get 2
-    i32.store offset=4
-    local.get 0
-    local.get 3
-    i32.store offset=8
-    local.get 0
-    local.get 4
-    i32.store offset=12
-    local.get 0
-    local.get 5
-    i32.store offset=16
-    local.get 0
-    i32.const 20
-    i32.add
-  )
-  (func $__rewind_pop_i64_1 (;6;) (type 5) (param i32) (result i32 i64)
+  (func $__rewind_pop_i64_1 (;5;) (type 5) (param i32) (result i32 i64)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -245,9 +221,26 @@
     local.get 0
     i64.load
   )
-  (func $__rewind_restore_i32_5 (;7;) (type 4) (param i32) (result i32 i32 i32 i32 i32 i32)
+  (func $__rewind_save_i32_4 (;6;) (type 6) (param i32 i32 i32 i32 i32) (result i32)
     local.get 0
-    i32.const 20
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    local.get 4
+    i32.store offset=12
+    local.get 0
+    i32.const 16
+    i32.add
+  )
+  (func $__rewind_restore_i32_4 (;7;) (type 4) (param i32) (result i32 i32 i32 i32 i32)
+    local.get 0
+    i32.const 16
     i32.add
     local.get 0
     i32.load
@@ -257,8 +250,6 @@
     i32.load offset=8
     local.get 0
     i32.load offset=12
-    local.get 0
-    i32.load offset=16
   )
   (func $asyncify_start_unwind (;8;) (type 2) (param i32)
     i32.const 1

@@ -847,6 +847,15 @@ fn recomputed_values() {
             .run();
         assert_eq!(t.returned(), [I32(expected)], "c = {c}");
     }
+
+    // 3a + 10, plus 5a + 20, plus a after the if (a & 4 == 0 sets it to 4).
+    for (a, expected, log) in [(1, 42, 6), (4, 66, 7)] {
+        let t = Exec::file("recomputed_values")
+            .call("teed", &[I32(a)])
+            .run();
+        assert_eq!(t.returned(), [I32(expected)], "a = {a}");
+        assert_eq!(t.args_of("env.log"), [vec![I32(log)]]);
+    }
 }
 
 #[test]

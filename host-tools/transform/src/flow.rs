@@ -32,10 +32,10 @@
 //!
 //! Between pieces every operand-stack value lives in a local, so a
 //! suspension never loses a value, unless it can be pushed again after the
-//! piece: a constant, a local nothing overwrites in between, or a small
-//! pure integer expression of those (`x < 2`, `x - 1`, `i32.eqz x`), which
-//! is then computed where the value is used instead of before the
-//! boundary. Call sites are numbered in depth-first order, so each piece
+//! piece: a constant, a local nothing overwrites in between (also one a
+//! `local.tee` just wrote), or a small pure integer expression of those
+//! (`x < 2`, `x - 1`, `i32.eqz x`; see `recompute.rs`), which is then
+//! computed where the value is used instead of before the boundary. Call sites are numbered in depth-first order, so each piece
 //! covers a contiguous range of site numbers, and the sequence's pieces
 //! together a contiguous range `lo..`. An `if` around a suspending call is
 //! entered with its condition spilled or recomputed from locals its arms
@@ -47,8 +47,8 @@
 //! million blocks deep costs heap, not stack.
 
 use walrus::ir::{
-    BinaryOp, Binop, Block, Br, BrIf, BrTable, Call, Const, Drop, GlobalGet, Instr, InstrLocId,
-    InstrSeqId, InstrSeqType, LegacyCatch, LocalGet, LocalSet, UnaryOp, Unop, Unreachable, Value,
+    BinaryOp, Binop, Block, Br, BrIf, BrTable, Call, Drop, GlobalGet, Instr, InstrLocId,
+    InstrSeqId, InstrSeqType, LegacyCatch, LocalGet, LocalSet, UnaryOp, Unop, Unreachable,
 };
 use walrus::{GlobalId, LocalFunction, LocalId, ModuleLocals, ValType};
 
@@ -59,6 +59,7 @@ use crate::guards::Guards;
 use crate::hints::Hints;
 use crate::ir::{Code, Target, at, callee, children, i32_const, if_then, sequences_from};
 use crate::operand_types::{Stack, StackTyper, TypeContext, instr_name};
+use crate::recompute::{self, Origin, Source};
 use crate::suspend::Suspends;
 use crate::writes::LocalWrites;
 
@@ -174,7 +175,7 @@ impl<'a> Flow<'a> {
         // moves them into locals before anything else.
         let (params, _) = self.ctx.block_signature(func.block(seq).ty);
         let caught: Vec<LocalId> = params.iter().map(|t| self.locals.add(*t)).collect();
-        let carried: Vec<Source> = caught.iter().map(|l| Source::Local(*l)).collect();
+        let carried: Vec<Source> = caught.iter().map(|l| Source::local(*l)).collect();
         let old = std::mem::take(&mut func.block_mut(seq).instrs);
         // Where each suspending fuel check's condition starts, and its length.
         let conditions: HashMap<usize, usize> = old
@@ -699,7 +700,7 @@ fn carried(persist: &[Source], outputs: &[LocalId]) -> Vec<Source> {
     persist
         .iter()
         .copied()
-        .chain(outputs.iter().map(|l| Source::Local(*l)))
+        .chain(outputs.iter().map(|l| Source::local(*l)))
         .collect()
 }
 
@@ -726,161 +727,6 @@ fn spill(locals: &[LocalId]) -> Code {
         .rev()
         .map(|l| at(Instr::LocalSet(LocalSet { local: *l })))
         .collect()
-}
-
-/// Where a value that crosses a piece boundary lives: in a local, or as a
-/// constant, or as a small pure expression of locals and constants that
-/// is simply computed again where the value is needed.
-#[derive(Debug, Clone, Copy)]
-enum Source {
-    Local(LocalId),
-    Const(Value),
-    /// `op(leaf)`.
-    Unary(UnaryOp, Leaf),
-    /// `op(left, right)`.
-    Binary(BinaryOp, Leaf, Leaf),
-}
-
-/// An operand of a recomputed expression.
-#[derive(Debug, Clone, Copy)]
-enum Leaf {
-    Local(LocalId),
-    Const(Value),
-}
-
-impl Leaf {
-    fn of(source: Source) -> Option<Leaf> {
-        match source {
-            Source::Local(l) => Some(Leaf::Local(l)),
-            Source::Const(c) => Some(Leaf::Const(c)),
-            Source::Unary(..) | Source::Binary(..) => None,
-        }
-    }
-
-    fn instr(self) -> Instr {
-        match self {
-            Leaf::Local(local) => Instr::LocalGet(LocalGet { local }),
-            Leaf::Const(value) => Instr::Const(Const { value }),
-        }
-    }
-
-    fn local(self) -> Option<LocalId> {
-        match self {
-            Leaf::Local(l) => Some(l),
-            Leaf::Const(_) => None,
-        }
-    }
-}
-
-impl Source {
-    /// The code that pushes the value.
-    fn code(self) -> Code {
-        match self {
-            Source::Local(local) => vec![at(Instr::LocalGet(LocalGet { local }))],
-            Source::Const(value) => vec![at(Instr::Const(Const { value }))],
-            Source::Unary(op, leaf) => vec![at(leaf.instr()), at(Instr::Unop(Unop { op }))],
-            Source::Binary(op, left, right) => vec![
-                at(left.instr()),
-                at(right.instr()),
-                at(Instr::Binop(Binop { op })),
-            ],
-        }
-    }
-
-    /// The locals the value is computed from.
-    fn locals(self) -> impl Iterator<Item = LocalId> {
-        let (a, b) = match self {
-            Source::Local(l) => (Some(l), None),
-            Source::Const(_) => (None, None),
-            Source::Unary(_, leaf) => (leaf.local(), None),
-            Source::Binary(_, left, right) => (left.local(), right.local()),
-        };
-        a.into_iter().chain(b)
-    }
-}
-
-/// Whether `op` may be computed again instead of kept in a local: integer
-/// operations that cannot trap and give the same result every time.
-fn recomputable_unary(op: UnaryOp) -> bool {
-    use UnaryOp::*;
-    matches!(
-        op,
-        I32Eqz | I64Eqz | I32WrapI64 | I64ExtendSI32 | I64ExtendUI32
-    )
-}
-
-/// See [`recomputable_unary`].
-fn recomputable_binary(op: BinaryOp) -> bool {
-    use BinaryOp::*;
-    matches!(
-        op,
-        I32Eq
-            | I32Ne
-            | I32LtS
-            | I32LtU
-            | I32GtS
-            | I32GtU
-            | I32LeS
-            | I32LeU
-            | I32GeS
-            | I32GeU
-            | I64Eq
-            | I64Ne
-            | I64LtS
-            | I64LtU
-            | I64GtS
-            | I64GtU
-            | I64LeS
-            | I64LeU
-            | I64GeS
-            | I64GeU
-            | I32Add
-            | I32Sub
-            | I32And
-            | I32Or
-            | I32Xor
-            | I32Shl
-            | I32ShrS
-            | I32ShrU
-            | I64Add
-            | I64Sub
-            | I64And
-            | I64Or
-            | I64Xor
-            | I64Shl
-            | I64ShrS
-            | I64ShrU
-    )
-}
-
-/// How a stack value was pushed, when it can be pushed again later instead:
-/// the instructions that computed it (deleted if it crosses a boundary) and
-/// what recomputes it.
-#[derive(Debug, Clone, Copy)]
-struct Origin {
-    /// Indices in the segment's code of the instructions that computed the
-    /// value (`count` of them).
-    at: [usize; 3],
-    count: usize,
-    source: Source,
-}
-
-impl Origin {
-    fn new(at: usize, source: Source) -> Origin {
-        Origin {
-            at: [at, 0, 0],
-            count: 1,
-            source,
-        }
-    }
-
-    fn indices(&self) -> &[usize] {
-        &self.at[..self.count]
-    }
-
-    fn reads(&self, local: LocalId) -> bool {
-        self.source.locals().any(|l| l == local)
-    }
 }
 
 /// A run of non-suspending instructions being collected, with the operand
@@ -921,19 +767,19 @@ impl Segment {
         loc: InstrLocId,
     ) -> Result<()> {
         let before = self.stack.len();
-        // An expression of the top values, if they can be recomputed.
-        let operand = |depth: usize| {
-            let origin = (*self.origins.get(before.checked_sub(depth)?)?)?;
-            Some((origin, Leaf::of(origin.source)?))
-        };
-        let expression = match &instr {
-            Instr::Unop(u) if recomputable_unary(u.op) => {
-                operand(1).map(|(o, leaf)| ([o.at[0], 0], 1, Source::Unary(u.op, leaf)))
-            }
-            Instr::Binop(b) if recomputable_binary(b.op) => {
-                operand(2).zip(operand(1)).map(|((l, left), (r, right))| {
-                    ([l.at[0], r.at[0]], 2, Source::Binary(b.op, left, right))
-                })
+        // The origins of the values the instruction takes, if it may
+        // compute a recomputable value from them.
+        let operands: Option<Vec<Origin>> = match &instr {
+            Instr::Unop(_) | Instr::Binop(_) => {
+                let n = if matches!(instr, Instr::Unop(_)) {
+                    1
+                } else {
+                    2
+                };
+                before
+                    .checked_sub(n)
+                    .and_then(|from| self.origins.get(from..before))
+                    .and_then(|o| o.iter().copied().collect())
             }
             _ => None,
         };
@@ -950,29 +796,21 @@ impl Segment {
         let index = self.code.len();
         let pushed_one = low == before && self.stack.len() == before + 1;
         match &instr {
-            Instr::LocalGet(l) if pushed_one => {
-                self.origins[before] = Some(Origin::new(index, Source::Local(l.local)));
+            Instr::LocalGet(_) | Instr::Const(_) if pushed_one => {
+                self.origins[before] = Origin::pushed(index, &instr);
             }
-            Instr::Const(c) if pushed_one => {
-                self.origins[before] = Some(Origin::new(index, Source::Const(c.value)));
-            }
-            _ if expression.is_some() => {
-                let (operands, count, source) = expression.expect("checked by the guard");
-                let mut at = [index; 3];
-                at[..count].copy_from_slice(&operands[..count]);
-                self.origins[low] = Some(Origin {
-                    at,
-                    count: count + 1,
-                    source,
-                });
+            Instr::Unop(_) | Instr::Binop(_) => {
+                self.origins[low] =
+                    operands.and_then(|operands| Origin::operation(index, &instr, &operands));
             }
             Instr::LocalSet(l) => self.forget_local(l.local),
             Instr::LocalTee(l) => {
-                // The tee reads the top value: its push must stay.
-                if let Some(top) = self.origins.last_mut() {
-                    *top = None;
-                }
+                // The value left is the local's: pushed again from it
+                // while nothing writes the local.
                 self.forget_local(l.local);
+                if let Some(top) = self.origins.last_mut() {
+                    *top = Some(Origin::teed(index, l.local));
+                }
             }
             // A taken conditional branch carries the values below its
             // operand to its label: they are read there.
@@ -997,7 +835,7 @@ impl Segment {
         self.origins
             .iter()
             .flatten()
-            .flat_map(|o| o.source.locals())
+            .flat_map(|o| o.source().locals().collect::<Vec<_>>())
             .filter(|l| written(*l))
             .collect()
     }
@@ -1027,23 +865,23 @@ impl Segment {
                 construct: "operand stack underflow at a suspending call".into(),
             });
         }
-        let mut removed = HashSet::new();
+        let mut edits = HashMap::new();
         let mut sources = Vec::with_capacity(self.stack.len());
         let mut spills = Vec::new();
         for (ty, origin) in self.stack.types().iter().zip(&self.origins) {
             // A value still needed after the instruction, or read again on
             // the way back to a call inside it (an `if` condition), must not
             // live in a local the instruction overwrites.
-            let kept = |s: &Source| !s.locals().any(|l| clobbered.contains(&l));
+            let kept = |o: &Origin| !o.source().locals().any(|l| clobbered.contains(&l));
             match origin {
-                Some(origin) if kept(&origin.source) => {
-                    removed.extend(origin.indices().iter().copied());
-                    sources.push(origin.source);
+                Some(origin) if kept(origin) => {
+                    edits.extend(origin.edits().iter().copied());
+                    sources.push(origin.source());
                 }
                 _ => {
                     let local = flow.locals.add(*ty);
                     spills.push(local);
-                    sources.push(Source::Local(local));
+                    sources.push(Source::local(local));
                 }
             }
         }
@@ -1051,8 +889,10 @@ impl Segment {
             .code
             .into_iter()
             .enumerate()
-            .filter(|(i, _)| !removed.contains(i))
-            .map(|(_, c)| c)
+            .filter_map(|(i, (instr, loc))| match edits.get(&i) {
+                Some(edit) => recompute::apply(*edit, instr).map(|instr| (instr, loc)),
+                None => Some((instr, loc)),
+            })
             .collect();
         body.extend(spill(&spills));
         if !body.is_empty() {

@@ -121,6 +121,7 @@ pub mod options;
 pub mod patterns;
 mod placeholder;
 pub mod progress;
+mod recompute;
 pub mod report;
 mod runtime;
 mod side_tables;
