@@ -31,11 +31,11 @@
   ;; An import's argument, seen again when the call repeats in the rewind.
   (func (export "arguments") (param $x i32) (result i32)
     (call $sleep_take (i32.add (local.get $x) (i32.const 7))))
-  ;; Values below a call's result: `x - 3` is recomputed after the call;
+  ;; Values below a call's result: `(x - 3) * 2` is recomputed after the call;
   ;; `2x` and `x` as i64 are not, because `x` changes before the call or in
   ;; the `if` around it.
   (func (export "carried") (param $x i32) (param $c i32) (result i32)
-    (i32.sub (local.get $x) (i32.const 3))
+    (i32.mul (i32.sub (local.get $x) (i32.const 3)) (i32.const 2))
     (call $sleep_i32)
     (i32.add)
     (i32.shl (local.get $x) (i32.const 1))

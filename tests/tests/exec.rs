@@ -840,8 +840,9 @@ fn recomputed_values() {
     assert_eq!(t.returned(), [I32(10)]);
     assert_eq!(t.args_of("env.sleep_take"), [vec![I32(12)]]);
 
-    // x = 10: (10 - 3) + 10, plus 2 * 10 + 20, plus 1000 + the if's 1 or 2.
-    for (c, expected) in [(1, 1058), (0, 1059)] {
+    // x = 10: (10 - 3) * 2 + 10, plus 2 * 10 + 20, plus 1000 + the if's 1
+    // or 2.
+    for (c, expected) in [(1, 1065), (0, 1066)] {
         let t = Exec::file("recomputed_values")
             .call("carried", &[I32(10), I32(c)])
             .run();

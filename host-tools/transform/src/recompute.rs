@@ -11,8 +11,9 @@
 //!
 //! A source is a small postfix expression of at most [`MAX_ATOMS`] atoms:
 //! `local.get`s, constants, and integer operations that cannot trap and
-//! always give the same result (comparisons, `eqz`, `add`, `sub`, bitwise
-//! operations and shifts, `wrap` and `extend`). Loads are never recomputed
+//! always give the same result (comparisons, `eqz`, `add`, `sub`, `mul`,
+//! bitwise operations, shifts and rotations, bit counts, `wrap` and
+//! `extend`). Loads are never recomputed
 //! (memory may change in between), nor float operations (NaN bits are not
 //! fixed), nor anything that traps. A `local.tee` counts as a `local.get`
 //! of its local: it becomes a `local.set` and the value is read back.
@@ -190,7 +191,22 @@ fn recomputable_unary(op: UnaryOp) -> bool {
     use UnaryOp::*;
     matches!(
         op,
-        I32Eqz | I64Eqz | I32WrapI64 | I64ExtendSI32 | I64ExtendUI32
+        I32Eqz
+            | I64Eqz
+            | I32Clz
+            | I32Ctz
+            | I32Popcnt
+            | I64Clz
+            | I64Ctz
+            | I64Popcnt
+            | I32WrapI64
+            | I64ExtendSI32
+            | I64ExtendUI32
+            | I32Extend8S
+            | I32Extend16S
+            | I64Extend8S
+            | I64Extend16S
+            | I64Extend32S
     )
 }
 
@@ -222,19 +238,25 @@ fn recomputable_binary(op: BinaryOp) -> bool {
             | I64GeU
             | I32Add
             | I32Sub
+            | I32Mul
             | I32And
             | I32Or
             | I32Xor
             | I32Shl
             | I32ShrS
             | I32ShrU
+            | I32Rotl
+            | I32Rotr
             | I64Add
             | I64Sub
+            | I64Mul
             | I64And
             | I64Or
             | I64Xor
             | I64Shl
             | I64ShrS
             | I64ShrU
+            | I64Rotl
+            | I64Rotr
     )
 }
