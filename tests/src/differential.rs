@@ -8,7 +8,7 @@
 //! assert_eq!(oracle.returned(), [Value::I32(15)]); // derived by hand
 //! ```
 
-use rewind_transform::Options;
+use rewind_transform::{FastPath, Options};
 
 use crate::driver::{Call, RunConfig, run};
 use crate::engine::EngineKind;
@@ -21,8 +21,8 @@ use crate::value::Value;
 /// The option sets every execution test is instrumented with by default:
 /// only `env.sleep*` suspends (with the ABI globals exported, which the
 /// driver then cross-checks), the same with a fast path and frames
-/// restored by inline loads, and Binaryen's default (every import may
-/// suspend).
+/// restored by inline loads, and with a fast path for the functions on
+/// call cycles, and Binaryen's default (every import may suspend).
 pub fn default_option_sets() -> Vec<(String, Options)> {
     vec![
         (
@@ -37,8 +37,16 @@ pub fn default_option_sets() -> Vec<(String, Options)> {
             "--imports env.sleep* --fast-path --no-multivalue".to_string(),
             Options {
                 imports: Some(vec!["env.sleep*".to_string()]),
-                fast_path: true,
+                fast_path: FastPath::All,
                 no_multivalue: true,
+                ..Options::default()
+            },
+        ),
+        (
+            "--imports env.sleep* --fast-path=recursive".to_string(),
+            Options {
+                imports: Some(vec!["env.sleep*".to_string()]),
+                fast_path: FastPath::Recursive,
                 ..Options::default()
             },
         ),

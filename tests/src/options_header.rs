@@ -10,7 +10,7 @@
 //! `--fuel` meters the module first (`rewind fuel`, default costs); see
 //! [`metered`].
 
-use rewind_transform::Options;
+use rewind_transform::{FastPath, Options};
 
 /// Parses the `;; options:` line of `text`, if its first line is one.
 pub fn options_of(text: &str) -> Result<Options, String> {
@@ -60,7 +60,8 @@ pub fn parse(flags: &str) -> Result<Options, String> {
             "--export-globals" => o.export_globals = true,
             "--import-globals" => o.import_globals = true,
             "--memory" => o.memory = Some(value()?.to_string()),
-            "--fast-path" => o.fast_path = true,
+            "--fast-path" | "--fast-path=all" => o.fast_path = FastPath::All,
+            "--fast-path=recursive" => o.fast_path = FastPath::Recursive,
             "--no-multivalue" => o.no_multivalue = true,
             "--asserts" => o.asserts = true,
             "--record-unwinds" => o.record_unwinds = true,
@@ -96,11 +97,14 @@ mod tests {
         assert_eq!(o.remove_list, ["i"]);
         assert_eq!(o.memory.as_deref(), Some("m"));
         assert_eq!(o.stack_pointer_global, Some(3));
-        assert!(o.fast_path);
+        assert_eq!(o.fast_path, FastPath::All);
+        let o = options_of(";; options: --fast-path=recursive\n(module)").unwrap();
+        assert_eq!(o.fast_path, FastPath::Recursive);
         let o =
             options_of(";; options: --only-list main --ignore-imports --import-globals").unwrap();
         assert_eq!(o.only_list, Some(vec!["main".to_string()]));
-        assert!(o.ignore_imports && o.import_globals && !o.fast_path);
+        assert!(o.ignore_imports && o.import_globals);
+        assert_eq!(o.fast_path, FastPath::Off);
     }
 
     #[test]

@@ -44,11 +44,12 @@ fn generate(seed: u64) -> Option<Case> {
     let mut rng = Rng(seed ^ 0x5eed_f00d);
     let module = smith::module(&mut rng, proposals(seed))?;
     let (mut options, suspending) = smith::options(&mut rng, module.indirect);
-    // Odd seeds with a fast path, half of each with frames restored by
-    // inline loads, half of those again encoding instrumented functions
+    // Odd seeds with a fast path for every function, half of the even ones
+    // for the functions on call cycles; half of each with frames restored
+    // by inline loads, half of those again encoding instrumented functions
     // early, after 0 to 49 instructions (not drawn, so that seeds keep
     // their cases).
-    options.fast_path = seed % 2 == 1;
+    options.fast_path = smith::fast_path(seed);
     options.no_multivalue = seed / 2 % 2 == 1;
     options.flush_after = (seed / 4 % 2 == 1).then_some((seed / 8 % 50) as usize);
     let policy = smith::policy(&mut rng, seed);

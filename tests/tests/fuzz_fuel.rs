@@ -64,9 +64,9 @@ fn generate(seed: u64) -> Option<Case> {
     let reference_types = rng.below(2) == 0;
     let module = smith::module(&mut rng, Proposals::Wasmi { reference_types })?;
     let (mut options, mut suspending) = smith::options(&mut rng, module.indirect);
-    // Odd seeds with a fast path, half of each with frames restored by
-    // inline loads (not drawn, so that seeds keep their cases).
-    options.fast_path = seed % 2 == 1;
+    // A fast path as `smith::fast_path` says, half of each with frames
+    // restored by inline loads (not drawn, so that seeds keep their cases).
+    options.fast_path = smith::fast_path(seed);
     options.no_multivalue = seed / 2 % 2 == 1;
     // `meter` makes only the listed imports suspend, besides the fuel
     // handler: list the harness's suspending ones, or none at all.

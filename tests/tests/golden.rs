@@ -31,6 +31,7 @@ goldens!(
     br_table,
     export_globals,
     fast_path,
+    fast_path_recursive,
     frame_runs,
     frame_runs_no_multivalue,
     fuel_accessors,

@@ -26,6 +26,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rewind_transform::FastPath;
+
 /// The script: the 24th (wasmi) or 27th (node) Fibonacci number by plain
 /// recursion of interpreted words.
 fn script(n: u32) -> String {
@@ -76,7 +78,24 @@ fn main() {
         out.wasm.len(),
         out.wasm.len() as f64 / bytes.len() as f64
     );
-    let mut modules = vec![("original", original), ("Rewind", instrumented)];
+    let recursive = dir.join("calc.async-recursive.wasm");
+    let options = rewind_transform::Options {
+        fast_path: FastPath::Recursive,
+        ..Default::default()
+    };
+    let out = rewind_transform::asyncify(&bytes, &options).expect("instrument calc.wasm");
+    std::fs::write(&recursive, &out.wasm).expect("write calc.async-recursive.wasm");
+    println!(
+        "calc.wasm instrumented with --fast-path=recursive: {} of them with a fast path, {} bytes ({:.3}x)",
+        out.report.functions_fast_path,
+        out.wasm.len(),
+        out.wasm.len() as f64 / bytes.len() as f64
+    );
+    let mut modules = vec![
+        ("original", original),
+        ("Rewind", instrumented),
+        ("Rewind --fast-path=recursive", recursive),
+    ];
     match binaryen(&modules[0].1, &dir) {
         Ok(Some(wasm)) => modules.push(("Binaryen --asyncify -O", wasm)),
         Ok(None) => println!("note: WASM_OPT not set: no Binaryen column"),
@@ -115,12 +134,22 @@ fn main() {
 }
 
 /// The original at `original` and `bytes` metered by `rewind fuel`, with
-/// default options and with `--fast-path`, written next to it.
+/// default options, with `--fast-path` and with `--fast-path=recursive`,
+/// written next to it.
 fn metered(bytes: &[u8], dir: &Path, original: &Path) -> Vec<(&'static str, PathBuf)> {
     let mut modules = vec![("original", original.to_path_buf())];
     for (name, file, fast_path) in [
-        ("metered", "calc.metered.wasm", false),
-        ("metered --fast-path", "calc.metered-fast.wasm", true),
+        ("metered", "calc.metered.wasm", FastPath::Off),
+        (
+            "metered --fast-path",
+            "calc.metered-fast.wasm",
+            FastPath::All,
+        ),
+        (
+            "metered --fast-path=recursive",
+            "calc.metered-recursive.wasm",
+            FastPath::Recursive,
+        ),
     ] {
         let options = rewind_transform::Options {
             fast_path,

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use rewind_transform::Costs;
 
 use crate::io::IoArgs;
@@ -529,11 +529,22 @@ pub struct TransformArgs {
     #[arg(long, help_heading = "Code generation")]
     pub ignore_unwind_from_catch: bool,
 
-    /// Give each instrumented function a second copy of its body, run when
-    /// it is called in normal state, without the rewind guards: faster,
-    /// about twice the instrumented code (rewind's own; no Binaryen equivalent)
-    #[arg(long, help_heading = "Code generation")]
-    pub fast_path: bool,
+    /// Give instrumented functions a second copy of their body, run when
+    /// called in normal state, without the rewind guards: faster, about
+    /// twice the code of those functions (rewind's own; no Binaryen
+    /// equivalent). `all` (the default when given): every instrumented
+    /// function; `recursive`: those on a cycle of direct calls, where the
+    /// guards cost most per call (`--verbose` says which)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "all",
+        help_heading = "Code generation"
+    )]
+    pub fast_path: Option<FastPathArg>,
     /// Restore frames with inline loads instead of shared helpers that
     /// return several values: the output then needs multi-value only if the
     /// input does (for engines and tools without it; about 5% more code)
@@ -582,4 +593,13 @@ mod tests {
                 .any(|arg| arg.get_long() == Some(flag))
         );
     }
+}
+
+/// `--fast-path=WHICH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FastPathArg {
+    /// Every instrumented function.
+    All,
+    /// Instrumented functions on a cycle of direct calls.
+    Recursive,
 }

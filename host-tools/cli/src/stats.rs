@@ -65,6 +65,13 @@ pub fn print_stats(out: &mut dyn Write, report: &Report, elapsed: Duration) -> i
             report.functions_flushed
         )?;
     }
+    if report.functions_fast_path > 0 {
+        writeln!(
+            out,
+            "fast path:     {} functions (--fast-path; --verbose names them)",
+            report.functions_fast_path
+        )?;
+    }
     writeln!(out, "call sites:    {}", report.call_sites)?;
     writeln!(out, "locals saved:  {}", report.locals_saved)?;
     writeln!(out, "locals merged: {}", report.locals_coalesced)?;

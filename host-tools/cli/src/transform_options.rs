@@ -3,9 +3,9 @@
 //! [`rewind_transform::Options`].
 
 use anyhow::{Context, Result};
-use rewind_transform::Options;
+use rewind_transform::{FastPath, Options};
 
-use crate::cli::TransformArgs;
+use crate::cli::{FastPathArg, TransformArgs};
 use crate::lists;
 
 /// Turns the command-line arguments into transform options: parses every
@@ -24,7 +24,11 @@ pub fn build(args: &TransformArgs) -> Result<Options> {
         import_globals: args.import_globals,
         memory: args.memory.clone(),
         stack_pointer_global: args.stack_pointer_global,
-        fast_path: args.fast_path,
+        fast_path: match args.fast_path {
+            None => FastPath::Off,
+            Some(FastPathArg::All) => FastPath::All,
+            Some(FastPathArg::Recursive) => FastPath::Recursive,
+        },
         no_multivalue: args.no_multivalue,
         flush_after: args.flush_after,
         ignore_unwind_from_catch: args.ignore_unwind_from_catch,

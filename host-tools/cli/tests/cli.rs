@@ -335,6 +335,53 @@ fn stats() {
     assert_abi_exports(&out.stdout);
 }
 
+/// `--fast-path=recursive` gives a fast path to the functions on call
+/// cycles only: the output is between the plain one and `--fast-path`'s,
+/// `--stats` counts them and `--verbose` says why.
+#[test]
+fn fast_path_recursive_flag() {
+    let wat = r#"(module
+  (import "env" "sleep" (func $sleep))
+  (memory 1)
+  (func $countdown (export "countdown") (param $n i32) (result i32)
+    (if (result i32) (local.get $n)
+      (then (call $sleep) (call $countdown (i32.sub (local.get $n) (i32.const 1))))
+      (else (i32.const 7))))
+  (func $once (export "once") (result i32)
+    (call $sleep)
+    (i32.const 1)))"#;
+    let run = |flags: &[&str]| {
+        let mut args = vec!["asyncify", "-", "-o", "-", "--stats", "--verbose"];
+        args.extend(flags);
+        let out = rewind_with_stdin(&args, wat.as_bytes());
+        let err = assert_success(&out);
+        (out.stdout, err)
+    };
+    let (plain, _) = run(&[]);
+    let (recursive, err) = run(&["--fast-path=recursive"]);
+    let (all, all_err) = run(&["--fast-path"]);
+    assert!(
+        plain.len() < recursive.len() && recursive.len() < all.len(),
+        "{} < {} < {} bytes",
+        plain.len(),
+        recursive.len(),
+        all.len()
+    );
+    assert!(err.contains("fast path:     1 functions"), "{err}");
+    assert!(all_err.contains("fast path:     2 functions"), "{all_err}");
+    let line = |name: &str| {
+        err.lines()
+            .find(|l| l.starts_with("instrumented") && l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("countdown").contains("fast path: on a call cycle"),
+        "{err}"
+    );
+    assert!(!line("once").contains("fast path"), "{err}");
+}
+
 #[test]
 fn verbose() {
     let out = rewind_with_stdin(

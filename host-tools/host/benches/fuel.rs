@@ -247,7 +247,7 @@ fn main() {
             .unwrap()
             .wasm;
         let fast = Options {
-            fast_path: true,
+            fast_path: rewind_transform::FastPath::All,
             ..Options::default()
         };
         let fast = rewind_transform::meter(&wasm, &Default::default(), &fast)
@@ -308,6 +308,7 @@ fn main() {
          (d) resumes with budget fuel/{SLICES} until done."
     );
     pieces(runs, if quick { 500_000 } else { 2_500_000 });
+    unrolled(runs, if quick { 500_000 } else { 2_500_000 });
     recursion_floor(runs, if quick { 22 } else { 27 });
 }
 
@@ -354,6 +355,80 @@ fn pieces(runs: usize, arg: i32) {
     print_variants(
         "loop kernel, what the pieces of a loop-head check cost (hand-written, no asyncify)",
         heads.iter().map(|(name, _)| *name),
+        &times,
+    );
+}
+
+/// The loop kernel laid out `K` times per turn of the wasm loop, as
+/// `--unroll-loops` lays out a metered loop (a forward `br_if` from each
+/// copy to the next, leaving after any), with nothing at the head of the
+/// copies or with one branch-free charge of `K` iterations into a local:
+/// what an interpreter makes of an instruction that runs once per `K`
+/// iterations. Under wasmi the charge costs far more than its share of
+/// the instructions, and not monotonically in `K`: the rest of a metered
+/// loop's cost is not its instruction count.
+fn unrolled(runs: usize, arg: i32) {
+    let start = LOOP_WAT
+        .find("(loop $again")
+        .expect("the kernel has a loop")
+        + 12;
+    let end = LOOP_WAT
+        .find("(br_if $again")
+        .expect("the kernel loops with br_if");
+    let (body, test) = (
+        &LOOP_WAT[start..end],
+        "(i32.lt_u (local.get $i) (local.get $n))",
+    );
+    let layout = |copies: usize, head: &str| {
+        let mut code = format!("(block $out (loop $again {head}");
+        for k in (1..copies).rev() {
+            code += &format!("(block $c{k} ");
+        }
+        for k in 1..copies {
+            code += &format!("{body} (br_if $c{k} {test}) (br $out))");
+        }
+        code += &format!("{body} (br_if $again {test})))");
+        let loop_start = LOOP_WAT.find("(loop $again").expect("checked above");
+        let loop_end = LOOP_WAT
+            .rfind("(local.get $acc)")
+            .expect("the kernel returns $acc");
+        format!(
+            "{}{code}\n    {}",
+            &LOOP_WAT[..loop_start],
+            &LOOP_WAT[loop_end..]
+        )
+        .replace(
+            "(local $i i32) (local $acc i32)",
+            "(local $i i32) (local $acc i32) (local $f i64)",
+        )
+    };
+    let charge = |copies: usize| {
+        format!(
+            "(local.set $f (i64.sub (local.get $f) (i64.const {})))",
+            7 * copies
+        )
+    };
+    let variants: Vec<(String, String)> = [4, 8, 16]
+        .into_iter()
+        .flat_map(|k| {
+            [
+                (format!("x{k}"), layout(k, "")),
+                (format!("x{k} + one charge"), layout(k, &charge(k))),
+            ]
+        })
+        .collect();
+    let mut runners: Vec<Box<dyn FnMut()>> = Vec::new();
+    let mut plain = wasmi_runner(&wat::parse_str(LOOP_WAT).unwrap(), arg, false);
+    let expect = plain();
+    runners.push(checked(expect, plain));
+    for (_, wat) in &variants {
+        let run = wasmi_runner(&wat::parse_str(wat).unwrap(), arg, false);
+        runners.push(checked(expect, run));
+    }
+    let times = measure(runs, &mut runners);
+    print_variants(
+        "loop kernel laid out K times a turn (hand-written, no asyncify), bare or with one charge a turn",
+        std::iter::once("plain").chain(variants.iter().map(|(name, _)| name.as_str())),
         &times,
     );
 }

@@ -36,8 +36,9 @@
 //!    Afterwards the locals the frame does not carry share slots where
 //!    their live ranges do not overlap (`coalesce.rs`).
 //! 8. **Fast path** (with [`Options::fast_path`], `fast_path.rs`): a copy of
-//!    each instrumented body, run when the call starts in normal state, with
-//!    the rewind guards folded away.
+//!    each instrumented body ([`FastPath::All`]) or of those on call cycles
+//!    ([`FastPath::Recursive`]), run when the call starts in normal state,
+//!    with the rewind guards folded away.
 //! 9. **Emit** and validate with wasmparser. To save memory, the functions
 //!    no step changes had their instruction trees emptied after the
 //!    analysis, and instrumented functions are encoded early once enough
@@ -135,7 +136,7 @@ mod writes;
 
 pub use error::{Error, Result};
 pub use fuel::{Costs, FuelOptions};
-pub use options::Options;
+pub use options::{FastPath, Options};
 pub use patterns::matches;
 pub use progress::Progress;
 pub use report::{Decision, Explanation, FuelReport, Report, Step};

@@ -9,6 +9,21 @@
 /// (PHP 8.3, 23 MB, grows to 7.3 million instructions: one flush).
 pub const FLUSH_AFTER: usize = 4_000_000;
 
+/// Which instrumented functions get a fast path ([`Options::fast_path`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FastPath {
+    /// None: the smallest output.
+    #[default]
+    Off,
+    /// Functions on a cycle of direct calls (recursive ones, directly or
+    /// through others): where the rewind guards cost most against the work
+    /// of a call, and usually a small part of the code.
+    Recursive,
+    /// Every instrumented function: the fastest output, about twice the
+    /// instrumented code.
+    All,
+}
+
 /// Options of the asyncify transform. `Options::default()` instruments
 /// whatever can reach a suspending import, treating every import as one that
 /// may suspend, exactly like `wasm-opt --asyncify` without arguments.
@@ -44,11 +59,11 @@ pub struct Options {
     /// Index of the shadow-stack-pointer global, for modules whose name
     /// section no longer says which global is `__stack_pointer`.
     pub stack_pointer_global: Option<u32>,
-    /// Rewind's own (no Binaryen equivalent): give every instrumented
-    /// function a second copy of its body for calls that start in normal
-    /// state, without the rewind guards (see `fast_path.rs`). Faster in
-    /// normal state, about twice the instrumented code.
-    pub fast_path: bool,
+    /// Rewind's own (no Binaryen equivalent): which instrumented functions
+    /// get a second copy of their body for calls that start in normal
+    /// state, without the rewind guards (see `fast_path.rs`): faster in
+    /// normal state, about twice the code of those functions.
+    pub fast_path: FastPath,
     /// Rewind's own: restore frames with inline loads instead of the shared
     /// helpers that return several values (`frame_movers.rs`), so that the
     /// output needs no multi-value support when its input does not. For

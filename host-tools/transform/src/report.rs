@@ -15,6 +15,8 @@ pub struct Report {
     /// Instrumented functions encoded early to free their instruction
     /// trees (`Options::flush_after`).
     pub functions_flushed: usize,
+    /// Instrumented functions given a fast path (`Options::fast_path`).
+    pub functions_fast_path: usize,
     /// Suspending call sites made resumable.
     pub call_sites: usize,
     /// Locals saved across suspensions, summed over instrumented functions.

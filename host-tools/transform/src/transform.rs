@@ -17,7 +17,9 @@ use crate::instrument::{Extras, Shared, instrument};
 use crate::operand_types::TypeContext;
 use crate::tail_calls::TailCalls;
 use crate::validate::validate;
-use crate::{FuelOptions, Options, Output, Progress, Report, asserts, facts, intrinsics, runtime};
+use crate::{
+    FastPath, FuelOptions, Options, Output, Progress, Report, asserts, facts, intrinsics, runtime,
+};
 
 /// Parses a binary or text module: the module, its binary, and which item
 /// each index of the binary became.
@@ -188,6 +190,7 @@ pub(crate) fn instrument_module(
     let mut extras = Extras::default();
     let total = targets.len();
     let defined: Vec<FunctionId> = analysis.decisions.keys().copied().collect();
+    let fast = fast_path_functions(module, options.fast_path);
     let mut instrumented = HashSet::new();
     for (done_count, func) in targets.into_iter().enumerate() {
         if done_count % crate::progress::EVERY == 0 && done_count > 0 {
@@ -201,7 +204,7 @@ pub(crate) fn instrument_module(
             abi: &abi,
             imports: &imports,
             hints,
-            fast_path: options.fast_path,
+            fast_path: fast(func),
             multivalue: !options.no_multivalue,
             ignore_unwind_from_catch: options.ignore_unwind_from_catch,
             resume_in_catch,
@@ -224,6 +227,14 @@ pub(crate) fn instrument_module(
                 }
                 instrumented.insert(func);
                 report.functions_instrumented += 1;
+                if fast(func) {
+                    report.functions_fast_path += 1;
+                    let why = match options.fast_path {
+                        FastPath::Recursive => "fast path: on a call cycle",
+                        FastPath::All | FastPath::Off => "fast path",
+                    };
+                    analysis.note(func, why);
+                }
                 report.call_sites += done.sites;
                 report.locals_saved += done.saved;
                 report.locals_coalesced += done.coalesced;
@@ -299,6 +310,19 @@ pub(crate) fn instrument_module(
         .into_values()
         .collect();
     Ok(report)
+}
+
+/// Which functions get a fast path under `which`.
+fn fast_path_functions(module: &Module, which: FastPath) -> impl Fn(FunctionId) -> bool + use<> {
+    let cyclic = match which {
+        FastPath::Recursive => CallGraph::new(module).cyclic(),
+        FastPath::Off | FastPath::All => HashSet::new(),
+    };
+    move |func| match which {
+        FastPath::Off => false,
+        FastPath::Recursive => cyclic.contains(&func),
+        FastPath::All => true,
+    }
 }
 
 /// Where the save stack and the shadow-stack pointer are.
