@@ -258,10 +258,11 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
 /// Original modules whose cases wasmi 2.0.0 itself runs wrongly; each
 /// is the FNV-1a hash of the module's bytes, and cases with these
 /// originals run on wasmtime:
-/// - differential seeds 19767150, 76004002 and 88039168, fuel seeds
-///   79005501, 79008122, 89004761 and 35009908: wasmi's executor segfaults (`u64_copy_s2r`,
-///   `v128_copy_si`, `u64_copy_s0r`, `u16x8_widen8x8_sr`) running the
-///   original alone, in modules that recurse through `return_call`;
+/// - differential seeds 19767150, 76004002, 88039168 and 38012106, fuel
+///   seeds 79005501, 79008122, 89004761 and 35009908: wasmi's executor
+///   segfaults (`u64_copy_s2r`, `v128_copy_si`, `u64_copy_s0r`,
+///   `u16x8_widen8x8_sr`, `global_get_v128_s`) running the original
+///   alone, in modules that recurse through `return_call`;
 /// - fuel seed 19755360: after the original's export `5` the exported
 ///   global `16` holds a native stack address, a different one every run;
 /// - fuel seed 50299454: in the metered module, `$f2` xors global `11`
@@ -283,7 +284,8 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
 /// - fuel seed 37101091: after the original, the `i32` global exported as
 ///   `[H` ends 9 below the value wasmtime gives for both modules, which
 ///   wasmi also gives for the metered one.
-const WASMI_MISRUNS: [u64; 13] = [
+const WASMI_MISRUNS: [u64; 14] = [
+    0x4e42_90d9_c302_e966,
     0xa430_6ebb_ad9c_ab4f,
     0xa43a_0010_0574_49f9,
     0x68b0_22cf_fe4b_c5ac,

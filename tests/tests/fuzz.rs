@@ -325,9 +325,10 @@ fn fuzz_wasmi_misrun_runs_on_wasmtime() {
         check(19_767_150, &mut tally).unwrap();
         check(76_004_002, &mut tally).unwrap();
         check(88_039_168, &mut tally).unwrap();
+        check(38_012_106, &mut tally).unwrap();
         assert_eq!(
             (tally.generated, tally.not_runnable, tally.on_wasmtime),
-            (3, 2, 1),
+            (4, 2, 2),
             "{tally:?}"
         );
     });
