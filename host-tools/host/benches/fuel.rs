@@ -25,8 +25,11 @@
 //!
 //! A second table takes the loop kernel apart: the same loop with
 //! hand-written loop heads (a charge into a local, through the global, a
-//! whole check), to show where the remaining cost of (c) is. A third does
-//! the same for fib: the least any Asyncify-style metering must add to it,
+//! whole check), to show where the remaining cost of (c) is. A third lays
+//! the kernel out K times a turn, as `--unroll-loops` does, bare and with
+//! one branch-free charge a turn: what one instruction every K iterations
+//! costs under the interpreter. A fourth does for fib what the second does
+//! for the loop: the least any Asyncify-style metering must add to it,
 //! written by hand (an unwind check after each recursive call, a charge and
 //! check at entry), without guards, spills or frames.
 //!
