@@ -835,7 +835,7 @@ impl Segment {
         self.origins
             .iter()
             .flatten()
-            .flat_map(|o| o.source().locals().collect::<Vec<_>>())
+            .flat_map(Origin::locals)
             .filter(|l| written(*l))
             .collect()
     }
@@ -872,7 +872,7 @@ impl Segment {
             // A value still needed after the instruction, or read again on
             // the way back to a call inside it (an `if` condition), must not
             // live in a local the instruction overwrites.
-            let kept = |o: &Origin| !o.source().locals().any(|l| clobbered.contains(&l));
+            let kept = |o: &Origin| !o.locals().any(|l| clobbered.contains(&l));
             match origin {
                 Some(origin) if kept(origin) => {
                     edits.extend(origin.edits().iter().copied());

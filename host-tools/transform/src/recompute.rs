@@ -165,9 +165,14 @@ impl Origin {
         self.source
     }
 
+    /// The locals the value is computed from.
+    pub(crate) fn locals(&self) -> impl Iterator<Item = LocalId> + '_ {
+        self.source.locals()
+    }
+
     /// Whether the value is computed from `local`.
     pub(crate) fn reads(&self, local: LocalId) -> bool {
-        self.source.locals().any(|l| l == local)
+        self.locals().any(|l| l == local)
     }
 
     /// The instructions to change when the value's code is taken out.
