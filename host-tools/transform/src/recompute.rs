@@ -265,3 +265,53 @@ fn recomputable_binary(op: BinaryOp) -> bool {
             | I64Rotr
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use walrus::ValType;
+    use walrus::ir::LocalTee;
+
+    fn binop(op: BinaryOp) -> Instr {
+        Instr::Binop(Binop { op })
+    }
+
+    #[test]
+    fn expressions_grow_up_to_seven_atoms_with_their_edits() {
+        let mut module = walrus::Module::default();
+        let a = module.locals.add(ValType::I32);
+        let b = module.locals.add(ValType::I32);
+        let get = |local| Instr::LocalGet(LocalGet { local });
+        let leaf_a = Origin::pushed(0, &get(a)).unwrap();
+        let teed_b = Origin::teed(1, b);
+        // a + b: three atoms, the tee kept as a set.
+        let sum = Origin::operation(2, &binop(BinaryOp::I32Add), &[leaf_a, teed_b]).unwrap();
+        assert_eq!(
+            sum.edits(),
+            [(0, Edit::Delete), (1, Edit::TeeToSet), (2, Edit::Delete)]
+        );
+        assert_eq!(sum.locals().collect::<Vec<_>>(), [a, b]);
+        assert!(sum.reads(b));
+        // (a + b) < (a + b): seven atoms, still recomputed.
+        let lt = Origin::operation(3, &binop(BinaryOp::I32LtU), &[sum, sum]).unwrap();
+        assert_eq!(lt.source().code().len(), MAX_ATOMS);
+        // One more operation would make nine.
+        let leaf = Origin::pushed(4, &get(a)).unwrap();
+        assert!(Origin::operation(5, &binop(BinaryOp::I32Add), &[lt, leaf]).is_none());
+        // Trapping and float operations are never recomputed.
+        assert!(Origin::operation(6, &binop(BinaryOp::I32DivU), &[leaf_a, leaf_a]).is_none());
+        assert!(Origin::operation(7, &binop(BinaryOp::F32Add), &[leaf_a, leaf_a]).is_none());
+    }
+
+    #[test]
+    fn a_tee_taken_out_becomes_a_set() {
+        let mut module = walrus::Module::default();
+        let local = module.locals.add(ValType::I32);
+        let tee = Instr::LocalTee(LocalTee { local });
+        assert!(matches!(
+            apply(Edit::TeeToSet, tee),
+            Some(Instr::LocalSet(LocalSet { local: l })) if l == local
+        ));
+        assert!(apply(Edit::Delete, Instr::LocalGet(LocalGet { local })).is_none());
+    }
+}
