@@ -618,16 +618,28 @@ mod tests {
         f.call(&mut store, x).unwrap()
     }
 
-    #[test]
-    fn a_copied_body_is_renumbered_into_the_output() {
-        let input = wat::parse_str(MODULE).unwrap();
-        let options = Options {
+    /// Options that move every index space `MODULE` uses: an import added
+    /// (`--record-unwinds`) and globals imported in front.
+    fn moving_options() -> Options {
+        Options {
             imports: Some(vec!["env.sleep".into()]),
             record_unwinds: true,
             import_globals: true,
             ..Options::default()
-        };
-        let out = asyncify(&input, &options).unwrap();
+        }
+    }
+
+    /// `export` of `output` gives what it gives in `input`, for a few `x`.
+    fn runs_alike(output: &[u8], input: &[u8], export: &str) {
+        for x in [0, 1, 10, 11] {
+            assert_eq!(run(output, export, x), run(input, export, x), "x = {x}");
+        }
+    }
+
+    #[test]
+    fn a_copied_body_is_renumbered_into_the_output() {
+        let input = wat::parse_str(MODULE).unwrap();
+        let out = asyncify(&input, &moving_options()).unwrap();
         let pure = out
             .report
             .decisions
@@ -636,9 +648,7 @@ mod tests {
             .unwrap();
         assert!(!pure.instrumented);
         // x + 42 or x - 42, plus 5 + 1000, plus 7, plus 100.
-        for x in [0, 1, 10, 11] {
-            assert_eq!(run(&out.wasm, "pure", x), run(&input, "pure", x), "x = {x}");
-        }
+        runs_alike(&out.wasm, &input, "pure");
         assert_eq!(run(&out.wasm, "pure", 10), 10 + 42 + 1005 + 7 + 100);
         // No stand-in and no capture section is left.
         let printed = wasmprinter::print_bytes(&out.wasm).unwrap();
@@ -653,11 +663,8 @@ mod tests {
     fn an_early_encoded_body_is_renumbered_into_the_output() {
         let input = wat::parse_str(MODULE).unwrap();
         let options = Options {
-            imports: Some(vec!["env.sleep".into()]),
-            record_unwinds: true,
-            import_globals: true,
             flush_after: Some(0),
-            ..Options::default()
+            ..moving_options()
         };
         let out = asyncify(&input, &options).unwrap();
         assert!(out.report.functions_flushed >= 1, "{:?}", out.report);
@@ -670,15 +677,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(without.report.functions_flushed, 0);
-        for x in [0, 1, 10, 11] {
-            // Each run starts from a fresh instance: `$acc` grows per call.
-            assert_eq!(run(&out.wasm, "busy", x), run(&input, "busy", x), "x = {x}");
-            assert_eq!(
-                run(&without.wasm, "busy", x),
-                run(&input, "busy", x),
-                "x = {x}"
-            );
-        }
+        // Each run starts from a fresh instance: `$acc` grows per call.
+        runs_alike(&out.wasm, &input, "busy");
+        runs_alike(&without.wasm, &input, "busy");
         assert_eq!(run(&out.wasm, "busy", 10), 10 + 42 + 1005 + 100);
     }
 
