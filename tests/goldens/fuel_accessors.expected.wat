@@ -10,6 +10,7 @@
   (global $__rewind_fuel (;0;) (mut i64) i64.const 0)
   (global $__asyncify_state (;1;) (mut i32) i32.const 0)
   (global $__asyncify_data (;2;) (mut i32) i32.const 0)
+  (global $__rewind_fuel_parked (;3;) (mut i64) i64.const 0)
   (export "grant" (func 1))
   (export "__rewind_fuel" (global $__rewind_fuel))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
@@ -39,11 +40,16 @@
     local.get 1
     global.set $__rewind_fuel
   )
-  (func $asyncify_start_unwind (;2;) (type 3) (param i32)
-    i32.const 1
+  (func $asyncify_stop_rewind (;2;) (type 0)
+    i32.const 0
     global.set $__asyncify_state
-    local.get 0
-    global.set $__asyncify_data
+    global.get $__rewind_fuel
+    i64.const -4611686018427387904
+    i64.le_s
+    if ;; label = @1
+      global.get $__rewind_fuel_parked
+      global.set $__rewind_fuel
+    end
     global.get $__asyncify_data
     i32.load
     global.get $__asyncify_data
@@ -58,6 +64,7 @@
     global.set $__asyncify_state
     local.get 0
     global.set $__asyncify_data
+    call $__rewind_park_fuel
     global.get $__asyncify_data
     i32.load
     global.get $__asyncify_data
@@ -67,7 +74,21 @@
       unreachable
     end
   )
-  (func $asyncify_stop_unwind (;4;) (type 0)
+  (func $asyncify_start_unwind (;4;) (type 3) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_stop_unwind (;5;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -79,31 +100,45 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;5;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
+  (func $set_fuel (;6;) (type 4) (param i64)
+    global.get $__rewind_fuel
+    i64.const -4611686018427387904
+    i64.le_s
     if ;; label = @1
-      unreachable
+      local.get 0
+      global.set $__rewind_fuel_parked
+    else
+      local.get 0
+      global.set $__rewind_fuel
     end
   )
-  (func $__asyncify_save_stack_overflow (;6;) (type 0)
+  (func $__rewind_park_fuel (;7;) (type 0)
+    global.get $__rewind_fuel
+    i64.const -4611686018427387904
+    i64.gt_s
+    if ;; label = @1
+      global.get $__rewind_fuel
+      global.set $__rewind_fuel_parked
+      i64.const -4611686018427387904
+      global.set $__rewind_fuel
+    end
+  )
+  (func $get_fuel (;8;) (type 2) (result i64)
+    global.get $__rewind_fuel
+    i64.const -4611686018427387904
+    i64.le_s
+    if (result i64) ;; label = @1
+      global.get $__rewind_fuel_parked
+    else
+      global.get $__rewind_fuel
+    end
+  )
+  (func $__asyncify_save_stack_overflow (;9;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $set_fuel (;7;) (type 4) (param i64)
-    local.get 0
-    global.set $__rewind_fuel
-  )
-  (func $get_fuel (;8;) (type 2) (result i64)
-    global.get $__rewind_fuel
-  )
-  (func $asyncify_get_state (;9;) (type 1) (result i32)
+  (func $asyncify_get_state (;10;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -12,6 +12,7 @@
   (global $__rewind_fuel (;0;) (mut i64) i64.const 0)
   (global $__asyncify_state (;1;) (mut i32) i32.const 0)
   (global $__asyncify_data (;2;) (mut i32) i32.const 0)
+  (global $__rewind_fuel_parked (;3;) (mut i64) i64.const 0)
   (export "fib" (func $fib))
   (export "__rewind_fuel" (global $__rewind_fuel))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
@@ -100,6 +101,7 @@
         i32.const 2
         i32.eq
         if ;; label = @3
+          call $__rewind_park_fuel
           i32.const 20
           call $__rewind_pop_i64_1
           local.set 4
@@ -258,7 +260,26 @@
     local.get 0
     i64.load
   )
-  (func $__rewind_save_i32_3 (;4;) (type 6) (param i32 i32 i32 i32) (result i32)
+  (func $asyncify_stop_rewind (;4;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__rewind_fuel
+    i64.const -4611686018427387904
+    i64.le_s
+    if ;; label = @1
+      global.get $__rewind_fuel_parked
+      global.set $__rewind_fuel
+    end
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $__rewind_save_i32_3 (;5;) (type 6) (param i32 i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -272,7 +293,22 @@
     i32.const 12
     i32.add
   )
-  (func $asyncify_start_unwind (;5;) (type 2) (param i32)
+  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
+    i32.const 2
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    call $__rewind_park_fuel
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $asyncify_start_unwind (;7;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -286,21 +322,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;6;) (type 2) (param i32)
-    i32.const 2
-    global.set $__asyncify_state
-    local.get 0
-    global.set $__asyncify_data
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
-    if ;; label = @1
-      unreachable
-    end
-  )
-  (func $__rewind_restore_i32_3 (;7;) (type 4) (param i32) (result i32 i32 i32 i32)
+  (func $__rewind_restore_i32_3 (;8;) (type 4) (param i32) (result i32 i32 i32 i32)
     local.get 0
     i32.const 12
     i32.add
@@ -311,7 +333,7 @@
     local.get 0
     i32.load offset=8
   )
-  (func $asyncify_stop_unwind (;8;) (type 0)
+  (func $asyncify_stop_unwind (;9;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -323,24 +345,23 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;9;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
+  (func $__rewind_park_fuel (;10;) (type 0)
+    global.get $__rewind_fuel
+    i64.const -4611686018427387904
+    i64.gt_s
     if ;; label = @1
-      unreachable
+      global.get $__rewind_fuel
+      global.set $__rewind_fuel_parked
+      i64.const -4611686018427387904
+      global.set $__rewind_fuel
     end
   )
-  (func $__asyncify_save_stack_overflow (;10;) (type 0)
+  (func $__asyncify_save_stack_overflow (;11;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;11;) (type 1) (result i32)
+  (func $asyncify_get_state (;12;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -12,6 +12,7 @@
   (global $__rewind_fuel (;1;) (mut i64) i64.const 0)
   (global $__asyncify_state (;2;) (mut i32) i32.const 0)
   (global $__asyncify_data (;3;) (mut i32) i32.const 0)
+  (global $__rewind_fuel_parked (;4;) (mut i64) i64.const 0)
   (export "run" (func 1))
   (export "__rewind_fuel" (global $__rewind_fuel))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
@@ -29,6 +30,7 @@
           block ;; label = @4
             global.get $__asyncify_state
             if ;; label = @5
+              call $__rewind_park_fuel
               i32.const 16
               call $__rewind_pop_i64_1
               local.set 2
@@ -122,6 +124,13 @@
       global.set $unwinding
       i32.const 0
       global.set $__asyncify_state
+      global.get $__rewind_fuel
+      i64.const -4611686018427387904
+      i64.le_s
+      if ;; label = @2
+        global.get $__rewind_fuel_parked
+        global.set $__rewind_fuel
+      end
       global.get $__asyncify_data
       i32.load
       global.get $__asyncify_data
@@ -184,7 +193,26 @@
     i32.const 8
     i32.add
   )
-  (func $__rewind_pop_i64_1 (;4;) (type 4) (param i32) (result i32 i64)
+  (func $stop_rewind (;4;) (type 0)
+    i32.const 0
+    global.set $__asyncify_state
+    global.get $__rewind_fuel
+    i64.const -4611686018427387904
+    i64.le_s
+    if ;; label = @1
+      global.get $__rewind_fuel_parked
+      global.set $__rewind_fuel
+    end
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $__rewind_pop_i64_1 (;5;) (type 4) (param i32) (result i32 i64)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -202,25 +230,16 @@
     local.get 0
     i64.load
   )
-  (func $start_unwind (;5;) (type 2) (param i32)
-    i32.const 1
+  (func $asyncify_stop_rewind (;6;) (type 0)
+    i32.const 0
     global.set $__asyncify_state
-    local.get 0
-    global.set $__asyncify_data
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
+    global.get $__rewind_fuel
+    i64.const -4611686018427387904
+    i64.le_s
     if ;; label = @1
-      unreachable
+      global.get $__rewind_fuel_parked
+      global.set $__rewind_fuel
     end
-  )
-  (func $asyncify_start_unwind (;6;) (type 2) (param i32)
-    i32.const 1
-    global.set $__asyncify_state
-    local.get 0
-    global.set $__asyncify_data
     global.get $__asyncify_data
     i32.load
     global.get $__asyncify_data
@@ -235,6 +254,7 @@
     global.set $__asyncify_state
     local.get 0
     global.set $__asyncify_data
+    call $__rewind_park_fuel
     global.get $__asyncify_data
     i32.load
     global.get $__asyncify_data
@@ -244,9 +264,11 @@
       unreachable
     end
   )
-  (func $stop_rewind (;8;) (type 0)
-    i32.const 0
+  (func $start_unwind (;8;) (type 2) (param i32)
+    i32.const 1
     global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
     global.get $__asyncify_data
     i32.load
     global.get $__asyncify_data
@@ -256,7 +278,21 @@
       unreachable
     end
   )
-  (func $__rewind_save_i32_2 (;9;) (type 5) (param i32 i32 i32) (result i32)
+  (func $asyncify_start_unwind (;9;) (type 2) (param i32)
+    i32.const 1
+    global.set $__asyncify_state
+    local.get 0
+    global.set $__asyncify_data
+    global.get $__asyncify_data
+    i32.load
+    global.get $__asyncify_data
+    i32.load offset=4
+    i32.gt_u
+    if ;; label = @1
+      unreachable
+    end
+  )
+  (func $__rewind_save_i32_2 (;10;) (type 5) (param i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -267,7 +303,7 @@
     i32.const 8
     i32.add
   )
-  (func $asyncify_stop_unwind (;10;) (type 0)
+  (func $asyncify_stop_unwind (;11;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -279,19 +315,18 @@
       unreachable
     end
   )
-  (func $asyncify_stop_rewind (;11;) (type 0)
-    i32.const 0
-    global.set $__asyncify_state
-    global.get $__asyncify_data
-    i32.load
-    global.get $__asyncify_data
-    i32.load offset=4
-    i32.gt_u
+  (func $__rewind_park_fuel (;12;) (type 0)
+    global.get $__rewind_fuel
+    i64.const -4611686018427387904
+    i64.gt_s
     if ;; label = @1
-      unreachable
+      global.get $__rewind_fuel
+      global.set $__rewind_fuel_parked
+      i64.const -4611686018427387904
+      global.set $__rewind_fuel
     end
   )
-  (func $__rewind_restore_i32_2 (;12;) (type 3) (param i32) (result i32 i32 i32)
+  (func $__rewind_restore_i32_2 (;13;) (type 3) (param i32) (result i32 i32 i32)
     local.get 0
     i32.const 8
     i32.add
@@ -300,12 +335,12 @@
     local.get 0
     i32.load offset=4
   )
-  (func $__asyncify_save_stack_overflow (;13;) (type 0)
+  (func $__asyncify_save_stack_overflow (;14;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;14;) (type 1) (result i32)
+  (func $asyncify_get_state (;15;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

@@ -375,16 +375,6 @@ fn import_call(m: &mut dyn Machine, info: &ImportInfo, args: &[Value]) -> Result
                 region
                     .check_rewind_writes(&m.host().snapshot, &now)
                     .map_err(|e| format!("during the rewind: {e}"))?;
-                if let Some(left) = fuel_now(m)
-                    && let Some(fuel) = m.host().fuel.as_ref()
-                    && left != fuel.at_rewind
-                {
-                    return Err(format!(
-                        "the rewind to `{}` changed `{FUEL_GLOBAL}` from {} to {left}",
-                        info.name, fuel.at_rewind
-                    )
-                    .into());
-                }
                 let (pos, _) = region.read_header(&now);
                 if pos != region.stack_start {
                     return Err(format!(
@@ -397,6 +387,18 @@ fn import_call(m: &mut dyn Machine, info: &ImportInfo, args: &[Value]) -> Result
                 let state = get_state(m)?;
                 if state != abi::STATE_NORMAL {
                     return Err(format!("asyncify_stop_rewind left state {state}").into());
+                }
+                // The counter may be parked while the rewind runs; once it
+                // stops, the budget must be back.
+                if let Some(left) = fuel_now(m)
+                    && let Some(fuel) = m.host().fuel.as_ref()
+                    && left != fuel.at_rewind
+                {
+                    return Err(format!(
+                        "the rewind to `{}` changed `{FUEL_GLOBAL}` from {} to {left}",
+                        info.name, fuel.at_rewind
+                    )
+                    .into());
                 }
                 m.host().proto = Proto::Normal;
                 return Ok(p.results);

@@ -35,6 +35,7 @@ goldens!(
     frame_runs,
     frame_runs_no_multivalue,
     fuel_accessors,
+    fuel_fold,
     fuel_fast_path,
     fuel_loop,
     fuel_recursion,

@@ -56,7 +56,11 @@ pub fn run(args: &FuelArgs) -> Result<()> {
 /// Prints the fuel part of `--stats`.
 fn print_fuel(out: &mut dyn Write, fuel: &FuelReport) -> io::Result<()> {
     writeln!(out, "metered:       {} functions", fuel.functions_metered)?;
-    writeln!(out, "fuel checks:   {}", fuel.checks)?;
+    writeln!(
+        out,
+        "fuel checks:   {} ({} on entry doubling as the rewind test)",
+        fuel.checks, fuel.entry_checks_folded
+    )?;
     writeln!(out, "fuel charges:  {}", fuel.charges)?;
     writeln!(out, "unrolled:      {} loops", fuel.loops_unrolled)
 }
@@ -73,11 +77,12 @@ mod tests {
             checks: 4,
             charges: 5,
             loops_unrolled: 2,
+            entry_checks_folded: 1,
         };
         print_fuel(&mut out, &report).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "metered:       3 functions\nfuel checks:   4\nfuel charges:  5\nunrolled:      2 loops\n"
+            "metered:       3 functions\nfuel checks:   4 (1 on entry doubling as the rewind test)\nfuel charges:  5\nunrolled:      2 loops\n"
         );
     }
 }

@@ -20,6 +20,17 @@ const WAT: &str = r#"(module
         (i64.add
           (i64.extend_i32_u (local.get $n))
           (call $sum (i32.sub (local.get $n) (i32.const 1)))))))
+  ;; fib(n), recursing through a function no host can call: its entry
+  ;; check is its rewind test (the counter is parked while rewinding).
+  (func $fib (param $n i32) (result i64)
+    (if (result i64) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (i64.extend_i32_u (local.get $n)))
+      (else
+        (i64.add
+          (call $fib (i32.sub (local.get $n) (i32.const 1)))
+          (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  (func (export "fib") (param $n i32) (result i64)
+    (call $fib (local.get $n)))
   ;; A loop that mixes memory and arithmetic.
   (func (export "mix") (param $n i32) (result i32)
     (local $i i32) (local $acc i32)
@@ -178,6 +189,165 @@ fn infinite_loop_is_preempted_resumed_and_dropped() {
     assert_eq!(i64s(&results), [55]);
 }
 
+/// A host driving the ABI exports itself may set the budget after
+/// `asyncify_start_rewind`, which parks the counter: the export it calls
+/// next parks it again, and `fib`'s folded entry checks still see a
+/// rewind.
+#[test]
+fn a_budget_set_after_start_rewind_is_parked_again() {
+    use wasmi::{Caller, Func, Linker as WasmiLinker, Store};
+    const BUFFER: i32 = 1024;
+    const SLICE: i64 = 50;
+    let engine = Engine::default();
+    let module = wasmi::Module::new(&engine, &metered()[..]).unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = WasmiLinker::<()>::new(&engine);
+    linker
+        .func_wrap("rewind", "out_of_fuel", |mut caller: Caller<'_, ()>| {
+            let export = |caller: &Caller<'_, ()>, name: &str| {
+                caller.get_export(name).and_then(|e| e.into_func()).unwrap()
+            };
+            let state = export(&caller, "asyncify_get_state")
+                .typed::<(), i32>(&caller)
+                .unwrap()
+                .call(&mut caller, ())
+                .unwrap();
+            if state == 0 {
+                // Out of fuel: header {stack_pos, stack_end}, then unwind.
+                let memory = caller.get_export("memory").unwrap().into_memory().unwrap();
+                let header = [BUFFER + 8, BUFFER + 4096].map(i32::to_le_bytes).concat();
+                memory.write(&mut caller, BUFFER as usize, &header).unwrap();
+                let start: Func = export(&caller, "asyncify_start_unwind");
+                start
+                    .call(&mut caller, &[Val::I32(BUFFER)], &mut [])
+                    .unwrap();
+            } else {
+                let stop: Func = export(&caller, "asyncify_stop_rewind");
+                stop.call(&mut caller, &[], &mut []).unwrap();
+            }
+        })
+        .unwrap();
+    let instance = linker.instantiate_and_start(&mut store, &module).unwrap();
+    let fuel = instance.get_global(&store, "__rewind_fuel").unwrap();
+    let func = |store: &Store<()>, name: &str| instance.get_func(store, name).unwrap();
+    let (fib, get_state) = (func(&store, "fib"), func(&store, "asyncify_get_state"));
+    let stop_unwind = func(&store, "asyncify_stop_unwind");
+    let start_rewind = func(&store, "asyncify_start_rewind");
+    let state = |store: &mut Store<()>| {
+        let mut out = [Val::I32(0)];
+        get_state.call(store, &[], &mut out).unwrap();
+        out[0].i32().unwrap()
+    };
+    let spent = |store: &Store<()>| SLICE - fuel.get(store).i64().unwrap();
+    fuel.set(&mut store, Val::I64(SLICE)).unwrap();
+    let mut result = [Val::I64(0)];
+    fib.call(&mut store, &[Val::I32(15)], &mut result).unwrap();
+    let (mut slices, mut consumed) = (1, spent(&store));
+    while state(&mut store) == 1 {
+        stop_unwind.call(&mut store, &[], &mut []).unwrap();
+        start_rewind
+            .call(&mut store, &[Val::I32(BUFFER)], &mut [])
+            .unwrap();
+        // The budget only now: the park above saw the old, spent one.
+        fuel.set(&mut store, Val::I64(SLICE)).unwrap();
+        fib.call(&mut store, &[Val::I32(15)], &mut result).unwrap();
+        slices += 1;
+        consumed += spent(&store);
+    }
+    assert_eq!(i64s(&result), [610]);
+    assert!(slices > 100, "only {slices} slices");
+    let (_, _, expected) = run_sliced("fib", &[Val::I32(15)], SLICE as u64);
+    assert_eq!(u64::try_from(consumed).unwrap(), expected);
+}
+
+/// A guest that drives its own rewinds (a bottom-most runtime, the fuel
+/// handler a guest function): `run_set_after` gives the budget after
+/// `asyncify.start_rewind`, through `rewind.set_fuel`, and then calls the
+/// folded `$fib` directly. The accessor writes the parked budget, so both
+/// orders give the same result and the same fuel.
+#[test]
+fn a_guest_budget_set_during_its_own_rewind_is_parked() {
+    let runner = |set_after: bool| {
+        let (before, after) = if set_after {
+            ("", "(call $set_fuel (i64.const 40))")
+        } else {
+            ("(call $set_fuel (i64.const 40))", "")
+        };
+        format!(
+            r#"(module
+  (import "asyncify" "start_unwind" (func $start_unwind (param i32)))
+  (import "asyncify" "stop_unwind" (func $stop_unwind))
+  (import "asyncify" "start_rewind" (func $start_rewind (param i32)))
+  (import "asyncify" "stop_rewind" (func $stop_rewind))
+  (import "asyncify" "get_state" (func $get_state (result i32)))
+  (import "rewind" "get_fuel" (func $get_fuel (result i64)))
+  (import "rewind" "set_fuel" (func $set_fuel (param i64)))
+  (memory (export "memory") 1)
+  (global $spent (mut i64) (i64.const 0))
+  (func $out_of_fuel
+    (if (i32.eqz (call $get_state))
+      (then
+        (i32.store (i32.const 16) (i32.const 24))
+        (i32.store (i32.const 20) (i32.const 4096))
+        (call $start_unwind (i32.const 16)))
+      (else (call $stop_rewind))))
+  (func $fib (param $n i32) (result i64)
+    (if (result i64) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (i64.extend_i32_u (local.get $n)))
+      (else
+        (i64.add
+          (call $fib (i32.sub (local.get $n) (i32.const 1)))
+          (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  ;; fib(n) in slices of 40; the fuel spent, in slices, is in `spent`.
+  (func (export "run") (param $n i32) (result i64)
+    (local $r i64)
+    (call $set_fuel (i64.const 40))
+    (local.set $r (call $fib (local.get $n)))
+    (block $done
+      (loop $again
+        (global.set $spent
+          (i64.add (global.get $spent) (i64.sub (i64.const 40) (call $get_fuel))))
+        (br_if $done (i32.ne (call $get_state) (i32.const 1)))
+        (call $stop_unwind)
+        {before}
+        (call $start_rewind (i32.const 16))
+        {after}
+        (local.set $r (call $fib (local.get $n)))
+        (br $again)))
+    (local.get $r))
+  (func (export "spent") (result i64) (global.get $spent)))"#
+        )
+    };
+    let run = |set_after: bool| {
+        let fuel = rewind_transform::FuelOptions {
+            handler: Some("out_of_fuel".into()),
+            ..Default::default()
+        };
+        let out = rewind_transform::meter(runner(set_after).as_bytes(), &fuel, &Default::default())
+            .unwrap();
+        let folded = out.report.fuel.unwrap().entry_checks_folded;
+        assert_eq!(folded, 1, "`$fib`'s entry check folds");
+        let engine = Engine::default();
+        let module = wasmi::Module::new(&engine, &out.wasm[..]).unwrap();
+        let mut store = wasmi::Store::new(&engine, ());
+        let instance = wasmi::Linker::<()>::new(&engine)
+            .instantiate_and_start(&mut store, &module)
+            .unwrap();
+        let call = |store: &mut wasmi::Store<()>, name: &str, args: &[Val]| {
+            let mut out = [Val::I64(0)];
+            let func = instance.get_func(&*store, name).unwrap();
+            func.call(store, args, &mut out).unwrap();
+            out[0].i64().unwrap()
+        };
+        let result = call(&mut store, "run", &[Val::I32(15)]);
+        (result, call(&mut store, "spent", &[]))
+    };
+    let (result, spent) = run(false);
+    assert_eq!(result, 610);
+    assert!(spent > 40 * 100, "spent {spent}");
+    assert_eq!(run(true), (result, spent));
+}
+
 #[test]
 fn deep_recursion_resumes_correctly() {
     // Deeper recursion hits wasmi's own stack limit (a trap) even unmetered.
@@ -192,6 +362,7 @@ fn deep_recursion_resumes_correctly() {
 fn finite_calls() -> Vec<(&'static str, Vec<Val>)> {
     vec![
         ("sum", vec![Val::I32(300)]),
+        ("fib", vec![Val::I32(15)]),
         ("mix", vec![Val::I32(1000)]),
         ("nested", vec![Val::I32(40)]),
         ("find_zero", vec![Val::I32(3), Val::I32(100)]),

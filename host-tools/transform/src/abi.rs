@@ -91,6 +91,14 @@ pub const FRAME_PUSH_FUNCTION: &str = "__rewind_frame_push";
 /// read back by inline loads (see `frame_movers.rs`).
 pub const FRAME_POP_FUNCTION: &str = "__rewind_frame_pop";
 
+/// Name of the global that holds a metered module's budget while a rewind
+/// runs (the fuel global then holds a large negative number; see the
+/// transform's `parked_fuel.rs`).
+pub const PARKED_FUEL_GLOBAL: &str = "__rewind_fuel_parked";
+
+/// Name of the runtime function that parks a metered module's budget.
+pub const PARK_FUEL_FUNCTION: &str = "__rewind_park_fuel";
+
 /// Byte offset of `stack_end` in the data structure for a 32-bit memory
 /// (`stack_pos` is at 0). For memory64 both fields are 8 bytes wide.
 pub const fn stack_end_offset(memory64: bool) -> u64 {

@@ -8,6 +8,7 @@ use walrus::{FunctionId, GlobalId, MemoryId, ValType};
 
 use crate::abi;
 use crate::ir::{Code, at, i32_const, load, store};
+use crate::parked_fuel::Parking;
 
 /// Where the ABI state lives.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +20,9 @@ pub(crate) struct Abi {
     /// Where an unwind that does not fit traps (see
     /// [`crate::abi::OVERFLOW_FUNCTION`]); the frame movers call it.
     pub overflow: FunctionId,
+    /// In a metered module, where a rewind parks the fuel counter (see
+    /// `parked_fuel.rs`).
+    pub parking: Option<Parking>,
 }
 
 impl Abi {

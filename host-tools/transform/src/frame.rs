@@ -18,11 +18,11 @@
 use std::collections::HashMap;
 
 use walrus::ir::{Call, Drop, Instr, LocalGet, LocalSet, RefAsNonNull};
-use walrus::{FunctionId, LocalFunction, LocalId, Module, RefType, ValType};
+use walrus::{FunctionId, LocalId, Module, RefType, ValType};
 
 use crate::abi_state::Abi;
 use crate::frame_movers::{FrameMovers, LONGEST, Mover, size_of};
-use crate::ir::{Code, at, i32_const, if_then, nullable};
+use crate::ir::{Code, at, i32_const, nullable};
 use crate::side_tables::SideTable;
 
 /// One value in the frame.
@@ -179,16 +179,6 @@ impl Frame {
     /// Number of saved locals.
     pub fn saved(&self) -> usize {
         self.saved
-    }
-
-    /// On entry: if rewinding, pop the frame and restore the locals and the
-    /// call-site number. An empty frame needs nothing.
-    pub fn restore(&self, func: &mut LocalFunction, abi: &Abi) -> Code {
-        let body = self.restore_unguarded(abi);
-        if body.is_empty() {
-            return body;
-        }
-        if_then(func, abi.rewinding(), body)
     }
 
     /// Pops the frame and restores the locals and the call-site number,

@@ -1,10 +1,12 @@
 //! What the metering pass tells the asyncify stage about a metered module:
-//! where its fuel checks are and how long each function's counter load is.
+//! where its fuel checks are, how long each function's counter load is,
+//! and the fuel global and its accessors (which a rewind's parking of the
+//! counter concerns, see `parked_fuel.rs`).
 
 use std::collections::HashMap;
 
-use walrus::FunctionId;
 use walrus::ir::InstrSeqId;
+use walrus::{FunctionId, GlobalId};
 
 /// What the asyncify stage needs to know about a metered module.
 #[derive(Debug, Default)]
@@ -17,4 +19,10 @@ pub(crate) struct Hints {
     /// of that code: it may run before the frame is restored, which
     /// overwrites the counter with its saved value (see `transform.rs`).
     pub prologue: HashMap<FunctionId, usize>,
+    /// The fuel global (`__rewind_fuel`), which a rewind parks (see
+    /// `parked_fuel.rs`).
+    pub fuel: Option<GlobalId>,
+    /// The functions that `rewind.get_fuel` and `rewind.set_fuel` became,
+    /// which must see through a parked counter.
+    pub fuel_accessors: Vec<FunctionId>,
 }

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use walrus::ir::{Block, Call, Instr, InstrSeqId, InstrSeqType, LocalSet, Return};
-use walrus::{FunctionId, FunctionKind, LocalId, Module, ValType};
+use walrus::{FunctionId, FunctionKind, LocalFunction, LocalId, Module, ValType};
 
 use crate::abi_state::Abi;
 use crate::analysis::Analysis;
@@ -20,13 +20,14 @@ use crate::frame::Frame;
 use crate::frame_movers::FrameMovers;
 use crate::guards::Guards;
 use crate::hints::Hints;
-use crate::ir::{Code, at, function_name, i32_const, nullable, retarget, sequences};
+use crate::ir::{Code, at, function_name, i32_const, if_then, nullable, retarget, sequences};
 use crate::liveness::Liveness;
 use crate::name_table::NameTable;
 use crate::normalize::{
     lower_block_params, lower_suspending_tail_calls, make_locals_nullable, trim_dead_code,
 };
 use crate::operand_types::TypeContext;
+use crate::parked_fuel::Fold;
 use crate::placeholder::Placeholders;
 use crate::side_tables::SideTables;
 use crate::site_numbers;
@@ -55,6 +56,9 @@ pub(crate) struct Shared<'a> {
     pub unwound: Option<FunctionId>,
     /// Which functions keep their tail calls, and the frame tags.
     pub tail_calls: &'a TailCalls,
+    /// Whether a host can call the function: exported, or addressable
+    /// through a table or a reference.
+    pub exposed: bool,
 }
 
 /// What instrumenting one function did.
@@ -73,6 +77,9 @@ pub(crate) struct Instrumented {
     pub handlers: Handlers,
     /// Instructions of the instrumented function.
     pub instructions: usize,
+    /// Whether its entry fuel check became its rewind test
+    /// (`parked_fuel.rs`).
+    pub entry_check_folded: bool,
 }
 
 /// Instruments one function, or returns `None` when it has no suspending
@@ -113,6 +120,7 @@ pub(crate) fn instrument(
             tail_calls_kept: tail_calls.kept(id),
             handlers: Handlers::default(),
             instructions: 0,
+            entry_check_folded: false,
         }));
     };
     // What the frame code needs from the module: a side table for each
@@ -157,20 +165,41 @@ pub(crate) fn instrument(
         unwind,
     } = rewritten.layout;
     let mut code = prologue;
+    let reenters = !reentry_args.is_empty();
     code.extend(tail_calls.reentry(func, id, abi, locals, reentry_args));
     let mut run = vec![at(Instr::Block(Block { seq: body }))];
+    // A rewind entering a function that a host can call parks the fuel
+    // counter again, in case the host set the budget after starting it.
+    let mut restore: Code = match &abi.parking {
+        Some(parking) if shared.exposed => vec![at(parking.park())],
+        _ => Vec::new(),
+    };
+    restore.extend(frame.restore_unguarded(abi));
+    let dispatch = rewritten.guards.entry(func, body, abi.state);
+    let fold = abi.parking.is_some()
+        && !shared.exposed
+        && !shared.fast_path
+        && !reenters
+        && !tail_calls.keeps(id);
+    let fold = fold
+        .then(|| Fold::find(func, body, dispatch, &shared.hints.checks))
+        .flatten();
+    let mut entry_check_folded = false;
     if shared.fast_path {
-        let mut slow = frame.restore(func, abi);
+        let mut slow = if_rewinding(func, abi, restore);
         slow.append(&mut run);
         run = fast_path::dispatch(func, abi.state, body_ty, body, &rewritten.guards, slow);
-    } else if let Some(dispatch) = rewritten.guards.entry(func, body, abi.state) {
+    } else if let Some(fold) = fold {
+        // The entry fuel check is the rewind test (see `parked_fuel.rs`).
+        fold.apply(func, abi.state, &mut code, restore);
+        entry_check_folded = true;
+    } else if let Some(dispatch) = dispatch {
         // The body's first dispatch restores the frame before choosing a
         // rung: one state test on entry instead of two.
-        let mut restore = frame.restore_unguarded(abi);
         restore.append(&mut func.block_mut(dispatch).instrs);
         func.block_mut(dispatch).instrs = restore;
     } else {
-        code.extend(frame.restore(func, abi));
+        code.extend(if_rewinding(func, abi, restore));
     }
     run.push(at(Instr::Return(Return {})));
     func.block_mut(unwind).instrs = run;
@@ -203,7 +232,16 @@ pub(crate) fn instrument(
         tail_calls_kept: tail_calls.kept(id),
         handlers: rewritten.handlers,
         instructions,
+        entry_check_folded,
     }))
+}
+
+/// `if state == REWINDING { code }`, or nothing for no code.
+fn if_rewinding(func: &mut LocalFunction, abi: &Abi, code: Code) -> Code {
+    if code.is_empty() {
+        return code;
+    }
+    if_then(func, abi.rewinding(), code)
 }
 
 /// Module-level additions that instrumented functions share.

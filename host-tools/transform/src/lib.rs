@@ -119,6 +119,7 @@ mod name_table;
 mod normalize;
 mod operand_types;
 pub mod options;
+mod parked_fuel;
 pub mod patterns;
 mod placeholder;
 pub mod progress;

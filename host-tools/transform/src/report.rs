@@ -79,6 +79,10 @@ pub struct FuelReport {
     /// Small loops laid out several times, one check for several
     /// iterations.
     pub loops_unrolled: usize,
+    /// Entry checks that also serve as their function's rewind test (the
+    /// counter is parked while a rewind runs), saving a state test per
+    /// call.
+    pub entry_checks_folded: usize,
 }
 
 /// Why one function is or is not instrumented (`rewind explain`).

@@ -14,15 +14,19 @@ use walrus::{
 use crate::abi;
 use crate::abi_state::Abi;
 use crate::error::{Error, Result};
+use crate::hints::Hints;
 use crate::intrinsics::Intrinsic;
 use crate::options::Options;
+use crate::parked_fuel::Parking;
 
-/// Adds the globals and the overflow trap.
+/// Adds the globals and the overflow trap, and in a metered module (see
+/// `hints`) the parking of its counter (`parked_fuel.rs`).
 pub(crate) fn install_state(
     module: &mut Module,
     options: &Options,
     memory: MemoryId,
     memory64: bool,
+    hints: &Hints,
 ) -> Abi {
     let ptr = if memory64 { ValType::I64 } else { ValType::I32 };
     let mut global = |name: &str, ty: ValType, zero: Value| -> GlobalId {
@@ -65,6 +69,7 @@ pub(crate) fn install_state(
         memory,
         memory64,
         overflow,
+        parking: Parking::install(module, options, hints),
     }
 }
 
@@ -202,8 +207,17 @@ fn emit(
         Intrinsic::StartRewind => {
             set_state(body, abi::STATE_REWINDING);
             set_data(body);
+            if let Some(parking) = &abi.parking {
+                body.instr(parking.park());
+            }
         }
-        Intrinsic::StopUnwind | Intrinsic::StopRewind => set_state(body, abi::STATE_NORMAL),
+        Intrinsic::StopUnwind => set_state(body, abi::STATE_NORMAL),
+        Intrinsic::StopRewind => {
+            set_state(body, abi::STATE_NORMAL);
+            if let Some(parking) = &abi.parking {
+                parking.unpark(body);
+            }
+        }
         Intrinsic::GetState => {
             body.instr(GlobalGet { global: abi.state });
             return;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use walrus::{FunctionId, FunctionKind, Module, ModuleConfig, ValType};
+use walrus::{ExportItem, FunctionId, FunctionKind, Module, ModuleConfig, ValType};
 
 use crate::analysis;
 use crate::bodies::{Bodies, Ids};
@@ -18,7 +18,8 @@ use crate::operand_types::TypeContext;
 use crate::tail_calls::TailCalls;
 use crate::validate::validate;
 use crate::{
-    FastPath, FuelOptions, Options, Output, Progress, Report, asserts, facts, intrinsics, runtime,
+    FastPath, FuelOptions, FuelReport, Options, Output, Progress, Report, asserts, facts,
+    intrinsics, runtime,
 };
 
 /// Parses a binary or text module: the module, its binary, and which item
@@ -81,6 +82,7 @@ pub(crate) fn run(
         &mut module,
         options,
         &Hints::default(),
+        None,
         Some(&mut bodies),
         progress,
     )?;
@@ -117,17 +119,23 @@ pub(crate) fn run_metered(
         imports.push(format!("{m}.{n}"));
     }
     options.imports = Some(imports);
-    let mut report = instrument_module(&mut module, &options, &metered.hints, None, progress)?;
+    let mut report = instrument_module(
+        &mut module,
+        &options,
+        &metered.hints,
+        Some(metered.report),
+        None,
+        progress,
+    )?;
     let wasm = emit(module, None, progress)?;
-    report.fuel = Some(metered.report);
     report.bytes_before = bytes_before;
     report.bytes_after = wasm.len();
     report.elapsed = started.elapsed();
     Ok(Output { wasm, report })
 }
 
-/// Instruments a parsed module in place. `hints` come from the metering
-/// pass (empty otherwise). With `bodies`, the functions no step changes
+/// Instruments a parsed module in place. `hints` and `fuel` come from the
+/// metering pass (empty and `None` otherwise). With `bodies`, the functions no step changes
 /// are emptied and later copied from the input, and instrumented functions
 /// are encoded early whenever `Options::flush_after` instructions of them
 /// have grown. Sizes and time are left to
@@ -136,6 +144,7 @@ pub(crate) fn instrument_module(
     module: &mut Module,
     options: &Options,
     hints: &Hints,
+    fuel: Option<FuelReport>,
     bodies: Option<&mut Bodies>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report> {
@@ -148,10 +157,11 @@ pub(crate) fn instrument_module(
         .iter()
         .filter(|f| matches!(f.kind, FunctionKind::Local(_)))
         .count();
-    let abi = runtime::install_state(module, options, facts.memory, facts.memory64);
+    let abi = runtime::install_state(module, options, facts.memory, facts.memory64, hints);
     let mut ctx = TypeContext::new(module);
     let mut report = Report {
         functions_total,
+        fuel,
         ..Report::default()
     };
     let targets: Vec<FunctionId> = analysis.instrument.iter().copied().collect();
@@ -191,6 +201,14 @@ pub(crate) fn instrument_module(
     let total = targets.len();
     let defined: Vec<FunctionId> = analysis.decisions.keys().copied().collect();
     let fast = fast_path_functions(module, options.fast_path);
+    let exported: HashSet<FunctionId> = module
+        .exports
+        .iter()
+        .filter_map(|e| match e.item {
+            ExportItem::Function(f) => Some(f),
+            _ => None,
+        })
+        .collect();
     let mut instrumented = HashSet::new();
     for (done_count, func) in targets.into_iter().enumerate() {
         if done_count % crate::progress::EVERY == 0 && done_count > 0 {
@@ -210,6 +228,7 @@ pub(crate) fn instrument_module(
             resume_in_catch,
             unwound,
             tail_calls: &tail_calls,
+            exposed: analysis.addressable.contains(&func) || exported.contains(&func),
         };
         match instrument(module, func, &shared, &mut ctx, &mut extras)? {
             Some(done) => {
@@ -227,6 +246,12 @@ pub(crate) fn instrument_module(
                 }
                 instrumented.insert(func);
                 report.functions_instrumented += 1;
+                if done.entry_check_folded
+                    && let Some(fuel) = &mut report.fuel
+                {
+                    fuel.entry_checks_folded += 1;
+                    analysis.note(func, "entry fuel check doubles as the rewind test");
+                }
                 if fast(func) {
                     report.functions_fast_path += 1;
                     let why = match options.fast_path {

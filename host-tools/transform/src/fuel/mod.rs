@@ -158,7 +158,11 @@ pub(crate) fn meter(module: &mut Module, options: &FuelOptions) -> Result<Metere
 
     let plan = plan::CheckPlan::new(module, handler);
     let mut report = FuelReport::default();
-    let mut hints = Hints::default();
+    let mut hints = Hints {
+        fuel: Some(fuel),
+        fuel_accessors: accessors.clone(),
+        ..Hints::default()
+    };
     let ids: Vec<FunctionId> = module
         .funcs
         .iter()
