@@ -11,36 +11,14 @@
   (global $__asyncify_state (;1;) (mut i32) i32.const 0)
   (global $__asyncify_data (;2;) (mut i32) i32.const 0)
   (global $__rewind_fuel_parked (;3;) (mut i64) i64.const 0)
-  (export "grant" (func 1))
+  (export "grant" (func 2))
   (export "__rewind_fuel" (global $__rewind_fuel))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
   (export "asyncify_stop_unwind" (func $asyncify_stop_unwind))
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func (;1;) (type 5) (param i64) (result i64)
-    (local i64)
-    global.get $__rewind_fuel
-    local.set 1
-    block (result i64) ;; label = @1
-      local.get 1
-      i64.const 16
-      i64.sub
-      local.set 1
-      local.get 1
-      global.set $__rewind_fuel
-      call $get_fuel
-      local.get 0
-      i64.add
-      call $set_fuel
-      call $get_fuel
-      global.get $__rewind_fuel
-      local.set 1
-    end
-    local.get 1
-    global.set $__rewind_fuel
-  )
-  (func $asyncify_stop_rewind (;2;) (type 0)
+  (func $asyncify_stop_rewind (;1;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__rewind_fuel
@@ -57,6 +35,24 @@
     i32.gt_u
     if ;; label = @1
       unreachable
+    end
+  )
+  (func (;2;) (type 5) (param i64) (result i64)
+    (local i64)
+    global.get $__rewind_fuel
+    local.set 1
+    block (result i64) ;; label = @1
+      local.get 1
+      i64.const 16
+      i64.sub
+      local.set 1
+      local.get 1
+      global.set $__rewind_fuel
+      call $get_fuel
+      local.get 0
+      i64.add
+      call $set_fuel
+      call $get_fuel
     end
   )
   (func $asyncify_start_rewind (;3;) (type 3) (param i32)

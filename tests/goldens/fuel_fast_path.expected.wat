@@ -58,6 +58,8 @@
             i32.lt_u
             if (result i32) ;; label = @5
               local.get 0
+              local.get 4
+              global.set $__rewind_fuel
             else
               block ;; label = @6
                 block ;; label = @7
@@ -88,13 +90,9 @@
               local.set 3
               local.get 2
               local.get 3
-              global.get $__rewind_fuel
-              local.set 4
               i32.add
             end
           end
-          local.get 4
-          global.set $__rewind_fuel
         end
       else
         global.get $__asyncify_state
@@ -148,6 +146,8 @@
             i32.lt_u
             if (result i32) ;; label = @5
               local.get 0
+              local.get 4
+              global.set $__rewind_fuel
             else
               block ;; label = @6
                 block ;; label = @7
@@ -185,13 +185,9 @@
               local.set 3
               local.get 2
               local.get 3
-              global.get $__rewind_fuel
-              local.set 4
               i32.add
             end
           end
-          local.get 4
-          global.set $__rewind_fuel
         end
       end
       return

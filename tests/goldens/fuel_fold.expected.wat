@@ -77,6 +77,8 @@
           i32.eqz
           if (result i32) ;; label = @4
             i32.const 0
+            local.get 4
+            global.set $__rewind_fuel
           else
             block ;; label = @5
               block ;; label = @6
@@ -112,13 +114,9 @@
             local.set 2
             local.get 3
             local.get 2
-            global.get $__rewind_fuel
-            local.set 4
             i32.add
           end
         end
-        local.get 4
-        global.set $__rewind_fuel
       end
       return
     end
@@ -184,6 +182,8 @@
           i32.lt_u
           if (result i32) ;; label = @4
             local.get 0
+            local.get 4
+            global.set $__rewind_fuel
           else
             block ;; label = @5
               block ;; label = @6
@@ -221,13 +221,9 @@
             local.set 2
             local.get 3
             local.get 2
-            global.get $__rewind_fuel
-            local.set 4
             i32.add
           end
         end
-        local.get 4
-        global.set $__rewind_fuel
       end
       return
     end

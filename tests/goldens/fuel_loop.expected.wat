@@ -152,9 +152,9 @@
             br_if 0 (;@4;)
           end
           local.get 2
+          local.get 4
+          global.set $__rewind_fuel
         end
-        local.get 4
-        global.set $__rewind_fuel
       end
       return
     end

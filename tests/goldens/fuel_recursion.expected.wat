@@ -98,12 +98,8 @@
           local.set 2
           local.get 3
           local.get 2
-          global.get $__rewind_fuel
-          local.set 4
           i32.add
         end
-        local.get 4
-        global.set $__rewind_fuel
       end
       return
     end
@@ -202,9 +198,9 @@
       local.get 0
       i32.const 1
       i32.shl
+      local.get 1
+      global.set $__rewind_fuel
     end
-    local.get 1
-    global.set $__rewind_fuel
   )
   (func $__rewind_save_i32_3 (;6;) (type 6) (param i32 i32 i32 i32) (result i32)
     local.get 0

@@ -91,9 +91,9 @@
             local.tee 0
             br_if 0 (;@4;)
           end
+          local.get 2
+          global.set $__rewind_fuel
         end
-        local.get 2
-        global.set $__rewind_fuel
       end
       return
     end

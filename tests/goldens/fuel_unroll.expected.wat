@@ -240,9 +240,9 @@
             end
           end
           i32.const -1
+          local.get 2
+          global.set $__rewind_fuel
         end
-        local.get 2
-        global.set $__rewind_fuel
       end
       return
     end
@@ -360,9 +360,9 @@
               br_if 0 (;@5;)
             end
           end
+          local.get 2
+          global.set $__rewind_fuel
         end
-        local.get 2
-        global.set $__rewind_fuel
       end
       return
     end
@@ -454,9 +454,9 @@
             local.tee 0
             br_if 0 (;@4;)
           end
+          local.get 2
+          global.set $__rewind_fuel
         end
-        local.get 2
-        global.set $__rewind_fuel
       end
       return
     end

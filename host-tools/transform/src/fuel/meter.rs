@@ -15,6 +15,7 @@ use crate::report::FuelReport;
 
 use super::costs::Costs;
 use super::exceptions;
+use super::exit_store;
 use super::unroll;
 
 /// The metering of every function: costs, the fuel global, the handler.
@@ -116,6 +117,7 @@ impl Meter<'_> {
         unroll::unroll_loops(func, counter.local, &unrolled);
         counter.report.loops_unrolled += unrolled.len();
         exceptions::reload_where_exceptions_land(func, types, &self.reload(counter.local));
+        exit_store::sink(func, counter.local, self.fuel, &self.store(counter.local));
         prologue
     }
 

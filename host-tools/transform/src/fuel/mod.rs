@@ -101,6 +101,7 @@
 mod accessors;
 mod costs;
 mod exceptions;
+mod exit_store;
 mod handler;
 mod meter;
 mod options;
