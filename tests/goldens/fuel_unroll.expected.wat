@@ -4,10 +4,12 @@
   (type (;2;) (func (param i32)))
   (type (;3;) (func (param i32) (result i32)))
   (type (;4;) (func (param i32) (result i32 i32 i32)))
-  (type (;5;) (func (param i32) (result i32 i64)))
-  (type (;6;) (func (param i32 i32) (result i32)))
-  (type (;7;) (func (param i32 i32 i32) (result i32)))
-  (type (;8;) (func (param i32 i64) (result i32)))
+  (type (;5;) (func (param i32) (result i32 i32 i32 i32)))
+  (type (;6;) (func (param i32) (result i32 i64)))
+  (type (;7;) (func (param i32 i32) (result i32)))
+  (type (;8;) (func (param i32 i32 i32) (result i32)))
+  (type (;9;) (func (param i32 i32 i32 i32) (result i32)))
+  (type (;10;) (func (param i32 i64) (result i32)))
   (import "env" "log" (func $log (;0;) (type 2)))
   (import "rewind" "out_of_fuel" (func (;1;) (type 0)))
   (memory (;0;) 1)
@@ -17,6 +19,7 @@
   (global $__rewind_fuel_parked (;3;) (mut i64) i64.const 0)
   (export "count" (func $count))
   (export "search" (func $search))
+  (export "mix" (func $mix))
   (export "calls" (func $calls))
   (export "__rewind_fuel" (global $__rewind_fuel))
   (export "asyncify_start_unwind" (func $asyncify_start_unwind))
@@ -24,7 +27,7 @@
   (export "asyncify_start_rewind" (func $asyncify_start_rewind))
   (export "asyncify_stop_rewind" (func $asyncify_stop_rewind))
   (export "asyncify_get_state" (func $asyncify_get_state))
-  (func $search (;2;) (type 6) (param i32 i32) (result i32)
+  (func $search (;2;) (type 7) (param i32 i32) (result i32)
     (local i64)
     global.get $__rewind_fuel
     local.set 2
@@ -255,7 +258,211 @@
     drop
     i32.const 0
   )
-  (func $count (;3;) (type 3) (param i32) (result i32)
+  (func $mix (;3;) (type 3) (param i32) (result i32)
+    (local i32 i32 i64)
+    global.get $__rewind_fuel
+    local.set 3
+    block ;; label = @1
+      block (result i32) ;; label = @2
+        block (result i32) ;; label = @3
+          block ;; label = @4
+            global.get $__asyncify_state
+            if ;; label = @5
+              call $__rewind_park_fuel
+              i32.const 20
+              call $__rewind_pop_i64_1
+              local.set 3
+              call $__rewind_restore_i32_3
+              local.set 2
+              local.set 1
+              local.set 0
+              drop
+              br 1 (;@4;)
+            end
+            local.get 3
+            i64.const 1
+            i64.sub
+            local.set 3
+          end
+          block ;; label = @4
+            block ;; label = @5
+              global.get $__asyncify_state
+              br_if 0 (;@5;)
+              local.get 3
+              i64.const 1
+              i64.sub
+              local.set 3
+            end
+            block ;; label = @5
+              block ;; label = @6
+                block ;; label = @7
+                  block ;; label = @8
+                    loop ;; label = @9
+                      local.get 3
+                      i64.const 8
+                      i64.sub
+                      local.tee 3
+                      i64.const -6
+                      i64.lt_s
+                      if ;; label = @10
+                        block ;; label = @11
+                          global.get $__asyncify_state
+                          br_if 0 (;@11;)
+                          local.get 3
+                          i64.const 6
+                          i64.add
+                          global.set $__rewind_fuel
+                        end
+                        call 1
+                        global.get $__asyncify_state
+                        br_if 9 (;@1;)
+                        global.get $__rewind_fuel
+                        i64.const 6
+                        i64.sub
+                        local.set 3
+                      end
+                      block ;; label = @10
+                        local.get 2
+                        i32.const 99
+                        i32.eq
+                        if ;; label = @11
+                          local.get 3
+                          i64.const 6
+                          i64.add
+                          local.set 3
+                          br 7 (;@4;)
+                        end
+                        local.get 3
+                        i64.const 4
+                        i64.sub
+                        local.set 3
+                        local.get 2
+                        local.get 1
+                        i32.add
+                        local.set 2
+                        local.get 1
+                        i32.const 1
+                        i32.add
+                        local.tee 1
+                        local.get 0
+                        i32.lt_u
+                        i32.eqz
+                        br_if 2 (;@8;)
+                      end
+                      block ;; label = @10
+                        local.get 2
+                        i32.const 99
+                        i32.eq
+                        if ;; label = @11
+                          local.get 3
+                          i64.const 4
+                          i64.add
+                          local.set 3
+                          br 7 (;@4;)
+                        end
+                        local.get 3
+                        i64.const 4
+                        i64.sub
+                        local.set 3
+                        local.get 2
+                        local.get 1
+                        i32.add
+                        local.set 2
+                        local.get 1
+                        i32.const 1
+                        i32.add
+                        local.tee 1
+                        local.get 0
+                        i32.lt_u
+                        i32.eqz
+                        br_if 3 (;@7;)
+                      end
+                      block ;; label = @10
+                        local.get 2
+                        i32.const 99
+                        i32.eq
+                        if ;; label = @11
+                          local.get 3
+                          i64.const 2
+                          i64.add
+                          local.set 3
+                          br 7 (;@4;)
+                        end
+                        local.get 3
+                        i64.const 4
+                        i64.sub
+                        local.set 3
+                        local.get 2
+                        local.get 1
+                        i32.add
+                        local.set 2
+                        local.get 1
+                        i32.const 1
+                        i32.add
+                        local.tee 1
+                        local.get 0
+                        i32.lt_u
+                        i32.eqz
+                        br_if 4 (;@6;)
+                      end
+                      local.get 2
+                      i32.const 99
+                      i32.eq
+                      br_if 5 (;@4;)
+                      local.get 3
+                      i64.const 4
+                      i64.sub
+                      local.set 3
+                      local.get 2
+                      local.get 1
+                      i32.add
+                      local.set 2
+                      local.get 1
+                      i32.const 1
+                      i32.add
+                      local.tee 1
+                      local.get 0
+                      i32.lt_u
+                      br_if 0 (;@9;)
+                    end
+                    br 3 (;@5;)
+                  end
+                  local.get 3
+                  i64.const 6
+                  i64.add
+                  local.set 3
+                  br 2 (;@5;)
+                end
+                local.get 3
+                i64.const 4
+                i64.add
+                local.set 3
+                br 1 (;@5;)
+              end
+              local.get 3
+              i64.const 2
+              i64.add
+              local.set 3
+            end
+          end
+          local.get 2
+          local.get 3
+          global.set $__rewind_fuel
+        end
+      end
+      return
+    end
+    i32.const 20
+    local.get 3
+    call $__rewind_push_i64_1
+    local.get 0
+    local.get 1
+    local.get 2
+    call $__rewind_save_i32_3
+    drop
+    i32.const 0
+  )
+  (func $count (;4;) (type 3) (param i32) (result i32)
     (local i32 i64)
     global.get $__rewind_fuel
     local.set 2
@@ -375,7 +582,7 @@
     drop
     i32.const 0
   )
-  (func $calls (;4;) (type 2) (param i32)
+  (func $calls (;5;) (type 2) (param i32)
     (local i32 i64)
     global.get $__rewind_fuel
     local.set 2
@@ -469,7 +676,7 @@
     call $__rewind_save_i32_2
     drop
   )
-  (func $__rewind_push_i64_1 (;5;) (type 8) (param i32 i64) (result i32)
+  (func $__rewind_push_i64_1 (;6;) (type 10) (param i32 i64) (result i32)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 2
@@ -504,7 +711,7 @@
     i32.const 8
     i32.add
   )
-  (func $__rewind_pop_i64_1 (;6;) (type 5) (param i32) (result i32 i64)
+  (func $__rewind_pop_i64_1 (;7;) (type 6) (param i32) (result i32 i64)
     (local i32 i32)
     global.get $__asyncify_data
     local.tee 1
@@ -522,7 +729,7 @@
     local.get 0
     i64.load
   )
-  (func $asyncify_stop_rewind (;7;) (type 0)
+  (func $asyncify_stop_rewind (;8;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__rewind_fuel
@@ -541,7 +748,21 @@
       unreachable
     end
   )
-  (func $asyncify_start_rewind (;8;) (type 2) (param i32)
+  (func $__rewind_save_i32_3 (;9;) (type 9) (param i32 i32 i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store
+    local.get 0
+    local.get 2
+    i32.store offset=4
+    local.get 0
+    local.get 3
+    i32.store offset=8
+    local.get 0
+    i32.const 12
+    i32.add
+  )
+  (func $asyncify_start_rewind (;10;) (type 2) (param i32)
     i32.const 2
     global.set $__asyncify_state
     local.get 0
@@ -556,7 +777,7 @@
       unreachable
     end
   )
-  (func $asyncify_start_unwind (;9;) (type 2) (param i32)
+  (func $asyncify_start_unwind (;11;) (type 2) (param i32)
     i32.const 1
     global.set $__asyncify_state
     local.get 0
@@ -570,7 +791,7 @@
       unreachable
     end
   )
-  (func $__rewind_save_i32_2 (;10;) (type 7) (param i32 i32 i32) (result i32)
+  (func $__rewind_save_i32_2 (;12;) (type 8) (param i32 i32 i32) (result i32)
     local.get 0
     local.get 1
     i32.store
@@ -581,7 +802,18 @@
     i32.const 8
     i32.add
   )
-  (func $asyncify_stop_unwind (;11;) (type 0)
+  (func $__rewind_restore_i32_3 (;13;) (type 5) (param i32) (result i32 i32 i32 i32)
+    local.get 0
+    i32.const 12
+    i32.add
+    local.get 0
+    i32.load
+    local.get 0
+    i32.load offset=4
+    local.get 0
+    i32.load offset=8
+  )
+  (func $asyncify_stop_unwind (;14;) (type 0)
     i32.const 0
     global.set $__asyncify_state
     global.get $__asyncify_data
@@ -593,7 +825,7 @@
       unreachable
     end
   )
-  (func $__rewind_park_fuel (;12;) (type 0)
+  (func $__rewind_park_fuel (;15;) (type 0)
     global.get $__rewind_fuel
     i64.const -4611686018427387904
     i64.gt_s
@@ -604,7 +836,7 @@
       global.set $__rewind_fuel
     end
   )
-  (func $__rewind_restore_i32_2 (;13;) (type 4) (param i32) (result i32 i32 i32)
+  (func $__rewind_restore_i32_2 (;16;) (type 4) (param i32) (result i32 i32 i32)
     local.get 0
     i32.const 8
     i32.add
@@ -613,12 +845,12 @@
     local.get 0
     i32.load offset=4
   )
-  (func $__asyncify_save_stack_overflow (;14;) (type 0)
+  (func $__asyncify_save_stack_overflow (;17;) (type 0)
     i32.const 3
     global.set $__asyncify_state
     unreachable
   )
-  (func $asyncify_get_state (;15;) (type 1) (result i32)
+  (func $asyncify_get_state (;18;) (type 1) (result i32)
     global.get $__asyncify_state
   )
   (@producers

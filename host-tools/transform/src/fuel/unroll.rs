@@ -32,6 +32,11 @@
 //!                              end
 //! ```
 //!
+//! A loop without results whose body ends with its back-edge (`br_if $l`)
+//! is laid out the other way round (`fall_through`): a copy continues by
+//! falling into the next and leaves by a branch, so a turn takes one
+//! branch, not one per copy.
+//!
 //! Only innermost loops without parameters whose body has no calls, no
 //! exception handling, no branch out of the loop that carries values and
 //! no `br_table` out of the loop are unrolled, and only as many times as
@@ -39,7 +44,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use walrus::ir::{BinaryOp, Block, Br, Instr, InstrSeqId, InstrSeqType, LocalGet, LocalSet};
+use walrus::ir::{
+    BinaryOp, Block, Br, BrIf, Instr, InstrSeqId, InstrSeqType, LocalGet, LocalSet, UnaryOp, Unop,
+};
 use walrus::{LocalFunction, LocalId};
 
 use crate::ir::{Code, at, callee, children, copy_code, if_then, nested_seqs, offset};
@@ -176,6 +183,11 @@ fn unroll(
 
     let mut head = std::mem::take(&mut func.block_mut(seq).instrs);
     let last: Code = head.split_off(check_len);
+    let ends_with_back_edge = matches!(last.last(), Some((Instr::BrIf(b), _)) if b.block == seq);
+    if ty == InstrSeqType::Simple(None) && ends_with_back_edge {
+        fall_through(func, counter, loop_, out, head, last);
+        return;
+    }
     // Copies 1 .. copies-1, each in a block that the next one follows.
     let mut outer: Option<InstrSeqId> = None;
     for copy in (1..copies).rev() {
@@ -208,6 +220,79 @@ fn unroll(
         }
         outer = Some(next);
     }
+    head.extend(last);
+    func.block_mut(seq).instrs = head;
+}
+
+/// The layout of a loop without results whose body ends with its
+/// back-edge (`br_if $l cond`, a compiled `do`/`while`), inside `out`:
+/// each copy but the last ends by leaving when the condition fails
+/// (`br_if $x (i32.eqz cond)`) and otherwise falls into the next, so a
+/// turn of the loop takes one branch instead of one per copy. Each exit
+/// block `$x` is followed by its copy's refund.
+///
+/// ```text
+/// block $out
+///   block $x2
+///     block $x1
+///       loop $l
+///         check(K*c, fires below -(K-1)*c)
+///         block { BODY (br $l -> br to the next copy); br_if $x1 (i32.eqz cond) }
+///         block { BODY ...; br_if $x2 (i32.eqz cond) }
+///         BODY; br_if $l cond
+///       end
+///       br $out
+///     end
+///     refund 2c; br $out
+///   end
+///   refund c
+/// end
+/// ```
+fn fall_through(
+    func: &mut LocalFunction,
+    counter: LocalId,
+    loop_: &Planned,
+    out: InstrSeqId,
+    mut head: Code,
+    last: Code,
+) {
+    let Planned {
+        seq, cost, copies, ..
+    } = *loop_;
+    let mut around: Code = vec![at(Instr::Loop(walrus::ir::Loop { seq }))];
+    for copy in 1..copies {
+        let [next, exit] = [(); 2].map(|_| {
+            func.builder_mut()
+                .dangling_instr_seq(InstrSeqType::Simple(None))
+                .id()
+        });
+        let mut map = HashMap::from([(seq, next)]);
+        let code = copy_code(func, &last, &mut map);
+        let inside: HashSet<InstrSeqId> = map.values().copied().collect();
+        let refund = Refund {
+            counter,
+            amount: cost * (copies - copy),
+            inside: &inside,
+        };
+        for copied in map.values().filter(|s| **s != next) {
+            let code = std::mem::take(&mut func.block_mut(*copied).instrs);
+            func.block_mut(*copied).instrs = refund.on_exits(func, code);
+        }
+        let mut code = refund.on_exits(func, code);
+        // The back-edge, now to `next`: leave when it would not be taken.
+        code.pop();
+        code.push(at(Instr::Unop(Unop {
+            op: UnaryOp::I32Eqz,
+        })));
+        code.push(at(Instr::BrIf(BrIf { block: exit })));
+        func.block_mut(next).instrs = code;
+        head.push(at(Instr::Block(Block { seq: next })));
+        around.push(at(Instr::Br(Br { block: out })));
+        func.block_mut(exit).instrs = around;
+        around = vec![at(Instr::Block(Block { seq: exit }))];
+        around.extend(refund.code());
+    }
+    func.block_mut(out).instrs = around;
     head.extend(last);
     func.block_mut(seq).instrs = head;
 }
