@@ -39,6 +39,10 @@
 //!     cargo test --release -p rewind-tests --test fuzz_fuel -- --nocapture
 //! ```
 //!
+//! `fuel_fuzz_do_while_loops` does the same for generated `do`/`while` loops
+//! (`REWIND_FUEL_FUZZ_LOOPS` cases, default 200), which wasm-smith rarely
+//! makes and the metering lays out in a way of their own.
+//!
 //! A mismatch writes the module to `tests/fuzz-failures/fuel-SEED.{wasm,wat}`
 //! and prints a regression test to paste into this file;
 //! `REWIND_FUZZ_VERBOSE=1` prints every run's fuel statistics and
@@ -141,8 +145,13 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
         tally.not_runnable += 1;
         return Ok(());
     };
+    check_case(&format!("fuel-{seed}"), &case, tally)
+}
+
+/// Meters `case` and compares its runs with the original's.
+fn check_case(name: &str, case: &Case, tally: &mut Tally) -> Result<(), String> {
     tally.generated += 1;
-    smith::keep_before_running(&format!("fuel-{seed}"), &case.wasm);
+    smith::keep_before_running(name, &case.wasm);
     let Some(out) = smith::transformed(
         rewind_transform::meter(&case.wasm, &FuelOptions::default(), &case.options),
         "meter",
@@ -156,7 +165,7 @@ fn check(seed: u64, tally: &mut Tally) -> Result<(), String> {
     let unrolled = fuel.loops_unrolled as u64;
     if unrolled > 0 {
         tally.unrolled_loops += unrolled;
-        unrolled_fuel_is_the_same(&case, &out.wasm)?;
+        unrolled_fuel_is_the_same(case, &out.wasm)?;
     }
     let max_slices = env_u64("REWIND_FUEL_FUZZ_MAX_SLICES", MAX_SLICES);
     compare(
@@ -475,6 +484,96 @@ fn smoke() {
             tally.out_of_fuel > cases,
             "too few out-of-fuel suspensions: {tally:?}"
         );
+    }
+}
+
+/// Compiled `do`/`while` loops, which wasm-smith rarely generates: small
+/// bodies ending with their back-edge, which the metering unrolls with
+/// copies falling into each other (`fuel/unroll.rs`), with early exits,
+/// `return`s, nested `if`s, a second back-edge and traps. Each case is
+/// compared as the wasm-smith cases are; `REWIND_FUEL_FUZZ_LOOPS` cases
+/// (default 200) from seed `REWIND_FUEL_FUZZ_SEED`.
+#[test]
+fn fuel_fuzz_do_while_loops() {
+    with_big_stack(|| {
+        let first = env_u64("REWIND_FUEL_FUZZ_SEED", 0);
+        let cases = env_u64("REWIND_FUEL_FUZZ_LOOPS", 200);
+        let mut tally = Tally::default();
+        let mut failures = Vec::new();
+        for seed in first..first + cases {
+            let case = do_while_case(seed);
+            if let Err(why) = check_case(&format!("fuel-loops-{seed}"), &case, &mut tally) {
+                failures.push(format!("do-while seed {seed}: {why}"));
+            }
+        }
+        println!("fuel fuzz, do-while loops: {tally:?}");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert_eq!(tally.compared, cases, "{tally:?}");
+        assert!(tally.unrolled_loops >= cases, "{tally:?}");
+        assert!(tally.out_of_fuel > cases, "{tally:?}");
+    });
+}
+
+/// Case `seed` of [`fuel_fuzz_do_while_loops`]: three exported functions,
+/// each a `do`/`while` loop over a random body, a data memory and the save
+/// memory, no imports.
+fn do_while_case(seed: u64) -> Case {
+    let mut rng = Rng(seed ^ 0xd0_c0de);
+    let mut funcs = String::new();
+    for f in 0..3 {
+        let mut body = String::new();
+        for _ in 0..1 + rng.below(4) {
+            let k = rng.below(64);
+            let statement = match rng.below(8) {
+                0 => "(local.set $a (i32.add (i32.mul (local.get $a) (i32.const 31)) (local.get $i)))".to_string(),
+                1 => "(local.set $b (i32.xor (local.get $b) (i32.load $data (i32.and (i32.mul (local.get $i) (i32.const 4)) (i32.const 1020)))))".to_string(),
+                2 => "(i32.store $data (i32.and (i32.mul (local.get $a) (i32.const 4)) (i32.const 1020)) (i32.add (local.get $b) (local.get $i)))".to_string(),
+                3 => format!("(br_if $out (i32.eq (i32.and (local.get $a) (i32.const 63)) (i32.const {k})))"),
+                4 => format!("(if (i32.eq (i32.and (local.get $b) (i32.const 63)) (i32.const {k})) (then (return (local.get $a))))"),
+                5 => "(if (i32.and (local.get $i) (i32.const 1)) (then (local.set $b (i32.add (local.get $b) (i32.const 3)))) (else (local.set $b (i32.sub (local.get $b) (local.get $a)))))".to_string(),
+                6 => "(local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.and (i32.lt_u (local.get $i) (local.get $n)) (i32.eq (i32.and (local.get $a) (i32.const 7)) (i32.const 3))))".to_string(),
+                _ => format!("(local.set $a (i32.add (local.get $a) (i32.div_u (i32.const 1000) (i32.and (local.get $b) (i32.const {})))))", 1 + 2 * k),
+            };
+            body += &statement;
+            body += "\n      ";
+        }
+        let (n, start) = (1 + rng.below(300), rng.below(1000));
+        funcs += &format!(
+            r#"
+  (func (export "f{f}") (result i32)
+    (local $i i32) (local $a i32) (local $b i32) (local $n i32)
+    (local.set $n (i32.const {n}))
+    (local.set $a (i32.const {start}))
+    (local.set $b (i32.load $data (i32.const 0)))
+    (block $out
+      (loop $l
+      {body}(local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+    (i32.store $data (i32.const 0) (i32.add (local.get $a) (local.get $b)))
+    (local.get $a))"#
+        );
+    }
+    let wat =
+        format!("(module\n  (memory $data 1)\n  (memory (export \"{SAVE_MEMORY}\") 1){funcs})");
+    let schedule = |rng: &mut Rng| match rng.below(3) {
+        0 => FuelSchedule::Fixed(1 + rng.below(30)),
+        _ => FuelSchedule::Random {
+            seed: rng.next_u64(),
+            max: [10, 50, 200][rng.below(3) as usize],
+        },
+    };
+    Case {
+        wasm: wat::parse_str(&wat).expect("a generated do-while module parses"),
+        options: Options {
+            memory: Some(SAVE_MEMORY.into()),
+            imports: Some(Vec::new()),
+            ..Options::default()
+        },
+        suspending: Vec::new(),
+        runs: [
+            (Policy::Never, schedule(&mut rng)),
+            (Policy::Never, schedule(&mut rng)),
+        ],
     }
 }
 
