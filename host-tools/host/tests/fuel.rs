@@ -348,6 +348,30 @@ fn a_guest_budget_set_during_its_own_rewind_is_parked() {
     assert_eq!(run(true), (result, spent));
 }
 
+/// With a cost file that makes `fib`'s entry run free, its entry check
+/// only reads the counter: the fold keeps the counter's load, and the fuel
+/// (the calls' costs) is still the same for every slicing.
+#[test]
+fn a_free_entry_run_folds_and_keeps_its_counter_load() {
+    let fuel = rewind_transform::FuelOptions {
+        costs: rewind_transform::Costs::parse("default 0\ncall 3\n").unwrap(),
+        ..Default::default()
+    };
+    let wasm = wat::parse_str(WAT).unwrap();
+    let out = rewind_transform::meter(&wasm, &fuel, &Default::default()).unwrap();
+    assert!(out.report.fuel.unwrap().entry_checks_folded >= 1);
+    let (results, _, whole) = run_sliced_in(&out.wasm, "fib", &[Val::I32(15)], u64::MAX);
+    assert_eq!(i64s(&results), [610]);
+    // fib(15) calls `$fib` 2 * fib(16) - 1 = 1973 times, the export's
+    // call included: 3 each.
+    assert_eq!(whole, 3 * 1973);
+    for slice in [1, 2, 5, 100] {
+        let (results, slices, fuel) = run_sliced_in(&out.wasm, "fib", &[Val::I32(15)], slice);
+        assert_eq!(i64s(&results), [610]);
+        assert_eq!(fuel, whole, "slices of {slice} ({slices} slices)");
+    }
+}
+
 #[test]
 fn deep_recursion_resumes_correctly() {
     // Deeper recursion hits wasmi's own stack limit (a trap) even unmetered.

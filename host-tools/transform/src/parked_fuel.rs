@@ -249,7 +249,14 @@ impl Fold {
             unreachable!("`find` saw the check's `if` here");
         };
         let mut test = instrs.split_off(self.at);
+        // Only a charging check writes the counter (`local.tee`); one of
+        // cost 0 only reads it, and the load must stay.
+        let charges = |local| {
+            test.iter()
+                .any(|(i, _)| matches!(i, Instr::LocalTee(t) if t.local == local))
+        };
         if let [(Instr::GlobalGet(load), _), (Instr::LocalSet(set), _)] = prologue.as_slice()
+            && charges(set.local)
             && let Some((first, _)) = test.first_mut()
             && matches!(first, Instr::LocalGet(get) if get.local == set.local)
         {
