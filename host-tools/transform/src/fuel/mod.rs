@@ -34,7 +34,9 @@
 //! back before every call and `return` and at the end, and reloaded after
 //! every call, so callees, the host and the out-of-fuel handler always see
 //! the global up to date. Between two calls of one run nothing charges, so
-//! the reload after the first and the store before the second are left out.
+//! the reload after the first and the store before the second are left out;
+//! a way out of the body that charged nothing since its last call needs
+//! neither the reload nor the store at the end ([`exit_store`]).
 //!
 //! A trap therefore loses the charges the trapping function made since its
 //! last call, return or out-of-fuel stop. Slicing only adds stops, so a
@@ -68,7 +70,11 @@
 //! check's condition unguarded and saves the counter with the frame, so in
 //! normal state a check costs its charge and one branch (`flow.rs` explains
 //! why that is safe during a rewind), and it lets the counter load run
-//! before the frame is restored.
+//! before the frame is restored. While a rewind runs the runtime parks the
+//! counter at a large negative value, so that the entry check of a function
+//! no host can call is also its rewind test (the asyncify stage's
+//! `parked_fuel.rs`); `rewind.get_fuel` and `rewind.set_fuel` see through
+//! the parking.
 //!
 //! An exception that crosses a function skips the reload after its call:
 //! the counter is reloaded wherever an exception lands instead
@@ -101,7 +107,7 @@
 mod accessors;
 mod costs;
 mod exceptions;
-mod exit_store;
+pub mod exit_store;
 mod handler;
 mod meter;
 mod options;
