@@ -295,11 +295,12 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
 /// Original modules whose cases wasmi 2.0.0 itself runs wrongly; each
 /// is the FNV-1a hash of the module's bytes, and cases with these
 /// originals run on wasmtime:
-/// - differential seeds 19767150, 76004002, 88039168 and 38012106, fuel
-///   seeds 79005501, 79008122, 89004761 and 35009908: wasmi's executor
-///   segfaults (`u64_copy_s2r`, `v128_copy_si`, `u64_copy_s0r`,
-///   `u16x8_widen8x8_sr`, `global_get_v128_s`) running the original
-///   alone, in modules that recurse through `return_call`;
+/// - differential seeds 19767150, 76004002, 88039168, 38012106 and
+///   29377557, fuel seeds 79005501, 79008122, 89004761, 35009908 and
+///   29369240: wasmi's executor segfaults (`u64_copy_s2r`, `v128_copy_si`,
+///   `u64_copy_s0r`, `u16x8_widen8x8_sr`, `global_get_v128_s`,
+///   `u64_copy_s1r`) running the original alone, in modules that recurse
+///   through `return_call`;
 /// - fuel seed 50299454: wasmi ends the `i64` global `16` at
 ///   549755813887 after the original and at 0 after the metered module;
 ///   wasmtime runs both alike;
@@ -321,7 +322,7 @@ fn exported_calls(wasm: &[u8], zero_args: bool) -> Vec<Call> {
 /// - fuel seed 46002953: after the original, wasmi leaves the `i64`
 ///   global `8` at 32832, bit 15 above the 64 that wasmtime gives for both
 ///   modules and wasmi for the metered one.
-const WASMI_MISRUNS: [u64; 14] = [
+const WASMI_MISRUNS: [u64; 16] = [
     0x4e42_90d9_c302_e966,
     0xa430_6ebb_ad9c_ab4f,
     0xa43a_0010_0574_49f9,
@@ -336,6 +337,8 @@ const WASMI_MISRUNS: [u64; 14] = [
     0x3531_c321_68ff_9528,
     0x6a00_fd6f_5e97_ee91,
     0x3260_c8fc_a6e3_9640,
+    0xa94f_493c_4547_2534,
+    0x5440_abc7_cb58_2084,
 ];
 
 /// The engine for a fuzz case whose original module is `modules[0]`:

@@ -326,9 +326,10 @@ fn fuzz_wasmi_misrun_runs_on_wasmtime() {
         check(76_004_002, &mut tally).unwrap();
         check(88_039_168, &mut tally).unwrap();
         check(38_012_106, &mut tally).unwrap();
+        check(29_377_557, &mut tally).unwrap();
         assert_eq!(
             (tally.generated, tally.not_runnable, tally.on_wasmtime),
-            (4, 2, 2),
+            (5, 2, 3),
             "{tally:?}"
         );
     });

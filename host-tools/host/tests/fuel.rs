@@ -3,7 +3,23 @@
 use rewind_host::wasmi::{self, Engine, Val};
 use rewind_host::{Config, Error, FuelOutcome, Instance, Linker, Module};
 
-const WAT: &str = r#"(module
+/// `$fib(n)`, naive recursive fib, not exported (`fib` in [`WAT`] calls
+/// it; no host can, so its entry check is also its rewind test).
+macro_rules! fib_func {
+    () => {
+        r#"  (func $fib (param $n i32) (result i64)
+    (if (result i64) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (i64.extend_i32_u (local.get $n)))
+      (else
+        (i64.add
+          (call $fib (i32.sub (local.get $n) (i32.const 1)))
+          (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+"#
+    };
+}
+
+const WAT: &str = concat!(
+    r#"(module
   (memory (export "memory") 1)
   ;; Never returns.
   (func (export "forever") (result i32)
@@ -22,14 +38,9 @@ const WAT: &str = r#"(module
           (call $sum (i32.sub (local.get $n) (i32.const 1)))))))
   ;; fib(n), recursing through a function no host can call: its entry
   ;; check is its rewind test (the counter is parked while rewinding).
-  (func $fib (param $n i32) (result i64)
-    (if (result i64) (i32.lt_u (local.get $n) (i32.const 2))
-      (then (i64.extend_i32_u (local.get $n)))
-      (else
-        (i64.add
-          (call $fib (i32.sub (local.get $n) (i32.const 1)))
-          (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
-  (func (export "fib") (param $n i32) (result i64)
+"#,
+    fib_func!(),
+    r#"  (func (export "fib") (param $n i32) (result i64)
     (call $fib (local.get $n)))
   ;; A loop that mixes memory and arithmetic.
   (func (export "mix") (param $n i32) (result i32)
@@ -79,7 +90,8 @@ const WAT: &str = r#"(module
         (br $next)))
     (i32.const -1))
   (data (i32.const 0) "twenty nonzero bytes\00")
-)"#;
+)"#
+);
 
 /// The test module metered with default options, small loops unrolled
 /// `unroll` times at most.
@@ -291,14 +303,7 @@ fn a_guest_budget_set_during_its_own_rewind_is_parked() {
         (i32.store (i32.const 20) (i32.const 4096))
         (call $start_unwind (i32.const 16)))
       (else (call $stop_rewind))))
-  (func $fib (param $n i32) (result i64)
-    (if (result i64) (i32.lt_u (local.get $n) (i32.const 2))
-      (then (i64.extend_i32_u (local.get $n)))
-      (else
-        (i64.add
-          (call $fib (i32.sub (local.get $n) (i32.const 1)))
-          (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
-  ;; fib(n) in slices of 40; the fuel spent, in slices, is in `spent`.
+{fib}  ;; fib(n) in slices of 40; the fuel spent, in slices, is in `spent`.
   (func (export "run") (param $n i32) (result i64)
     (local $r i64)
     (call $set_fuel (i64.const 40))
@@ -315,7 +320,8 @@ fn a_guest_budget_set_during_its_own_rewind_is_parked() {
         (local.set $r (call $fib (local.get $n)))
         (br $again)))
     (local.get $r))
-  (func (export "spent") (result i64) (global.get $spent)))"#
+  (func (export "spent") (result i64) (global.get $spent)))"#,
+            fib = fib_func!()
         )
     };
     let run = |set_after: bool| {

@@ -195,20 +195,9 @@ fn unroll(
             .builder_mut()
             .dangling_instr_seq(InstrSeqType::Simple(None))
             .id();
-        let mut map = HashMap::from([(seq, next)]);
-        let code = copy_code(func, &last, &mut map);
-        let inside: HashSet<InstrSeqId> = map.values().copied().collect();
-        let refund = Refund {
-            counter,
-            amount: cost * (copies - copy),
-            inside: &inside,
-        };
-        for copied in map.values().filter(|s| **s != next) {
-            let code = std::mem::take(&mut func.block_mut(*copied).instrs);
-            func.block_mut(*copied).instrs = refund.on_exits(func, code);
-        }
-        let mut code = refund.on_exits(func, code);
-        code.extend(refund.code());
+        let amount = cost * (copies - copy);
+        let mut code = copy_body(func, counter, seq, &last, next, amount);
+        code.extend(refund(counter, amount));
         code.push(at(Instr::Br(Br { block: out })));
         func.block_mut(next).instrs = code;
         match outer {
@@ -266,19 +255,8 @@ fn fall_through(
                 .dangling_instr_seq(InstrSeqType::Simple(None))
                 .id()
         });
-        let mut map = HashMap::from([(seq, next)]);
-        let code = copy_code(func, &last, &mut map);
-        let inside: HashSet<InstrSeqId> = map.values().copied().collect();
-        let refund = Refund {
-            counter,
-            amount: cost * (copies - copy),
-            inside: &inside,
-        };
-        for copied in map.values().filter(|s| **s != next) {
-            let code = std::mem::take(&mut func.block_mut(*copied).instrs);
-            func.block_mut(*copied).instrs = refund.on_exits(func, code);
-        }
-        let mut code = refund.on_exits(func, code);
+        let amount = cost * (copies - copy);
+        let mut code = copy_body(func, counter, seq, &last, next, amount);
         // The back-edge, now to `next`: leave when it would not be taken.
         code.pop();
         code.push(at(Instr::Unop(Unop {
@@ -290,11 +268,48 @@ fn fall_through(
         around.push(at(Instr::Br(Br { block: out })));
         func.block_mut(exit).instrs = around;
         around = vec![at(Instr::Block(Block { seq: exit }))];
-        around.extend(refund.code());
+        around.extend(refund(counter, amount));
     }
     func.block_mut(out).instrs = around;
     head.extend(last);
     func.block_mut(seq).instrs = head;
+}
+
+/// A copy of the loop body `body` (of the loop `seq`) whose branches to the
+/// loop go to the end of `next` instead, each way out of the loop first
+/// giving back `amount` (the copies that do not run).
+fn copy_body(
+    func: &mut LocalFunction,
+    counter: LocalId,
+    seq: InstrSeqId,
+    body: &Code,
+    next: InstrSeqId,
+    amount: u64,
+) -> Code {
+    let mut map = HashMap::from([(seq, next)]);
+    let code = copy_code(func, body, &mut map);
+    let inside: HashSet<InstrSeqId> = map.values().copied().collect();
+    let refund = Refund {
+        counter,
+        amount,
+        inside: &inside,
+    };
+    for copied in map.values().filter(|s| **s != next) {
+        let code = std::mem::take(&mut func.block_mut(*copied).instrs);
+        func.block_mut(*copied).instrs = refund.on_exits(func, code);
+    }
+    refund.on_exits(func, code)
+}
+
+/// `counter += amount` (nothing for 0).
+fn refund(counter: LocalId, amount: u64) -> Code {
+    if amount == 0 {
+        return Vec::new();
+    }
+    let mut code = vec![at(Instr::LocalGet(LocalGet { local: counter }))];
+    code.extend(offset(amount, BinaryOp::I64Add));
+    code.push(at(Instr::LocalSet(LocalSet { local: counter })));
+    code
 }
 
 /// The charges a copy of the loop body gives back when it leaves the loop.
@@ -337,13 +352,6 @@ impl Refund<'_> {
 
     /// `counter += amount` (nothing for 0).
     fn code(&self) -> Code {
-        if self.amount == 0 {
-            return Vec::new();
-        }
-        let local = self.counter;
-        let mut code = vec![at(Instr::LocalGet(LocalGet { local }))];
-        code.extend(offset(self.amount, BinaryOp::I64Add));
-        code.push(at(Instr::LocalSet(LocalSet { local })));
-        code
+        refund(self.counter, self.amount)
     }
 }
